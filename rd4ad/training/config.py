@@ -1,0 +1,64 @@
+"""One run of the suite: dataset × category × variant × seed, with every knob named."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from rd4ad.errors import RD4ADError
+
+BACKBONES = ("resnet18", "resnet50", "wide_resnet50_2")
+BOTTLENECKS = ("pre", "pre+oce", "pre+oce+mff")
+DECODER_BLOCKS = ("code", "supplement")
+LOSSES = ("flat", "eq2")
+SCORES = ("max", "sum")
+DATASETS = ("mvtec", "mnist", "fmnist", "cifar10", "caltech256", "digits")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that determines a trained model (SPEC.md "Training")."""
+
+    dataset: str
+    category: str
+    data_root: str = ""
+    variant: str = "default"
+    backbone: str = "wide_resnet50_2"
+    teacher_weights: str = "imagenet_v1"
+    bottleneck: str = "pre+oce+mff"
+    decoder_blocks: str = "code"
+    loss: str = "flat"
+    image_size: int = 256
+    epochs: int = 200
+    lr: float = 0.005
+    batch_size: int = 16
+    seed: int = 111
+    score: str = "max"
+    checkpoint_every: int = 1
+    eval_every: int = 0
+    fast: bool = False
+    demo: bool = False
+
+    def __post_init__(self) -> None:
+        for key, allowed in (("backbone", BACKBONES), ("bottleneck", BOTTLENECKS),
+                             ("decoder_blocks", DECODER_BLOCKS), ("loss", LOSSES),
+                             ("score", SCORES), ("dataset", DATASETS)):
+            value = getattr(self, key)
+            if value not in allowed:
+                raise RD4ADError(f"run config key {key!r} = {value!r}; choose one of {', '.join(allowed)}")
+        for key in ("image_size", "epochs", "batch_size", "checkpoint_every"):
+            if getattr(self, key) < 1:
+                raise RD4ADError(f"run config key {key!r} must be >= 1, got {getattr(self, key)}")
+        if self.lr <= 0:
+            raise RD4ADError(f"run config key 'lr' must be > 0, got {self.lr}")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "RunConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise RD4ADError(f"unknown run config keys {unknown}; known keys: {sorted(known)}")
+        return cls(**data)
