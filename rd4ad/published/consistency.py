@@ -1,0 +1,60 @@
+"""Paper-internal consistency of the published numbers (issue 5).
+
+Two checks on the rows of ``paper.csv``: a printed average against the mean of the
+per-category cells it summarises (Tables 1, 2 and supplement Table 2), and the same
+quantity printed in two tables with different values (e.g. the headline run of
+Tables 1/2 in Tables 3, 5, 6 and 7; Table 4 against supplement Table 2).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from rd4ad.published import AVERAGES, OBJECTS, TABLES, TEXTURES
+
+_GROUP = ["table", "method", "setting", "dataset", "metric"]
+_GROUP_OF_CATEGORY = {**{c: "textures" for c in TEXTURES}, **{c: "objects" for c in OBJECTS}}
+_EPS = 1e-9
+
+# (table, setting) -> the run it reports; rows mapped to the same run, method, dataset,
+# category and metric are one quantity printed twice.
+SAME_RUN = {
+    ("T1", "256"): "256",
+    ("T2", "256"): "256",
+    ("T3", "wide_resnet50_2"): "256",
+    ("T5", "pre+oce+mff"): "256",
+    ("T6", "wide_resnet50_2"): "256",
+    ("T7", "M1+2+3"): "256",
+    ("T4", "default"): "default",
+    ("S2", "default"): "default",
+}
+
+
+def average_mismatches(df: pd.DataFrame, tol: float = 0.05) -> pd.DataFrame:
+    """Printed averages (textures / objects / mean) further than ``tol`` from the mean
+    of their per-category cells in the same table, method, setting, dataset and metric."""
+    cells = df[~df["category"].isin(AVERAGES)]
+    members = pd.concat([
+        cells.assign(category=cells["category"].map(_GROUP_OF_CATEGORY)).dropna(subset=["category"]),
+        cells.assign(category="mean"),
+    ])
+    recomputed = (members.groupby(_GROUP + ["category"], as_index=False)["value"]
+                  .agg(recomputed="mean", n_cells="size"))
+    printed = df[df["category"].isin(AVERAGES)].rename(columns={"value": "printed"})
+    merged = printed.merge(recomputed, on=_GROUP + ["category"], how="inner")
+    off = (merged["printed"] - merged["recomputed"]).abs() > tol + _EPS
+    columns = _GROUP + ["category", "printed", "recomputed", "n_cells"]
+    return merged.loc[off, columns].reset_index(drop=True)
+
+
+def cross_table_mismatches(df: pd.DataFrame) -> pd.DataFrame:
+    """Pairs of tables printing different values for the same run, method, dataset,
+    category and metric (``SAME_RUN`` says which settings are the same run)."""
+    run = pd.Series([SAME_RUN.get(key) for key in zip(df["table"], df["setting"])],
+                    index=df.index, dtype=object)
+    rows = df.assign(setting=run, rank=df["table"].map(TABLES.index)).dropna(subset=["setting"])
+    on = ["method", "setting", "dataset", "category", "metric"]
+    pairs = rows.merge(rows, on=on, suffixes=("_a", "_b"))
+    pairs = pairs[(pairs["rank_a"] < pairs["rank_b"]) & (pairs["value_a"] != pairs["value_b"])]
+    columns = on + ["table_a", "value_a", "table_b", "value_b"]
+    return pairs.sort_values(["rank_a", "rank_b"] + on)[columns].reset_index(drop=True)
