@@ -1,0 +1,42 @@
+"""Distillation loss between teacher and student features (paper Eq. 1–2, and the public code's)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+
+from rd4ad.errors import RD4ADError
+
+
+def flat_cosine_distance(fe: torch.Tensor, fd: torch.Tensor) -> torch.Tensor:
+    """(B,) 1 − cos between each sample's whole flattened C·H·W feature vectors (the public code)."""
+    return 1 - F.cosine_similarity(fe.flatten(1), fd.flatten(1), dim=1)
+
+
+def pixel_cosine_distance(fe: torch.Tensor, fd: torch.Tensor) -> torch.Tensor:
+    """(B,) Eq. 1 map M^k = 1 − cos along channels at each location, averaged over H·W (Eq. 2)."""
+    return (1 - F.cosine_similarity(fe, fd, dim=1)).flatten(1).mean(dim=1)
+
+
+LOSSES = {"flat": flat_cosine_distance, "eq2": pixel_cosine_distance}
+
+
+def distillation_loss(feats_e: Sequence[torch.Tensor], feats_d: Sequence[torch.Tensor],
+                      kind: str = "flat") -> torch.Tensor:
+    """Scalar loss: per level the batch mean of the ``kind`` distance, summed over levels (Eq. 2).
+
+    ``flat``: the public code (cosine over flattened C·H·W per sample); ``eq2``: paper Eq. 1–2
+    (per-location cosine along channels, 1 − cos averaged over H·W).
+    """
+    if kind not in LOSSES:
+        raise RD4ADError(f"loss: '{kind}' is unknown; use 'flat' (public code) or 'eq2' (paper Eq. 1–2)")
+    if len(feats_e) != len(feats_d) or not feats_e:
+        raise RD4ADError(f"distillation_loss: need the same non-zero number of encoder and decoder levels "
+                         f"(got {len(feats_e)} and {len(feats_d)})")
+    for k, (fe, fd) in enumerate(zip(feats_e, feats_d)):
+        if fe.shape != fd.shape or fe.ndim != 4:
+            raise RD4ADError(f"distillation_loss: level {k} features must both be (B, C, H, W) of one shape "
+                             f"(got {tuple(fe.shape)} and {tuple(fd.shape)})")
+    return torch.stack([LOSSES[kind](fe, fd).mean() for fe, fd in zip(feats_e, feats_d)]).sum()
