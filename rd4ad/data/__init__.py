@@ -1,0 +1,7 @@
+"""Datasets: downloads with checksums, safe extraction, MVTec loader/validator, novelty splits,
+the synthetic MVTec-format set and the digits novelty set (docs/architecture.md "Data contract")."""
+
+from rd4ad.data.arrays import SplitArrays
+from rd4ad.data.load import DATASETS, load_split
+
+__all__ = ["DATASETS", "SplitArrays", "load_split"]

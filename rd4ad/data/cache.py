@@ -1,0 +1,66 @@
+"""Decoded-split cache: uint8 tensors in one ``.pt`` file per (dataset, split, category, size, source).
+
+The key is the SHA-256 of a JSON record of the request (dataset, split, category, image
+size, protocol knobs) and of the source listing: the sorted ``(relative path, size,
+mtime_ns)`` of every file the split is decoded from. Touching or replacing a source file
+changes the key, so a stale entry is never read. Entries are written atomically
+(``rd4ad.io``) and read with ``weights_only=True``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from rd4ad.data.arrays import SplitArrays
+from rd4ad.io import atomic_torch_save, load_checkpoint
+
+
+def source_listing(files: list[Path], base: str | os.PathLike) -> list[tuple[str, int, int]]:
+    """Sorted ``(path relative to base, size, mtime_ns)`` of ``files``."""
+    rows = []
+    for path in files:
+        stat = path.stat()
+        rows.append((os.path.relpath(path, base), stat.st_size, stat.st_mtime_ns))
+    return sorted(rows)
+
+
+def cache_key(request: dict, listing: list[tuple[str, int, int]]) -> str:
+    """SHA-256 of the request and the source listing."""
+    text = json.dumps({"request": request, "source": listing}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _to_state(arrays: SplitArrays) -> dict:
+    state = {"images": arrays.images, "labels": torch.from_numpy(arrays.labels), "names": arrays.names,
+             "defects": arrays.defects, "normalize": arrays.normalize}
+    if arrays.masks is not None:
+        state["masks"] = torch.from_numpy(arrays.masks)
+    return state
+
+
+def _from_state(state: dict) -> SplitArrays:
+    masks = state.get("masks")
+    return SplitArrays(state["images"], state["labels"].numpy().astype(np.int64),
+                       None if masks is None else masks.numpy().astype(np.uint8),
+                       list(state["names"]), list(state["defects"]), bool(state["normalize"]))
+
+
+def cached_split(cache_dir: str | os.PathLike | None, request: dict, listing: list[tuple[str, int, int]],
+                 build: Callable[[], SplitArrays]) -> SplitArrays:
+    """``build()`` once per key: later calls with the same request and sources read the cache file."""
+    if cache_dir is None:
+        return build()
+    name = "_".join(str(request[k]) for k in ("dataset", "split", "category", "image_size"))
+    path = Path(cache_dir) / f"{name}_{cache_key(request, listing)[:16]}.pt"
+    if path.is_file():
+        return _from_state(load_checkpoint(path))
+    arrays = build()
+    atomic_torch_save(_to_state(arrays), path)
+    return arrays

@@ -1,0 +1,58 @@
+"""``load_split``: one entry point for every dataset (docs/architecture.md "Data contract")."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from rd4ad.data import caltech, digits, mvtec, torchvision_sets
+from rd4ad.data.arrays import SplitArrays
+from rd4ad.data.cache import cached_split, source_listing
+from rd4ad.errors import RD4ADError
+
+DATASETS = ("mvtec", "mnist", "fmnist", "cifar10", "caltech256", "digits")
+SPLITS = ("train", "test")
+
+
+def _sources(dataset: str, root: Path, category: str) -> tuple[list[Path], Path]:
+    if dataset == "mvtec":
+        return mvtec.source_files(root, category), root
+    if dataset == "caltech256":
+        return caltech.source_files(root), root
+    if dataset == "digits":
+        files = digits.source_files()
+        return files, files[0].parent
+    return torchvision_sets.source_files(dataset, root), root
+
+
+def _build(dataset: str, root: Path, category: str, split: str, image_size: int, protocol: dict) -> SplitArrays:
+    if dataset == "caltech256":
+        return caltech.load_caltech(root, category, split, image_size, **protocol)
+    if protocol:
+        raise RD4ADError(f"dataset {dataset!r} takes no protocol keys, got {sorted(protocol)}")
+    if dataset == "mvtec":
+        return mvtec.load_mvtec(root, category, split, image_size)
+    if dataset == "digits":
+        return digits.load_digits_split(category, split, image_size)
+    return torchvision_sets.load_torchvision(dataset, root, category, split, image_size)
+
+
+def load_split(dataset: str, root: str | os.PathLike, category: str, split: str, image_size: int,
+               cache_dir: str | os.PathLike | None = None, **protocol) -> SplitArrays:
+    """Decoded ``split`` of ``dataset``/``category`` at ``image_size``; cached in ``cache_dir`` if given.
+
+    ``protocol``: Caltech-256 knobs (``n_inlier_categories``, ``outlier_ratio``,
+    ``train_per_category``, ``protocol_seed``); other datasets take none.
+    """
+    if dataset not in DATASETS:
+        raise RD4ADError(f"dataset {dataset!r}: choose one of {', '.join(DATASETS)}")
+    if split not in SPLITS:
+        raise RD4ADError(f"split {split!r}: choose 'train' or 'test'")
+    if image_size < 1:
+        raise RD4ADError(f"image_size must be >= 1, got {image_size}")
+    root = Path(root)
+    request = {"dataset": dataset, "split": split, "category": category, "image_size": image_size,
+               "protocol": protocol}
+    files, base = _sources(dataset, root, category) if cache_dir is not None else ([], root)
+    return cached_split(cache_dir, request, source_listing(files, base),
+                        lambda: _build(dataset, root, category, split, image_size, protocol))

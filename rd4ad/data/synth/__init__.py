@@ -1,0 +1,6 @@
+"""Synthetic MVTec-format set (offline demo data): textures from scikit-image, a drawn object,
+defects with exact pixel masks, written in the MVTec folder layout."""
+
+from rd4ad.data.synth.generator import CATEGORIES, SynthConfig, generate
+
+__all__ = ["CATEGORIES", "SynthConfig", "generate"]

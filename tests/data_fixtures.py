@@ -1,0 +1,144 @@
+"""Builders for the data tests: tiny MVTec/Caltech trees, tar archives, a loopback HTTP server,
+and files in torchvision's raw formats (no internet anywhere)."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import io
+import pickle
+import struct
+import tarfile
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from rd4ad.data.mvtec import CATEGORIES
+
+
+def write_png(path: Path, array: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(array).save(path)
+
+
+def mvtec_tree(root: Path, categories=CATEGORIES, side: int = 8, gray: tuple[str, ...] = ("grid",)) -> Path:
+    """Per category: 2 train/good, 1 test/good, 2 test/crack with masks (left half / top half)."""
+    rng = np.random.default_rng(0)
+    for cat in categories:
+        shape = (side, side) if cat in gray else (side, side, 3)
+        for i in range(2):
+            write_png(root / cat / "train" / "good" / f"{i:03d}.png", rng.integers(0, 256, shape, dtype=np.uint8))
+        write_png(root / cat / "test" / "good" / "000.png", rng.integers(0, 256, shape, dtype=np.uint8))
+        for i in range(2):
+            write_png(root / cat / "test" / "crack" / f"{i:03d}.png", rng.integers(0, 256, shape, dtype=np.uint8))
+            mask = np.zeros((side, side), np.uint8)
+            if i == 0:
+                mask[:, : side // 2] = 255
+            else:
+                mask[: side // 2, :] = 255
+            write_png(root / cat / "ground_truth" / "crack" / f"{i:03d}_mask.png", mask)
+    return root
+
+
+def caltech_tree(root: Path, n_categories: int = 257, per_category: int = 3, clutter: int = 10) -> Path:
+    """``256_ObjectCategories/NNN.catN/*.jpg`` (tiny JPEGs) ending with ``257.clutter``."""
+    rng = np.random.default_rng(1)
+    for k in range(1, n_categories + 1):
+        name = "257.clutter" if k == n_categories else f"{k:03d}.cat{k}"
+        for i in range(clutter if k == n_categories else per_category):
+            path = root / "256_ObjectCategories" / name / f"{k:03d}_{i:04d}.jpg"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(rng.integers(0, 256, (6, 6, 3), dtype=np.uint8)).save(path, quality=90)
+    return root
+
+
+def tar_bytes(folder: Path, mode: str = "w:xz", extra: list[tarfile.TarInfo] = ()) -> bytes:
+    """Archive the contents of ``folder`` (member names relative to it), plus ``extra`` members."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode=mode) as tar:
+        for path in sorted(folder.rglob("*")):
+            tar.add(path, arcname=path.relative_to(folder).as_posix(), recursive=False)
+        for member in extra:
+            tar.addfile(member, io.BytesIO(b"x" * member.size) if member.isfile() else None)
+    return buf.getvalue()
+
+
+def file_member(name: str) -> tarfile.TarInfo:
+    member = tarfile.TarInfo(name)
+    member.size = 1
+    return member
+
+
+def link_member(name: str, target: str) -> tarfile.TarInfo:
+    member = tarfile.TarInfo(name)
+    member.type, member.linkname = tarfile.SYMTYPE, target
+    return member
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@contextmanager
+def serve(files: dict[str, bytes], short: set[str] = frozenset()):
+    """Serve ``files`` at ``http://127.0.0.1:<port>/<name>`` from a thread; names in ``short``
+    announce their full length but send only half of it."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            name = self.path.lstrip("/")
+            if name not in files:
+                self.send_error(404)
+                return
+            data = files[name]
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2] if name in short else data)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _idx(array: np.ndarray) -> bytes:
+    return struct.pack(">I", 0x0800 + array.ndim) + struct.pack(f">{array.ndim}I", *array.shape) + array.tobytes()
+
+
+def write_mnist_raw(root: Path, class_name: str, train_labels: np.ndarray, test_labels: np.ndarray) -> None:
+    """IDX files as torchvision's MNIST/FashionMNIST read them from ``root/<class_name>/raw``."""
+    raw = root / class_name / "raw"
+    raw.mkdir(parents=True)
+    rng = np.random.default_rng(2)
+    for prefix, labels in (("train", train_labels), ("t10k", test_labels)):
+        images = rng.integers(0, 256, (len(labels), 28, 28), dtype=np.uint8)
+        (raw / f"{prefix}-images-idx3-ubyte").write_bytes(_idx(images))
+        (raw / f"{prefix}-labels-idx1-ubyte").write_bytes(_idx(labels.astype(np.uint8)))
+
+
+def write_cifar10(root: Path, train_labels: np.ndarray, test_labels: np.ndarray) -> dict[str, str]:
+    """CIFAR-10 python batches in ``root/cifar-10-batches-py``; returns each file's MD5."""
+    folder = root / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(3)
+    batches = {f"data_batch_{k + 1}": part for k, part in enumerate(np.array_split(train_labels, 5))}
+    batches["test_batch"] = test_labels
+    md5 = {}
+    for name, labels in batches.items():
+        entry = {"data": rng.integers(0, 256, (len(labels), 3072), dtype=np.uint8), "labels": labels.tolist()}
+        (folder / name).write_bytes(pickle.dumps(entry))
+    (folder / "batches.meta").write_bytes(pickle.dumps({"label_names": [f"c{i}" for i in range(10)]}))
+    for path in folder.iterdir():
+        md5[path.name] = hashlib.md5(path.read_bytes()).hexdigest()
+    return md5
