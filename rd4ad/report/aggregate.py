@@ -1,0 +1,158 @@
+"""Tables as data → cells: mean ± std over seeds, the published value, delta and a status.
+
+``config/tables.yaml`` says which run (variant, level subset) fills each published cell of
+Tables 1–7 and supplement Table 2. A cell is (table, dataset, setting, metric, category).
+Group averages (textures / objects / mean, as printed in Tables 1, 2, 4 and supplement
+Table 2) are taken per seed over the configured categories, then mean ± std over seeds, so
+they are missing until every member category has that seed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from rd4ad.published import AVERAGES, CATEGORIES, OBJECTS, PERCENT_METRICS, TEXTURES
+from rd4ad.report.config import ReportConfig
+from rd4ad.report.results import COMPLEXITY_METRICS, RUN_KEYS
+from rd4ad.workflow_plan import planned_runs
+
+PAPER_METHOD = "RD4AD"
+STATUSES = ("within", "off", "missing", "unpublished", "measured")
+CELL_KEY = ["table", "dataset", "setting", "metric", "category"]
+CELL_COLUMNS = CELL_KEY + ["variant", "level", "n_seeds", "n_expected", "mean", "std",
+                           "published", "delta", "tolerance", "status"]
+
+
+def to_percent(runs: pd.DataFrame) -> pd.DataFrame:
+    """Fractions of AUROC / PRO metrics (``metrics.json``) → percent, as printed in the paper."""
+    scale = np.where(runs["metric"].isin(PERCENT_METRICS + ("pro_public",)), 100.0, 1.0)
+    return runs.assign(value=runs["value"] * scale)
+
+
+def seed_matrix(runs: pd.DataFrame, dataset: str, variant: str, metric: str, level: str | None,
+                categories: list[str], seeds: tuple[int, ...]) -> pd.DataFrame:
+    """Values of one (dataset, variant, metric, level) as categories × seeds (NaN: no run).
+
+    ``level`` None takes each run's headline subset (Eq. 3 with all levels)."""
+    chosen = runs[(runs["dataset"] == dataset) & (runs["variant"] == variant) & (runs["metric"] == metric)]
+    chosen = chosen[chosen["level"] == (chosen["headline"] if level is None else level)]
+    matrix = chosen.pivot_table(index="category", columns="seed", values="value", aggfunc="first")
+    return matrix.reindex(index=categories, columns=list(seeds)).astype(float)
+
+
+def category_groups(dataset: str, categories: list[str]) -> dict[str, list[str]]:
+    """Members of each printed average of ``dataset`` among the configured ``categories``."""
+    printed = CATEGORIES.get(dataset, ("mean",))
+    members = {"textures": [c for c in categories if c in TEXTURES],
+               "objects": [c for c in categories if c in OBJECTS],
+               "mean": list(categories)}
+    return {name: members[name] for name in AVERAGES if name in printed}
+
+
+def with_averages(matrix: pd.DataFrame, groups: dict[str, list[str]]) -> pd.DataFrame:
+    """Append one row per group: the per-seed mean over its members (NaN unless all are present)."""
+    averages = {name: (matrix.loc[members].mean(skipna=False) if members
+                       else pd.Series(np.nan, index=matrix.columns))
+                for name, members in groups.items()}
+    return pd.concat([matrix, pd.DataFrame(averages).T.reindex(columns=matrix.columns)])
+
+
+def summarize(matrix: pd.DataFrame) -> pd.DataFrame:
+    """Per row: number of seeds, mean and sample std (ddof 1; NaN for one seed)."""
+    return pd.DataFrame({"n_seeds": matrix.count(axis=1), "mean": matrix.mean(axis=1),
+                         "std": matrix.std(axis=1, ddof=1)})
+
+
+def cell_status(mean: pd.Series, published: pd.Series, tolerance: pd.Series) -> pd.Series:
+    """within / off (|delta| vs tolerance), missing (no run), unpublished, measured (no tolerance)."""
+    delta = (mean - published).abs()
+    return pd.Series(np.select(
+        [mean.isna(), published.isna(), tolerance.isna(), delta <= tolerance + 1e-9],
+        ["missing", "unpublished", "measured", "within"], "off"), index=mean.index)
+
+
+def table_rows(published: pd.DataFrame, table: str, dataset: str, configured: list[str]) -> list[str]:
+    """Row categories of one table and dataset: the published ones plus the configured ones
+    (per-category tables), then the printed averages; only the averages otherwise."""
+    printed = CATEGORIES.get(dataset, ("mean",))
+    shown = set(published.loc[(published["table"] == table) & (published["dataset"] == dataset), "category"])
+    if shown <= set(AVERAGES):
+        return [c for c in printed if c in shown] or ["mean"]
+    paper = [c for c in printed if c not in AVERAGES]
+    return paper + [c for c in configured if c not in paper] + [c for c in printed if c in AVERAGES]
+
+
+def _measured(config: ReportConfig, runs: pd.DataFrame, complexity: pd.DataFrame, dataset: str,
+              variant: str, level: str | None, metric: str) -> pd.DataFrame:
+    """n_seeds / mean / std per category (and averages) for one measured column."""
+    if metric in COMPLEXITY_METRICS:
+        hit = complexity[(complexity["dataset"] == dataset) & (complexity["variant"] == variant)
+                         & (complexity["metric"] == metric)]
+        value = hit["value"].iloc[0] if len(hit) else np.nan
+        return pd.DataFrame({"n_seeds": [int(len(hit) > 0)], "mean": [value], "std": [np.nan]},
+                            index=["mean"])
+    categories = config.categories(dataset, variant)
+    matrix = seed_matrix(runs, dataset, variant, metric, level, categories, config.seeds)
+    return summarize(with_averages(matrix, category_groups(dataset, categories)))
+
+
+def build_cells(config: ReportConfig, runs: pd.DataFrame, complexity: pd.DataFrame,
+                published: pd.DataFrame) -> pd.DataFrame:
+    """Every cell of every declared table: measured mean ± std, published RD4AD value, delta, status.
+
+    ``runs`` is ``collect_runs`` output (fractions); ``published`` is ``load_published()``."""
+    runs = to_percent(runs[runs["seed"].isin(config.seeds)])
+    paper = published[published["method"] == PAPER_METHOD].set_index(CELL_KEY)["value"]
+    frames = []
+    for table, spec in config.tables.items():
+        for setting, target in spec["settings"].items():
+            variant, level = target["variant"], target.get("level")
+            for dataset in spec["datasets"]:
+                rows = table_rows(published, table, dataset, config.categories(dataset))
+                for metric in spec["metrics"]:
+                    measured = _measured(config, runs, complexity, dataset, variant, level, metric)
+                    frame = measured.reindex(rows).rename_axis("category").reset_index()
+                    frames.append(frame.assign(table=table, dataset=dataset, setting=str(setting),
+                                               metric=metric, variant=variant, level=level or "headline"))
+    cells = pd.concat(frames, ignore_index=True)
+    cells["n_seeds"] = cells["n_seeds"].fillna(0).astype(int)
+    cells["n_expected"] = np.where(cells["metric"].isin(COMPLEXITY_METRICS), 1, len(config.seeds))
+    cells["published"] = paper.reindex(pd.MultiIndex.from_frame(cells[CELL_KEY])).to_numpy()
+    cells["delta"] = cells["mean"] - cells["published"]
+    cells["tolerance"] = cells["metric"].map(config.tolerance).astype(float)
+    cells["status"] = cell_status(cells["mean"], cells["published"], cells["tolerance"])
+    return cells[CELL_COLUMNS]
+
+
+def headline_variant(config: ReportConfig, dataset: str) -> str | None:
+    """The variant of the first declared cell of ``dataset`` (e.g. wrn50_256 for MVTec, Table 1)."""
+    for spec in config.tables.values():
+        if dataset in spec["datasets"]:
+            return next(iter(spec["settings"].values()))["variant"]
+    return None
+
+
+def expected_runs(config: ReportConfig) -> pd.DataFrame:
+    """Every (dataset, category, variant, seed) the workflow plans for the tables and audit pairs."""
+    runs = planned_runs(config.resolved, config.declared)
+    return pd.DataFrame([(r.dataset, r.category, r.variant, r.seed) for r in runs], columns=RUN_KEYS)
+
+
+def run_progress(config: ReportConfig, runs: pd.DataFrame) -> pd.DataFrame:
+    """``expected_runs`` with a boolean ``done`` (its metrics.json exists)."""
+    expected = expected_runs(config)
+    done = runs[RUN_KEYS].drop_duplicates().assign(done=True)
+    return expected.merge(done, on=RUN_KEYS, how="left").fillna({"done": False}).astype({"done": bool})
+
+
+def delta_summary(cells: pd.DataFrame) -> pd.DataFrame:
+    """Per table: compared cells (those with a tolerance), mean delta, mean |delta| (percentage
+    points) and the count of each status."""
+    with_delta = cells.dropna(subset=["delta", "tolerance"])
+    deltas = with_delta.groupby("table")["delta"].agg(n_compared="size", mean_delta="mean",
+                                                      mean_abs_delta=lambda d: d.abs().mean())
+    counts = pd.crosstab(cells["table"], cells["status"]).reindex(columns=list(STATUSES), fill_value=0)
+    order = list(dict.fromkeys(cells["table"]))
+    return deltas.join(counts, how="outer").reindex(order).fillna({"n_compared": 0}).astype(
+        {"n_compared": int, **{s: int for s in STATUSES}})

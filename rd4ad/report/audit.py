@@ -1,0 +1,102 @@
+"""Protocol audit: paper vs public code, each difference measured on the runs that exist.
+
+Four comparisons, each reference → alternative, paired per seed and category (SPEC.md):
+loss (flat cosine of the public code vs Eq. 1–2) and decoder blocks (code [3,4,6] vs
+supplement [6,4,3]) from extra trained variants; PRO definition (exact AUPRO vs the
+public code's per-image PRO) and epoch selection (last epoch vs the best of the every-10
+test evaluations, which leaks the test set) from the reference runs themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from rd4ad.published import PERCENT_METRICS
+from rd4ad.report.aggregate import (category_groups, headline_variant, seed_matrix, summarize,
+                                    to_percent, with_averages)
+from rd4ad.report.config import AUDIT_DATASET, ReportConfig
+
+ROLES = ("reference", "alternative", "delta")
+
+
+@dataclass(frozen=True)
+class AuditComparison:
+    """One audited difference: per category and average, reference / alternative / delta."""
+
+    key: str
+    title: str
+    reference: str
+    alternative: str
+    frame: pd.DataFrame  # metric, category, role, n_seeds, mean, std
+
+
+def paired(reference: pd.DataFrame, alternative: pd.DataFrame, groups: dict[str, list[str]]) -> pd.DataFrame:
+    """Mean ± std over seeds of both (categories × seeds) matrices and of their per-seed
+    difference ``alternative − reference``, with the group averages appended."""
+    parts = {"reference": reference, "alternative": alternative, "delta": alternative - reference}
+    frames = [summarize(with_averages(matrix, groups)).assign(role=role) for role, matrix in parts.items()]
+    return pd.concat(frames).rename_axis("category").reset_index()
+
+
+def _compare(categories: list[str], pairs: dict[str, tuple[pd.DataFrame, pd.DataFrame]]) -> pd.DataFrame:
+    groups = category_groups(AUDIT_DATASET, categories)
+    return pd.concat([paired(ref, alt, groups).assign(metric=metric) for metric, (ref, alt) in pairs.items()],
+                     ignore_index=True)
+
+
+def _matrix(runs: pd.DataFrame, variant: str, metric: str, categories: list[str],
+            seeds: tuple[int, ...]) -> pd.DataFrame:
+    return seed_matrix(runs, AUDIT_DATASET, variant, metric, None, categories, seeds)
+
+
+def variant_pair(config: ReportConfig, runs: pd.DataFrame, key: str, spec: dict) -> AuditComparison:
+    """A ``tables.yaml`` ``audit:`` pair: the same cells trained with two variants, compared on
+    the audit's categories and seeds (config ``audit:``)."""
+    ref, alt = spec["reference"], spec["alternative"]
+    categories, seeds = config.audit_categories(alt), config.audit_seeds
+    frame = _compare(categories, {m: (_matrix(runs, ref, m, categories, seeds),
+                                      _matrix(runs, alt, m, categories, seeds)) for m in PERCENT_METRICS})
+    return AuditComparison(key, spec["title"], ref, alt, frame)
+
+
+def pro_definition(config: ReportConfig, runs: pd.DataFrame, variant: str) -> AuditComparison:
+    """Exact MVTec AUPRO (headline) vs the public code's per-image 200-threshold PRO."""
+    categories = config.categories(AUDIT_DATASET, variant)
+    frame = _compare(categories, {"pro": (_matrix(runs, variant, "pro", categories, config.seeds),
+                                          _matrix(runs, variant, "pro_public", categories, config.seeds))})
+    return AuditComparison("pro_definition", "PRO: exact AUPRO (FPR ≤ 0.3) vs the public code's "
+                           "per-image PRO", "exact AUPRO", "per-image PRO", frame)
+
+
+def best_of_evaluations(audit_epochs: pd.DataFrame, variant: str, metric: str,
+                        categories: list[str], seeds: tuple[int, ...]) -> pd.DataFrame:
+    """Per run, the maximum of ``metric`` over the every-N-epoch test evaluations (percent)."""
+    rows = audit_epochs[(audit_epochs["dataset"] == AUDIT_DATASET) & (audit_epochs["variant"] == variant)]
+    if metric not in rows:
+        return pd.DataFrame(index=categories, columns=list(seeds), dtype=float)
+    best = rows.groupby(["category", "seed"])[metric].max().unstack("seed") * 100.0
+    return best.reindex(index=categories, columns=list(seeds)).astype(float)
+
+
+def epoch_selection(config: ReportConfig, runs: pd.DataFrame, audit_epochs: pd.DataFrame,
+                    variant: str) -> AuditComparison:
+    """Last epoch (headline) vs the best of the test evaluations every N epochs (per metric)."""
+    categories = config.categories(AUDIT_DATASET, variant)
+    frame = _compare(categories, {m: (_matrix(runs, variant, m, categories, config.seeds),
+                                      best_of_evaluations(audit_epochs, variant, m, categories, config.seeds))
+                                  for m in PERCENT_METRICS})
+    return AuditComparison("epoch_selection", "Epoch: last epoch (headline) vs best of the every-10 "
+                           "test evaluations (leaks the test set)", "last epoch", "best of every 10", frame)
+
+
+def audit_comparisons(config: ReportConfig, runs: pd.DataFrame, audit_epochs: pd.DataFrame) -> list[AuditComparison]:
+    """All four audited differences; ``runs`` as collected (fractions)."""
+    runs = to_percent(runs[runs["seed"].isin(config.seeds)])
+    reference = headline_variant(config, AUDIT_DATASET)
+    comparisons = [variant_pair(config, runs, key, spec) for key, spec in config.audit.items()]
+    if reference is not None:
+        comparisons += [pro_definition(config, runs, reference),
+                        epoch_selection(config, runs, audit_epochs, reference)]
+    return comparisons

@@ -1,0 +1,110 @@
+"""A synthetic results tree with known numbers (docs/architecture.md "Run folder").
+
+``build_tree(root)`` writes a run configuration and runs whose cells, averages and deltas
+the report tests check by hand; the ``write_*`` helpers write single files in the formats
+``train`` / ``evaluate`` / ``complexity`` produce.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+TABLES_YAML = Path(__file__).resolve().parents[1] / "config" / "tables.yaml"
+HEADLINE = "M1+2+3"
+LEVEL_OFFSETS = {"M1+2+3": 0.0, "M1": -0.10, "M2": -0.02, "M3": -0.03, "M2+3": -0.01}
+SEEDS = (111, 112)
+# Known numbers (fractions) of the headline subset: (dataset, category, variant, seed) → metrics.
+RUNS = {
+    ("mvtec", "carpet", "wrn50_256", 111): {"image_auroc": 0.99, "pixel_auroc": 0.98, "pro": 0.93, "pro_public": 0.97},
+    ("mvtec", "carpet", "wrn50_256", 112): {"image_auroc": 0.97, "pixel_auroc": 0.98, "pro": 0.95, "pro_public": 0.96},
+    ("mvtec", "bottle", "wrn50_256", 111): {"image_auroc": 1.00, "pixel_auroc": 0.985, "pro": 0.96, "pro_public": 0.98},
+    ("mvtec", "bottle", "wrn50_256", 112): {"image_auroc": 1.00, "pixel_auroc": 0.985, "pro": 0.96, "pro_public": 0.98},
+    ("mvtec", "carpet", "wrn50_eq2", 111): {"image_auroc": 0.95, "pixel_auroc": 0.97, "pro": 0.90, "pro_public": 0.94},
+    ("mnist", "0", "novelty_r18", 111): {"image_auroc": 0.999, "pixel_auroc": None, "pro": None, "pro_public": None},
+    ("mnist", "1", "novelty_r18", 111): {"image_auroc": 0.98, "pixel_auroc": None, "pro": None, "pro_public": None},
+}
+# audit_epochs.csv of (mvtec, carpet, wrn50_256, 111): every 10 epochs, best image AUROC at epoch 10.
+AUDIT_EPOCHS = [{"epoch": 10, "image_auroc": 0.995, "pixel_auroc": 0.975, "pro": 0.92},
+                {"epoch": 20, "image_auroc": 0.99, "pixel_auroc": 0.98, "pro": 0.93}]
+COMPLEXITY = {"infer_s": 0.5, "memory_mb": 400.0}
+# Every variant config/tables.yaml names (the workflow plan needs them all); only some have runs.
+VARIANTS = ("wrn50_256", "wrn50_128", "wrn50_pre", "wrn50_pre_oce", "r18_256", "r50_256", "novelty_r18",
+            "wrn50_eq2", "wrn50_supdec")
+UNRUN_DATASETS = {"fmnist": ["0"], "cifar10": ["0"], "caltech256": ["r0"]}
+
+
+def _write_json(path: Path, obj: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj, indent=2), encoding="utf-8")
+
+
+def levels_from(headline: dict) -> dict:
+    """All Table 7 subsets: the headline values shifted by ``LEVEL_OFFSETS`` (None stays None)."""
+    return {level: {k: None if v is None else round(v + offset, 6) for k, v in headline.items()}
+            for level, offset in LEVEL_OFFSETS.items()}
+
+
+def write_metrics(folder: Path, key: tuple, headline: dict, demo: bool = False) -> None:
+    dataset, category, variant, seed = key
+    _write_json(folder / "metrics.json", {
+        "run": {"dataset": dataset, "category": category, "variant": variant, "seed": seed},
+        "demo": demo, "headline": HEADLINE, "levels": levels_from(headline), "device": "cpu",
+        "eval_seconds": 1.0})
+
+
+def write_artifacts(folder: Path, seed: int, size: int = 32, n_test: int = 12) -> None:
+    """scores.csv, loss.csv and examples.npz of one run (random but seeded)."""
+    rng = np.random.default_rng(seed)
+    labels = np.array([0] * (n_test // 2) + [1] * (n_test - n_test // 2))
+    base = np.where(labels == 1, 0.6, 0.3) + rng.normal(0, 0.05, n_test)
+    scores = pd.DataFrame({"name": [f"test/x/{i:03d}" for i in range(n_test)],
+                           "defect": np.where(labels == 1, "crack", "good"), "label": labels,
+                           **{level: base + offset for level, offset in LEVEL_OFFSETS.items()}})
+    scores.to_csv(folder / "scores.csv", index=False)
+    pd.DataFrame({"epoch": [1, 2, 3], "loss": [0.9, 0.5, 0.3], "seconds": [1.0, 1.0, 1.0]}).to_csv(
+        folder / "loss.csv", index=False)
+    images = rng.integers(0, 255, (3, 3, size, size), dtype=np.uint8)
+    masks = np.zeros((3, size, size), np.uint8)
+    masks[1:, 8:16, 8:16] = 1
+    maps = rng.random((3, size, size)).astype(np.float32) + masks
+    np.savez_compressed(folder / "examples.npz", images=images, masks=masks, maps=maps,
+                        names=np.array(["test/good/000", "test/crack/001", "test/crack/002"]),
+                        labels=np.array([0, 1, 1]))
+
+
+def write_config(path: Path, categories: dict[str, list[str]], mode: str = "paper") -> Path:
+    """A run configuration with the given dataset roles / categories and the fixture variants."""
+    config = {
+        "mode": mode, "results": "results", "resources": "resources", "tables": str(TABLES_YAML),
+        "seeds": list(SEEDS), "tolerance": {"image_auroc": 1.0, "pixel_auroc": 1.0, "pro": 1.5},
+        "datasets": {name: {"loader": name, "root": f"resources/{name}", "categories": cats}
+                     for name, cats in categories.items()},
+        "variants": {name: {"backbone": "wide_resnet50_2", "image_size": 256, "epochs": 3, "lr": 0.005,
+                            "batch_size": 4, "teacher_weights": "random"}
+                     for name in VARIANTS},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def build_tree(root: Path, extra_categories: tuple[str, ...] = (), mode: str = "paper",
+               artifacts: bool = True) -> tuple[Path, Path]:
+    """Write ``RUNS`` (+ audit log, complexity) under ``root/results``; return (config, results)."""
+    results = root / "results"
+    for key, headline in RUNS.items():
+        folder = results / key[0] / key[1] / key[2] / f"seed{key[3]}"
+        write_metrics(folder, key, headline, demo=mode == "demo")
+        if artifacts:
+            write_artifacts(folder, key[3])
+    pd.DataFrame(AUDIT_EPOCHS).to_csv(results / "mvtec/carpet/wrn50_256/seed111/audit_epochs.csv", index=False)
+    _write_json(results / "mvtec/complexity/wrn50_256.json",
+                {"device": "cpu", **COMPLEXITY, "batch_size": 1, "image_size": 256, "backbone": "wide_resnet50_2"})
+    config = write_config(root / "config.yaml", {"mvtec": ["carpet", "bottle", *extra_categories],
+                                                 "mnist": ["0", "1"], **UNRUN_DATASETS}, mode=mode)
+    return config, results

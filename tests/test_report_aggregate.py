@@ -1,0 +1,121 @@
+"""Aggregation on a synthetic results tree: known numbers in, known cells and deltas out."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from results_fixtures import build_tree, write_config, write_metrics
+from rd4ad.errors import RD4ADError
+from rd4ad.published import load_published
+from rd4ad.report.aggregate import build_cells, delta_summary, run_progress
+from rd4ad.report.audit import audit_comparisons
+from rd4ad.report.config import load_report_config
+from rd4ad.report.layout import paper_table
+from rd4ad.report.results import collect_complexity, collect_csv, collect_runs
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory):
+    config_path, results = build_tree(tmp_path_factory.mktemp("tree"), artifacts=False)
+    config = load_report_config(config_path)
+    runs = collect_runs(results)
+    cells = build_cells(config, runs, collect_complexity(results), load_published())
+    return config, results, runs, cells.set_index(["table", "setting", "dataset", "metric", "category"]).sort_index()
+
+
+def test_per_category_cells_mean_std_delta_status(tree):
+    _, _, _, cells = tree
+    carpet = cells.loc[("T1", "256", "mvtec", "image_auroc", "carpet")]
+    assert carpet["mean"] == pytest.approx(98.0)
+    assert carpet["std"] == pytest.approx(np.sqrt(2.0))          # 99 and 97, ddof 1
+    assert carpet["published"] == 98.9
+    assert carpet["delta"] == pytest.approx(-0.9)
+    assert (carpet["n_seeds"], carpet["status"]) == (2, "within")
+    pro = cells.loc[("T2", "256", "mvtec", "pro", "carpet")]
+    assert (pro["mean"], pro["delta"], pro["status"]) == (pytest.approx(94.0), pytest.approx(-3.0), "off")
+
+
+def test_group_averages_are_per_seed_means_of_configured_categories(tree):
+    _, _, _, cells = tree
+    t1 = cells.loc[("T1", "256", "mvtec", "image_auroc")]
+    assert t1.loc["textures", "delta"] == pytest.approx(98.0 - 99.5)   # carpet only
+    assert t1.loc["objects", "delta"] == pytest.approx(100.0 - 98.0)   # bottle only
+    assert t1.loc["mean", "mean"] == pytest.approx(99.0)               # seeds: 99.5, 98.5
+    assert t1.loc["mean", "std"] == pytest.approx(np.sqrt(0.5))
+    assert list(t1.loc[["textures", "objects", "mean"], "status"]) == ["off", "off", "within"]
+
+
+def test_unrun_cells_are_missing_and_paper_rows_kept(tree):
+    _, _, _, cells = tree
+    t1 = cells.loc[("T1", "256", "mvtec", "image_auroc")]
+    assert len(t1) == 18                                  # 15 paper categories + 3 averages
+    assert t1.loc["grid", "status"] == "missing" and np.isnan(t1.loc["grid", "delta"])
+    assert cells.loc[("T5", "pre", "mvtec", "image_auroc", "mean"), "status"] == "missing"
+    assert cells.loc[("T1", "128", "mvtec", "image_auroc", "carpet"), "status"] == "missing"
+
+
+def test_level_subsets_complexity_and_partial_seeds(tree):
+    _, _, _, cells = tree
+    m1 = cells.loc[("T7", "M1", "mvtec", "image_auroc", "mean")]
+    assert (m1["mean"], m1["published"], m1["status"]) == (pytest.approx(89.0), 90.1, "off")
+    infer = cells.loc[("T3", "wide_resnet50_2", "mvtec", "infer_s", "mean")]
+    assert (infer["mean"], infer["delta"], infer["status"]) == (0.5, pytest.approx(0.19), "measured")
+    mnist = cells.loc[("T4", "default", "mnist", "image_auroc", "mean")]
+    assert (mnist["n_seeds"], mnist["n_expected"]) == (1, 2) and np.isnan(mnist["std"])
+    assert mnist["mean"] == pytest.approx(98.95) and mnist["delta"] == pytest.approx(-0.35)
+    assert cells.loc[("S2", "default", "mnist", "image_auroc", "1"), "status"] == "off"
+
+
+def test_summary_progress_and_audit(tree):
+    config, results, runs, cells = tree
+    summary = delta_summary(cells.reset_index())
+    assert summary.loc["T1", "n_compared"] == 5
+    assert summary.loc["T1", "mean_delta"] == pytest.approx((-0.9 + 0.0 - 1.5 + 2.0 + 0.5) / 5)
+    assert summary.loc["T3", "n_compared"] == 3 and summary.loc["T3", "measured"] == 2
+    progress = run_progress(config, runs)
+    # mvtec: 2 categories × (6 table variants + 2 audit alternatives) × 2 seeds; novelty: 5 classes × 2 seeds
+    assert (int(progress["done"].sum()), len(progress)) == (7, 2 * 8 * 2 + 5 * 2)
+    audits = {a.key: a.frame.set_index(["metric", "category", "role"]) for a in
+              audit_comparisons(config, runs, collect_csv(results, "audit_epochs.csv"))}
+    assert audits["loss"].loc[("image_auroc", "carpet", "delta"), "mean"] == pytest.approx(-4.0)
+    assert audits["pro_definition"].loc[("pro", "mean", "delta"), "mean"] == pytest.approx(2.25)
+    assert audits["epoch_selection"].loc[("image_auroc", "carpet", "alternative"), "mean"] == pytest.approx(99.5)
+    assert audits["decoder_blocks"].loc[("pro", "carpet", "alternative"), "n_seeds"] == 0
+
+
+def test_demo_categories_become_rows(tmp_path):
+    results = tmp_path / "results"
+    write_metrics(results / "mvtec/brick/wrn50_256/seed111", ("mvtec", "brick", "wrn50_256", 111),
+                  {"image_auroc": 0.8, "pixel_auroc": 0.9, "pro": 0.7, "pro_public": 0.75}, demo=True)
+    config = load_report_config(write_config(tmp_path / "demo.yaml", {"mvtec": ["brick"]}, mode="demo"))
+    published = load_published()
+    cells = build_cells(config, collect_runs(results), collect_complexity(results), published)
+    t1 = cells[(cells["table"] == "T1") & (cells["setting"] == "256")].set_index("category")
+    assert t1.loc["brick", "status"] == "unpublished" and t1.loc["brick", "mean"] == pytest.approx(80.0)
+    assert t1.loc["mean", "delta"] == pytest.approx(80.0 - 98.5)
+    table = paper_table("T1", config.tables["T1"], config, cells, published, demo=True)
+    assert [h.text for h in table.header[-1]][-2:] == ["ours (DEMO)", "Δ (DEMO)"]
+    assert "brick" in [row.label for row in table.rows]
+
+
+def test_broken_metrics_json_names_the_file(tmp_path):
+    bad = tmp_path / "mvtec/carpet/v/seed1/metrics.json"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("{not json")
+    with pytest.raises(RD4ADError, match=str(bad)):
+        collect_runs(tmp_path)
+    bad.write_text(json.dumps({"levels": {}}))
+    with pytest.raises(RD4ADError, match="headline"):
+        collect_runs(tmp_path)
+
+
+def test_config_without_required_keys_is_one_clear_error(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("mode: paper\n")
+    with pytest.raises(RD4ADError, match="does not match"):
+        load_report_config(path)
+    assert isinstance(collect_runs(tmp_path / "nothing"), pd.DataFrame)
