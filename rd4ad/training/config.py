@@ -6,11 +6,14 @@ import dataclasses
 from dataclasses import dataclass
 
 from rd4ad.errors import RD4ADError
+from rd4ad.models.bottleneck import BOTTLENECKS
+from rd4ad.models.decoder import DECODER_BLOCKS as _DECODER_BLOCKS
+from rd4ad.models.encoder import BACKBONES as _BACKBONES
+from rd4ad.training.loss import LOSSES as _LOSSES
 
-BACKBONES = ("resnet18", "resnet50", "wide_resnet50_2")
-BOTTLENECKS = ("pre", "pre+oce", "pre+oce+mff")
-DECODER_BLOCKS = ("code", "supplement")
-LOSSES = ("flat", "eq2")
+BACKBONES = tuple(_BACKBONES)
+DECODER_BLOCKS = tuple(_DECODER_BLOCKS)
+LOSSES = tuple(_LOSSES)
 SCORES = ("max", "sum")
 DATASETS = ("mvtec", "mnist", "fmnist", "cifar10", "caltech256", "digits")
 

@@ -1,0 +1,1 @@
+"""Evaluation: checkpoint + test split → image scores, metrics for every level subset (Table 7)."""

@@ -1,0 +1,73 @@
+"""Evaluate a trained run: ``scores.csv``, ``examples.npz`` and ``metrics.json`` (written last)."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from rd4ad.data import SplitArrays, load_split
+from rd4ad.evaluation.inference import infer_level_maps
+from rd4ad.evaluation.metrics import HEADLINE, evaluate_maps
+from rd4ad.io import atomic_write_bytes, atomic_write_json, atomic_write_text, load_checkpoint
+from rd4ad.models import build_model
+from rd4ad.training.config import RunConfig
+from rd4ad.errors import RD4ADError
+
+N_EXAMPLES = 6
+
+
+def load_trained(model_path: str | Path, device: torch.device) -> tuple[torch.nn.Module, RunConfig]:
+    """Rebuild the model of ``model.pt`` (teacher from its weights, student from the file)."""
+    path = Path(model_path)
+    if not path.is_file():
+        raise RD4ADError(f"{path}: no such checkpoint; train the run first (python -m rd4ad train …)")
+    ckpt = load_checkpoint(path)
+    run = RunConfig.from_dict(ckpt["run"])
+    model = build_model(backbone=run.backbone, teacher_weights=run.teacher_weights,
+                        bottleneck=run.bottleneck, decoder_blocks=run.decoder_blocks)
+    model.load_student_state_dict(ckpt["student"])
+    return model.to(device).eval(), run
+
+
+def example_indices(labels: np.ndarray, n: int = N_EXAMPLES) -> np.ndarray:
+    """A few test images for the figures: up to 2 normal, the rest anomalous, evenly spread."""
+    normal, anomalous = np.flatnonzero(labels == 0), np.flatnonzero(labels == 1)
+    pick_normal = normal[np.linspace(0, len(normal) - 1, min(2, len(normal))).astype(int)] if len(normal) else normal
+    k = min(n - len(pick_normal), len(anomalous))
+    pick_anomalous = anomalous[np.linspace(0, len(anomalous) - 1, k).astype(int)] if k else anomalous[:0]
+    return np.concatenate([pick_normal, pick_anomalous])
+
+
+def _examples_npz(arrays: SplitArrays, maps: torch.Tensor) -> bytes:
+    idx = example_indices(arrays.labels)
+    buf = io.BytesIO()
+    masks = arrays.masks[idx] if arrays.masks is not None else np.zeros((len(idx),) + maps.shape[1:], np.uint8)
+    np.savez_compressed(buf, images=arrays.images[idx].numpy(), masks=masks,
+                        maps=maps[idx].numpy().astype(np.float32), names=np.array(arrays.names)[idx],
+                        labels=arrays.labels[idx])
+    return buf.getvalue()
+
+
+def evaluate_run(model_path: str | Path, out: str | Path, device: torch.device,
+                 batch_size: int = 32, cache_dir: str | None = None) -> dict:
+    """Evaluate ``model_path`` on its test split; write the three result files next to ``out``."""
+    start = time.perf_counter()
+    model, run = load_trained(model_path, device)
+    arrays = load_split(run.dataset, run.data_root, run.category, "test", run.image_size, cache_dir=cache_dir)
+    autocast = run.fast and device.type == "cuda"
+    maps = infer_level_maps(model, arrays, device, batch_size=batch_size, autocast=autocast)
+    metrics, scores, headline = evaluate_maps(maps, arrays, run.score, device)
+    out = Path(out)
+    table = pd.DataFrame({"name": arrays.names, "defect": arrays.defects, "label": arrays.labels, **scores})
+    atomic_write_text(out.parent / "scores.csv", table.to_csv(index=False, float_format="%.9g"))
+    atomic_write_bytes(out.parent / "examples.npz", _examples_npz(arrays, headline))
+    result = {"run": run.to_dict(), "demo": run.demo, "headline": HEADLINE, "levels": metrics,
+              "n_test": int(len(arrays.labels)), "n_anomalous": int(arrays.labels.sum()),
+              "device": str(device), "eval_seconds": round(time.perf_counter() - start, 3)}
+    atomic_write_json(out, result)
+    return result

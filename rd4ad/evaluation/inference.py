@@ -1,0 +1,26 @@
+"""Batched inference: per-level anomaly maps M_k (Eq. 3) for a whole split."""
+
+from __future__ import annotations
+
+import torch
+
+from rd4ad.data import SplitArrays
+from rd4ad.scoring import level_maps
+from rd4ad.training.inputs import to_model_input
+
+
+@torch.inference_mode()
+def infer_level_maps(model: torch.nn.Module, arrays: SplitArrays, device: torch.device,
+                     batch_size: int = 32, autocast: bool = False) -> torch.Tensor:
+    """(N, K, S, S) float32 maps 1 − cos(f_E^k, f_D^k), upsampled to the image size, on CPU."""
+    model.eval()
+    size = arrays.images.shape[-1]
+    out = []
+    for start in range(0, len(arrays.images), batch_size):
+        batch = arrays.images[start:start + batch_size].to(device, non_blocking=True)
+        x = to_model_input(batch, arrays.normalize, channels_last=autocast)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
+            feats_e, feats_d = model(x)
+        maps = level_maps([f.float() for f in feats_e], [f.float() for f in feats_d], size)
+        out.append(maps.float().cpu())
+    return torch.cat(out)
