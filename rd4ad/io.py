@@ -1,5 +1,6 @@
 """Atomic file writes and safe checkpoint loading.
 
+torch is imported only by the functions that need it (light commands stay fast).
 Every result file is written to a temporary sibling and moved into place with
 ``os.replace``, so a killed job never leaves a half-written output that looks done.
 """
@@ -10,9 +11,10 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 
 def _atomic(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
@@ -46,6 +48,8 @@ def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
 
 def atomic_torch_save(obj: Any, path: str | os.PathLike) -> Path:
     """``torch.save`` to ``path`` atomically."""
+    import torch
+
     return _atomic(path, lambda tmp: torch.save(obj, tmp))
 
 
@@ -56,4 +60,6 @@ def atomic_save_with(path: str | os.PathLike, save: Callable[[str], None]) -> Pa
 
 def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> Any:
     """``torch.load`` with ``weights_only=True`` (never unpickle arbitrary objects)."""
+    import torch
+
     return torch.load(path, map_location=map_location, weights_only=True)

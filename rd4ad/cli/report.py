@@ -17,7 +17,7 @@ from rd4ad.report.build import build_report
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", required=True, help="run configuration YAML (config/paper.yaml, config/demo.yaml)")
+    parser.add_argument("--config", required=True, help="run configuration YAML (config/config.yaml, config/demo.yaml)")
     parser.add_argument("--results", required=True, help="root of the run folders")
     parser.add_argument("--out", required=True, help="HTML page to write (figures/ goes beside it)")
 

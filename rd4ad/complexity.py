@@ -1,0 +1,123 @@
+"""Complexity of the detector (paper Table 3): seconds per image at batch 1, memory, FLOPs.
+
+What is measured (the paper does not say what its "0.31 s, 352 MB" include):
+
+* ``infer_s``: median wall time of the whole per-image pipeline at batch 1 — uint8 image
+  on the device → ToTensor/normalise → teacher + bottleneck + student → the three maps
+  M_k (Eq. 3), upsampled, summed, Gaussian σ = 4 → image score (max). On CUDA each
+  timing ends with a synchronisation.
+* ``memory_mb``: weights (parameters + buffers) plus the extra memory the first batch-1
+  inference takes at its peak. On CUDA that is ``torch.cuda.max_memory_allocated`` with
+  the model on the device (allocator view). On CPU it is the exact weight bytes plus the
+  peak resident-set growth (``VmHWM`` − ``VmRSS`` from ``/proc/self/status``, the peak
+  reset through ``/proc/self/clear_refs`` just before the inference) — an OS view that
+  includes allocator slack, Linux only.
+"""
+
+from __future__ import annotations
+
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from rd4ad.errors import RD4ADError
+from rd4ad.scoring import gaussian_smooth, image_scores, level_maps
+from rd4ad.training.inputs import to_model_input
+from rd4ad.training.loss import distillation_loss
+
+MB = 2 ** 20
+_STATUS = Path("/proc/self/status")
+_CLEAR_REFS = Path("/proc/self/clear_refs")
+
+
+def device_name(device: torch.device) -> str:
+    """The machine in words: the GPU's name, or the CPU model and its core count."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    cpuinfo = Path("/proc/cpuinfo")
+    names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+             if line.startswith("model name")] if cpuinfo.is_file() else []
+    return f"{names[0] if names else platform.processor() or platform.machine()} ({torch.get_num_threads()} threads)"
+
+
+def weight_mb(model: torch.nn.Module) -> float:
+    """Bytes of all parameters and buffers, in MiB."""
+    tensors = list(model.parameters()) + list(model.buffers())
+    return sum(t.numel() * t.element_size() for t in tensors) / MB
+
+
+@torch.inference_mode()
+def score_image(model: torch.nn.Module, image: torch.Tensor, normalize: bool = True) -> torch.Tensor:
+    """Image score (max of the smoothed Eq. 3 map) of one uint8 (1, 3, S, S) image on the model's device."""
+    feats_e, feats_d = model(to_model_input(image, normalize))
+    maps = level_maps(feats_e, feats_d, image.shape[-1]).sum(dim=1)
+    return image_scores(gaussian_smooth(maps), reduce="max")
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def inference_seconds(model: torch.nn.Module, image_size: int, device: torch.device,
+                      repeats: int = 10, warmup: int = 2) -> float:
+    """Median seconds per image of :func:`score_image` at batch 1 after ``warmup`` untimed calls."""
+    if repeats < 1 or warmup < 0:
+        raise RD4ADError(f"complexity: need repeats >= 1 and warmup >= 0 (got {repeats}, {warmup})")
+    model.eval()
+    image = torch.randint(0, 256, (1, 3, image_size, image_size), dtype=torch.uint8, device=device)
+    for _ in range(warmup):
+        score_image(model, image)
+    _sync(device)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        score_image(model, image)
+        _sync(device)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _status_kb(key: str) -> int:
+    line = next(x for x in _STATUS.read_text().splitlines() if x.startswith(key + ":"))
+    return int(line.split()[1])
+
+
+def peak_memory_mb(model: torch.nn.Module, image_size: int, device: torch.device) -> float:
+    """Weights + peak extra memory of the first batch-1 inference, MiB (see the module docstring)."""
+    model.eval()
+    image = torch.randint(0, 256, (1, 3, image_size, image_size), dtype=torch.uint8, device=device)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        score_image(model, image)
+        torch.cuda.synchronize(device)
+        return torch.cuda.max_memory_allocated(device) / MB
+    if not _CLEAR_REFS.exists():
+        raise RD4ADError("complexity: CPU memory is measured through /proc/self (Linux); "
+                         "run on Linux or on a CUDA device")
+    _CLEAR_REFS.write_text("5")
+    before = _status_kb("VmRSS")
+    score_image(model, image)
+    return weight_mb(model) + max(_status_kb("VmHWM") - before, 0) / 1024
+
+
+def training_flops_per_image(model: torch.nn.Module, image_size: int, loss: str = "flat") -> int:
+    """FLOPs (2 per multiply-add, torch's FlopCounterMode) of one training image-step: forward + backward.
+
+    Counted on a batch of 2 (BatchNorm in train mode needs more than one value per channel), halved.
+    """
+    was_training = model.training
+    model.train()
+    device = next(model.parameters()).device
+    x = torch.zeros(2, 3, image_size, image_size, device=device)
+    with FlopCounterMode(display=False) as counter:
+        feats_e, feats_d = model(x)
+        distillation_loss(feats_e, feats_d, loss).backward()
+    model.zero_grad(set_to_none=True)
+    model.train(was_training)
+    return int(counter.get_total_flops()) // 2

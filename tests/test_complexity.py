@@ -1,0 +1,65 @@
+"""Table 3 complexity: the timed pipeline is the evaluation's, FLOP counts, the CLI's JSON."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from rd4ad.complexity import inference_seconds, score_image, training_flops_per_image, weight_mb
+from rd4ad.data import SplitArrays
+from rd4ad.errors import RD4ADError
+from rd4ad.evaluation.inference import infer_level_maps
+from rd4ad.evaluation.metrics import smoothed_subset_maps
+from rd4ad.models import build_model
+from rd4ad.scoring import HEADLINE, LEVEL_SUBSETS, image_scores
+
+CPU = torch.device("cpu")
+
+
+@pytest.fixture(scope="module")
+def model():
+    torch.manual_seed(0)
+    return build_model(backbone="resnet18", teacher_weights="random").eval()
+
+
+def test_timed_score_is_the_evaluation_score(model):
+    images = torch.randint(0, 256, (2, 3, 64, 64), dtype=torch.uint8, generator=torch.Generator().manual_seed(1))
+    arrays = SplitArrays(images, np.array([0, 1]), None, ["a", "b"], ["good", "x"], normalize=True)
+    maps = infer_level_maps(model, arrays, CPU)
+    expected = image_scores(smoothed_subset_maps(maps, LEVEL_SUBSETS[HEADLINE], CPU), reduce="max")
+    got = torch.cat([score_image(model, images[i:i + 1]) for i in range(2)])
+    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_training_flops_scale_with_image_area(model):
+    small, large = training_flops_per_image(model, 32), training_flops_per_image(model, 64)
+    assert large == 4 * small
+    assert 250e6 < small < 350e6  # resnet18 RD4AD: 18.31 GFLOP at 256 px → 0.286 GFLOP at 32 px
+    assert not any(p.grad is not None for p in model.parameters())
+
+
+def test_inference_seconds_rejects_bad_counts(model):
+    assert inference_seconds(model, 32, CPU, repeats=2, warmup=0) > 0
+    with pytest.raises(RD4ADError, match="repeats >= 1"):
+        inference_seconds(model, 32, CPU, repeats=0)
+
+
+def test_cli_writes_table3_json(tmp_path):
+    out = tmp_path / "complexity" / "r18.json"
+    subprocess.run([sys.executable, "-m", "rd4ad", "complexity", "--dataset", "mvtec", "--category", "bottle",
+                    "--backbone", "resnet18", "--teacher-weights", "random", "--image-size", "64",
+                    "--repeats", "2", "--warmup", "1", "--device", "cpu", "--out", str(out)],
+                   check=True, cwd=Path(__file__).parents[1], capture_output=True)
+    result = json.loads(out.read_text())
+    assert {"device", "infer_s", "memory_mb", "batch_size", "image_size", "backbone"} <= set(result)
+    assert (result["batch_size"], result["image_size"], result["backbone"]) == (1, 64, "resnet18")
+    expected_weights = weight_mb(build_model(backbone="resnet18", teacher_weights="random"))
+    assert result["weights_mb"] == round(expected_weights, 1)
+    assert expected_weights < result["memory_mb"] < expected_weights + 500
+    assert 0 < result["infer_s"] < 30

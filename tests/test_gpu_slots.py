@@ -1,0 +1,83 @@
+"""GPU slot locking (rd4ad/gpu_slots.py): N slots, N jobs at most, never two on one GPU."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from rd4ad.errors import RD4ADError
+from rd4ad.gpu_slots import acquire_gpu_slot, visible_gpus
+
+RECORD = ("import os, sys, time; t0 = time.time(); time.sleep(0.4); "
+          "open(sys.argv[1], 'w').write(f\"{os.environ['CUDA_VISIBLE_DEVICES']} {t0} {time.time()}\")")
+
+
+def test_concurrent_jobs_never_hold_the_same_gpu(tmp_path):
+    """Six wrapped jobs race for two simulated GPUs: per GPU their run intervals never overlap."""
+    procs = [subprocess.Popen([sys.executable, "-m", "rd4ad.gpu_slots", "--lock-dir", str(tmp_path / "locks"),
+                               "--gpus", "0,1", "--", sys.executable, "-c", RECORD, str(tmp_path / f"job{i}")])
+             for i in range(6)]
+    assert [p.wait(timeout=120) for p in procs] == [0] * 6
+    records = [(tmp_path / f"job{i}").read_text().split() for i in range(6)]
+    by_gpu = {}
+    for gpu, start, end in records:
+        by_gpu.setdefault(gpu, []).append((float(start), float(end)))
+    assert set(by_gpu) == {"0", "1"}
+    for intervals in by_gpu.values():
+        intervals.sort()
+        assert all(prev_end <= start for (_, prev_end), (start, _) in zip(intervals, intervals[1:]))
+
+
+def test_slots_are_distinct_and_exhaust(tmp_path, monkeypatch):
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "4,7")
+    with acquire_gpu_slot(tmp_path, 2, ["4", "7"]) as first:
+        assert (first, os.environ["CUDA_VISIBLE_DEVICES"]) == (0, "4")
+        with acquire_gpu_slot(tmp_path, 2, ["4", "7"]) as second:
+            assert (second, os.environ["CUDA_VISIBLE_DEVICES"]) == (1, "7")
+            with pytest.raises(RD4ADError, match="stayed taken"):
+                with acquire_gpu_slot(tmp_path, 2, ["4", "7"], poll_seconds=0.05, timeout_seconds=0.2):
+                    pass
+    assert os.environ["CUDA_VISIBLE_DEVICES"] == "4,7"
+    with acquire_gpu_slot(tmp_path, 2, ["4", "7"]) as again:
+        assert again == 0
+
+
+def test_a_killed_job_releases_its_slot(tmp_path):
+    holder = subprocess.Popen([sys.executable, "-m", "rd4ad.gpu_slots", "--lock-dir", str(tmp_path), "--gpus", "0",
+                               "--", "sleep", "60"], stderr=subprocess.PIPE, text=True)
+    assert "running on GPU 0" in holder.stderr.readline()
+    with pytest.raises(RD4ADError):
+        with acquire_gpu_slot(tmp_path, 1, timeout_seconds=0):
+            pass
+    holder.send_signal(signal.SIGKILL)
+    holder.wait(timeout=10)
+    start = time.monotonic()
+    with acquire_gpu_slot(tmp_path, 1, timeout_seconds=5) as slot:
+        assert slot == 0
+    assert time.monotonic() - start < 2
+
+
+def test_cpu_only_runs_without_a_slot(tmp_path, monkeypatch):
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+    assert visible_gpus() == []
+    with acquire_gpu_slot(tmp_path, 0) as slot:
+        assert slot is None
+        assert os.environ["CUDA_VISIBLE_DEVICES"] == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("listed, ids", [("2,3", ["2", "3"]), ("-1", []), ("0", ["0"])])
+def test_visible_gpus_follow_cuda_visible_devices(monkeypatch, listed, ids):
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", listed)
+    assert visible_gpus() == ids
+
+
+def test_wrapper_runs_the_command_unpinned_on_cpu(tmp_path):
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+    out = subprocess.run([sys.executable, "-m", "rd4ad.gpu_slots", "--lock-dir", str(tmp_path), "--",
+                          sys.executable, "-c", "import os; print(repr(os.environ['CUDA_VISIBLE_DEVICES']))"],
+                         env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "''"

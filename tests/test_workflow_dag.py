@@ -1,0 +1,80 @@
+"""Dry runs of the Snakemake DAG through the Snakemake Python API: exact job counts per rule."""
+
+import logging
+import os
+from pathlib import Path
+
+import pytest
+from snakemake.api import SnakemakeApi
+from snakemake.settings.types import ConfigSettings, DAGSettings, OutputSettings, ResourceSettings, StorageSettings
+from snakemake_interface_logger_plugins.common import LogEvent
+
+REPO = Path(__file__).resolve().parents[1]
+
+# training jobs = the distinct (dataset, category, variant, seed) runs the tables need:
+# paper: T1/T2 (wrn50_256, wrn50_128) 2×15×3 + T5 (pre, pre_oce) 2×15×3 + T6 (r18, r50) 2×15×3
+#        + T4/S2 (MNIST, F-MNIST, CIFAR-10 10 classes each, Caltech-256 5 repeats) 35×3
+#        + audit (eq2, supdec) 2×15×1 seed; T3 and T7 reuse wrn50_256.
+PAPER_RUNS = 90 + 90 + 90 + 105 + 30
+# demo: wrn50_256 and wrn50_128 on 3 synthetic categories, 6 more variants on one, 4 novelty roles × 2 digits.
+DEMO_RUNS = 2 * 3 + 6 + 4 * 2
+CI_RUNS = 8 + 4
+EXPECTED = {
+    "config.yaml": {"fetch": 5, "fetch_weights": 3, "train": PAPER_RUNS, "evaluate": PAPER_RUNS,
+                    "complexity": 1, "resolved_config": 1, "report": 1, "all": 1},
+    "demo.yaml": {"synth": 1, "train": DEMO_RUNS, "evaluate": DEMO_RUNS, "complexity": 1,
+                  "resolved_config": 1, "report": 1, "all": 1},
+    "ci.yaml": {"synth": 1, "train": CI_RUNS, "evaluate": CI_RUNS, "complexity": 1,
+                "resolved_config": 1, "report": 1, "all": 1},
+}
+
+
+class _RunInfo(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.stats = {}
+
+    def emit(self, record):
+        if getattr(record, "event", None) == LogEvent.RUN_INFO:
+            self.stats = dict(record.stats)
+
+
+def dry_run_counts(configfile: str, workdir: Path) -> dict[str, int]:
+    """Jobs per rule of ``snakemake -n all`` for ``config/<configfile>`` run in ``workdir``."""
+    handler = _RunInfo()
+    logger = logging.getLogger("snakemake")
+    logger.addHandler(handler)
+    cwd = os.getcwd()
+    try:
+        with SnakemakeApi(OutputSettings(dryrun=True)) as api:
+            workflow = api.workflow(
+                resource_settings=ResourceSettings(cores=1),
+                config_settings=ConfigSettings(configfiles=[REPO / "config" / configfile],
+                                               config={"tables": str(REPO / "config" / "tables.yaml")}),
+                storage_settings=StorageSettings(), snakefile=REPO / "Snakefile", workdir=workdir)
+            workflow.dag(DAGSettings(targets={"all"})).execute_workflow(executor="dryrun")
+    finally:
+        logger.removeHandler(handler)
+        os.chdir(cwd)
+    return {rule: n for rule, n in handler.stats.items() if rule != "total"}
+
+
+@pytest.mark.parametrize("configfile", sorted(EXPECTED))
+def test_job_counts_per_rule(configfile, tmp_path):
+    assert dry_run_counts(configfile, tmp_path) == EXPECTED[configfile]
+
+
+def test_finished_runs_are_not_scheduled_again(tmp_path):
+    """A run whose model.pt exists is not retrained, even when its data marker is newer (ancient())."""
+    finished = tmp_path / "results/ci/mvtec/nut/wrn50_128/seed0/model.pt"
+    finished.parent.mkdir(parents=True)
+    finished.write_bytes(b"done")
+    marker = tmp_path / "resources/ci/.prepared/mvtec.synth"
+    marker.parent.mkdir(parents=True)
+    marker.write_text("")
+    os.utime(finished, (1e9, 1e9))
+    counts = dry_run_counts("ci.yaml", tmp_path)
+    assert (counts["train"], counts["evaluate"], "synth" in counts) == (CI_RUNS - 1, CI_RUNS, False)
+    (finished.parent / "metrics.json").write_text("{}")
+    counts = dry_run_counts("ci.yaml", tmp_path)
+    assert (counts["train"], counts["evaluate"]) == (CI_RUNS - 1, CI_RUNS - 1)
