@@ -1,0 +1,108 @@
+"""Benchmark: training images/second of the public code's loop vs the suite's fast loop (issue 6.4).
+
+(a) ``rd4ad.training.public_loop.train_public``: PIL decode + Resize/ToTensor/CenterCrop/Normalize
+every step, DataLoader batch 16, fp32, ``loss.item()`` every step, teacher weight gradients;
+(b) ``rd4ad.training.loop.train_run`` with ``fast=True``: cached uint8 tensors, normalisation on
+the device, bf16 autocast + channels_last + fused Adam on CUDA (on CPU the fast path is fp32:
+only the data path and the syncs differ). Same model, same data, same device; epoch 1 of
+each is the warm-up and is not timed. (b) is reported twice: the training steps alone
+(``loss.csv`` seconds) and end to end (with the per-epoch ``resume.pt`` checkpoint and
+``loss.csv`` writes). The one-time decode into the cache is timed separately. With
+``--config`` the measured rate is extrapolated to the T1 sweep and the whole paper DAG
+(``extrapolate.py``). Run: ``python benchmarks/bench_train.py [--device cuda] [--config config/config.yaml]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from extrapolate import add_h100_arguments, report
+from rd4ad.complexity import device_name, training_flops_per_image
+from rd4ad.data import load_split
+from rd4ad.data.synth import SynthConfig, generate
+from rd4ad.device import resolve_device, set_deterministic
+from rd4ad.io import atomic_torch_save
+from rd4ad.models import build_model
+from rd4ad.training.config import RunConfig
+from rd4ad.training.loop import LOSS_NAME, train_run
+from rd4ad.training.public_loop import train_public
+
+
+def epoch_clock() -> tuple[list[float], Callable[..., None]]:
+    """A list of epoch-end times and the callback that fills it."""
+    stamps: list[float] = []
+    return stamps, lambda *_: stamps.append(time.perf_counter())
+
+
+def steady_rate(n_images: int, stamps: list[float]) -> float:
+    """Images/second over epochs 2… (epoch 1 is the warm-up)."""
+    return n_images * (len(stamps) - 1) / (stamps[-1] - stamps[0])
+
+
+def checkpoint_seconds(backbone: str, folder: Path) -> float:
+    """Seconds to write one ``resume.pt``-sized state (student weights + two Adam moments) of ``backbone``."""
+    student = build_model(backbone=backbone, teacher_weights="random").student_state_dict()
+    state = {"student": student, "exp_avg": {k: v.clone() for k, v in student.items()},
+             "exp_avg_sq": {k: v.clone() for k, v in student.items()}}
+    start = time.perf_counter()
+    atomic_torch_save(state, folder / "resume_probe.pt")
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-root", help="MVTec-layout folder (default: a fresh synthetic set)")
+    parser.add_argument("--category", default="brick")
+    parser.add_argument("--backbone", default="resnet18")
+    parser.add_argument("--image-size", type=int, default=128)
+    parser.add_argument("--n-train", type=int, default=32, help="training images of the synthetic set")
+    parser.add_argument("--epochs", type=int, default=3, help="epochs per loop (the first is warm-up)")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--config", help="paper run config: also extrapolate T1 and the whole DAG")
+    add_h100_arguments(parser)
+    args = parser.parse_args()
+    device = resolve_device(args.device)
+    set_deterministic(device.type == "cpu")
+    work = Path(tempfile.mkdtemp(prefix="bench_train_"))
+    root = args.data_root or generate(work / "synth", SynthConfig(image_size=args.image_size, n_train=args.n_train,
+                                                                   categories=(args.category,)))
+    run = RunConfig(dataset="mvtec", category=args.category, data_root=str(root), backbone=args.backbone,
+                    teacher_weights="random", image_size=args.image_size, epochs=args.epochs, fast=True)
+    start = time.perf_counter()
+    n = len(load_split("mvtec", root, args.category, "train", args.image_size, cache_dir=work / "cache").labels)
+    decode_s = time.perf_counter() - start
+
+    public_stamps, public_tick = epoch_clock()
+    train_public(RunConfig(**{**run.to_dict(), "fast": False}), device, on_epoch_end=public_tick)
+    fast_stamps, fast_tick = epoch_clock()
+    out = train_run(run, work / "fast" / "model.pt", device, cache_dir=str(work / "cache"), on_epoch_end=fast_tick)
+    step_s = pd.read_csv(out.parent / LOSS_NAME)["seconds"].iloc[1:].sum()
+
+    public = steady_rate(n, public_stamps)
+    fast_end_to_end = steady_rate(n, fast_stamps)
+    fast_steps = n * (args.epochs - 1) / step_s
+    name = device_name(device)
+    print(f"device: {name}; model {args.backbone} {args.image_size}px, {n} training images, batch 16, "
+          f"{args.epochs} epochs per loop (first untimed)")
+    print(f"one-time decode into the uint8 cache: {decode_s:.2f} s ({n / decode_s:.0f} img/s)")
+    print(f"(a) public-code loop:            {public:8.2f} img/s")
+    print(f"(b) fast loop, training steps:   {fast_steps:8.2f} img/s   ratio b/a = {fast_steps / public:.2f}x")
+    print(f"(b) fast loop, end to end:       {fast_end_to_end:8.2f} img/s   ratio b/a = {fast_end_to_end / public:.2f}x")
+    ckpt = checkpoint_seconds("wide_resnet50_2", work)
+    print(f"one resume.pt of wide_resnet50_2 (weights + Adam moments) written here in {ckpt:.2f} s "
+          f"(checkpoint_every=1 pays this every epoch)")
+    if args.config:
+        flops = training_flops_per_image(build_model(backbone=args.backbone, teacher_weights="random"),
+                                         args.image_size)
+        print(report(args.config, fast_steps, flops, name, args.peak_tflops, args.fraction_of_peak,
+                     args.step_floor_ms))
+
+
+if __name__ == "__main__":
+    main()
