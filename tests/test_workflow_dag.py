@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
 from snakemake.api import SnakemakeApi
 from snakemake.settings.types import ConfigSettings, DAGSettings, OutputSettings, ResourceSettings, StorageSettings
 from snakemake_interface_logger_plugins.common import LogEvent
@@ -39,8 +40,8 @@ class _RunInfo(logging.Handler):
             self.stats = dict(record.stats)
 
 
-def dry_run_counts(configfile: str, workdir: Path) -> dict[str, int]:
-    """Jobs per rule of ``snakemake -n all`` for ``config/<configfile>`` run in ``workdir``."""
+def dry_run_counts(configfile: str | Path, workdir: Path) -> dict[str, int]:
+    """Jobs per rule of ``snakemake -n all`` for ``config/<configfile>`` (or a path) run in ``workdir``."""
     handler = _RunInfo()
     logger = logging.getLogger("snakemake")
     logger.addHandler(handler)
@@ -78,3 +79,15 @@ def test_finished_runs_are_not_scheduled_again(tmp_path):
     (finished.parent / "metrics.json").write_text("{}")
     counts = dry_run_counts("ci.yaml", tmp_path)
     assert (counts["train"], counts["evaluate"]) == (CI_RUNS - 1, CI_RUNS - 1)
+
+
+def test_local_mvtec_copy_is_validated_not_downloaded(tmp_path):
+    """``source: local`` (air-gapped clusters): one validation job, no synth or fetch."""
+    config = yaml.safe_load((REPO / "config" / "ci.yaml").read_text())
+    config["datasets"]["mvtec"] = {"loader": "mvtec", "source": "local", "root": "/data/mvtec_ad",
+                                   "categories": ["nut"]}
+    path = tmp_path / "local.yaml"
+    path.write_text(yaml.safe_dump(config))
+    counts = dry_run_counts(path, tmp_path)
+    assert (counts.get("use_local"), "synth" in counts, "fetch" in counts) == (1, False, False)
+    assert counts["train"] == CI_RUNS

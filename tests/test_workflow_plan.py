@@ -57,12 +57,13 @@ def test_complexity_and_report_inputs(paper):
 
 def test_train_flags_name_every_knob(paper, demo):
     flags = shlex.split(train_flags(paper, "mvtec", "screw", "wrn50_256", 111))
+    assert "--fast" in flags and "--demo" not in flags  # bare flags: the schema's fast default, paper mode
+    flags.remove("--fast")
     pairs = dict(zip(flags[::2], flags[1::2]))
     assert pairs["--dataset"] == "mvtec" and pairs["--data-root"] == "resources/mvtec"
     assert pairs["--bottleneck"] == "pre+oce+mff" and pairs["--teacher-weights"] == "imagenet_v1"
     assert (pairs["--image-size"], pairs["--epochs"], pairs["--lr"], pairs["--seed"]) == ("256", "200", "0.005", "111")
     assert pairs["--eval-every"] == "10" and pairs["--cache-dir"] == "resources/cache"
-    assert "--demo" not in flags and "--fast" not in flags
     novelty = shlex.split(train_flags(demo, "caltech256", "6", "novelty_r18", 0))
     assert novelty[:4] == ["--dataset", "digits", "--data-root", ""] and "--demo" in novelty
     assert novelty[novelty.index("--score") + 1] == "sum" and novelty[novelty.index("--eval-every") + 1] == "0"

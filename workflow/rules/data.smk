@@ -37,6 +37,23 @@ rule fetch:
         "python -m rd4ad fetch {params.loader} --root {params.root:q} {params.mirror} > {log:q} 2>&1"
 
 
+rule use_local:
+    """Validate an existing local copy of MVTec AD in place (air-gapped clusters): nothing is downloaded."""
+    output:
+        touch(f"{RESOURCES}/.prepared/{{dataset}}.local"),
+    log:
+        f"{RESOURCES}/logs/local_{{dataset}}.log",
+    benchmark:
+        f"{RESOURCES}/logs/local_{{dataset}}_benchmark.tsv"
+    wildcard_constraints:
+        dataset=plan.one_of(k for k, d in config["datasets"].items() if d["source"] == "local"),
+    params:
+        loader=lambda wc: config["datasets"][wc.dataset]["loader"],
+        root=lambda wc: config["datasets"][wc.dataset]["root"],
+    shell:
+        "python -m rd4ad fetch {params.loader} --local {params.root:q} > {log:q} 2>&1"
+
+
 rule fetch_weights:
     """The torchvision IMAGENET1K_V1 teacher of one backbone, into <resources>/torch (TORCH_HOME)."""
     output:
