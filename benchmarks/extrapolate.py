@@ -8,7 +8,9 @@ a device that reached ``F`` FLOP/s on the benchmarked variant is assumed to reac
 every variant. For the H100 (none measured in this session) the rate is an ASSUMPTION:
 ``--peak-tflops`` × ``--fraction-of-peak``, with every optimizer step at least
 ``--step-floor-ms`` long (eager PyTorch launches several hundred kernels per step, which
-bounds small models such as ResNet18 at 32 px). Evaluation is not included.
+bounds small models such as ResNet18 at 32 px) per process; the run config's ``jobs_per_gpu``
+processes share each GPU and are assumed to overlap their launches (floor ÷ jobs_per_gpu,
+FLOP rate unchanged). Evaluation is not included.
 
 Run: ``python benchmarks/extrapolate.py --config config/config.yaml --images-per-second 41
 --backbone resnet18 --image-size 128`` (``bench_train.py`` calls :func:`report`).
@@ -21,12 +23,11 @@ import math
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
+from rd4ad import workflow_plan
 from rd4ad.complexity import training_flops_per_image
 from rd4ad.errors import RD4ADError
 from rd4ad.models import build_model
-from rd4ad.training.config import RunConfig
 
 MVTEC_TRAIN = {"carpet": 280, "grid": 264, "leather": 245, "tile": 230, "wood": 247, "bottle": 209,
                "cable": 224, "capsule": 219, "hazelnut": 391, "metal_nut": 220, "pill": 267, "screw": 320,
@@ -53,40 +54,17 @@ def train_size(dataset: dict, category: str) -> int:
                      f"extrapolate a paper config (real MVTec, MNIST, F-MNIST, CIFAR-10, Caltech-256)")
 
 
-def _variant(config: dict, name: str) -> dict:
-    defaults = RunConfig.__dataclass_fields__
-    return {k: config["variants"][name].get(k, defaults[k].default) for k in VARIANT_KEYS + ("eval_every",)}
-
-
 def planned_runs(config: dict, tables: dict) -> pd.DataFrame:
-    """One row per distinct run of the DAG: dataset, category, variant, seed, n_train, image_steps, steps.
-
-    Table runs use every seed and category; the protocol audit's alternatives use the run
-    config's ``audit: {seeds, categories}`` when given (null: all).
-    """
-    audit = config.get("audit") or {}
-    pairs = tables.get("audit", {}).values()
-    wanted = {("mvtec", pair["reference"]): (config["seeds"], None) for pair in pairs}
-    for name, table in tables.items():
-        for setting in table["settings"].values() if name != "audit" else ():
-            for dataset in table["datasets"]:
-                wanted[(dataset, setting["variant"])] = (config["seeds"], None)
-    for pair in pairs:
-        wanted.setdefault(("mvtec", pair["alternative"]),
-                          (audit.get("seeds") or config["seeds"], audit.get("categories")))
+    """One row per distinct run of the DAG (``rd4ad.workflow_plan.planned_runs``): dataset, category,
+    variant, seed, n_train, image_steps, steps, audits and the variant's model knobs."""
     rows = []
-    for (dataset, variant), (seeds, categories) in sorted(wanted.items()):
-        if dataset not in config["datasets"] or variant not in config["variants"]:
-            raise RD4ADError(f"extrapolate: tables need dataset {dataset!r} and variant {variant!r}, "
-                             f"missing from the run config's datasets/variants")
-        v = _variant(config, variant)
-        for category in categories or config["datasets"][dataset]["categories"]:
-            n = train_size(config["datasets"][dataset], str(category))
-            for seed in seeds:
-                rows.append({"dataset": dataset, "category": str(category), "variant": variant, "seed": seed,
-                             "n_train": n, "image_steps": n * v["epochs"],
-                             "steps": math.ceil(n / v["batch_size"]) * v["epochs"],
-                             "audits": v["epochs"] // v["eval_every"] if v["eval_every"] else 0, **v})
+    for run in workflow_plan.planned_runs(config, tables):
+        v = {k: config["variants"][run.variant][k] for k in VARIANT_KEYS + ("eval_every",)}
+        n = train_size(config["datasets"][run.dataset], run.category)
+        rows.append({"dataset": run.dataset, "category": run.category, "variant": run.variant, "seed": run.seed,
+                     "n_train": n, "image_steps": n * v["epochs"],
+                     "steps": math.ceil(n / v["batch_size"]) * v["epochs"],
+                     "audits": v["epochs"] // v["eval_every"] if v["eval_every"] else 0, **v})
     return pd.DataFrame(rows)
 
 
@@ -116,19 +94,21 @@ def report(config_path: str | Path, images_per_second: float, bench_flops: int, 
     path = Path(config_path)
     if not path.is_file():
         raise RD4ADError(f"{path}: run config not found; pass --config with a paper config (config/config.yaml)")
-    config = yaml.safe_load(path.read_text())
-    tables = yaml.safe_load(Path(config.get("tables", "config/tables.yaml")).read_text())
+    config = workflow_plan.resolve_config(workflow_plan.load_yaml(path))
+    tables = workflow_plan.load_yaml(config["tables"])
     runs = planned_runs(config, tables)
     flops = variant_flops(runs)
     measured_rate = images_per_second * bench_flops
     h100_rate = peak_tflops * 1e12 * fraction
     runs["measured_s"] = estimate_seconds(runs, flops, measured_rate)
-    runs["h100_s"] = estimate_seconds(runs, flops, h100_rate, step_floor_ms / 1000)
+    shares = config["jobs_per_gpu"]
+    runs["h100_s"] = estimate_seconds(runs, flops, h100_rate, step_floor_ms / 1000 / shares)
     t1 = runs[(runs["variant"] == "wrn50_256") & (runs["dataset"] == "mvtec") & (runs["seed"] == config["seeds"][0])]
     lines = [f"achieved on {device}: {measured_rate / 1e12:.3f} TFLOP/s "
              f"({images_per_second:.2f} img/s × {bench_flops / 1e9:.1f} GFLOP per training image-step)",
              f"H100 ASSUMPTION (not measured): {peak_tflops:.0f} TFLOP/s bf16 peak × {fraction:.0%} = "
-             f"{h100_rate / 1e12:.0f} TFLOP/s, optimizer step ≥ {step_floor_ms:g} ms"]
+             f"{h100_rate / 1e12:.0f} TFLOP/s, optimizer step ≥ {step_floor_ms:g} ms per process; "
+             f"jobs_per_gpu = {shares} processes share a GPU and overlap their launches (floor ÷ {shares})"]
     for key, value in sorted(flops.items()):
         lines.append(f"  {'/'.join(map(str, key))}: {value / 1e9:.2f} GFLOP per training image-step")
     by_variant = runs.groupby("variant")[["image_steps", "steps", "measured_s", "h100_s"]].sum()

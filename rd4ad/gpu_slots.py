@@ -1,9 +1,11 @@
-"""Pin one job to one free GPU: a non-blocking ``fcntl.flock`` on one lock file per GPU.
+"""Pin one job to one free GPU slot: a non-blocking ``fcntl.flock`` on one lock file per slot.
 
 Snakemake's ``gpu`` resource only counts jobs; it does not say which device a job gets
 (snakemake issue #281). Each training/evaluation job therefore takes the first GPU whose
 lock file it can lock and exports ``CUDA_VISIBLE_DEVICES`` to that GPU alone, so
-``--device auto`` lands on it. The OS releases a flock when its process dies, so a killed job
+``--device auto`` lands on it. ``--jobs-per-gpu K`` gives each GPU K slots (small models such as
+the novelty ResNet18 at 32 px are bound by kernel launches, not by the GPU; K processes
+overlap their launches); slots fill GPU by GPU's first share before any second share. The OS releases a flock when its process dies, so a killed job
 never leaves a slot taken. The lock files live in a node-local folder
 (``$RD4AD_GPU_LOCK_DIR``, default ``<tmp>/rd4ad-gpu-slots``) shared by every workflow on the machine.
 
@@ -68,11 +70,13 @@ def _try_lock(path: Path) -> int | None:
 
 @contextmanager
 def acquire_gpu_slot(lock_dir: str | os.PathLike, n_gpus: int, gpu_ids: list[str] | None = None,
-                     poll_seconds: float = 0.5, timeout_seconds: float | None = None) -> Iterator[int | None]:
-    """Hold the first free GPU slot of ``n_gpus`` and yield its index (``None`` when ``n_gpus`` is 0).
+                     poll_seconds: float = 0.5, timeout_seconds: float | None = None,
+                     jobs_per_gpu: int = 1) -> Iterator[int | None]:
+    """Hold the first free slot of ``n_gpus`` × ``jobs_per_gpu`` and yield its index (``None`` when ``n_gpus`` is 0).
 
-    Slot ``i`` is GPU ``gpu_ids[i]`` (default ``0 … n_gpus-1``), locked through
-    ``<lock_dir>/gpu<id>.lock``; ``CUDA_VISIBLE_DEVICES`` is set to that id while the slot is
+    Slot ``share · n_gpus + i`` is share ``share`` of GPU ``gpu_ids[i]`` (default ids
+    ``0 … n_gpus-1``), locked through ``<lock_dir>/gpu<id>.lock`` (share 0) or
+    ``gpu<id>.<share>.lock``; ``CUDA_VISIBLE_DEVICES`` is set to that id while the slot is
     held. When every slot is taken, polls every ``poll_seconds`` and raises ``RD4ADError``
     after ``timeout_seconds``. The lock fd is inheritable, so a command exec'd or spawned
     inside keeps the slot until it exits.
@@ -83,18 +87,22 @@ def acquire_gpu_slot(lock_dir: str | os.PathLike, n_gpus: int, gpu_ids: list[str
     ids = list(gpu_ids) if gpu_ids is not None else [str(i) for i in range(n_gpus)]
     if len(ids) != n_gpus:
         raise RD4ADError(f"gpu slots: {n_gpus} GPUs requested but {len(ids)} ids given ({ids})")
+    if jobs_per_gpu < 1:
+        raise RD4ADError(f"gpu slots: jobs_per_gpu = {jobs_per_gpu}; give 1 or more jobs per GPU")
+    slots = [(gpu, f"gpu{gpu}.lock" if share == 0 else f"gpu{gpu}.{share}.lock")
+             for share in range(jobs_per_gpu) for gpu in ids]
     folder = Path(lock_dir)
     folder.mkdir(parents=True, exist_ok=True)
     deadline = None if timeout_seconds is None else time.monotonic() + timeout_seconds
     while True:
-        for slot, gpu in enumerate(ids):
-            fd = _try_lock(folder / f"gpu{gpu}.lock")
+        for slot, (gpu, name) in enumerate(slots):
+            fd = _try_lock(folder / name)
             if fd is not None:
                 break
         else:
             if deadline is not None and time.monotonic() >= deadline:
-                raise RD4ADError(f"gpu slots: all {n_gpus} GPU lock files in {folder} stayed taken for "
-                                 f"{timeout_seconds} s; lower --resources gpu=N to the number of GPUs")
+                raise RD4ADError(f"gpu slots: all {len(slots)} GPU lock files in {folder} stayed taken for "
+                                 f"{timeout_seconds} s; lower --resources gpu=N to GPUs × jobs per GPU")
             time.sleep(poll_seconds)
             continue
         break
@@ -120,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lock-dir", default=None, help=f"lock folder (default ${LOCK_DIR_ENV} or <tmp>/rd4ad-gpu-slots)")
     parser.add_argument("--gpus", default=None, help="comma-separated GPU ids to share (default: the visible GPUs)")
+    parser.add_argument("--jobs-per-gpu", type=int, default=1, help="slots per GPU (default 1)")
     parser.add_argument("--count", action="store_true", help="print the number of visible GPUs and exit")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="the command to run, after --")
     args = parser.parse_args(argv)
@@ -132,9 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     pinned = any(os.environ.get(k) for k in SCHEDULER_GPU_ENV)
     ids = [] if pinned else ([g for g in args.gpus.split(",") if g] if args.gpus is not None else visible_gpus())
     try:
-        with acquire_gpu_slot(args.lock_dir or default_lock_dir(), len(ids), ids) as slot:
+        with acquire_gpu_slot(args.lock_dir or default_lock_dir(), len(ids), ids,
+                              jobs_per_gpu=args.jobs_per_gpu) as slot:
             if slot is not None:
-                print(f"gpu_slots: running on GPU {ids[slot]}", file=sys.stderr, flush=True)
+                print(f"gpu_slots: running on GPU {ids[slot % len(ids)]} (slot {slot})", file=sys.stderr, flush=True)
             os.execvp(command[0], command)
     except RD4ADError as err:
         print(f"rd4ad gpu_slots: error: {err}", file=sys.stderr)

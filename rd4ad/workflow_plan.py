@@ -132,6 +132,13 @@ def torch_home(config: dict) -> str:
     return f"{config['resources']}/torch"
 
 
+def gpu_job_prefix(config: dict) -> str:
+    """What the train / evaluate / complexity commands run under: the teacher cache as TORCH_HOME
+    and ``rd4ad.gpu_slots`` pinning the job to a free GPU slot (``jobs_per_gpu`` slots per GPU)."""
+    return (f"TORCH_HOME={shlex.quote(torch_home(config))} python -m rd4ad.gpu_slots "
+            f"--jobs-per-gpu {config['jobs_per_gpu']} --")
+
+
 def weights_files(config: dict) -> dict[str, str]:
     """IMAGENET1K_V1 file → backbone, for the variants with ``teacher_weights: imagenet_v1``."""
     backbones = {v["backbone"] for v in config["variants"].values() if v["teacher_weights"] == "imagenet_v1"}

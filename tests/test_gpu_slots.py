@@ -1,5 +1,6 @@
 """GPU slot locking (rd4ad/gpu_slots.py): N slots, N jobs at most, never two on one GPU."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -81,3 +82,18 @@ def test_wrapper_runs_the_command_unpinned_on_cpu(tmp_path):
                           sys.executable, "-c", "import os; print(repr(os.environ['CUDA_VISIBLE_DEVICES']))"],
                          env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "''"
+
+
+def test_jobs_per_gpu_fills_every_gpu_before_sharing(tmp_path, monkeypatch):
+    """Two GPUs × two shares: slots go 0, 1 (one job per GPU) then 2, 3 (the second shares); then full."""
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+    held = []
+    with contextlib.ExitStack() as stack:
+        for _ in range(4):
+            slot = stack.enter_context(acquire_gpu_slot(tmp_path, 2, ["0", "1"], jobs_per_gpu=2))
+            held.append((slot, os.environ["CUDA_VISIBLE_DEVICES"]))
+        with pytest.raises(RD4ADError, match="all 4 GPU lock files"):
+            with acquire_gpu_slot(tmp_path, 2, ["0", "1"], jobs_per_gpu=2, timeout_seconds=0):
+                pass
+    assert held == [(0, "0"), (1, "1"), (2, "0"), (3, "1")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gpu0.1.lock", "gpu0.lock", "gpu1.1.lock", "gpu1.lock"]

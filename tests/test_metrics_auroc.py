@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+import torch
+from sklearn.metrics import roc_auc_score
 
 from rd4ad.errors import RD4ADError
 from rd4ad.metrics import image_auroc, pixel_auroc
@@ -35,3 +37,15 @@ def test_mismatched_shapes_raise():
         pixel_auroc(np.zeros((1, 3, 3)), np.zeros((1, 3, 4)))
     with pytest.raises(RD4ADError, match="2 labels but 3 scores"):
         image_auroc([0, 1], [0.1, 0.2, 0.3])
+
+
+@pytest.mark.parametrize("decimals", [None, 2])
+def test_pixel_auroc_equals_scikit_learn_with_and_without_ties(decimals):
+    rng = np.random.default_rng(3)
+    masks = (rng.random((6, 40, 40)) < 0.1).astype(np.uint8)
+    maps = rng.random((6, 40, 40)).astype(np.float32) + 0.3 * masks
+    if decimals is not None:
+        maps = maps.round(decimals)  # many ties, across both classes
+    expected = roc_auc_score(masks.ravel(), maps.ravel().astype(np.float64))
+    assert pixel_auroc(masks, maps) == pytest.approx(expected, abs=1e-12)
+    assert pixel_auroc(torch.from_numpy(masks), torch.from_numpy(maps)) == pytest.approx(expected, abs=1e-12)

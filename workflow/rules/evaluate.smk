@@ -15,12 +15,12 @@ rule evaluate:
         f"{RUN_FOLDER}/evaluate_benchmark.tsv"
     params:
         execution=plan.execution_flags(config),
-        torch_home=plan.torch_home(config),
+        gpu_job=plan.gpu_job_prefix(config),
     threads: 1
     resources:
         gpu=1,
     shell:
-        "OMP_NUM_THREADS={threads} TORCH_HOME={params.torch_home:q} python -m rd4ad.gpu_slots -- "
+        "OMP_NUM_THREADS={threads} {params.gpu_job} "
         "python -m rd4ad evaluate --model {input.model:q} {params.execution} --out {output:q} > {log:q} 2>&1"
 
 
@@ -39,10 +39,10 @@ rule complexity:
         f"{RESULTS}/{{dataset}}/complexity/{{variant}}_benchmark.tsv"
     params:
         run=lambda wc: plan.complexity_flags(config, wc.dataset, wc.variant),
-        torch_home=plan.torch_home(config),
+        gpu_job=plan.gpu_job_prefix(config),
     threads: workflow.cores
     resources:
         gpu=1,
     shell:
-        "OMP_NUM_THREADS={threads} TORCH_HOME={params.torch_home:q} python -m rd4ad.gpu_slots -- "
+        "OMP_NUM_THREADS={threads} {params.gpu_job} "
         "python -m rd4ad complexity {params.run} --out {output:q} > {log:q} 2>&1"

@@ -19,10 +19,10 @@ rule train:
         f"{RUN_FOLDER}/train_benchmark.tsv"
     params:
         run=lambda wc: plan.train_flags(config, wc.dataset, wc.category, wc.variant, int(wc.seed)),
-        torch_home=plan.torch_home(config),
+        gpu_job=plan.gpu_job_prefix(config),
     threads: 1
     resources:
         gpu=1,
     shell:
-        "OMP_NUM_THREADS={threads} TORCH_HOME={params.torch_home:q} python -m rd4ad.gpu_slots -- "
+        "OMP_NUM_THREADS={threads} {params.gpu_job} "
         "python -m rd4ad train {params.run} --out {output:q} > {log:q} 2>&1"
