@@ -49,7 +49,8 @@ def train_size(dataset: dict, category: str) -> int:
     if loader in PER_CLASS_TRAIN:
         return PER_CLASS_TRAIN[loader]
     if loader == "caltech256":
-        return dataset.get("n_inlier_categories", 1) * dataset.get("train_per_category", CALTECH_TRAIN_PER_CATEGORY)
+        protocol = dataset["protocol"]
+        return protocol.get("n_inlier_categories", 1) * protocol.get("train_per_category", CALTECH_TRAIN_PER_CATEGORY)
     raise RD4ADError(f"extrapolate: no known training-set size for loader {loader!r}, category {category!r}; "
                      f"extrapolate a paper config (real MVTec, MNIST, F-MNIST, CIFAR-10, Caltech-256)")
 

@@ -191,13 +191,16 @@ def run_flags(config: dict, dataset: str, category: str, variant: str, seed: int
     """Flags of ``python -m rd4ad train`` for one run (docs/architecture.md "CLI"), without --out."""
     ds = config["datasets"][dataset]
     v = config["variants"][variant]
-    return _flags([
+    flags = _flags([
         ("dataset", ds["loader"]), ("data-root", ds["root"]), ("category", category), ("variant", variant),
         ("backbone", v["backbone"]), ("teacher-weights", v["teacher_weights"]), ("bottleneck", v["bottleneck"]),
         ("decoder-blocks", v["decoder_blocks"]), ("loss", v["loss"]), ("image-size", v["image_size"]),
         ("epochs", v["epochs"]), ("lr", v["lr"]), ("batch-size", v["batch_size"]), ("seed", seed),
         ("score", v["score"]), ("fast", v["fast"]), ("demo", config["mode"] == "demo"),
     ])
+    if ds["protocol"]:
+        flags += " --protocol " + shlex.join(f"{k}={x}" for k, x in ds["protocol"].items())
+    return flags
 
 
 def train_flags(config: dict, dataset: str, category: str, variant: str, seed: int) -> str:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
 import pytest
 
-from rd4ad.cli import main
+from rd4ad.cli import build_parser, main
+from rd4ad.cli.train import run_config_from_args
+from rd4ad.training.config import RunConfig
 
 
 def test_help_lists_the_commands(capsys):
@@ -36,3 +39,22 @@ def test_missing_checkpoint_is_one_clear_error(tmp_path):
     assert proc.stderr.strip() == (f"rd4ad evaluate: error: {missing}: no such checkpoint; "
                                    "train the run first (python -m rd4ad train …)")
     assert not (tmp_path / "metrics.json").exists()
+
+
+def test_caltech_protocol_flags_become_the_run_config():
+    args = build_parser("train").parse_args(
+        ["train", "--dataset", "caltech256", "--category", "r1", "--out", "m.pt",
+         "--protocol", "n_inlier_categories=3", "outlier_ratio=0.25"])
+    run = run_config_from_args(args)
+    assert run.protocol == {"n_inlier_categories": 3, "outlier_ratio": 0.25}
+    assert RunConfig.from_dict(run.to_dict()) == run
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--dataset", "caltech256", "--protocol", "outlier_ratio"], "give KEY=NUMBER"),
+    (["--dataset", "caltech256", "--protocol", "outliers=0.5"], "unknown keys \\['outliers'\\]"),
+    (["--dataset", "mnist", "--protocol", "outlier_ratio=0.5"], "for caltech256 only"),
+])
+def test_bad_protocol_is_one_clear_error(flags, message, capsys):
+    assert main(["train", "--category", "r0", "--out", "m.pt", *flags]) == 2
+    assert re.search(message, capsys.readouterr().err)

@@ -91,15 +91,15 @@ def test_nan_loss_stops_with_clear_error(tmp_path, monkeypatch):
 
 def test_teacher_stays_frozen_and_student_moves(tmp_path, monkeypatch):
     built = {}
-    real_build = loop.build_model
+    real_build = RunConfig.build_model
 
-    def spy(**kwargs):
-        built["model"] = real_build(**kwargs)
+    def spy(run):
+        built["model"] = real_build(run)
         built["teacher"] = {k: v.clone() for k, v in built["model"].encoder.state_dict().items()}
         built["student"] = {k: v.clone() for k, v in built["model"].student_state_dict().items()}
         return built["model"]
 
-    monkeypatch.setattr(loop, "build_model", spy)
+    monkeypatch.setattr(RunConfig, "build_model", spy)
     train_run(RunConfig(epochs=1, **RUN), tmp_path / "model.pt", CPU)
     model = built["model"]
     for key, value in model.encoder.state_dict().items():

@@ -1,5 +1,6 @@
 """Planning of the Snakemake DAG (rd4ad/workflow_plan.py): runs per table, dedup, flags."""
 
+import copy
 import shlex
 from collections import Counter
 from pathlib import Path
@@ -94,4 +95,18 @@ def test_schema_rejects_bad_config_and_fills_defaults(paper):
     bad = load_yaml(REPO / "config" / "demo.yaml")
     bad["variants"]["wrn50_256"]["loss"] = "l2"
     with pytest.raises(RD4ADError, match="l2"):
+        resolve_config(bad)
+
+
+def test_caltech_protocol_reaches_the_run_flags(paper):
+    flags = shlex.split(train_flags(paper, "caltech256", "r2", "novelty_r18", 111))
+    at = flags.index("--protocol")
+    assert flags[at + 1:at + 3] == ["n_inlier_categories=1", "outlier_ratio=0.5"]
+    assert "--protocol" not in train_flags(paper, "mnist", "3", "novelty_r18", 111)
+
+
+def test_protocol_keys_are_for_caltech_only(paper):
+    bad = copy.deepcopy(paper)
+    bad["datasets"]["mnist"]["protocol"] = {"outlier_ratio": 0.5}
+    with pytest.raises(RD4ADError, match="does not match"):
         resolve_config(bad)

@@ -21,7 +21,6 @@ from rd4ad.cli.train import add_execution_arguments, add_run_arguments, run_conf
 from rd4ad.complexity import device_name, inference_seconds, peak_memory_mb, weight_mb
 from rd4ad.device import resolve_device, set_deterministic
 from rd4ad.io import atomic_write_json
-from rd4ad.models import build_model
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -38,8 +37,7 @@ def run(args: argparse.Namespace) -> int:
     set_deterministic(not args.nondeterministic)
     device = resolve_device(args.device)
     torch.manual_seed(run_cfg.seed)
-    model = build_model(backbone=run_cfg.backbone, teacher_weights=run_cfg.teacher_weights,
-                        bottleneck=run_cfg.bottleneck, decoder_blocks=run_cfg.decoder_blocks).to(device).eval()
+    model = run_cfg.build_model().to(device).eval()
     memory = peak_memory_mb(model, run_cfg.image_size, device)
     seconds = inference_seconds(model, run_cfg.image_size, device, repeats=args.repeats, warmup=args.warmup)
     result = {"device": device_name(device), "device_type": device.type, "infer_s": round(seconds, 5),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 
 from rd4ad.device import resolve_device, set_deterministic
+from rd4ad.errors import RD4ADError
 from rd4ad.training.config import (BACKBONES, BOTTLENECKS, DATASETS, DECODER_BLOCKS, LOSSES,
                                    SCORES, RunConfig)
 from rd4ad.training.loop import train_run
@@ -42,8 +43,25 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--seed", type=int, default=d["seed"].default)
     g.add_argument("--score", default=d["score"].default, choices=SCORES,
                    help="image score: max of the map (MVTec) or sum (novelty detection)")
+    g.add_argument("--protocol", nargs="+", default=[], metavar="KEY=VALUE",
+                   help="caltech256 split knobs, e.g. n_inlier_categories=1 outlier_ratio=0.5 "
+                        "(also train_per_category, protocol_seed; rd4ad/data/caltech.py)")
     g.add_argument("--fast", action="store_true", help="GPU fast path: bf16 autocast, channels_last, fused Adam")
     g.add_argument("--demo", action="store_true", help="mark the run as demo (embedded data, not a reproduction)")
+
+
+def parse_protocol(pairs: list[str]) -> dict[str, int | float]:
+    """``["outlier_ratio=0.25", "n_inlier_categories=3"]`` → ``{"outlier_ratio": 0.25, "n_inlier_categories": 3}``."""
+    protocol = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        try:
+            protocol[key] = int(value) if value.isdigit() else float(value)
+        except ValueError:
+            key = ""
+        if not key:
+            raise RD4ADError(f"--protocol {pair!r}: give KEY=NUMBER, e.g. outlier_ratio=0.5")
+    return protocol
 
 
 def run_config_from_args(args: argparse.Namespace, **extra) -> RunConfig:
@@ -53,7 +71,7 @@ def run_config_from_args(args: argparse.Namespace, **extra) -> RunConfig:
                      bottleneck=args.bottleneck, decoder_blocks=args.decoder_blocks, loss=args.loss,
                      image_size=args.image_size, epochs=args.epochs, lr=args.lr,
                      batch_size=args.batch_size, seed=args.seed, score=args.score, fast=args.fast,
-                     demo=args.demo, **extra)
+                     demo=args.demo, protocol=parse_protocol(args.protocol), **extra)
 
 
 def add_execution_arguments(parser: argparse.ArgumentParser) -> None:

@@ -10,11 +10,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rd4ad.data import SplitArrays, load_split
+from rd4ad.data import SplitArrays
 from rd4ad.evaluation.inference import infer_level_maps
 from rd4ad.evaluation.metrics import HEADLINE, evaluate_maps
 from rd4ad.io import atomic_write_bytes, atomic_write_json, atomic_write_text, load_checkpoint
-from rd4ad.models import build_model
 from rd4ad.training.config import RunConfig
 from rd4ad.errors import RD4ADError
 
@@ -28,8 +27,7 @@ def load_trained(model_path: str | Path, device: torch.device) -> tuple[torch.nn
         raise RD4ADError(f"{path}: no such checkpoint; train the run first (python -m rd4ad train …)")
     ckpt = load_checkpoint(path)
     run = RunConfig.from_dict(ckpt["run"])
-    model = build_model(backbone=run.backbone, teacher_weights=run.teacher_weights,
-                        bottleneck=run.bottleneck, decoder_blocks=run.decoder_blocks)
+    model = run.build_model()
     model.load_student_state_dict(ckpt["student"])
     return model.to(device).eval(), run
 
@@ -58,7 +56,7 @@ def evaluate_run(model_path: str | Path, out: str | Path, device: torch.device,
     """Evaluate ``model_path`` on its test split; write the three result files next to ``out``."""
     start = time.perf_counter()
     model, run = load_trained(model_path, device)
-    arrays = load_split(run.dataset, run.data_root, run.category, "test", run.image_size, cache_dir=cache_dir)
+    arrays = run.load_split("test", cache_dir)
     autocast = run.fast and device.type == "cuda"
     maps = infer_level_maps(model, arrays, device, batch_size=batch_size, autocast=autocast)
     metrics, scores, headline = evaluate_maps(maps, arrays, run.score, device)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from rd4ad.data import DATASETS, SplitArrays, load_split
+from rd4ad.data.caltech import PROTOCOL_KEYS
 from rd4ad.errors import RD4ADError
+from rd4ad.models import RD4AD, build_model
 from rd4ad.models.bottleneck import BOTTLENECKS
 from rd4ad.models.decoder import DECODER_BLOCKS as _DECODER_BLOCKS
 from rd4ad.models.encoder import BACKBONES as _BACKBONES
@@ -15,7 +18,6 @@ BACKBONES = tuple(_BACKBONES)
 DECODER_BLOCKS = tuple(_DECODER_BLOCKS)
 LOSSES = tuple(_LOSSES)
 SCORES = ("max", "sum")
-DATASETS = ("mvtec", "mnist", "fmnist", "cifar10", "caltech256", "digits")
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class RunConfig:
     eval_every: int = 0
     fast: bool = False
     demo: bool = False
+    protocol: dict = field(default_factory=dict)  # Caltech-256 split knobs (rd4ad/data/caltech.py)
 
     def __post_init__(self) -> None:
         for key, allowed in (("backbone", BACKBONES), ("bottleneck", BOTTLENECKS),
@@ -54,6 +57,22 @@ class RunConfig:
                 raise RD4ADError(f"run config key {key!r} must be >= 1, got {getattr(self, key)}")
         if self.lr <= 0:
             raise RD4ADError(f"run config key 'lr' must be > 0, got {self.lr}")
+        if self.protocol and self.dataset != "caltech256":
+            raise RD4ADError(f"run config key 'protocol' is for caltech256 only; dataset {self.dataset!r} "
+                             f"got {sorted(self.protocol)}")
+        unknown = sorted(set(self.protocol) - set(PROTOCOL_KEYS))
+        if unknown:
+            raise RD4ADError(f"run config key 'protocol' has unknown keys {unknown}; known: {', '.join(PROTOCOL_KEYS)}")
+
+    def load_split(self, split: str, cache_dir: str | None = None) -> SplitArrays:
+        """The run's ``train`` or ``test`` split (``rd4ad.data.load_split`` with its protocol knobs)."""
+        return load_split(self.dataset, self.data_root, self.category, split, self.image_size,
+                          cache_dir=cache_dir, **self.protocol)
+
+    def build_model(self) -> RD4AD:
+        """The RD4AD model this run trains (teacher weights loaded, student initialised from the global RNG)."""
+        return build_model(backbone=self.backbone, teacher_weights=self.teacher_weights,
+                           bottleneck=self.bottleneck, decoder_blocks=self.decoder_blocks)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

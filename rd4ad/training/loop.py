@@ -19,12 +19,11 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from rd4ad.data import SplitArrays, load_split
+from rd4ad.data import SplitArrays
 from rd4ad.errors import RD4ADError
 from rd4ad.evaluation.inference import infer_level_maps
 from rd4ad.evaluation.metrics import HEADLINE, evaluate_maps
 from rd4ad.io import atomic_torch_save, atomic_write_text, load_checkpoint
-from rd4ad.models import build_model
 from rd4ad.scoring import LEVEL_SUBSETS
 from rd4ad.training.config import RunConfig
 from rd4ad.training.inputs import to_model_input
@@ -73,15 +72,13 @@ def train_run(run: RunConfig, out: str | Path, device: torch.device, cache_dir: 
     outdir.mkdir(parents=True, exist_ok=True)
     resume_path = outdir / RESUME_NAME
 
-    train = load_split(run.dataset, run.data_root, run.category, "train", run.image_size, cache_dir=cache_dir)
-    test = (load_split(run.dataset, run.data_root, run.category, "test", run.image_size, cache_dir=cache_dir)
-            if run.eval_every else None)
+    train = run.load_split("train", cache_dir)
+    test = run.load_split("test", cache_dir) if run.eval_every else None
     images = train.images.to(device).contiguous()
 
     torch.manual_seed(run.seed)
     np.random.seed(run.seed % 2**32)
-    model = build_model(backbone=run.backbone, teacher_weights=run.teacher_weights,
-                        bottleneck=run.bottleneck, decoder_blocks=run.decoder_blocks).to(device)
+    model = run.build_model().to(device)
     channels_last = run.fast and device.type == "cuda"
     if channels_last:
         model = model.to(memory_format=torch.channels_last)

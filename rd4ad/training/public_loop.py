@@ -22,7 +22,7 @@ from torch.utils.data import DataLoader, Sampler
 from torchvision import datasets, transforms
 
 from rd4ad.errors import RD4ADError
-from rd4ad.models import RD4AD, build_model
+from rd4ad.models import RD4AD
 from rd4ad.training.config import RunConfig
 from rd4ad.training.inputs import IMAGENET_MEAN, IMAGENET_STD
 from rd4ad.training.loss import distillation_loss
@@ -54,8 +54,7 @@ def train_public(run: RunConfig, device: torch.device, sampler: Sampler | None =
     """
     torch.manual_seed(run.seed)
     np.random.seed(run.seed % 2**32)
-    model = build_model(backbone=run.backbone, teacher_weights=run.teacher_weights,
-                        bottleneck=run.bottleneck, decoder_blocks=run.decoder_blocks).to(device)
+    model = run.build_model().to(device)
     model.encoder.requires_grad_(True)
     optimizer = torch.optim.Adam(model.trainable_parameters(), lr=run.lr, betas=(0.5, 0.999))
     loader = public_train_loader(run.data_root, run.category, run.image_size, run.batch_size, sampler)
