@@ -1,13 +1,32 @@
 """Drift check for CI: every metric of a results tree against a committed baseline.
 
-The baseline is JSON ``{"format": 1, "values": {"<dataset>/<category>/<variant>/seed<k>/<level>/<metric>": value}}``
-with values as in ``metrics.json`` (fractions, null for metrics a dataset has none of).
-Drift is reported in percentage points, the unit of the paper's tables.
+A value is flagged when it moves by more than ``max(fixed_pp, k × seed spread)`` percentage
+points (the unit of the paper's tables), where the seed spread of a metric is its standard
+deviation over the seeds the baseline was made from (same dataset / category / variant /
+level subset / metric). On an unchanged code base and the baseline's environment the values
+are bit-identical (``cpu_numerics: pinned`` makes that hold on every x86-64 CPU); the
+tolerance is what a change of machine, thread count or library version may honestly move a
+metric, and a regression that moves a metric further than its seeds do is flagged.
+
+The baseline file (format 2)::
+
+    {"format": 2,
+     "environment": {...},                        # rd4ad.numerics records of the baseline's runs
+     "tolerance": {"fixed_pp": 0.5, "k": 3.0},
+     "seeds": [0, 1, 2], "reference_seeds": [0],
+     "values": {"<dataset>/<category>/<variant>/seed<k>/<level>/<metric>": value | null},
+     "spread_pp": {"<dataset>/<category>/<variant>/<level>/<metric>": std | null}}
+
+``values`` holds the reference seeds' metrics as in ``metrics.json`` (fractions; ``null`` where
+the dataset has no such metric, e.g. pixel AUROC of a novelty set). A metric that could not be
+computed (NaN) is never frozen into a baseline, and fails the check wherever it appears.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -15,70 +34,157 @@ import pandas as pd
 
 from rd4ad.errors import RD4ADError
 from rd4ad.io import atomic_write_json
-from rd4ad.report.results import collect_runs
+from rd4ad.report.results import collect_numerics, collect_runs
 
-FORMAT = 1
-FAILING = ("DRIFT", "missing")
+FORMAT = 2
+FIXED_PP = 0.5
+K_SPREAD = 3.0
+FAILING = ("DRIFT", "NaN", "missing", "new")
+N_LARGEST = 10
+_SEED_PART = re.compile(r"/seed(-?\d+)/")
 _EPS_PP = 1e-9
 
 
-def metric_values(results: str | Path) -> pd.Series:
-    """Every metric of every run under ``results``, keyed by run / level / metric (NaN for null)."""
+def seedless(key: str) -> str:
+    """``mvtec/nut/v/seed0/M1/pro`` → ``mvtec/nut/v/M1/pro`` (the key the seed spread is kept under)."""
+    return _SEED_PART.sub("/", key, count=1)
+
+
+def check_tolerance(name: str, value: float) -> float:
+    """``value`` if it is a finite number ≥ 0; a clear error naming the option otherwise."""
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+        raise RD4ADError(f"{name} = {value!r}: give a finite number >= 0 (percentage points or a factor)")
+    return float(value)
+
+
+def metric_values(results: str | Path) -> pd.DataFrame:
+    """Every metric of every run under ``results``: index key, columns ``value`` and ``applicable``."""
     runs = collect_runs(results)
     if runs.empty:
         raise RD4ADError(f"{results}: no <dataset>/<category>/<variant>/seed<k>/metrics.json found; "
                          "run the workflow (or pass the right --results folder) first")
     keys = (runs["dataset"] + "/" + runs["category"] + "/" + runs["variant"] + "/seed"
             + runs["seed"].astype(str) + "/" + runs["level"] + "/" + runs["metric"])
-    return pd.Series(runs["value"].to_numpy(), index=keys, name="value").sort_index()
+    frame = runs[["value", "applicable", "seed"]].set_index(keys.rename("key")).sort_index()
+    return frame
 
 
-def write_baseline(path: str | Path, results: str | Path) -> Path:
-    """Freeze the metrics of ``results`` as the baseline file ``path``."""
-    values = metric_values(results)
-    return atomic_write_json(path, {"format": FORMAT, "values": {k: None if np.isnan(v) else v
-                                                                  for k, v in values.items()}})
+def environment(results: str | Path) -> dict:
+    """The CPU numerics of a results tree: each field's value, or the sorted list of values when
+    its runs disagree."""
+    fields: dict[str, set[str]] = {}
+    for record in collect_numerics(results):
+        for name, value in record.items():
+            fields.setdefault(name, set()).add(json.dumps(value, sort_keys=True))
+    return {name: (json.loads(next(iter(v))) if len(v) == 1 else sorted(json.loads(x) for x in v))
+            for name, v in sorted(fields.items())}
 
 
-def load_baseline(path: str | Path) -> pd.Series:
-    """The values of a baseline file (NaN for null)."""
+def environment_differences(baseline: dict, current: dict) -> list[str]:
+    """``field: baseline → current`` for every field that differs (the CPU model included)."""
+    return [f"{name}: {baseline.get(name)!r} → {current.get(name)!r}"
+            for name in sorted(set(baseline) | set(current)) if baseline.get(name) != current.get(name)]
+
+
+def write_baseline(path: str | Path, results: str | Path, reference_seeds: list[int] | None = None,
+                   fixed_pp: float = FIXED_PP, k: float = K_SPREAD) -> Path:
+    """Freeze the metrics of ``results`` as a baseline: the values of ``reference_seeds`` (all seeds
+    when None) and every metric's spread over all seeds of the tree."""
+    frame = metric_values(results)
+    failed = frame.index[frame["applicable"] & frame["value"].isna()]
+    if len(failed):
+        raise RD4ADError(f"{results}: {len(failed)} metrics are NaN (first: {failed[0]}); a baseline never "
+                         "freezes a failed metric: fix or re-run those runs first")
+    seeds = sorted(int(s) for s in frame["seed"].unique())
+    reference = seeds if reference_seeds is None else sorted(reference_seeds)
+    absent = sorted(set(reference) - set(seeds))
+    if absent:
+        raise RD4ADError(f"--reference-seeds {absent}: not in {results} (its seeds: {seeds})")
+    spread = (frame["value"] * 100.0).groupby(frame.index.map(seedless)).std(ddof=1)
+    values = frame[frame["seed"].isin(reference)]["value"]
+    return atomic_write_json(path, {
+        "format": FORMAT, "environment": environment(results),
+        "tolerance": {"fixed_pp": check_tolerance("fixed_pp", fixed_pp), "k": check_tolerance("k", k)},
+        "seeds": seeds, "reference_seeds": reference,
+        "values": {key: None if np.isnan(v) else float(v) for key, v in values.items()},
+        "spread_pp": {key: None if np.isnan(v) else round(float(v), 6) for key, v in spread.items()},
+    })
+
+
+def load_baseline(path: str | Path) -> dict:
+    """A baseline file (format 2), checked; ``values`` and ``spread_pp`` as float Series (NaN for null)."""
     path = Path(path)
     if not path.is_file():
         raise RD4ADError(f"{path}: no baseline; create it with python -m rd4ad drift --write-baseline {path} "
                          "--results DIR")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise RD4ADError(f"{path}: not valid JSON ({err}); regenerate it with --write-baseline") from err
-    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("values"), dict):
-        raise RD4ADError(f"{path}: not a drift baseline (format {FORMAT}); regenerate it with --write-baseline")
-    return pd.Series({k: np.nan if v is None else float(v) for k, v in data["values"].items()},
-                     name="value", dtype=float).sort_index()
+    if not isinstance(data, dict) or data.get("format") != FORMAT or not all(
+            isinstance(data.get(k), dict) for k in ("values", "spread_pp", "tolerance", "environment")):
+        raise RD4ADError(f"{path}: not a drift baseline of format {FORMAT}; regenerate it with --write-baseline")
+    try:
+        values = pd.Series({k: np.nan if v is None else float(v) for k, v in data["values"].items()}, dtype=float)
+        spread = pd.Series({k: np.nan if v is None else float(v) for k, v in data["spread_pp"].items()}, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise RD4ADError(f"{path}: a value is not a number or null ({err}); regenerate it with --write-baseline") from err
+    tolerance = data["tolerance"]
+    return {**data, "values": values.sort_index(), "spread_pp": spread,
+            "tolerance": {"fixed_pp": check_tolerance(f"{path} tolerance.fixed_pp", tolerance.get("fixed_pp")),
+                          "k": check_tolerance(f"{path} tolerance.k", tolerance.get("k"))}}
 
 
-def compare(baseline: pd.Series, current: pd.Series, tol_pp: float) -> pd.DataFrame:
-    """One row per key: baseline, current, drift (pp) and status — ok / DRIFT (beyond ``tol_pp``
-    or null on one side only) / missing (in the baseline, not in the results) / new."""
-    both = pd.concat({"baseline": baseline, "current": current}, axis=1)
+def compare(baseline: dict, current: pd.DataFrame, fixed_pp: float, k: float) -> pd.DataFrame:
+    """One row per key: baseline, current, drift and tolerance (pp), status.
+
+    Status: ok; DRIFT (|drift| beyond ``max(fixed_pp, k × spread)``, or a value on one side only);
+    NaN (the metric failed to compute); missing (in the baseline, not in the results); new (in the
+    results, not in the baseline: regenerate the baseline after an intended change)."""
+    fixed_pp, k = check_tolerance("--tol", fixed_pp), check_tolerance("--k", k)
+    base = baseline["values"]
+    both = pd.concat({"baseline": base, "current": current["value"]}, axis=1)
     both["drift_pp"] = (both["current"] - both["baseline"]) * 100.0
-    in_base, in_current = both.index.isin(baseline.index), both.index.isin(current.index)
-    null_mismatch = both["baseline"].isna() != both["current"].isna()
-    beyond = both["drift_pp"].abs() > tol_pp + _EPS_PP
-    both["status"] = np.select([~in_current, ~in_base, null_mismatch | beyond],
-                               ["missing", "new", "DRIFT"], "ok")
+    spread = both.index.map(lambda key: baseline["spread_pp"].get(seedless(key), np.nan))
+    both["spread_pp"] = np.asarray(spread, dtype=float)
+    both["tol_pp"] = np.fmax(fixed_pp, k * both["spread_pp"])
+    in_base, in_current = both.index.isin(base.index), both.index.isin(current.index)
+    applicable = current["applicable"].reindex(both.index, fill_value=False).to_numpy(dtype=bool)
+    failed = applicable & both["current"].isna().to_numpy()
+    one_sided = both["baseline"].isna() != both["current"].isna()
+    beyond = both["drift_pp"].abs() > both["tol_pp"] + _EPS_PP
+    both["status"] = np.select([~in_current, ~in_base, failed, one_sided | beyond],
+                               ["missing", "new", "NaN", "DRIFT"], "ok")
     return both.rename_axis("key").reset_index()
 
 
-def drift_report(table: pd.DataFrame, tol_pp: float) -> str:
-    """The rows that are not exactly equal, and a summary line."""
-    shown = table[(table["status"] != "ok") | (table["drift_pp"].abs() > 0)]
+def drift_report(table: pd.DataFrame, baseline: dict, current_env: dict, fixed_pp: float, k: float) -> str:
+    """The failing rows, the largest moves relative to their tolerance, the environment, a summary."""
+    fmt = {"float_format": lambda v: f"{v:.4g}", "index": False}
+    columns = ["key", "baseline", "current", "drift_pp", "tol_pp", "status"]
+    lines = []
+    failing = table[table["status"].isin(FAILING)]
+    if len(failing):
+        lines += ["failing values:", failing[columns].to_string(**fmt), ""]
+    moved = table[table["drift_pp"].abs() > 0].assign(ratio=lambda t: t["drift_pp"].abs() / t["tol_pp"])
+    if len(moved):
+        largest = moved.sort_values(["ratio", "key"], ascending=[False, True]).head(N_LARGEST)
+        lines += [f"largest moves (of {len(moved)} that moved at all; |drift| / tolerance):",
+                  largest[columns + ["ratio"]].to_string(**fmt), ""]
+    differences = environment_differences(baseline["environment"], current_env)
+    lines += (["environment differs from the baseline's (bit-identical values are not expected; the "
+               "tolerance is what such a change may honestly move a metric):"]
+              + [f"  {d}" for d in differences]) if differences else [
+        "environment: same as the baseline's (same torch, CPU numerics and kernels)"]
+    compared = table[table["status"].isin(("ok", "DRIFT"))]
+    identical = int(((compared["drift_pp"] == 0) | (compared["baseline"].isna() & compared["current"].isna())).sum())
     counts = table["status"].value_counts()
-    summary = (f"drift: {len(table)} values, tolerance ±{tol_pp:g} pp: " +
-               ", ".join(f"{counts.get(s, 0)} {s}" for s in ("ok", "DRIFT", "missing", "new")))
-    body = shown.to_string(index=False, float_format=lambda v: f"{v:.6g}") if len(shown) else "no differences"
-    return f"{body}\n{summary}"
+    lines.append(f"drift: {len(table)} values, tolerance max({fixed_pp:g} pp, {k:g} × seed spread): "
+                 + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("ok",) + FAILING)
+                 + f"; {identical} bit-identical")
+    return "\n".join(lines)
 
 
 def drift_failed(table: pd.DataFrame) -> bool:
-    """True when any value drifted past tolerance or disappeared."""
+    """True when any value drifted past its tolerance, failed, disappeared or is not in the baseline."""
     return bool(table["status"].isin(FAILING).any())

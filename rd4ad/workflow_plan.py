@@ -182,9 +182,9 @@ def option_flags(options: dict) -> str:
 
 
 def execution_flags(config: dict) -> str:
-    """Flags shared by train / evaluate / complexity: decoded-image cache, determinism."""
+    """Flags shared by train / evaluate / complexity: decoded-image cache, determinism, CPU numerics."""
     return _flags([("cache-dir", f"{config['resources']}/cache"),
-                   ("nondeterministic", config["nondeterministic"])])
+                   ("nondeterministic", config["nondeterministic"]), ("cpu-numerics", config["cpu_numerics"])])
 
 
 def run_flags(config: dict, dataset: str, category: str, variant: str, seed: int) -> str:

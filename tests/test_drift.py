@@ -1,4 +1,5 @@
-"""Drift check: exit 0 on equal metrics, 1 past tolerance or on a vanished run, 2 without baseline."""
+"""Drift check: tolerance max(fixed, k × seed spread); NaN, missing and new values fail; a bad
+tolerance is an error; the environment of the baseline is compared with the results'."""
 
 from __future__ import annotations
 
@@ -9,47 +10,128 @@ import pytest
 from results_fixtures import build_tree
 from rd4ad.cli import main
 
+CARPET = "mvtec/carpet/wrn50_256/seed111/M1+2+3/image_auroc"   # seeds 111/112: 0.99, 0.97 → spread 1.414 pp
+BOTTLE = "mvtec/bottle/wrn50_256/seed111/M1+2+3/image_auroc"   # seeds 111/112: 1.00, 1.00 → spread 0
+
 
 @pytest.fixture
 def frozen(tmp_path, capsys):
     _, results = build_tree(tmp_path, artifacts=False)
     baseline = tmp_path / "baseline.json"
-    assert main(["drift", "--write-baseline", str(baseline), "--results", str(results)]) == 0
+    assert main(["drift", "--write-baseline", str(baseline), "--results", str(results),
+                 "--reference-seeds", "111"]) == 0
     capsys.readouterr()
+    for other_seed in results.glob("*/*/*/seed112"):       # CI runs the reference seed only
+        (other_seed / "metrics.json").unlink()
     return results, baseline
 
 
-def _shift(results, dx: float) -> None:
-    path = results / "mvtec/carpet/wrn50_256/seed111/metrics.json"
+def _metrics(results, run="mvtec/carpet/wrn50_256/seed111"):
+    return results / run / "metrics.json"
+
+
+def _set(results, value, run="mvtec/carpet/wrn50_256/seed111", metric="image_auroc", raw=False):
+    path = _metrics(results, run)
     data = json.loads(path.read_text())
-    data["levels"]["M1+2+3"]["image_auroc"] += dx
+    data["levels"]["M1+2+3"][metric] = value if raw else data["levels"]["M1+2+3"][metric] + value
     path.write_text(json.dumps(data))
 
 
-def test_equal_metrics_pass(frozen, capsys):
+def _line(out: str, key: str) -> list[str]:
+    return next(line for line in out.splitlines() if line.startswith(key) or f" {key} " in f" {line} ").split()
+
+
+def test_baseline_holds_reference_values_and_seed_spread(frozen):
+    _, baseline = frozen
+    data = json.loads(baseline.read_text())
+    assert data["format"] == 2 and data["seeds"] == [111, 112] and data["reference_seeds"] == [111]
+    assert data["tolerance"] == {"fixed_pp": 0.5, "k": 3.0}
+    assert data["values"][CARPET] == 0.99
+    assert "mvtec/carpet/wrn50_256/seed112/M1+2+3/image_auroc" not in data["values"]
+    assert data["values"]["mnist/0/novelty_r18/seed111/M1/pixel_auroc"] is None
+    assert data["spread_pp"]["mvtec/carpet/wrn50_256/M1+2+3/image_auroc"] == pytest.approx(2 ** 0.5)
+    assert data["spread_pp"]["mvtec/bottle/wrn50_256/M1+2+3/image_auroc"] == 0.0
+    assert data["spread_pp"]["mnist/0/novelty_r18/M1+2+3/image_auroc"] is None   # one seed: no spread
+
+
+def test_equal_metrics_pass_bit_identical(frozen, capsys):
     results, baseline = frozen
-    values = json.loads(baseline.read_text())["values"]
-    assert values["mvtec/carpet/wrn50_256/seed111/M1+2+3/image_auroc"] == 0.99
-    assert values["mnist/0/novelty_r18/seed111/M1/pixel_auroc"] is None
     assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 0
-    assert "no differences" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1].endswith(": 100 ok, 0 DRIFT, 0 NaN, 0 missing, 0 new; 100 bit-identical")
+    assert "environment: same as the baseline's" in out
 
 
-def test_shifted_metric_fails_and_is_named(frozen, capsys):
+def test_tolerance_is_k_times_seed_spread_or_fixed(frozen, capsys):
     results, baseline = frozen
-    _shift(results, -0.01)
+    _set(results, -0.04)                       # 4 pp < 3 × 1.414 pp: honest seed noise
+    _set(results, -0.004, run="mvtec/bottle/wrn50_256/seed111")   # 0.4 pp < fixed 0.5 pp
+    assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 0
+    out = capsys.readouterr().out
+    assert _line(out, CARPET)[3:5] == ["-4", "4.243"]          # largest moves: drift, tolerance
+    _set(results, -0.003, run="mvtec/bottle/wrn50_256/seed111")   # 0.7 pp > 0.5 pp, spread 0
     assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 1
     out = capsys.readouterr().out
-    line = next(l for l in out.splitlines() if "mvtec/carpet/wrn50_256/seed111/M1+2+3/image_auroc" in l)
-    assert line.split()[-2:] == ["-1", "DRIFT"]                      # -1 percentage point
-    assert "1 DRIFT" in out
-    assert main(["drift", "--baseline", str(baseline), "--results", str(results), "--tol", "1.5"]) == 0
+    assert _line(out.split("largest moves")[0], BOTTLE)[-3:] == ["-0.7", "0.5", "DRIFT"]
+    assert main(["drift", "--baseline", str(baseline), "--results", str(results), "--k", "1"]) == 1
+    assert f"{CARPET} " in capsys.readouterr().out.split("largest moves")[0]   # 4 pp > 1 × 1.414 pp
 
 
-def test_vanished_run_fails_and_missing_baseline_is_an_error(frozen, capsys):
+@pytest.mark.parametrize("option", [["--tol", "nan"], ["--tol", "-1"], ["--k", "inf"], ["--k", "nan"]])
+def test_non_finite_or_negative_tolerance_is_an_error(frozen, capsys, option):
     results, baseline = frozen
-    (results / "mnist/1/novelty_r18/seed111/metrics.json").unlink()
+    assert main(["drift", "--baseline", str(baseline), "--results", str(results), *option]) == 2
+    assert "give a finite number >= 0" in capsys.readouterr().err
+
+
+def test_baseline_with_nan_tolerance_is_an_error(frozen, capsys):
+    results, baseline = frozen
+    data = json.loads(baseline.read_text())
+    data["tolerance"]["fixed_pp"] = float("nan")
+    baseline.write_text(json.dumps(data))
+    assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 2
+    assert "tolerance.fixed_pp" in capsys.readouterr().err
+
+
+def test_nan_metric_fails_and_is_never_frozen(frozen, tmp_path, capsys):
+    results, baseline = frozen
+    _set(results, float("nan"), run="mvtec/bottle/wrn50_256/seed111", raw=True)
     assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 1
-    assert "20 missing" in capsys.readouterr().out.splitlines()[-1]      # 5 level subsets × 4 metrics
+    assert _line(capsys.readouterr().out, BOTTLE)[-1] == "NaN"
+    assert main(["drift", "--write-baseline", str(tmp_path / "b2.json"), "--results", str(results)]) == 2
+    assert "1 metrics are NaN (first: mvtec/bottle/wrn50_256/seed111/M1+2+3/image_auroc)" in capsys.readouterr().err
+    assert not (tmp_path / "b2.json").exists()
+
+
+def test_value_where_baseline_has_null_drifts(frozen, capsys):
+    results, baseline = frozen
+    _set(results, 0.5, run="mnist/0/novelty_r18/seed111", metric="pixel_auroc", raw=True)
+    assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 1
+    assert _line(capsys.readouterr().out, "mnist/0/novelty_r18/seed111/M1+2+3/pixel_auroc")[-1] == "DRIFT"
+
+
+def test_vanished_and_new_runs_fail(frozen, tmp_path, capsys):
+    results, baseline = frozen
+    (results / "mnist/1/novelty_r18/seed112").mkdir()
+    (results / "mnist/1/novelty_r18/seed111/metrics.json").rename(results / "mnist/1/novelty_r18/seed112/metrics.json")
+    assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 1
+    summary = capsys.readouterr().out.splitlines()[-1]
+    assert "20 missing, 20 new" in summary               # 5 level subsets × 4 metrics each
     assert main(["drift", "--baseline", str(results / "none.json"), "--results", str(results)]) == 2
     assert "--write-baseline" in capsys.readouterr().err
+
+
+def test_environment_difference_is_named(frozen, capsys):
+    results, baseline = frozen
+    record = {"cpu_numerics": "pinned", "torch": "2.14.1", "cpu": "AMD EPYC", "aten_capability": "AVX2"}
+    data = json.loads(baseline.read_text())
+    data["environment"] = record
+    baseline.write_text(json.dumps(data))
+    for path in results.rglob("metrics.json"):
+        metrics = json.loads(path.read_text())
+        metrics["numerics"] = {"train": {**record, "cpu": "Intel Xeon"}, "evaluate": {**record, "cpu": "Intel Xeon"}}
+        path.write_text(json.dumps(metrics))
+    assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 0
+    out = capsys.readouterr().out
+    assert "environment differs from the baseline's" in out
+    assert "  cpu: 'AMD EPYC' → 'Intel Xeon'" in out.splitlines()

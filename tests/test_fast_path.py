@@ -76,7 +76,7 @@ def test_fast_loop_equals_public_loop_on_cpu(synth_root, tmp_path):
     n_train = len(load_split("mvtec", synth_root, "brick", "train", 64).labels)
     public = train_public(run, CPU, sampler=EpochOrder(n_train, run.seed))
     out = train_run(run, tmp_path / "model.pt", CPU, cache_dir=str(tmp_path / "cache"))
-    fast, _ = load_trained(out, CPU)
+    fast, _, _ = load_trained(out, CPU)
     ours, theirs = fast.student_state_dict(), public.student_state_dict()
     assert ours.keys() == theirs.keys()
     for key in ours:
@@ -94,6 +94,6 @@ def test_gpu_fast_path_matches_public_loop_within_half_a_point(tmp_path_factory)
     cuda = torch.device("cuda")
     run = _run(root, image_size=128, epochs=10, batch_size=16)
     public = train_public(RunConfig(**{**run.to_dict(), "fast": False}), cuda)
-    fast, _ = load_trained(train_run(run, tmp_path_factory.mktemp("gpu") / "model.pt", cuda), cuda)
+    fast, _, _ = load_trained(train_run(run, tmp_path_factory.mktemp("gpu") / "model.pt", cuda), cuda)
     a, b = _metrics(fast, run, cuda)[HEADLINE], _metrics(public, run, cuda)[HEADLINE]
     assert abs(a["image_auroc"] - b["image_auroc"]) <= 0.005

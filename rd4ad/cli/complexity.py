@@ -17,9 +17,9 @@ import json
 
 import torch
 
-from rd4ad.cli.train import add_execution_arguments, add_run_arguments, run_config_from_args
+from rd4ad.cli.train import add_execution_arguments, add_run_arguments, apply_execution, run_config_from_args
 from rd4ad.complexity import device_name, inference_seconds, peak_memory_mb, weight_mb
-from rd4ad.device import resolve_device, set_deterministic
+from rd4ad.device import resolve_device
 from rd4ad.io import atomic_write_json
 
 
@@ -34,7 +34,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     run_cfg = run_config_from_args(args)
-    set_deterministic(not args.nondeterministic)
+    apply_execution(args)
     device = resolve_device(args.device)
     torch.manual_seed(run_cfg.seed)
     model = run_cfg.build_model().to(device).eval()

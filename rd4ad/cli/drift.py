@@ -1,18 +1,24 @@
 """Compare the metrics of a results tree to a committed baseline (CI drift check).
 
-Prints every value that differs (drift in percentage points) and exits 1 when one drifted
-past --tol or disappeared; 0 otherwise. --write-baseline FILE freezes the current metrics.
+A value fails when it moves by more than max(--tol pp, --k × its seed spread), when it is NaN,
+when its run disappeared, or when the results hold a run the baseline lacks. Prints the failing
+values, the largest moves, whether the environment (torch, CPU numerics, kernels, CPU) differs
+from the baseline's, and a summary; exits 1 on a failure, 0 otherwise.
+
+--write-baseline FILE freezes the metrics of a results tree made with several seeds: the values
+of --reference-seeds (what CI runs) and each metric's spread over all the seeds.
 
 Examples:
-  python -m rd4ad drift --write-baseline tests/baselines/demo.json --results results/demo
-  python -m rd4ad drift --baseline tests/baselines/demo.json --results results/demo --tol 0.5
+  python -m rd4ad drift --baseline tests/baselines/ci.json --results results/ci
+  python -m rd4ad drift --write-baseline tests/baselines/ci.json --results results/ci --reference-seeds 0
 """
 
 from __future__ import annotations
 
 import argparse
 
-from rd4ad.drift import compare, drift_failed, drift_report, load_baseline, metric_values, write_baseline
+from rd4ad.drift import (compare, drift_failed, drift_report, environment, load_baseline, metric_values,
+                         write_baseline)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -20,14 +26,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
     mode.add_argument("--baseline", help="baseline JSON to compare against")
     mode.add_argument("--write-baseline", metavar="FILE", help="write the current metrics as a baseline")
     parser.add_argument("--results", required=True, help="root of the run folders")
-    parser.add_argument("--tol", type=float, default=0.0,
-                        help="allowed |drift| in percentage points (default 0: exact)")
+    parser.add_argument("--tol", type=float, default=None,
+                        help="fixed tolerance in percentage points (default: the baseline's, 0.5 for a new one)")
+    parser.add_argument("--k", type=float, default=None,
+                        help="seed spreads a value may move (default: the baseline's, 3 for a new one)")
+    parser.add_argument("--reference-seeds", type=int, nargs="+", default=None, metavar="SEED",
+                        help="with --write-baseline: the seeds whose values are frozen (default: all)")
 
 
 def run(args: argparse.Namespace) -> int:
     if args.write_baseline:
-        print(write_baseline(args.write_baseline, args.results))
+        tolerance = {name: value for name, value in (("fixed_pp", args.tol), ("k", args.k)) if value is not None}
+        print(write_baseline(args.write_baseline, args.results, args.reference_seeds, **tolerance))
         return 0
-    table = compare(load_baseline(args.baseline), metric_values(args.results), args.tol)
-    print(drift_report(table, args.tol))
+    baseline = load_baseline(args.baseline)
+    fixed_pp = baseline["tolerance"]["fixed_pp"] if args.tol is None else args.tol
+    k = baseline["tolerance"]["k"] if args.k is None else args.k
+    table = compare(baseline, metric_values(args.results), fixed_pp, k)
+    print(drift_report(table, baseline, environment(args.results), fixed_pp, k))
     return 1 if drift_failed(table) else 0

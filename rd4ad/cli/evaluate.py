@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from rd4ad.cli.train import add_execution_arguments
-from rd4ad.device import resolve_device, set_deterministic
+from rd4ad.cli.train import add_execution_arguments, apply_execution
+from rd4ad.device import resolve_device
 from rd4ad.evaluation.evaluate import HEADLINE, evaluate_run
 
 
@@ -26,8 +26,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    set_deterministic(not args.nondeterministic)
+    apply_execution(args)
     result = evaluate_run(args.model, args.out, resolve_device(args.device),
-                          batch_size=args.batch_size, cache_dir=args.cache_dir)
+                          batch_size=args.batch_size, cache_dir=args.cache_dir, numerics=args.cpu_numerics)
     print(json.dumps({HEADLINE: result["levels"][HEADLINE]}))
     return 0

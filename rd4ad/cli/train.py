@@ -15,6 +15,7 @@ import argparse
 
 from rd4ad.device import resolve_device, set_deterministic
 from rd4ad.errors import RD4ADError
+from rd4ad.numerics import CPU_NUMERICS, apply_cpu_numerics
 from rd4ad.training.config import (BACKBONES, BOTTLENECKS, DATASETS, DECODER_BLOCKS, LOSSES,
                                    SCORES, RunConfig)
 from rd4ad.training.loop import train_run
@@ -81,6 +82,15 @@ def add_execution_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--cache-dir", default=None, help="folder for decoded uint8 image caches")
     g.add_argument("--nondeterministic", action="store_true",
                    help="allow nondeterministic kernels (faster on GPU; CI uses the deterministic default)")
+    g.add_argument("--cpu-numerics", default="native", choices=CPU_NUMERICS,
+                   help="native: this CPU's fastest kernels; pinned: the same bits on every x86-64 CPU "
+                        "(rd4ad/numerics.py; CI and demo)")
+
+
+def apply_execution(args: argparse.Namespace) -> None:
+    """The process-wide numerics of the execution flags (before any torch computation)."""
+    apply_cpu_numerics(args.cpu_numerics)
+    set_deterministic(not args.nondeterministic)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -98,7 +108,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     run_cfg = run_config_from_args(args, checkpoint_every=args.checkpoint_every, eval_every=args.eval_every)
-    set_deterministic(not args.nondeterministic)
-    train_run(run_cfg, args.out, resolve_device(args.device), cache_dir=args.cache_dir, compile=args.compile)
+    apply_execution(args)
+    train_run(run_cfg, args.out, resolve_device(args.device), cache_dir=args.cache_dir, compile=args.compile,
+              numerics=args.cpu_numerics)
     print(args.out)
     return 0

@@ -14,14 +14,16 @@ from rd4ad.data import SplitArrays
 from rd4ad.evaluation.inference import infer_level_maps
 from rd4ad.evaluation.metrics import HEADLINE, evaluate_maps
 from rd4ad.io import atomic_write_bytes, atomic_write_json, atomic_write_text, load_checkpoint
+from rd4ad.numerics import numerics_record
 from rd4ad.training.config import RunConfig
 from rd4ad.errors import RD4ADError
 
 N_EXAMPLES = 6
 
 
-def load_trained(model_path: str | Path, device: torch.device) -> tuple[torch.nn.Module, RunConfig]:
-    """Rebuild the model of ``model.pt`` (teacher from its weights, student from the file)."""
+def load_trained(model_path: str | Path, device: torch.device) -> tuple[torch.nn.Module, RunConfig, dict]:
+    """Rebuild the model of ``model.pt`` (teacher from its weights, student from the file); also
+    the CPU numerics record it was trained under (empty for files that predate the record)."""
     path = Path(model_path)
     if not path.is_file():
         raise RD4ADError(f"{path}: no such checkpoint; train the run first (python -m rd4ad train …)")
@@ -29,7 +31,7 @@ def load_trained(model_path: str | Path, device: torch.device) -> tuple[torch.nn
     run = RunConfig.from_dict(ckpt["run"])
     model = run.build_model()
     model.load_student_state_dict(ckpt["student"])
-    return model.to(device).eval(), run
+    return model.to(device).eval(), run, ckpt.get("numerics", {})
 
 
 def example_indices(labels: np.ndarray, n: int = N_EXAMPLES) -> np.ndarray:
@@ -52,10 +54,12 @@ def _examples_npz(arrays: SplitArrays, maps: torch.Tensor) -> bytes:
 
 
 def evaluate_run(model_path: str | Path, out: str | Path, device: torch.device,
-                 batch_size: int = 32, cache_dir: str | None = None) -> dict:
-    """Evaluate ``model_path`` on its test split; write the three result files next to ``out``."""
+                 batch_size: int = 32, cache_dir: str | None = None, numerics: str = "native") -> dict:
+    """Evaluate ``model_path`` on its test split; write the three result files next to ``out``.
+
+    ``metrics.json`` records the CPU numerics of training and of this evaluation (``rd4ad.numerics``)."""
     start = time.perf_counter()
-    model, run = load_trained(model_path, device)
+    model, run, train_numerics = load_trained(model_path, device)
     arrays = run.load_split("test", cache_dir)
     autocast = run.fast and device.type == "cuda"
     maps = infer_level_maps(model, arrays, device, batch_size=batch_size, autocast=autocast)
@@ -66,6 +70,7 @@ def evaluate_run(model_path: str | Path, out: str | Path, device: torch.device,
     atomic_write_bytes(out.parent / "examples.npz", _examples_npz(arrays, headline))
     result = {"run": run.to_dict(), "demo": run.demo, "headline": HEADLINE, "levels": metrics,
               "n_test": int(len(arrays.labels)), "n_anomalous": int(arrays.labels.sum()),
-              "device": str(device), "eval_seconds": round(time.perf_counter() - start, 3)}
+              "device": str(device), "numerics": {"train": train_numerics, "evaluate": numerics_record(numerics)},
+              "eval_seconds": round(time.perf_counter() - start, 3)}
     atomic_write_json(out, result)
     return result

@@ -17,7 +17,7 @@ import pandas as pd
 from rd4ad.errors import RD4ADError
 
 RUN_KEYS = ["dataset", "category", "variant", "seed"]
-RUN_COLUMNS = RUN_KEYS + ["level", "metric", "value", "headline", "demo", "device"]
+RUN_COLUMNS = RUN_KEYS + ["level", "metric", "value", "applicable", "headline", "demo", "device"]
 COMPLEXITY_METRICS = ("infer_s", "memory_mb")
 COMPLEXITY_COLUMNS = ["dataset", "variant", "metric", "value", "device"]
 _SEED = re.compile(r"seed(-?\d+)")
@@ -47,7 +47,11 @@ def _read_json(path: Path) -> dict:
 
 
 def collect_runs(results: str | Path) -> pd.DataFrame:
-    """Every metric of every level subset of every ``metrics.json``: one row per value."""
+    """Every metric of every level subset of every ``metrics.json``: one row per value.
+
+    ``value`` is NaN both for a metric the dataset has none of (``null`` in the file:
+    ``applicable`` False, e.g. pixel AUROC of a novelty set) and for one that failed to
+    compute (``NaN`` in the file: ``applicable`` True)."""
     rows = []
     for key, path in _run_files(Path(results), "metrics.json"):
         data = _read_json(path)
@@ -57,10 +61,19 @@ def collect_runs(results: str | Path) -> pd.DataFrame:
         for level, metrics in data["levels"].items():
             for metric, value in metrics.items():
                 rows.append({**key, "level": level, "metric": metric,
-                             "value": np.nan if value is None else float(value),
+                             "value": np.nan if value is None else float(value), "applicable": value is not None,
                              "headline": data["headline"], "demo": bool(data.get("demo", False)),
                              "device": str(data.get("device", "unknown"))})
     return pd.DataFrame(rows, columns=RUN_COLUMNS)
+
+
+def collect_numerics(results: str | Path) -> list[dict]:
+    """The CPU numerics records (``rd4ad.numerics``) of every run's training and evaluation."""
+    records = []
+    for _, path in _run_files(Path(results), "metrics.json"):
+        numerics = _read_json(path).get("numerics") or {}
+        records += [r for r in (numerics.get("train"), numerics.get("evaluate")) if r]
+    return records
 
 
 def collect_csv(results: str | Path, name: str) -> pd.DataFrame:

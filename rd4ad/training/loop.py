@@ -24,6 +24,7 @@ from rd4ad.errors import RD4ADError
 from rd4ad.evaluation.inference import infer_level_maps
 from rd4ad.evaluation.metrics import HEADLINE, evaluate_maps
 from rd4ad.io import atomic_torch_save, atomic_write_text, load_checkpoint
+from rd4ad.numerics import numerics_record
 from rd4ad.scoring import LEVEL_SUBSETS
 from rd4ad.training.config import RunConfig
 from rd4ad.training.inputs import to_model_input
@@ -44,12 +45,16 @@ def _optimizer(model: torch.nn.Module, run: RunConfig, device: torch.device) -> 
     return torch.optim.Adam(model.trainable_parameters(), lr=run.lr, betas=(0.5, 0.999), fused=fused or None)
 
 
-def _load_resume(path: Path, run: RunConfig, device: torch.device) -> dict | None:
+def _load_resume(path: Path, run: RunConfig, device: torch.device, numerics: str) -> dict | None:
     if not path.is_file():
         return None
     state = load_checkpoint(path, map_location=device)
     if state.get("run") != run.to_dict():
         print(f"{path}: written by a different run config; starting from epoch 0", file=sys.stderr)
+        return None
+    if state.get("numerics", {}).get("cpu_numerics") != numerics:
+        print(f"{path}: written with other CPU numerics; starting from epoch 0 so that one setting "
+              "produces the whole run", file=sys.stderr)
         return None
     return state
 
@@ -61,11 +66,13 @@ def _audit(model, test: SplitArrays, run: RunConfig, device, epoch: int) -> dict
 
 
 def train_run(run: RunConfig, out: str | Path, device: torch.device, cache_dir: str | None = None,
-              on_epoch_end: Callable[[int], None] | None = None, compile: bool = False) -> Path:
+              on_epoch_end: Callable[[int], None] | None = None, compile: bool = False,
+              numerics: str = "native") -> Path:
     """Train ``run`` and write ``out`` (model.pt) atomically; resume from ``resume.pt`` if present.
 
     ``compile`` runs the training forward through ``torch.compile`` (same parameters; an
-    execution choice, not part of the run).
+    execution choice, not part of the run). ``numerics`` names the CPU numerics the process
+    runs under (``rd4ad.numerics``; applied by the caller) and is recorded with the weights.
     """
     out = Path(out)
     outdir = out.parent
@@ -88,7 +95,8 @@ def train_run(run: RunConfig, out: str | Path, device: torch.device, cache_dir: 
     losses: list[dict] = []
     audits: list[dict] = []
     first_epoch = 1
-    state = _load_resume(resume_path, run, device)
+    record = numerics_record(numerics)
+    state = _load_resume(resume_path, run, device, numerics)
     if state is not None:
         model.load_student_state_dict(state["student"])
         optimizer.load_state_dict(state["optimizer"])
@@ -124,7 +132,8 @@ def train_run(run: RunConfig, out: str | Path, device: torch.device, cache_dir: 
             audits.append(_audit(model, test, run, device, epoch))
         atomic_write_text(outdir / LOSS_NAME, pd.DataFrame(losses).to_csv(index=False, float_format="%.9g"))
         if epoch % run.checkpoint_every == 0 and epoch < run.epochs:
-            atomic_torch_save({"run": run.to_dict(), "epoch": epoch, "student": model.student_state_dict(),
+            atomic_torch_save({"run": run.to_dict(), "numerics": record, "epoch": epoch,
+                               "student": model.student_state_dict(),
                                "optimizer": optimizer.state_dict(), "losses": losses, "audits": audits},
                               resume_path)
         if on_epoch_end is not None:
@@ -132,6 +141,7 @@ def train_run(run: RunConfig, out: str | Path, device: torch.device, cache_dir: 
 
     if audits:
         atomic_write_text(outdir / AUDIT_NAME, pd.DataFrame(audits).to_csv(index=False, float_format="%.9g"))
-    atomic_torch_save({"run": run.to_dict(), "epochs": run.epochs, "student": model.student_state_dict()}, out)
+    atomic_torch_save({"run": run.to_dict(), "numerics": record, "epochs": run.epochs,
+                       "student": model.student_state_dict()}, out)
     resume_path.unlink(missing_ok=True)
     return out

@@ -1,0 +1,97 @@
+"""CPU numerics: ``native`` (fastest kernels for this CPU) or ``pinned`` (same bits on any x86-64 CPU).
+
+Float results on CPU depend on which kernels run: oneDNN picks its convolution code by
+vector ISA (and cache size), MKL's GEMM dispatches by CPU vendor and ISA, ATen's
+vectorised reductions sum in lanes of the CPU's vector width, and every intra-op
+thread count splits reductions differently. ``pinned`` removes each source of variation:
+
+========================  ===========================================================
+setting                   effect
+========================  ===========================================================
+oneDNN off                convolutions use ATen's im2col + GEMM (no ISA/cache-tuned code)
+NNPACK off                no second ISA-specific convolution path
+``MKL_CBWR=COMPATIBLE``   MKL's SSE2 branch, identical on Intel and AMD CPUs
+``ATEN_CPU_CAPABILITY``   ATen's AVX2 kernels (fixed vector width) on AVX-512 CPUs too
+1 intra-op thread         one reduction order
+deterministic algorithms  ``torch.use_deterministic_algorithms``
+========================  ===========================================================
+
+Pinned training is about 1.5–2× slower on CPU (``benchmarks/bench_numerics.py``), so only
+the CI and demo configs use it; the paper config keeps ``native``. CUDA numerics are not
+affected. The settings must be in place before the first torch computation of the process:
+``pin_cpu_numerics`` is the first thing a command does, and ``numerics_record`` states what
+was in force so a drift check can tell a changed environment from a regression.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+
+CPU_NUMERICS = ("native", "pinned")
+PINNED_ENV = {"MKL_CBWR": "COMPATIBLE", "ATEN_CPU_CAPABILITY": "avx2"}
+# Environment variables that change CPU kernels; recorded whether or not they were set by us.
+KERNEL_ENV = ("MKL_CBWR", "ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "MKL_ENABLE_INSTRUCTIONS",
+              "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+VECTOR_FLAGS = ("avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16",
+                "amx_tile", "amx_bf16", "asimd", "sve")
+
+
+def pin_cpu_numerics() -> None:
+    """Apply the ``pinned`` settings to this process (call before any torch computation)."""
+    os.environ.update(PINNED_ENV)
+    import torch
+
+    torch.backends.mkldnn.enabled = False
+    torch.backends.nnpack.set_flags(False)
+    torch.set_num_threads(1)
+
+
+def apply_cpu_numerics(mode: str) -> None:
+    """``pinned`` → ``pin_cpu_numerics()``; ``native`` leaves the process as it is."""
+    if mode not in CPU_NUMERICS:
+        from rd4ad.errors import RD4ADError
+
+        raise RD4ADError(f"cpu numerics {mode!r}: choose one of {', '.join(CPU_NUMERICS)}")
+    if mode == "pinned":
+        pin_cpu_numerics()
+
+
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo`` on Linux, ``platform.processor()`` elsewhere)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def cpu_vector_isa() -> list[str]:
+    """The CPU's vector extensions that kernels dispatch on (from ``/proc/cpuinfo`` flags)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            flags = next((line.split(":", 1)[1].split() for line in info if line.startswith("flags")), [])
+    except OSError:
+        flags = []
+    return sorted(f for f in flags if f in VECTOR_FLAGS)
+
+
+def numerics_record(mode: str) -> dict:
+    """What determined this process's float results: torch, CPU, kernel choices, threads."""
+    import torch
+
+    return {
+        "cpu_numerics": mode,
+        "torch": str(torch.__version__),
+        "machine": platform.machine(),
+        "cpu": cpu_model(),
+        "cpu_vector_isa": cpu_vector_isa(),
+        "aten_capability": torch.backends.cpu.get_cpu_capability(),
+        "mkldnn": bool(torch.backends.mkldnn.enabled),
+        "nnpack": bool(torch.backends.nnpack.is_available() and torch._C._get_nnpack_enabled()),
+        "threads": torch.get_num_threads(),
+        "env": {k: os.environ[k] for k in KERNEL_ENV if k in os.environ},
+    }
