@@ -1,8 +1,12 @@
-"""End to end (slow, CI): the tiny DAG of config/ci.yaml is killed mid-training, re-run, and
-finishes without --rerun-incomplete, resuming the interrupted run and retraining nothing; its
-metrics are then checked for drift against the committed baseline tests/baselines/ci.json."""
+"""End to end (slow, CI): the DAG of config/ci.yaml is killed mid-training, re-run, and finishes
+without --rerun-incomplete, resuming the interrupted run and retraining nothing. Its metrics then
+equal the committed baseline tests/baselines/ci.json (pinned CPU numerics: the same bits on every
+x86-64 CPU), and two injected regressions — bilinear upsampling with align_corners=False, the Eq. 2
+loss in place of the flat one — fail the drift check, naming the metrics that moved."""
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,34 +18,41 @@ import pytest
 
 from rd4ad.cli import main
 from rd4ad.io import load_checkpoint
-from rd4ad.workflow_plan import load_yaml, planned_runs, report_inputs, resolve_config
+from rd4ad.workflow_plan import load_yaml, planned_runs, report_inputs, resolve_config, train_flags
 
 REPO = Path(__file__).resolve().parents[1]
-SLOW_RUN = "results/ci/mvtec/nut/wrn50_256/seed0"  # 40 epochs, a resume.pt after each
-# On the machine that wrote the baseline the drift is exactly 0 (CPU runs are deterministic and a
-# resumed run equals an uninterrupted one); another CPU generation may pick other oneDNN kernels,
-# whose rounding can reorder a few near-tied scores, hence a small tolerance in percentage points.
-DRIFT_TOL_PP = 0.5
+BASELINE = REPO / "tests" / "baselines" / "ci.json"
+CI_CONFIG = REPO / "config" / "ci.yaml"
+SLOW_RUN = "results/ci/mvtec/nut/wrn50_256/seed0"  # 16 epochs, a resume.pt after each
+SLOW_EPOCHS = 16
+# align_corners=False in the upsampling of every anomaly map, applied in the evaluating process.
+MISALIGNED = ("import sys, torch.nn.functional as F; from rd4ad.cli import main; up = F.interpolate; "
+              "F.interpolate = lambda *a, **k: up(*a, **{**k, 'align_corners': False}); sys.exit(main(sys.argv[1:]))")
 
 
-def _snakemake(workdir: Path, **kwargs) -> subprocess.Popen:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "CUDA_VISIBLE_DEVICES": "", "RD4AD_GPU_LOCK_DIR": str(workdir / "gpu_locks")}
+def _env(workdir: Path) -> dict:
+    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+            "CUDA_VISIBLE_DEVICES": "", "RD4AD_GPU_LOCK_DIR": str(workdir / "gpu_locks")}
+
+
+def _snakemake(workdir: Path) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "snakemake", "all", "--snakefile", str(REPO / "Snakefile"),
-           "--directory", str(workdir), "--configfile", str(REPO / "config" / "ci.yaml"),
+           "--directory", str(workdir), "--configfile", str(CI_CONFIG),
            "--config", f"tables={REPO / 'config' / 'tables.yaml'}", "--cores", "2", "--resources", "gpu=2"]
-    return subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, **kwargs)
+    return subprocess.Popen(cmd, env=_env(workdir), start_new_session=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
 
 
-@pytest.mark.slow
-def test_killed_dag_resumes_without_retraining(tmp_path):
-    slow = tmp_path / SLOW_RUN
-    first = _snakemake(tmp_path)
+@pytest.fixture(scope="module")
+def killed_and_resumed(tmp_path_factory):
+    """The CI DAG killed once the slow run has a checkpoint and another run finished, then re-run."""
+    workdir = tmp_path_factory.mktemp("ci_dag")
+    slow = workdir / SLOW_RUN
+    first = _snakemake(workdir)
     deadline = time.monotonic() + 900
     finished = []
     while time.monotonic() < deadline and first.poll() is None:
-        finished = [p for p in (tmp_path / "results").rglob("model.pt") if p.parent != slow]
+        finished = [p for p in (workdir / "results").rglob("model.pt") if p.parent != slow]
         if finished and (slow / "resume.pt").is_file():
             break
         time.sleep(0.2)
@@ -52,24 +63,78 @@ def test_killed_dag_resumes_without_retraining(tmp_path):
 
     assert not (slow / "model.pt").exists()
     resume = load_checkpoint(slow / "resume.pt")
-    done = {p: p.stat().st_mtime_ns for p in (tmp_path / "results").rglob("model.pt")}
-    assert 1 <= resume["epoch"] < 40
-
-    second = _snakemake(tmp_path)
-    out, _ = second.communicate(timeout=900)
+    done = {p: p.stat().st_mtime_ns for p in (workdir / "results").rglob("model.pt")}
+    second = _snakemake(workdir)
+    out, _ = second.communicate(timeout=1200)
     assert second.returncode == 0, out[-3000:]
+    return workdir, resume, done
+
+
+@pytest.mark.slow
+def test_killed_dag_resumes_without_retraining(killed_and_resumed):
+    workdir, resume, done = killed_and_resumed
+    slow = workdir / SLOW_RUN
+    assert 1 <= resume["epoch"] < SLOW_EPOCHS
     assert {p: p.stat().st_mtime_ns for p in done} == done
     losses = pd.read_csv(slow / "loss.csv")
-    assert list(losses["epoch"]) == list(range(1, 41))
+    assert list(losses["epoch"]) == list(range(1, SLOW_EPOCHS + 1))
     before = pd.DataFrame(resume["losses"])
     pd.testing.assert_frame_equal(losses.iloc[:len(before)].reset_index(drop=True), before, check_dtype=False)
     assert not (slow / "resume.pt").exists()
 
-    config = resolve_config({**load_yaml(REPO / "config" / "ci.yaml"), "tables": str(REPO / "config/tables.yaml")})
+    config = resolve_config({**load_yaml(CI_CONFIG), "tables": str(REPO / "config/tables.yaml")})
     tables = load_yaml(REPO / "config" / "tables.yaml")
     expected = report_inputs(config, tables) + [f"{r.folder(config['results'])}/model.pt"
                                                  for r in planned_runs(config, tables)] + [config["report"]]
-    assert [f for f in expected if not (tmp_path / f).is_file()] == []
+    assert [f for f in expected if not (workdir / f).is_file()] == []
 
-    assert main(["drift", "--baseline", str(REPO / "tests" / "baselines" / "ci.json"),
-                 "--results", str(tmp_path / "results" / "ci"), "--tol", str(DRIFT_TOL_PP)]) == 0
+
+@pytest.mark.slow
+def test_ci_metrics_equal_the_baseline(killed_and_resumed, capsys):
+    workdir, _, _ = killed_and_resumed
+    code = main(["drift", "--baseline", str(BASELINE), "--results", str(workdir / "results" / "ci")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    n_values = len(json.loads(BASELINE.read_text())["values"])
+    assert out.splitlines()[-1].endswith(f"; {n_values} bit-identical"), out
+
+
+def _metrics_only_copy(workdir: Path, dest: Path) -> Path:
+    """The results tree with its metrics.json files only (what the drift check reads)."""
+    shutil.copytree(workdir / "results" / "ci", dest, ignore=lambda d, names: [
+        n for n in names if not (Path(d, n).is_dir() or n == "metrics.json")])
+    return dest
+
+
+def _misaligned_upsampling(workdir: Path, results: Path) -> str:
+    run = "mvtec/nut/wrn50_256/seed0"
+    subprocess.run([sys.executable, "-c", MISALIGNED, "evaluate", "--model", str(workdir / "results/ci" / run / "model.pt"),
+                    "--out", str(results / run / "metrics.json"), "--device", "cpu", "--cpu-numerics", "pinned"],
+                   cwd=workdir, env=_env(workdir), check=True, capture_output=True)
+    return run
+
+
+def _eq2_loss(workdir: Path, results: Path) -> str:
+    run = "mvtec/nut/r18_256/seed0"
+    config = resolve_config({**load_yaml(CI_CONFIG), "tables": str(REPO / "config/tables.yaml")})
+    flags = train_flags(config, "mvtec", "nut", "r18_256", 0).replace("--loss flat", "--loss eq2")
+    out = results / run / "model.pt"
+    for command in (f"train {flags} --device cpu --out {out}",
+                    f"evaluate --model {out} --out {out.parent / 'metrics.json'} --device cpu --cpu-numerics pinned"):
+        subprocess.run([sys.executable, "-m", "rd4ad", *command.split()], cwd=workdir, env=_env(workdir),
+                       check=True, capture_output=True)
+    return run
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("regression", [_misaligned_upsampling, _eq2_loss], ids=["align_corners", "eq2_loss"])
+def test_injected_regression_fails_the_drift_check(killed_and_resumed, tmp_path, capsys, regression):
+    workdir, _, _ = killed_and_resumed
+    results = _metrics_only_copy(workdir, tmp_path / "ci")
+    run = regression(workdir, results)
+    code = main(["drift", "--baseline", str(BASELINE), "--results", str(results)])
+    out = capsys.readouterr().out
+    assert code == 1, out
+    failing = out.split("largest moves")[0].splitlines()
+    flagged = [line.split()[0] for line in failing if line.endswith(" DRIFT")]
+    assert flagged and all(key.startswith(run + "/") for key in flagged), out
