@@ -20,6 +20,7 @@ import torch
 
 from rd4ad.data.arrays import SplitArrays
 from rd4ad.io import atomic_torch_save, load_checkpoint
+from rd4ad.paths import under
 
 
 def source_listing(files: list[Path], base: str | os.PathLike) -> list[tuple[str, int, int]]:
@@ -58,7 +59,7 @@ def cached_split(cache_dir: str | os.PathLike | None, request: dict, listing: li
     if cache_dir is None:
         return build()
     name = "_".join(str(request[k]) for k in ("dataset", "split", "category", "image_size"))
-    path = Path(cache_dir) / f"{name}_{cache_key(request, listing)[:16]}.pt"
+    path = under(cache_dir, f"{name}_{cache_key(request, listing)[:16]}.pt")
     if path.is_file():
         return _from_state(load_checkpoint(path))
     arrays = build()

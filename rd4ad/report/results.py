@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from rd4ad.errors import RD4ADError
+from rd4ad.paths import under
 
 RUN_KEYS = ["dataset", "category", "variant", "seed"]
 RUN_COLUMNS = RUN_KEYS + ["level", "metric", "value", "headline", "demo", "device"]
@@ -25,7 +26,7 @@ _SEED = re.compile(r"seed(-?\d+)")
 
 def run_dir(results: str | Path, dataset: str, category: str, variant: str, seed: int) -> Path:
     """The folder of one run."""
-    return Path(results) / dataset / category / variant / f"seed{seed}"
+    return under(results, dataset, category, variant, f"seed{seed}")
 
 
 def _run_files(results: Path, name: str) -> list[tuple[dict, Path]]:
