@@ -13,6 +13,7 @@ import ctypes
 import json
 import os
 import shutil
+import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -115,11 +116,19 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
         raise UnreadableFileError(path, f"not a torch checkpoint: {detail}") from err
 
 
-def move_aside(path: str | os.PathLike) -> Path:
-    """Rename a corrupt ``path`` to ``<path>.corrupt`` (replacing an older one) and return the new name."""
+def move_aside(path: str | os.PathLike, reason: str, consequence: str) -> Path | None:
+    """Rename a corrupt ``path`` to ``<path>.corrupt`` (replacing an older one) and say so on stderr.
+
+    Returns the new name, or None when ``path`` cannot be renamed (it is then left in place).
+    """
     path = Path(path)
     aside = path.with_name(path.name + CORRUPT_SUFFIX)
-    os.replace(path, aside)
+    try:
+        os.replace(path, aside)
+    except OSError:
+        aside = None
+    moved = f"moved to {aside.name}" if aside else "could not be moved aside"
+    print(f"{path}: {reason}; {moved}, {consequence}", file=sys.stderr)
     return aside
 
 

@@ -67,11 +67,13 @@ def test_write_where_a_file_blocks_the_folder_is_a_storage_error(tmp_path):
     assert (tmp_path / "results").read_text() == "a file, not a folder"
 
 
-def test_move_aside_keeps_the_bytes(tmp_path):
+def test_move_aside_keeps_the_bytes_and_says_so(tmp_path, capsys):
     bad = tmp_path / "resume.pt"
     bad.write_bytes(b"junk")
-    aside = move_aside(bad)
+    aside = move_aside(bad, "unreadable (empty file)", "starting over")
     assert aside == tmp_path / "resume.pt.corrupt" and aside.read_bytes() == b"junk" and not bad.exists()
+    assert capsys.readouterr().err == f"{bad}: unreadable (empty file); moved to resume.pt.corrupt, starting over\n"
+    assert move_aside(bad, "gone", "x") is None
 
 
 @pytest.mark.parametrize("exchange", [True, False])
