@@ -21,6 +21,7 @@ from rd4ad.cli.train import add_execution_arguments, add_run_arguments, run_conf
 from rd4ad.complexity import device_name, inference_seconds, peak_memory_mb, weight_mb
 from rd4ad.device import resolve_device, set_deterministic
 from rd4ad.io import atomic_write_json
+from rd4ad.paths import writable_file
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -34,6 +35,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     run_cfg = run_config_from_args(args)
+    writable_file(args.out)
     set_deterministic(not args.nondeterministic)
     device = resolve_device(args.device)
     torch.manual_seed(run_cfg.seed)

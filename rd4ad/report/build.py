@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from rd4ad.io import atomic_write_text
+from rd4ad.paths import writable_file
 from rd4ad.published import AVERAGES, load_published
 from rd4ad.published.consistency import average_mismatches, cross_table_mismatches
 from rd4ad.report.aggregate import STATUSES, build_cells, delta_summary, headline_variant, run_progress
@@ -26,6 +27,7 @@ from rd4ad.report.layout import (DATASET_LABELS, METRIC_LABELS, SETTING_LABELS, 
                                  paper_table)
 from rd4ad.report.results import (RUN_KEYS, collect_complexity, collect_csv, collect_runs, read_examples,
                                   read_scores, run_dir)
+from rd4ad.temporaries import clean_stale
 
 FIGURE_DIR = "figures"
 TITLE = "RD4AD reproduction report"
@@ -156,6 +158,8 @@ def _context(config: ReportConfig, results: Path, out: Path) -> dict:
 
 def build_report(config_path: str | Path, results: str | Path, out: str | Path) -> Path:
     """Write the report page ``out`` (and its figures beside it); return its path."""
+    out = writable_file(out)
+    for folder in (out.parent, out.parent / FIGURE_DIR):
+        clean_stale(folder)
     config = load_report_config(config_path)
-    out = Path(out)
     return atomic_write_text(out, render_report(_context(config, Path(results), out)))
