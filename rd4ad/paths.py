@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import os
-import tempfile
 from pathlib import Path
 
 from rd4ad.errors import RD4ADError, StorageError, describe_os_error
-from rd4ad.temporaries import temp_prefix
 
 
 def under(root: str | os.PathLike, *parts: str) -> Path:
@@ -24,19 +23,21 @@ def under(root: str | os.PathLike, *parts: str) -> Path:
 
 
 def writable_file(path: str | os.PathLike) -> Path:
-    """Check, before any expensive work, that the file ``path`` can be written (its folder is created).
+    """Check, before any expensive work, that the file ``path`` can be written (nothing is created).
 
-    A folder at ``path``, a file where a folder is expected, or a folder that is read-only is a
-    ``StorageError`` naming it.
+    A folder at ``path``, a file where a folder is expected, or a folder that is not writable is
+    a ``StorageError`` naming it.
     """
     path = Path(path)
     if path.is_dir():
         raise StorageError(f"{path}: is a folder; give the path of the file to write (e.g. {path / 'model.pt'})")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=temp_prefix(path.name), suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as err:
-        raise StorageError(f"cannot write {path}: {describe_os_error(err)}") from err
-    return path
+    existing = path.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        problem = NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(existing))
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        problem = PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(existing))
+    else:
+        return path
+    raise StorageError(f"cannot write {path}: {describe_os_error(problem)}")

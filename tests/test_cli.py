@@ -65,7 +65,7 @@ def test_unexpected_error_is_one_line_and_a_log(monkeypatch, capsys, tmp_path):
     import tempfile
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    monkeypatch.setattr(plan_command, "resolve_config", lambda raw: {}["boom"])
+    monkeypatch.setattr(plan_command, "resolve_config", lambda *args: {}["boom"])
     assert main(["plan", "--config-json", "{}"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
@@ -80,7 +80,7 @@ def test_unexpected_error_is_one_line_and_a_log(monkeypatch, capsys, tmp_path):
 def test_os_error_is_one_line_naming_the_file(monkeypatch, capsys):
     import rd4ad.cli.plan as plan_command
 
-    def denied(raw):
+    def denied(*args):
         raise PermissionError(13, "Permission denied", "/data/config.yaml")
 
     monkeypatch.setattr(plan_command, "resolve_config", denied)

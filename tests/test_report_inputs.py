@@ -69,7 +69,7 @@ def test_a_timing_must_be_finite_and_not_negative(tree, capsys):
 
 
 @pytest.mark.parametrize("damage, message", [
-    ("garbage", "unreadable (BadZipFile"),
+    ("garbage", "unreadable (not an .npz archive of arrays: BadZipFile"),
     ("no maps", "missing ['maps']"),
     ("wrong shape", "needs images, masks, maps, names of matching shapes"),
 ])

@@ -91,7 +91,7 @@ def test_nan_loss_stops_with_clear_error(tmp_path, monkeypatch):
         train_run(RunConfig(epochs=2, **RUN), tmp_path / "a" / "model.pt", CPU)
     assert str(err.value) == (f"training loss became nan in epoch 1 of {tmp_path / 'a'}; lower the learning rate "
                               "(variant 'default', lr=0.001); no checkpoint was written yet")
-    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == []
+    assert not (tmp_path / "a").exists(), "nothing written"
     broken.clear()
     with pytest.raises(RD4ADError) as err:
         train_run(RunConfig(epochs=3, **RUN), tmp_path / "b" / "model.pt", CPU,

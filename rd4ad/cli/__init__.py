@@ -33,9 +33,16 @@ def _commands() -> dict[str, str]:
     return out
 
 
+class _Parser(argparse.ArgumentParser):
+    """A bad flag or value is one line naming it (the usage block is in ``--help``)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     """The full parser; only ``chosen``'s module is imported and configured (all when None)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m rd4ad",
         description="RD4AD reproducibility suite: train, evaluate, fetch data, report.",
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 
+from rd4ad.arguments import non_negative_float
 from rd4ad.drift import compare, drift_failed, drift_report, load_baseline, metric_values, write_baseline
 
 
@@ -20,7 +21,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     mode.add_argument("--baseline", help="baseline JSON to compare against")
     mode.add_argument("--write-baseline", metavar="FILE", help="write the current metrics as a baseline")
     parser.add_argument("--results", required=True, help="root of the run folders")
-    parser.add_argument("--tol", type=float, default=0.0,
+    parser.add_argument("--tol", type=non_negative_float, default=0.0,
                         help="allowed |drift| in percentage points (default 0: exact)")
 
 

@@ -85,6 +85,11 @@ def write_figures(config: ReportConfig, results: Path, runs: pd.DataFrame, cells
     pixel_datasets = {d for spec in config.tables.values() if "pixel_auroc" in spec["metrics"]
                       for d in spec["datasets"]}
     entries = []
+    picked = {dataset: picks[picks["dataset"] == dataset] for dataset in config.datasets}
+    # every run file is read (and checked) before the first figure is written
+    all_scores = {dataset: _scores(results, mine) for dataset, mine in picked.items()}
+    all_examples = {dataset: _examples(results, mine) if dataset in pixel_datasets else {}
+                    for dataset, mine in picked.items()}
 
     def add(fig, name: str, title: str, caption: str) -> None:
         save_figure(fig, folder / name)
@@ -92,13 +97,11 @@ def write_figures(config: ReportConfig, results: Path, runs: pd.DataFrame, cells
 
     for dataset in config.datasets:
         label = f"{tag}{DATASET_LABELS.get(dataset, dataset)} role"
-        mine = picks[picks["dataset"] == dataset]
-        scores = _scores(results, mine)
+        scores, examples = all_scores[dataset], all_examples[dataset]
         if len(scores):
             add(score_histograms(scores, f"{label}: image scores"), f"scores_{_slug(dataset)}.png",
                 f"{label}: image-score histograms (Fig. 5)",
                 f"normal vs anomalous test images, variant {headline_variant(config, dataset)}, first seed")
-        examples = _examples(results, mine) if dataset in pixel_datasets else {}
         if examples:
             add(anomaly_overlays(examples, f"{label}: anomaly maps"), f"overlays_{_slug(dataset)}.png",
                 f"{label}: anomaly maps (Fig. 6/7)",

@@ -138,7 +138,8 @@ def read_examples(folder: Path) -> dict[str, np.ndarray] | None:
         with np.load(path, allow_pickle=False) as data:
             examples = {key: data[key] for key in data.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as err:
-        raise RD4ADError(f"{path}: unreadable ({type(err).__name__}: {str(err)[:120]}); {REEVALUATE}") from err
+        raise RD4ADError(f"{path}: unreadable (not an .npz archive of arrays: {type(err).__name__}); "
+                         f"{REEVALUATE}") from err
     missing = [key for key in EXAMPLE_KEYS if key not in examples]
     images = examples.get("images")
     fits = (not missing and images.ndim == 4 and examples["names"].shape == (len(images),)
