@@ -8,16 +8,19 @@ import shlex
 from pathlib import Path
 
 import pytest
+import yaml
 
 from data_fixtures import mvtec_tree
 from rd4ad.cli import main
 from rd4ad.data import load_split
 from rd4ad.data.cache import cached_split
 from rd4ad.errors import RD4ADError
+from rd4ad.models.rd4ad import IMAGE_STRIDE
 from rd4ad.names import check_name
 from rd4ad.paths import under
+from rd4ad.run_checks import MAX_SEED
 from rd4ad.training.config import RunConfig
-from rd4ad.workflow_plan import Run, load_yaml, resolve_config, train_flags
+from rd4ad.workflow_plan import SCHEMA, Run, load_yaml, resolve_config, train_flags
 
 REPO = Path(__file__).resolve().parents[1]
 HOSTILE = ["../../escapee", "..", ".", "a/b", "/abs", ".hidden", "", "x" * 65, "$x$", "a b", "nut\\"]
@@ -108,3 +111,18 @@ def test_under_resolves_lexically():
         with pytest.raises(RD4ADError, match="leaves its folder"):
             under("results", *parts)
     assert check_name("category", "bottle") == "bottle"
+
+
+def test_schema_bounds_are_the_code_s():
+    """The schema repeats two limits of the code; they must agree (names come from the schema itself)."""
+    schema = yaml.safe_load(SCHEMA.read_text())
+    size = schema["$defs"]["variant"]["properties"]["image_size"]
+    assert (size["minimum"], size["multipleOf"]) == (IMAGE_STRIDE, IMAGE_STRIDE)
+    assert schema["$defs"]["seed"]["maximum"] == MAX_SEED
+    for image_size, ok in ((32, True), (256, True), (7, False), (48, False)):
+        try:
+            RunConfig(dataset="digits", category="1", image_size=image_size, seed=MAX_SEED)
+            accepted = True
+        except RD4ADError:
+            accepted = False
+        assert accepted == ok
