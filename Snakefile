@@ -11,16 +11,21 @@ rd4ad/workflow_plan.py; the rules in workflow/rules/ only wire it. See workflow/
 import json
 import os
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
 from rd4ad import workflow_plan as plan
+from rd4ad.config_errors import schema_error_message
 
 min_version("9.0")
 
 if not config:
     raise ValueError("no run config: pass --configfile config/config.yaml (paper) or config/demo.yaml "
                      "(the workflow profile profiles/default sets config/config.yaml)")
-validate(config, "workflow/schemas/config.schema.yaml")
+try:
+    validate(config, "workflow/schemas/config.schema.yaml")
+except WorkflowError as err:
+    raise WorkflowError(schema_error_message(err, workflow.configfiles)) from None
 
 TABLES = plan.load_yaml(config["tables"])
 RESULTS = config["results"]

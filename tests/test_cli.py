@@ -58,3 +58,32 @@ def test_caltech_protocol_flags_become_the_run_config():
 def test_bad_protocol_is_one_clear_error(flags, message, capsys):
     assert main(["train", "--category", "r0", "--out", "m.pt", *flags]) == 2
     assert re.search(message, capsys.readouterr().err)
+
+
+def test_unexpected_error_is_one_line_and_a_log(monkeypatch, capsys, tmp_path):
+    import rd4ad.cli.plan as plan_command
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(plan_command, "resolve_config", lambda *args: {}["boom"])
+    assert main(["plan", "--config-json", "{}"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    log = re.fullmatch(r"rd4ad plan: unexpected error: KeyError: 'boom' \(traceback in (\S+); "
+                       r"--debug prints it\)\n", err).group(1)
+    text = open(log).read()
+    assert text.startswith("python -m rd4ad plan --config-json '{}'\n") and "Traceback" in text
+    assert main(["--debug", "plan", "--config-json", "{}"]) == 1
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+def test_os_error_is_one_line_naming_the_file(monkeypatch, capsys):
+    import rd4ad.cli.plan as plan_command
+
+    def denied(*args):
+        raise PermissionError(13, "Permission denied", "/data/config.yaml")
+
+    monkeypatch.setattr(plan_command, "resolve_config", denied)
+    assert main(["plan", "--config-json", "{}"]) == 2
+    assert capsys.readouterr().err == ("rd4ad plan: error: /data/config.yaml: Permission denied; check its "
+                                       "permissions or choose another location\n")

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
+import os
 import shutil
+import subprocess
+import sys
+import zipfile
 
 import pytest
 
-from data_fixtures import (caltech_tree, file_member, link_member, mvtec_tree, serve, sha256, tar_bytes)
+from data_fixtures import (caltech_tree, file_member, hardlink_member, link_member, mvtec_tree,
+                           path_max_symlink_chain, serve, sha256, tar_bytes)
 from rd4ad.cli import main
 from rd4ad.data.caltech import ARCHIVE as CALTECH, fetch_caltech
 from rd4ad.data.download import RemoteFile, download
 from rd4ad.data.mvtec import ARCHIVE as MVTEC, CATEGORIES, fetch_mvtec, validate_mvtec
 from rd4ad.errors import RD4ADError
+from rd4ad.temporaries import temp_prefix
 
 NAME = MVTEC.filename
 
@@ -68,8 +75,10 @@ def test_truncated_archive_is_refused(tmp_path, mvtec_archive):
 @pytest.mark.parametrize("member, text", [
     (file_member("../evil"), "'../evil' has an absolute path or '..'"),
     (file_member("/abs/evil"), "'/abs/evil' has an absolute path or '..'"),
-    (link_member("bottle/escape", "../../outside"), "'bottle/escape' refused"),
-    (link_member("bottle/root", "/etc/passwd"), "'bottle/root' refused"),
+    (link_member("bottle/escape", "../../outside"), "'bottle/escape' is a link (to '../../outside')"),
+    (link_member("bottle/root", "/etc/passwd"), "'bottle/root' is a link (to '/etc/passwd')"),
+    (link_member("bottle/inside", "train"), "'bottle/inside' is a link (to 'train')"),
+    (hardlink_member("bottle/hard", "bottle/train/good/000.png"), "'bottle/hard' is a link"),
 ])
 def test_hostile_members_are_refused(tmp_path, member, text):
     data = tar_bytes(mvtec_tree(tmp_path / "src"), extra=[member])
@@ -118,3 +127,51 @@ def test_unreachable_host_is_one_clear_error(tmp_path):
 def test_fetch_cli_reports_error(tmp_path, capsys):
     assert main(["fetch", "mvtec", "--local", str(tmp_path / "nowhere")]) == 2
     assert "MVTec folder not found" in capsys.readouterr().err
+
+
+def test_path_max_symlink_chain_is_refused(tmp_path, mvtec_archive):
+    """CVE-2025-4517: on Python 3.11.7 this layout overwrites <parent>/flag through tarfile's data filter."""
+    parent = tmp_path / "resources"
+    parent.mkdir()
+    (parent / "flag").write_text("original")
+    dest = parent / f"{temp_prefix('mvtec', partial=True)}abcdefgh"  # the length of the real partial folder
+    data = tar_bytes(mvtec_tree(tmp_path / "src"), extra=path_max_symlink_chain(dest))
+    with serve({NAME: data}) as url, pytest.raises(RD4ADError) as err:
+        fetch_mvtec(parent / "mvtec", mirror=url, remote=_remote(data))
+    assert "member 'a' is a link (to 'dddd" in str(err.value) and "refused" in str(err.value)
+    assert (parent / "flag").read_text() == "original"
+    assert sorted(p.name for p in parent.iterdir()) == ["flag"]
+
+
+def test_zip_archive_is_unsupported_not_corrupt(tmp_path):
+    src = mvtec_tree(tmp_path / "src", categories=("bottle",))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for path in sorted(src.rglob("*.png")):
+            z.write(path, path.relative_to(src).as_posix())
+    message = _fetch_error(tmp_path, buf.getvalue(), sha256(buf.getvalue()))
+    assert "a zip archive; only tar archives (.tar, .tar.gz, .tar.xz) are supported" in message
+    assert "corrupt" not in message
+
+
+def test_verified_archive_is_reused_and_stale_downloads_removed(tmp_path, mvtec_archive, capsys):
+    parent = tmp_path / "resources"
+    parent.mkdir()
+    archive = parent / f".mvtec.{NAME}"
+    archive.write_bytes(mvtec_archive)  # left by a fetch killed during extraction
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    owner = f"~{os.getpid()}~"
+    stale = [parent / f"{temp_prefix(archive.name).replace(owner, f'~{int(dead.stdout)}~')}k2j4h6g8.part",
+             parent / f"{temp_prefix('mvtec', partial=True).replace(owner, f'~{int(dead.stdout)}~')}q1w2e3r4"]
+    stale[0].write_bytes(mvtec_archive[:100])
+    (stale[1] / "bottle").mkdir(parents=True)
+    assert fetch_mvtec(parent / "mvtec", mirror="http://127.0.0.1:9/unreachable", remote=_remote(mvtec_archive))
+    assert validate_mvtec(parent / "mvtec", CATEGORIES) == list(CATEGORIES)
+    assert sorted(p.name for p in parent.iterdir()) == ["mvtec"]
+    assert "reusing the archive already downloaded and verified" in capsys.readouterr().err
+
+    shutil.rmtree(parent / "mvtec")
+    archive.write_bytes(mvtec_archive[:-1] + b"!")  # not the verified bytes: downloaded again
+    with serve({NAME: mvtec_archive}) as url:
+        fetch_mvtec(parent / "mvtec", mirror=url, remote=_remote(mvtec_archive))
+    assert sorted(p.name for p in parent.iterdir()) == ["mvtec"]

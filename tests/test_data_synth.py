@@ -1,13 +1,18 @@
-"""Synthetic MVTec-format set: valid layout, byte-identical per seed, masks exactly on the defects."""
+"""Synthetic MVTec-format set: valid layout, byte-identical per seed, masks exactly on the defects;
+--overwrite replaces only a synthetic set, in one step."""
 
 from __future__ import annotations
 
 import hashlib
+import signal
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from data_fixtures import mvtec_tree
 from rd4ad.cli import main
 from rd4ad.data import load_split
 from rd4ad.data.mvtec import validate_mvtec
@@ -90,3 +95,55 @@ def test_cli_and_existing_output(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s"]
     with pytest.raises(RD4ADError, match="synth categories"):
         SynthConfig(categories=("carpet",))
+
+
+def _cli(out, *extra):
+    return ["synth", "--out", str(out), "--image-size", "32", "--categories", "brick", "nut", "--n-train", "2",
+            "--n-test-good", "1", "--n-test-defect", "1", *extra]
+
+
+@pytest.mark.parametrize("extra", [None, "my_notes.txt"])
+def test_overwrite_refuses_a_folder_that_is_not_a_synthetic_set(tmp_path, capsys, extra):
+    if extra is None:  # a real dataset copy with the user's own files
+        mvtec_tree(tmp_path / "mvtec", categories=("bottle", "screw"))
+        (tmp_path / "mvtec" / "README.txt").write_text("my annotations")
+    else:  # a synthetic set the user added a file to
+        assert main(_cli(tmp_path / "mvtec")) == 0
+        (tmp_path / "mvtec" / extra).write_text("mine")
+    before = _digests(tmp_path / "mvtec")
+    assert main(_cli(tmp_path / "mvtec", "--overwrite")) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'mvtec'}: not a synthetic set written by `python -m rd4ad synth`" in err
+    assert err.count("\n") == 1
+    assert _digests(tmp_path / "mvtec") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mvtec"]
+
+
+def test_overwrite_replaces_a_synthetic_set_and_a_file_is_refused(tmp_path, capsys):
+    out = tmp_path / "s"
+    assert main(_cli(out, "--seed", "1")) == 0
+    first = _digests(out)
+    assert main(_cli(out, "--seed", "2", "--overwrite")) == 0
+    assert _digests(out).keys() == first.keys() and _digests(out) != first
+    (tmp_path / "file").write_text("x")
+    assert main(_cli(tmp_path / "file", "--overwrite")) == 2
+    assert "is a file; --out takes the folder" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "s"]
+
+
+def test_a_kill_mid_way_keeps_the_previous_set(tmp_path):
+    out = tmp_path / "s"
+    assert main(_cli(out, "--seed", "1")) == 0
+    before = _digests(out)
+    killer = ("import os, signal, sys; from rd4ad.cli import main; from rd4ad.data.synth import generator as g; "
+              "write = g.write_category; "
+              "g.write_category = lambda root, c, cfg: write(root, c, cfg) if c == 'brick' else "
+              "os.kill(os.getpid(), signal.SIGKILL); main(sys.argv[1:])")
+    proc = subprocess.run([sys.executable, "-c", killer, *_cli(out, "--seed", "2", "--overwrite")])
+    assert proc.returncode == -signal.SIGKILL
+    assert _digests(out) == before, "the old set must survive a kill"
+    left = [p.name for p in tmp_path.iterdir() if p.name != "s"]
+    assert len(left) == 1 and left[0].startswith(".s.partial-")
+    assert main(_cli(out, "--seed", "2", "--overwrite")) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s"], "the killed run's partial folder is cleaned"
+    assert _digests(out) != before and validate_mvtec(out) == ["brick", "nut"]

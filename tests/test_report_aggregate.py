@@ -116,6 +116,7 @@ def test_broken_metrics_json_names_the_file(tmp_path):
 def test_config_without_required_keys_is_one_clear_error(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text("mode: paper\n")
-    with pytest.raises(RD4ADError, match="does not match"):
+    with pytest.raises(RD4ADError) as err:
         load_report_config(path)
+    assert str(err.value) == f"{path}: config key (top level): 'seeds' is a required property"
     assert isinstance(collect_runs(tmp_path / "nothing"), pd.DataFrame)

@@ -1,4 +1,4 @@
-"""The report page opened in headless Chromium: tables and figures in the DOM, names escaped.
+"""The report page opened in headless Chromium: tables and figures in the DOM, config text escaped.
 
 CI installs Debian's chromium (``/usr/bin/chromium``); without it these tests FAIL.
 """
@@ -37,7 +37,7 @@ def chromium(profile, *args: str) -> str:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     root = tmp_path_factory.mktemp("report")
-    config, results = build_tree(root, extra_categories=(INJECTED,), mode="demo")
+    config, results = build_tree(root, mode="demo", roots={"mvtec": INJECTED})
     out = root / "reports" / "index.html"
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
@@ -70,7 +70,7 @@ def test_rendered_dom_has_tables_figures_and_demo_labels(report, dom):
     assert all((out.parent / image).stat().st_size > 1000 for image in images)
 
 
-def test_category_name_is_escaped_not_executed(dom):
+def test_config_text_is_escaped_not_executed(dom):
     assert "&lt;script&gt;document.body.setAttribute" in dom
     assert "<script" not in dom
     assert "pwned" not in re.search(r"<body[^>]*>", dom).group(0)

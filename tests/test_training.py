@@ -83,10 +83,23 @@ def test_same_seed_same_metrics_different_seed_differs(tmp_path):
 
 
 def test_nan_loss_stops_with_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setattr(loop, "distillation_loss", lambda fe, fd, kind: (fd[0] * float("nan")).mean())
-    with pytest.raises(RD4ADError, match=r"loss became nan in epoch 1 .*lower the learning rate"):
-        train_run(RunConfig(epochs=2, **RUN), tmp_path / "model.pt", CPU)
-    assert not (tmp_path / "model.pt").exists()
+    real, broken = loop.distillation_loss, set()
+    monkeypatch.setattr(loop, "distillation_loss",
+                        lambda fe, fd, kind: (fd[0] * float("nan")).mean() if broken else real(fe, fd, kind))
+    broken.add(True)
+    with pytest.raises(RD4ADError) as err:
+        train_run(RunConfig(epochs=2, **RUN), tmp_path / "a" / "model.pt", CPU)
+    assert str(err.value) == (f"training loss became nan in epoch 1 of {tmp_path / 'a'}; lower the learning rate "
+                              "(variant 'default', lr=0.001); no checkpoint was written yet")
+    assert not (tmp_path / "a").exists(), "nothing written"
+    broken.clear()
+    with pytest.raises(RD4ADError) as err:
+        train_run(RunConfig(epochs=3, **RUN), tmp_path / "b" / "model.pt", CPU,
+                  on_epoch_end=lambda epoch: broken.add(True))
+    resume = tmp_path / "b" / RESUME_NAME
+    assert str(err.value).endswith(f"in epoch 2 of {tmp_path / 'b'}; lower the learning rate (variant 'default', "
+                                   f"lr=0.001); the last finite state (epoch 1) is in {resume}")
+    assert load_checkpoint(resume)["epoch"] == 1 and not (tmp_path / "b" / "model.pt").exists()
 
 
 def test_teacher_stays_frozen_and_student_moves(tmp_path, monkeypatch):

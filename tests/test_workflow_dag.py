@@ -2,6 +2,8 @@
 
 import logging
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -91,3 +93,20 @@ def test_local_mvtec_copy_is_validated_not_downloaded(tmp_path):
     counts = dry_run_counts(path, tmp_path)
     assert (counts.get("use_local"), "synth" in counts, "fetch" in counts) == (1, False, False)
     assert counts["train"] == CI_RUNS
+
+
+def test_config_schema_error_is_short_and_names_file_and_key(tmp_path):
+    """``snakemake`` with a bad config prints the config file and the offending key, not the schema."""
+    config = yaml.safe_load((REPO / "config" / "demo.yaml").read_text())
+    config["datasets"]["mvtec"]["categories"] = ["brick", "../../escapee"]
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(config))
+    done = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--configfile", str(path),
+                           "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path)],
+                          capture_output=True, text=True, cwd=REPO)
+    assert done.returncode != 0
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+    at = next(i for i, line in enumerate(lines) if line.startswith(f"{path}: "))
+    assert lines[at].startswith(f"{path}: config key datasets.mvtec.categories[1]: '../../escapee' is not valid: "
+                                "letters, digits and . _ + - only")
+    assert at <= 3 and len(lines) < 15, "\n".join(lines)

@@ -108,5 +108,6 @@ def test_caltech_protocol_reaches_the_run_flags(paper):
 def test_protocol_keys_are_for_caltech_only(paper):
     bad = copy.deepcopy(paper)
     bad["datasets"]["mnist"]["protocol"] = {"outlier_ratio": 0.5}
-    with pytest.raises(RD4ADError, match="does not match"):
+    with pytest.raises(RD4ADError, match=r"config key datasets\.mnist\.protocol: \{'outlier_ratio': 0\.5\} is "
+                                         "expected to be empty"):
         resolve_config(bad)

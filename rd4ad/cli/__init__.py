@@ -4,6 +4,10 @@ Every module in this package is one sub-command. It defines a docstring (the
 command's help), ``configure(parser)`` to add its arguments and ``run(args) -> int``.
 Only the chosen command's module is imported (the others are listed from their
 docstrings), so light commands such as ``plan`` or ``drift`` never pay for torch.
+
+No error reaches the user as a raw traceback: ``RD4ADError`` and ``OSError`` become one line
+naming the file and what to do; anything unexpected becomes one line plus the path of a log
+holding the traceback (``rd4ad.crashlog``). ``--debug`` prints the traceback as well.
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ import ast
 import importlib
 import pkgutil
 import sys
+import traceback
 from pathlib import Path
 
-from rd4ad.errors import RD4ADError
+from rd4ad.crashlog import write_crash_log
+from rd4ad.errors import RD4ADError, describe_os_error
 
 
 def _commands() -> dict[str, str]:
@@ -27,18 +33,28 @@ def _commands() -> dict[str, str]:
     return out
 
 
+class _Parser(argparse.ArgumentParser):
+    """A bad flag or value is one line naming it (the usage block is in ``--help``)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     """The full parser; only ``chosen``'s module is imported and configured (all when None)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m rd4ad",
         description="RD4AD reproducibility suite: train, evaluate, fetch data, report.",
     )
+    parser.add_argument("--debug", action="store_true", help="print the full traceback of any error")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, doc in _commands().items():
         command = sub.add_parser(
             name, help=doc.splitlines()[0], description=doc,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                             help="print the full traceback of any error")
         if chosen is None or name == chosen:
             module = importlib.import_module(f"{__name__}.{name}")
             module.configure(command)
@@ -46,12 +62,31 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _first_line(err: BaseException) -> str:
+    return (str(err).strip().splitlines() or [""])[0][:300]
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     chosen = next((a for a in argv if not a.startswith("-")), "")
     args = build_parser(chosen).parse_args(argv)
+    prefix = f"rd4ad {args.command}:"
     try:
         return int(args._run(args) or 0)
-    except RD4ADError as err:
-        print(f"rd4ad {args.command}: error: {err}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"{prefix} interrupted", file=sys.stderr)
+        return 130
+    except (RD4ADError, OSError) as err:
+        if args.debug:
+            traceback.print_exc()
+        message = str(err) if isinstance(err, RD4ADError) else describe_os_error(err)
+        print(f"{prefix} error: {message}", file=sys.stderr)
         return 2
+    except Exception as err:
+        if args.debug:
+            traceback.print_exc()
+        log = write_crash_log(args.command, argv, err)
+        where = f"traceback in {log}" if log else "rerun with --debug for the traceback"
+        print(f"{prefix} unexpected error: {type(err).__name__}: {_first_line(err)} ({where}; "
+              f"--debug prints it)", file=sys.stderr)
+        return 1

@@ -17,23 +17,26 @@ import json
 
 import torch
 
+from rd4ad.arguments import non_negative_int, positive_int
 from rd4ad.cli.train import add_execution_arguments, add_run_arguments, apply_execution, run_config_from_args
 from rd4ad.complexity import device_name, inference_seconds, peak_memory_mb, weight_mb
 from rd4ad.device import resolve_device
 from rd4ad.io import atomic_write_json
+from rd4ad.paths import writable_file
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_run_arguments(parser)
     m = parser.add_argument_group("measurement")
-    m.add_argument("--repeats", type=int, default=10, help="timed batch-1 inferences (the median is reported)")
-    m.add_argument("--warmup", type=int, default=2, help="untimed inferences before timing")
+    m.add_argument("--repeats", type=positive_int, default=10, help="timed batch-1 inferences (the median is reported)")
+    m.add_argument("--warmup", type=non_negative_int, default=2, help="untimed inferences before timing")
     add_execution_arguments(parser)
     parser.add_argument("--out", required=True, help="complexity JSON to write")
 
 
 def run(args: argparse.Namespace) -> int:
     run_cfg = run_config_from_args(args)
+    writable_file(args.out)
     apply_execution(args)
     device = resolve_device(args.device)
     torch.manual_seed(run_cfg.seed)

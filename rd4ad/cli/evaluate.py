@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from rd4ad.arguments import positive_int
 from rd4ad.cli.train import add_execution_arguments, apply_execution
 from rd4ad.device import resolve_device
 from rd4ad.evaluation.evaluate import HEADLINE, evaluate_run
@@ -21,7 +22,7 @@ from rd4ad.evaluation.evaluate import HEADLINE, evaluate_run
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, help="model.pt written by `python -m rd4ad train`")
     parser.add_argument("--out", required=True, help="metrics.json to write (scores.csv, examples.npz beside it)")
-    parser.add_argument("--batch-size", type=int, default=32, help="inference batch size")
+    parser.add_argument("--batch-size", type=positive_int, default=32, help="inference batch size")
     add_execution_arguments(parser)
 
 

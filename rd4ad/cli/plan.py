@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
             raw = json.loads(args.config_json)
         except json.JSONDecodeError as err:
             raise RD4ADError(f"--config-json is not valid JSON ({err})") from err
-    config = resolve_config(raw)
+    config = resolve_config(raw, args.config or "--config-json")
     if args.write_config:
         atomic_write_text(args.write_config, yaml.safe_dump(config, sort_keys=False))
         print(args.write_config)

@@ -13,13 +13,14 @@ from __future__ import annotations
 import argparse
 import time
 
+from rd4ad.arguments import non_negative_int
 from rd4ad.data.synth import CATEGORIES, SynthConfig, generate
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     d = SynthConfig.__dataclass_fields__
     parser.add_argument("--out", required=True, help="output folder (must not exist unless --overwrite)")
-    parser.add_argument("--seed", type=int, default=d["seed"].default)
+    parser.add_argument("--seed", type=non_negative_int, default=d["seed"].default)
     parser.add_argument("--image-size", type=int, default=d["image_size"].default, help="image side in pixels")
     parser.add_argument("--categories", nargs="+", default=list(CATEGORIES), choices=CATEGORIES)
     parser.add_argument("--n-train", type=int, default=d["n_train"].default, help="training images per category")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 
+from rd4ad.arguments import device_name
 from rd4ad.device import resolve_device, set_deterministic
 from rd4ad.errors import RD4ADError
 from rd4ad.numerics import CPU_NUMERICS, apply_cpu_numerics
@@ -78,7 +79,7 @@ def run_config_from_args(args: argparse.Namespace, **extra) -> RunConfig:
 def add_execution_arguments(parser: argparse.ArgumentParser) -> None:
     """Where and how to run (does not change what a run is)."""
     g = parser.add_argument_group("execution")
-    g.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:N")
+    g.add_argument("--device", default="auto", type=device_name, help="auto (CUDA when present), cpu, cuda, cuda:N")
     g.add_argument("--cache-dir", default=None, help="folder for decoded uint8 image caches")
     g.add_argument("--nondeterministic", action="store_true",
                    help="allow nondeterministic kernels (faster on GPU; CI uses the deterministic default)")

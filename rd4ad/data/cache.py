@@ -4,7 +4,9 @@ The key is the SHA-256 of a JSON record of the request (dataset, split, category
 size, protocol knobs) and of the source listing: the sorted ``(relative path, size,
 mtime_ns)`` of every file the split is decoded from. Touching or replacing a source file
 changes the key, so a stale entry is never read. Entries are written atomically
-(``rd4ad.io``) and read with ``weights_only=True``.
+(``rd4ad.io``) and read with ``weights_only=True``. An entry that cannot be read is moved aside
+(``<entry>.corrupt``) and decoded again; a cache folder that cannot be written only disables
+caching, with a warning.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -19,7 +22,10 @@ import numpy as np
 import torch
 
 from rd4ad.data.arrays import SplitArrays
-from rd4ad.io import atomic_torch_save, load_checkpoint
+from rd4ad.errors import StorageError, UnreadableFileError, describe_os_error
+from rd4ad.io import atomic_torch_save, load_checkpoint, move_aside
+from rd4ad.paths import under
+from rd4ad.temporaries import clean_stale
 
 
 def source_listing(files: list[Path], base: str | os.PathLike) -> list[tuple[str, int, int]]:
@@ -58,9 +64,22 @@ def cached_split(cache_dir: str | os.PathLike | None, request: dict, listing: li
     if cache_dir is None:
         return build()
     name = "_".join(str(request[k]) for k in ("dataset", "split", "category", "image_size"))
-    path = Path(cache_dir) / f"{name}_{cache_key(request, listing)[:16]}.pt"
+    path = under(cache_dir, f"{name}_{cache_key(request, listing)[:16]}.pt")
+    clean_stale(cache_dir)
     if path.is_file():
-        return _from_state(load_checkpoint(path))
+        try:
+            return _from_state(load_checkpoint(path))
+        except UnreadableFileError as err:
+            move_aside(path, f"unreadable cache entry ({err.detail})", "decoding the images again")
+        except (KeyError, TypeError, AttributeError, ValueError) as err:
+            move_aside(path, f"not a decoded-image cache entry ({type(err).__name__}: {err})",
+                       "decoding the images again")
+        except OSError as err:
+            print(f"warning: cache entry not read ({describe_os_error(err, path)}); decoding the images again",
+                  file=sys.stderr)
     arrays = build()
-    atomic_torch_save(_to_state(arrays), path)
+    try:
+        atomic_torch_save(_to_state(arrays), path)
+    except StorageError as err:
+        print(f"warning: decoded images not cached ({err}); continuing without the cache", file=sys.stderr)
     return arrays

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from rd4ad.errors import RD4ADError
+from rd4ad.errors import RD4ADError, StorageError, describe_os_error
+from rd4ad.temporaries import temp_prefix
 
 CHUNK = 1 << 20
 
@@ -47,20 +48,27 @@ def file_digest(path: str | os.PathLike, hash_name: str) -> str:
         return hashlib.file_digest(f, hash_name).hexdigest()
 
 
+def _write(out, chunk: bytes, dst: Path) -> None:
+    try:
+        out.write(chunk)
+    except OSError as err:  # the local disk, not the network
+        raise StorageError(f"downloading {dst.name}: {describe_os_error(err, dst.parent)}") from err
+
+
 def download(remote: RemoteFile, dst: str | os.PathLike, mirror: str | None = None, timeout: float = 60.0) -> Path:
     """Fetch ``remote`` (or its mirror copy) to ``dst`` and verify its checksum; return ``dst``."""
     dst = Path(dst)
     url = mirror_url(remote, mirror)
     dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".part", dir=dst.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(dst.name), suffix=".part", dir=dst.parent)
     hasher = hashlib.new(remote.hash_name)
     received = 0
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
+        with os.fdopen(fd, "wb", buffering=0) as out, urllib.request.urlopen(url, timeout=timeout) as resp:
             expected = resp.headers.get("Content-Length")
             while chunk := resp.read(CHUNK):
                 hasher.update(chunk)
-                out.write(chunk)
+                _write(out, chunk, dst)
                 received += len(chunk)
         if expected is not None and received != int(expected):
             raise RD4ADError(f"{url}: download truncated ({received} of {expected} bytes); nothing was saved to "

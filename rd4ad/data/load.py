@@ -9,6 +9,7 @@ from rd4ad.data import caltech, digits, mvtec, torchvision_sets
 from rd4ad.data.arrays import SplitArrays
 from rd4ad.data.cache import cached_split, source_listing
 from rd4ad.errors import RD4ADError
+from rd4ad.names import check_name
 
 DATASETS = ("mvtec", "mnist", "fmnist", "cifar10", "caltech256", "digits")
 SPLITS = ("train", "test")
@@ -50,6 +51,7 @@ def load_split(dataset: str, root: str | os.PathLike, category: str, split: str,
         raise RD4ADError(f"split {split!r}: choose 'train' or 'test'")
     if image_size < 1:
         raise RD4ADError(f"image_size must be >= 1, got {image_size}")
+    check_name("category", category)
     root = Path(root)
     request = {"dataset": dataset, "split": split, "category": category, "image_size": image_size,
                "protocol": protocol}

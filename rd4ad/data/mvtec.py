@@ -16,6 +16,7 @@ from rd4ad.data.archive import fetch_archive
 from rd4ad.data.arrays import SplitArrays, open_image, resize_image, resize_mask, stack_images
 from rd4ad.data.download import RemoteFile
 from rd4ad.errors import RD4ADError
+from rd4ad.paths import under
 
 CATEGORIES = ("carpet", "grid", "leather", "tile", "wood", "bottle", "cable", "capsule", "hazelnut",
               "metal_nut", "pill", "screw", "toothbrush", "transistor", "zipper")
@@ -46,7 +47,7 @@ def mask_path(root: Path, category: str, defect: str, image: Path) -> Path:
 def validate_category(root: str | os.PathLike, category: str) -> None:
     """Check one category's layout; raise ``RD4ADError`` naming the first missing/empty piece."""
     root = Path(root)
-    folder = root / category
+    folder = under(root, category)
     train = folder / "train" / GOOD
     if not train.is_dir() or not _pngs(train):
         raise RD4ADError(f"{train}: missing or holds no .png images; {FIX}")
@@ -122,4 +123,4 @@ def load_mvtec(root: str | os.PathLike, category: str, split: str, image_size: i
 
 def source_files(root: str | os.PathLike, category: str) -> list[Path]:
     """Files a split of ``category`` is decoded from (the cache fingerprints them)."""
-    return sorted(p for p in (Path(root) / category).rglob("*") if p.is_file())
+    return sorted(p for p in under(root, category).rglob("*") if p.is_file())

@@ -15,10 +15,13 @@ from rd4ad.evaluation.inference import infer_level_maps
 from rd4ad.evaluation.metrics import HEADLINE, evaluate_maps
 from rd4ad.io import atomic_write_bytes, atomic_write_json, atomic_write_text, load_checkpoint
 from rd4ad.numerics import numerics_record
+from rd4ad.paths import writable_file
+from rd4ad.temporaries import clean_stale
 from rd4ad.training.config import RunConfig
-from rd4ad.errors import RD4ADError
+from rd4ad.errors import RD4ADError, UnreadableFileError
 
 N_EXAMPLES = 6
+RETRAIN = "delete it and train the run again (python -m rd4ad train …, or rerun snakemake)"
 
 
 def load_trained(model_path: str | Path, device: torch.device) -> tuple[torch.nn.Module, RunConfig, dict]:
@@ -27,10 +30,20 @@ def load_trained(model_path: str | Path, device: torch.device) -> tuple[torch.nn
     path = Path(model_path)
     if not path.is_file():
         raise RD4ADError(f"{path}: no such checkpoint; train the run first (python -m rd4ad train …)")
-    ckpt = load_checkpoint(path)
-    run = RunConfig.from_dict(ckpt["run"])
-    model = run.build_model()
-    model.load_student_state_dict(ckpt["student"])
+    try:
+        ckpt = load_checkpoint(path)
+    except UnreadableFileError as err:
+        raise RD4ADError(f"{err}; {RETRAIN}") from err
+    if not (isinstance(ckpt, dict) and isinstance(ckpt.get("run"), dict) and isinstance(ckpt.get("student"), dict)):
+        raise RD4ADError(f"{path}: not a model.pt written by `python -m rd4ad train` (no 'run' and 'student'); "
+                         f"{RETRAIN}")
+    try:
+        run = RunConfig.from_dict(ckpt["run"])
+        model = run.build_model()
+        model.load_student_state_dict(ckpt["student"])
+    except (RD4ADError, TypeError, ValueError, RuntimeError) as err:
+        raise RD4ADError(f"{path}: its run config or weights do not fit ({str(err).splitlines()[0][:200]}); "
+                         f"{RETRAIN}") from err
     return model.to(device).eval(), run, ckpt.get("numerics", {})
 
 
@@ -59,12 +72,13 @@ def evaluate_run(model_path: str | Path, out: str | Path, device: torch.device,
 
     ``metrics.json`` records the CPU numerics of training and of this evaluation (``rd4ad.numerics``)."""
     start = time.perf_counter()
+    out = writable_file(out)
+    clean_stale(out.parent)
     model, run, train_numerics = load_trained(model_path, device)
     arrays = run.load_split("test", cache_dir)
     autocast = run.fast and device.type == "cuda"
     maps = infer_level_maps(model, arrays, device, batch_size=batch_size, autocast=autocast)
     metrics, scores, headline = evaluate_maps(maps, arrays, run.score, device)
-    out = Path(out)
     table = pd.DataFrame({"name": arrays.names, "defect": arrays.defects, "label": arrays.labels, **scores})
     atomic_write_text(out.parent / "scores.csv", table.to_csv(index=False, float_format="%.9g"))
     atomic_write_bytes(out.parent / "examples.npz", _examples_npz(arrays, headline))

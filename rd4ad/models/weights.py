@@ -9,7 +9,6 @@ evaluation rebuilds the same teacher whatever the global RNG state.
 
 from __future__ import annotations
 
-import pickle
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,7 +16,7 @@ from urllib.parse import urlsplit
 import torch
 from torchvision.models import ResNet, ResNet18_Weights, ResNet50_Weights, Wide_ResNet50_2_Weights
 
-from rd4ad.errors import RD4ADError
+from rd4ad.errors import RD4ADError, UnreadableFileError
 from rd4ad.io import load_checkpoint
 from rd4ad.models.encoder import backbone_spec
 
@@ -84,8 +83,8 @@ def load_teacher_state_dict(backbone: str, teacher_weights: str,
                              f"{backbone}, 'imagenet_v1' or 'random'")
     try:
         state = load_checkpoint(path)
-    except (RuntimeError, pickle.UnpicklingError, EOFError, ValueError) as err:
-        raise RD4ADError(f"{path}: cannot be read as a torch state dict ({err}); "
+    except UnreadableFileError as err:
+        raise RD4ADError(f"{path}: cannot be read as a torch state dict ({err.detail}); "
                          f"re-download it or point teacher_weights at a valid .pth file") from err
     if not isinstance(state, dict):
         raise RD4ADError(f"{path}: holds a {type(state).__name__}, not a state dict of torchvision {backbone}")

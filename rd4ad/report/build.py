@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from rd4ad.io import atomic_write_text
+from rd4ad.paths import writable_file
 from rd4ad.published import AVERAGES, load_published
 from rd4ad.published.consistency import average_mismatches, cross_table_mismatches
 from rd4ad.report.aggregate import STATUSES, build_cells, delta_summary, headline_variant, run_progress
@@ -26,6 +27,7 @@ from rd4ad.report.layout import (DATASET_LABELS, METRIC_LABELS, SETTING_LABELS, 
                                  paper_table)
 from rd4ad.report.results import (RUN_KEYS, collect_complexity, collect_csv, collect_runs, read_examples,
                                   read_scores, run_dir)
+from rd4ad.temporaries import clean_stale
 
 FIGURE_DIR = "figures"
 TITLE = "RD4AD reproduction report"
@@ -83,6 +85,11 @@ def write_figures(config: ReportConfig, results: Path, runs: pd.DataFrame, cells
     pixel_datasets = {d for spec in config.tables.values() if "pixel_auroc" in spec["metrics"]
                       for d in spec["datasets"]}
     entries = []
+    picked = {dataset: picks[picks["dataset"] == dataset] for dataset in config.datasets}
+    # every run file is read (and checked) before the first figure is written
+    all_scores = {dataset: _scores(results, mine) for dataset, mine in picked.items()}
+    all_examples = {dataset: _examples(results, mine) if dataset in pixel_datasets else {}
+                    for dataset, mine in picked.items()}
 
     def add(fig, name: str, title: str, caption: str) -> None:
         save_figure(fig, folder / name)
@@ -90,13 +97,11 @@ def write_figures(config: ReportConfig, results: Path, runs: pd.DataFrame, cells
 
     for dataset in config.datasets:
         label = f"{tag}{DATASET_LABELS.get(dataset, dataset)} role"
-        mine = picks[picks["dataset"] == dataset]
-        scores = _scores(results, mine)
+        scores, examples = all_scores[dataset], all_examples[dataset]
         if len(scores):
             add(score_histograms(scores, f"{label}: image scores"), f"scores_{_slug(dataset)}.png",
                 f"{label}: image-score histograms (Fig. 5)",
                 f"normal vs anomalous test images, variant {headline_variant(config, dataset)}, first seed")
-        examples = _examples(results, mine) if dataset in pixel_datasets else {}
         if examples:
             add(anomaly_overlays(examples, f"{label}: anomaly maps"), f"overlays_{_slug(dataset)}.png",
                 f"{label}: anomaly maps (Fig. 6/7)",
@@ -156,6 +161,8 @@ def _context(config: ReportConfig, results: Path, out: Path) -> dict:
 
 def build_report(config_path: str | Path, results: str | Path, out: str | Path) -> Path:
     """Write the report page ``out`` (and its figures beside it); return its path."""
+    out = writable_file(out)
+    for folder in (out.parent, out.parent / FIGURE_DIR):
+        clean_stale(folder)
     config = load_report_config(config_path)
-    out = Path(out)
     return atomic_write_text(out, render_report(_context(config, Path(results), out)))

@@ -71,7 +71,7 @@ class ReportConfig:
 def load_report_config(path: str | Path) -> ReportConfig:
     """Read, validate and resolve a run configuration and the table declarations it names."""
     path = Path(path)
-    resolved = resolve_config(load_yaml(path))
+    resolved = resolve_config(load_yaml(path), str(path))
     tables_path = Path(resolved["tables"])
     if not tables_path.is_absolute() and not tables_path.is_file():
         tables_path = path.parent / tables_path

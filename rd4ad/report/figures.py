@@ -1,11 +1,14 @@
 """Report figures (matplotlib / seaborn): frames in, ``Figure`` out; ``save_figure`` writes PNGs.
 
 Fig. 5 of the paper (score histograms, normal vs anomalous), Fig. 6/7 (anomaly-map
-overlays), training-loss curves and a heat-map of deltas to the published numbers.
+overlays), training-loss curves and a heat-map of deltas to the published numbers. Every
+label is plain text: names from configs and data folders (``$x$``, ``a_b^c``) are never parsed
+as mathtext or LaTeX.
 """
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -17,8 +20,19 @@ from rd4ad.io import atomic_save_with
 
 DPI = 100
 LABELS = {0: "normal", 1: "anomalous"}
+PLAIN_TEXT = {"text.parse_math": False, "text.usetex": False}
 
 
+def plain_text(draw):
+    """Run ``draw`` (a figure function) with every text drawn as given, not as mathtext."""
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        with plt.rc_context(PLAIN_TEXT):
+            return draw(*args, **kwargs)
+    return wrapper
+
+
+@plain_text
 def score_histograms(scores: pd.DataFrame, title: str) -> plt.Figure:
     """Fig. 5: image-score histograms per category; ``scores`` has category, label, score."""
     data = scores.assign(label=scores["label"].map(LABELS))
@@ -31,6 +45,7 @@ def score_histograms(scores: pd.DataFrame, title: str) -> plt.Figure:
     return grid.figure
 
 
+@plain_text
 def anomaly_overlays(examples: dict[str, dict[str, np.ndarray]], title: str) -> plt.Figure:
     """Fig. 6/7: per category (row) a few test images with the anomaly map over them and the
     ground-truth outline; maps share one colour scale per category."""
@@ -47,12 +62,13 @@ def anomaly_overlays(examples: dict[str, dict[str, np.ndarray]], title: str) -> 
             ax.imshow(ex["maps"][i], cmap="jet", alpha=0.45, vmin=low, vmax=high)
             if ex["masks"][i].any():
                 ax.contour(ex["masks"][i], levels=[0.5], colors="white", linewidths=0.8)
-            ax.set_title(f"{category}: {str(ex['names'][i]).split('/')[-2]}", fontsize=7)
+            ax.set_title(f"{category}: {Path(str(ex['names'][i])).parent.name}", fontsize=7)
     fig.suptitle(title)
     fig.tight_layout()
     return fig
 
 
+@plain_text
 def loss_curves(losses: pd.DataFrame, title: str) -> plt.Figure:
     """Training loss per epoch (mean ± sd over seeds), one panel per variant, hue = category."""
     wrap = min(4, losses["variant"].nunique())
@@ -63,6 +79,7 @@ def loss_curves(losses: pd.DataFrame, title: str) -> plt.Figure:
     return grid.figure
 
 
+@plain_text
 def delta_heatmap(deltas: pd.DataFrame, title: str) -> plt.Figure:
     """Measured − published (percentage points), category × table column; NaN cells blank."""
     fig, ax = plt.subplots(figsize=(2.5 + 0.8 * deltas.shape[1], 2.0 + 0.32 * deltas.shape[0]))
@@ -77,6 +94,7 @@ def delta_heatmap(deltas: pd.DataFrame, title: str) -> plt.Figure:
     return fig
 
 
+@plain_text
 def save_figure(fig: plt.Figure, path: Path) -> Path:
     """Write ``fig`` as PNG atomically and close it."""
     try:

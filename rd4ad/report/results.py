@@ -2,30 +2,37 @@
 
 Run folders are ``<results>/<dataset>/<category>/<variant>/seed<k>/``; the dataset key is
 the role of the run configuration (``mvtec``, ``mnist`` …), whatever data fills it.
-Values stay as written (fractions); the report converts to percent.
+Values stay as written (fractions); the report converts to percent. Every value is checked as
+it is read (a metric is null or a finite fraction in [0, 1]; a timing finite and >= 0), and an
+unreadable or malformed file is an ``RD4ADError`` naming it and the key.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from rd4ad.errors import RD4ADError
+from rd4ad.paths import under
 
 RUN_KEYS = ["dataset", "category", "variant", "seed"]
-RUN_COLUMNS = RUN_KEYS + ["level", "metric", "value", "applicable", "headline", "demo", "device"]
+RUN_COLUMNS = RUN_KEYS + ["level", "metric", "value", "headline", "demo", "device"]
 COMPLEXITY_METRICS = ("infer_s", "memory_mb")
 COMPLEXITY_COLUMNS = ["dataset", "variant", "metric", "value", "device"]
 _SEED = re.compile(r"seed(-?\d+)")
+EXAMPLE_KEYS = ("images", "masks", "maps", "names")
+REEVALUATE = "delete it and re-run python -m rd4ad evaluate (or snakemake)"
 
 
 def run_dir(results: str | Path, dataset: str, category: str, variant: str, seed: int) -> Path:
     """The folder of one run."""
-    return Path(results) / dataset / category / variant / f"seed{seed}"
+    return under(results, dataset, category, variant, f"seed{seed}")
 
 
 def _run_files(results: Path, name: str) -> list[tuple[dict, Path]]:
@@ -41,17 +48,29 @@ def _run_files(results: Path, name: str) -> list[tuple[dict, Path]]:
 
 def _read_json(path: Path) -> dict:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise RD4ADError(f"{path}: not valid JSON ({err}); delete it and re-run the step that writes it") from err
+    if not isinstance(data, dict):
+        raise RD4ADError(f"{path}: holds a JSON {type(data).__name__}, not an object; delete it and re-run the "
+                         "step that writes it")
+    return data
+
+
+def checked_value(path: Path, key: str, value, low: float = 0.0, high: float = 1.0) -> float:
+    """``value`` as a float (NaN for null) when it is a finite number in [low, high]; else an ``RD4ADError``."""
+    if value is None:
+        return np.nan
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or not low <= value <= high:
+        raise RD4ADError(f"{path}: {key} = {value!r} is not a number in [{low:g}, {high:g}] (or null); "
+                         f"{REEVALUATE}")
+    return float(value)
 
 
 def collect_runs(results: str | Path) -> pd.DataFrame:
-    """Every metric of every level subset of every ``metrics.json``: one row per value.
-
-    ``value`` is NaN both for a metric the dataset has none of (``null`` in the file:
-    ``applicable`` False, e.g. pixel AUROC of a novelty set) and for one that failed to
-    compute (``NaN`` in the file: ``applicable`` True)."""
+    """Every metric of every level subset of every ``metrics.json``: one row per value (NaN for a
+    metric the dataset has none of, ``null`` in the file; any other value not in [0, 1] is an error)."""
     rows = []
     for key, path in _run_files(Path(results), "metrics.json"):
         data = _read_json(path)
@@ -59,10 +78,12 @@ def collect_runs(results: str | Path) -> pd.DataFrame:
             raise RD4ADError(f"{path}: needs 'levels' and 'headline' (docs/architecture.md); "
                              "re-run python -m rd4ad evaluate")
         for level, metrics in data["levels"].items():
+            if not isinstance(metrics, dict):
+                raise RD4ADError(f"{path}: levels.{level} is not an object of metrics; {REEVALUATE}")
             for metric, value in metrics.items():
                 rows.append({**key, "level": level, "metric": metric,
-                             "value": np.nan if value is None else float(value), "applicable": value is not None,
-                             "headline": data["headline"], "demo": bool(data.get("demo", False)),
+                             "value": checked_value(path, f"levels.{level}.{metric}", value),
+                             "headline": str(data["headline"]), "demo": bool(data.get("demo", False)),
                              "device": str(data.get("device", "unknown"))})
     return pd.DataFrame(rows, columns=RUN_COLUMNS)
 
@@ -74,11 +95,18 @@ def collect_numerics(results: str | Path) -> list[dict]:
         numerics = _read_json(path).get("numerics") or {}
         records += [r for r in (numerics.get("train"), numerics.get("evaluate")) if r]
     return records
+def read_csv(path: Path, **kwargs) -> pd.DataFrame:
+    """``pd.read_csv``; an unreadable file is an ``RD4ADError`` naming it."""
+    try:
+        return pd.read_csv(path, **kwargs)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as err:
+        raise RD4ADError(f"{path}: not a readable CSV ({' '.join(str(err).split())[:160]}); delete it and re-run "
+                         "the step that writes it") from err
 
 
 def collect_csv(results: str | Path, name: str) -> pd.DataFrame:
     """One per-run CSV (``loss.csv``, ``audit_epochs.csv``) of every run, with the run keys prepended."""
-    frames = [pd.read_csv(path).assign(**key) for key, path in _run_files(Path(results), name)]
+    frames = [read_csv(path).assign(**key) for key, path in _run_files(Path(results), name)]
     if not frames:
         return pd.DataFrame(columns=RUN_KEYS)
     frame = pd.concat(frames, ignore_index=True)
@@ -93,14 +121,20 @@ def collect_complexity(results: str | Path) -> pd.DataFrame:
         for metric in COMPLEXITY_METRICS:
             if data.get(metric) is not None:
                 rows.append({"dataset": path.parts[-3], "variant": path.stem, "metric": metric,
-                             "value": float(data[metric]), "device": str(data.get("device", "unknown"))})
+                             "value": checked_value(path, metric, data[metric], high=math.inf),
+                             "device": str(data.get("device", "unknown"))})
     return pd.DataFrame(rows, columns=COMPLEXITY_COLUMNS)
 
 
 def read_scores(folder: Path) -> pd.DataFrame | None:
     """``scores.csv`` of one run, or None when the run has none."""
     path = folder / "scores.csv"
-    return pd.read_csv(path, dtype={"name": str, "defect": str}) if path.is_file() else None
+    if not path.is_file():
+        return None
+    scores = read_csv(path, dtype={"name": str, "defect": str})
+    if "label" not in scores:
+        raise RD4ADError(f"{path}: has no 'label' column; {REEVALUATE}")
+    return scores
 
 
 def read_examples(folder: Path) -> dict[str, np.ndarray] | None:
@@ -108,5 +142,17 @@ def read_examples(folder: Path) -> dict[str, np.ndarray] | None:
     path = folder / "examples.npz"
     if not path.is_file():
         return None
-    with np.load(path, allow_pickle=False) as data:
-        return {key: data[key] for key in data.files}
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            examples = {key: data[key] for key in data.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as err:
+        raise RD4ADError(f"{path}: unreadable (not an .npz archive of arrays: {type(err).__name__}); "
+                         f"{REEVALUATE}") from err
+    missing = [key for key in EXAMPLE_KEYS if key not in examples]
+    images = examples.get("images")
+    fits = (not missing and images.ndim == 4 and examples["names"].shape == (len(images),)
+            and all(examples[key].shape == (len(images), *images.shape[2:]) for key in ("masks", "maps")))
+    if not fits:
+        raise RD4ADError(f"{path}: needs {', '.join(EXAMPLE_KEYS)} of matching shapes (N,3,S,S), (N,S,S), "
+                         f"(N,S,S), (N,){f'; missing {missing}' if missing else ''}; {REEVALUATE}")
+    return examples

@@ -12,6 +12,7 @@ from rd4ad.models import RD4AD, build_model
 from rd4ad.models.bottleneck import BOTTLENECKS
 from rd4ad.models.decoder import DECODER_BLOCKS as _DECODER_BLOCKS
 from rd4ad.models.encoder import BACKBONES as _BACKBONES
+from rd4ad.run_checks import check_run_values
 from rd4ad.training.loss import LOSSES as _LOSSES
 
 BACKBONES = tuple(_BACKBONES)
@@ -52,11 +53,10 @@ class RunConfig:
             value = getattr(self, key)
             if value not in allowed:
                 raise RD4ADError(f"run config key {key!r} = {value!r}; choose one of {', '.join(allowed)}")
-        for key in ("image_size", "epochs", "batch_size", "checkpoint_every"):
+        for key in ("epochs", "batch_size", "checkpoint_every"):
             if getattr(self, key) < 1:
                 raise RD4ADError(f"run config key {key!r} must be >= 1, got {getattr(self, key)}")
-        if self.lr <= 0:
-            raise RD4ADError(f"run config key 'lr' must be > 0, got {self.lr}")
+        check_run_values(self)
         if self.protocol and self.dataset != "caltech256":
             raise RD4ADError(f"run config key 'protocol' is for caltech256 only; dataset {self.dataset!r} "
                              f"got {sorted(self.protocol)}")

@@ -3,7 +3,9 @@
 Resumable: every ``checkpoint_every`` epochs the full state (student weights, optimizer,
 loss log, audit log) goes to ``resume.pt`` beside the output, which is NOT the declared
 output. Shuffling draws from a generator seeded by (seed, epoch), so a run killed and
-resumed ends with exactly the weights of an uninterrupted run.
+resumed ends with exactly the weights of an uninterrupted run. A ``resume.pt`` that cannot
+be read or does not fit the run is moved aside (``resume.pt.corrupt``) and training starts
+over: nothing it held can be trusted, and nothing else is lost.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ import torch
 from tqdm import tqdm
 
 from rd4ad.data import SplitArrays
-from rd4ad.errors import RD4ADError
+from rd4ad.errors import RD4ADError, UnreadableFileError
 from rd4ad.evaluation.inference import infer_level_maps
 from rd4ad.evaluation.metrics import HEADLINE, evaluate_maps
-from rd4ad.io import atomic_torch_save, atomic_write_text, load_checkpoint
+from rd4ad.io import atomic_torch_save, atomic_write_text, load_checkpoint, move_aside
 from rd4ad.numerics import numerics_record
+from rd4ad.paths import writable_file
 from rd4ad.scoring import LEVEL_SUBSETS
+from rd4ad.temporaries import clean_stale
 from rd4ad.training.config import RunConfig
 from rd4ad.training.inputs import to_model_input
 from rd4ad.training.loss import distillation_loss
@@ -33,6 +37,8 @@ from rd4ad.training.loss import distillation_loss
 RESUME_NAME = "resume.pt"
 LOSS_NAME = "loss.csv"
 AUDIT_NAME = "audit_epochs.csv"
+RESUME_KEYS = ("run", "epoch", "student", "optimizer", "losses", "audits")
+START_OVER = "training starts again from epoch 1"
 
 
 def epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
@@ -48,7 +54,15 @@ def _optimizer(model: torch.nn.Module, run: RunConfig, device: torch.device) -> 
 def _load_resume(path: Path, run: RunConfig, device: torch.device, numerics: str) -> dict | None:
     if not path.is_file():
         return None
-    state = load_checkpoint(path, map_location=device)
+    try:
+        state = load_checkpoint(path, map_location=device)
+    except UnreadableFileError as err:
+        move_aside(path, f"unreadable resume checkpoint ({err.detail})", START_OVER)
+        return None
+    if not isinstance(state, dict) or not set(RESUME_KEYS) <= set(state):
+        move_aside(path, f"not a resume checkpoint of `python -m rd4ad train` (it lacks {', '.join(RESUME_KEYS)})",
+                   START_OVER)
+        return None
     if state.get("run") != run.to_dict():
         print(f"{path}: written by a different run config; starting from epoch 0", file=sys.stderr)
         return None
@@ -57,6 +71,27 @@ def _load_resume(path: Path, run: RunConfig, device: torch.device, numerics: str
               "produces the whole run", file=sys.stderr)
         return None
     return state
+
+
+def _fresh(run: RunConfig, device: torch.device, compile: bool):
+    """The seeded model, its optimizer and the forward to train (``torch.compile`` of the model or itself)."""
+    torch.manual_seed(run.seed)
+    np.random.seed(run.seed % 2**32)
+    model = run.build_model().to(device)
+    if run.fast and device.type == "cuda":
+        model = model.to(memory_format=torch.channels_last)
+    optimizer = _optimizer(model, run, device)
+    return model, optimizer, torch.compile(model) if compile else model
+
+
+def _resume(state: dict, model, optimizer, run: RunConfig) -> tuple[list, list, int]:
+    """Load ``state`` into the model and optimizer; (losses, audits, first epoch). Raises on a mismatch."""
+    epoch = state["epoch"]
+    if not (isinstance(epoch, int) and 1 <= epoch < run.epochs):
+        raise ValueError(f"epoch {epoch!r} outside 1..{run.epochs - 1}")
+    model.load_student_state_dict(state["student"])
+    optimizer.load_state_dict(state["optimizer"])
+    return list(state["losses"]), list(state["audits"]), epoch + 1
 
 
 def _audit(model, test: SplitArrays, run: RunConfig, device, epoch: int) -> dict:
@@ -74,33 +109,30 @@ def train_run(run: RunConfig, out: str | Path, device: torch.device, cache_dir: 
     execution choice, not part of the run). ``numerics`` names the CPU numerics the process
     runs under (``rd4ad.numerics``; applied by the caller) and is recorded with the weights.
     """
-    out = Path(out)
+    out = writable_file(out)
     outdir = out.parent
-    outdir.mkdir(parents=True, exist_ok=True)
+    clean_stale(outdir)
     resume_path = outdir / RESUME_NAME
 
     train = run.load_split("train", cache_dir)
     test = run.load_split("test", cache_dir) if run.eval_every else None
     images = train.images.to(device).contiguous()
 
-    torch.manual_seed(run.seed)
-    np.random.seed(run.seed % 2**32)
-    model = run.build_model().to(device)
     channels_last = run.fast and device.type == "cuda"
-    if channels_last:
-        model = model.to(memory_format=torch.channels_last)
-    optimizer = _optimizer(model, run, device)
-    forward = torch.compile(model) if compile else model
-
+    model, optimizer, forward = _fresh(run, device, compile)
     losses: list[dict] = []
     audits: list[dict] = []
     first_epoch = 1
     record = numerics_record(numerics)
     state = _load_resume(resume_path, run, device, numerics)
     if state is not None:
-        model.load_student_state_dict(state["student"])
-        optimizer.load_state_dict(state["optimizer"])
-        losses, audits, first_epoch = state["losses"], state["audits"], state["epoch"] + 1
+        try:
+            losses, audits, first_epoch = _resume(state, model, optimizer, run)
+        except (RD4ADError, KeyError, ValueError, TypeError, RuntimeError) as err:
+            move_aside(resume_path, f"resume checkpoint does not fit this run ({str(err).splitlines()[0][:160]})",
+                       START_OVER)
+            model, optimizer, forward = _fresh(run, device, compile)  # the failed load left it half-written
+    checkpointed = first_epoch - 1 if first_epoch > 1 else None
 
     progress = tqdm(range(first_epoch, run.epochs + 1), initial=first_epoch - 1, total=run.epochs,
                     desc=f"train {run.dataset}/{run.category}/{run.variant}/seed{run.seed}",
@@ -123,9 +155,10 @@ def train_run(run: RunConfig, out: str | Path, device: torch.device, cache_dir: 
             batches += 1
         mean_loss = (total / batches).item()
         if not math.isfinite(mean_loss):
-            raise RD4ADError(
-                f"training loss became {mean_loss} in epoch {epoch} of {outdir}; lower the learning rate "
-                f"(variant '{run.variant}', lr={run.lr}); the last finite state is in {resume_path}")
+            kept = (f"the last finite state (epoch {checkpointed}) is in {resume_path}" if checkpointed
+                    else "no checkpoint was written yet")
+            raise RD4ADError(f"training loss became {mean_loss} in epoch {epoch} of {outdir}; lower the learning "
+                             f"rate (variant '{run.variant}', lr={run.lr}); {kept}")
         losses.append({"epoch": epoch, "loss": mean_loss, "seconds": round(time.perf_counter() - tic, 4)})
         progress.set_postfix(loss=f"{mean_loss:.4f}")
         if run.eval_every and epoch % run.eval_every == 0:
@@ -136,6 +169,7 @@ def train_run(run: RunConfig, out: str | Path, device: torch.device, cache_dir: 
                                "student": model.student_state_dict(),
                                "optimizer": optimizer.state_dict(), "losses": losses, "audits": audits},
                               resume_path)
+            checkpointed = epoch
         if on_epoch_end is not None:
             on_epoch_end(epoch)
 

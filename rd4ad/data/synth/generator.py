@@ -6,12 +6,15 @@ defective image), plus ``synth.json`` recording the configuration. Every image h
 generator ``numpy.random.default_rng([seed, category, split, defect, index])``, so a
 category's images do not depend on which other categories are generated, and the same seed
 gives byte-identical PNG files. The set is written to a hidden sibling folder, validated, then
-renamed into place.
+swapped into place in one step (``rd4ad.io.replace_folder``): a killed run leaves the previous
+set untouched. ``overwrite`` replaces only a folder this generator wrote (its ``synth.json``
+names every entry), never another dataset or a user's files.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import shutil
 import tempfile
@@ -26,7 +29,8 @@ from rd4ad.data.synth.defects import DEFECTS
 from rd4ad.data.synth.objects import draw_nut
 from rd4ad.data.synth.textures import texture_crop
 from rd4ad.errors import RD4ADError
-from rd4ad.io import atomic_write_json
+from rd4ad.io import atomic_write_json, replace_folder
+from rd4ad.temporaries import clean_stale, temp_prefix
 
 CATEGORY_DEFECTS = {
     "brick": ("scratch", "color", "contamination", "hole"),
@@ -35,6 +39,7 @@ CATEGORY_DEFECTS = {
     "nut": ("scratch", "color", "hole"),
 }
 CATEGORIES = tuple(CATEGORY_DEFECTS)
+MARKER = "synth.json"
 GRAY = {"gravel"}
 DONOR = {"brick": "gravel", "grass": "brick", "gravel": "brick", "nut": "grass"}
 
@@ -97,24 +102,49 @@ def write_category(root: Path, category: str, config: SynthConfig) -> None:
                 _save(mask, root / category / "ground_truth" / defect / f"{index:03d}_mask.png", True)
 
 
+def is_synthetic_set(folder: Path) -> bool:
+    """Whether ``folder`` holds only what :func:`generate` writes: its ``synth.json`` and the categories it names."""
+    try:
+        record = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+        entries = {p.name for p in folder.iterdir()}
+    except (OSError, ValueError):
+        return False
+    fields = {f.name for f in dataclasses.fields(SynthConfig)} | {"defects"}
+    if not (isinstance(record, dict) and fields <= set(record) and isinstance(record["categories"], list)):
+        return False
+    return entries <= {MARKER, *map(str, record["categories"])}
+
+
+def _check_out(out: Path, overwrite: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise RD4ADError(f"{out}: is a file; --out takes the folder to write the synthetic set into")
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    if not overwrite:
+        raise RD4ADError(f"{out}: already exists; delete it or pass --overwrite")
+    if not is_synthetic_set(out):
+        raise RD4ADError(f"{out}: not a synthetic set written by `python -m rd4ad synth` (no {MARKER}, or other "
+                         "files beside it); --overwrite replaces only such a set: choose another --out or move "
+                         "this folder away")
+
+
 def generate(out: str | os.PathLike, config: SynthConfig = SynthConfig(), overwrite: bool = False) -> Path:
-    """Write the synthetic set to ``out`` (atomically: a hidden folder renamed once validated)."""
+    """Write the synthetic set to ``out`` (atomically: a hidden folder swapped in once validated).
+
+    ``overwrite`` replaces an existing synthetic set; any other non-empty folder is refused.
+    """
     out = Path(out)
-    if out.exists() and any(out.iterdir()):
-        if not overwrite:
-            raise RD4ADError(f"{out}: already exists; delete it or pass --overwrite")
-        shutil.rmtree(out)
+    clean_stale(out.parent)
+    _check_out(out, overwrite)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(out.name, partial=True), dir=out.parent))
     try:
         for category in config.categories:
             write_category(tmp, category, config)
-        atomic_write_json(tmp / "synth.json", {**dataclasses.asdict(config), "defects":
-                                               {c: list(CATEGORY_DEFECTS[c]) for c in config.categories}})
+        atomic_write_json(tmp / MARKER, {**dataclasses.asdict(config), "defects":
+                                         {c: list(CATEGORY_DEFECTS[c]) for c in config.categories}})
         validate_mvtec(tmp)
-        if out.exists():
-            out.rmdir()
-        os.replace(tmp, out)
+        replace_folder(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out
