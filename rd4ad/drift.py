@@ -1,12 +1,16 @@
 """Drift check for CI: every metric of a results tree against a committed baseline.
 
-A value is flagged when it moves by more than ``max(fixed_pp, k × seed spread)`` percentage
-points (the unit of the paper's tables), where the seed spread of a metric is its standard
-deviation over the seeds the baseline was made from (same dataset / category / variant /
-level subset / metric). On an unchanged code base and the baseline's environment the values
-are bit-identical (``cpu_numerics: pinned`` makes that hold on every x86-64 CPU); the
-tolerance is what a change of machine, thread count or library version may honestly move a
-metric, and a regression that moves a metric further than its seeds do is flagged.
+Two kinds of honest noise, two tolerances (percentage points, the unit of the paper's tables):
+
+- **Same numerics environment as the baseline** (torch version, CPU numerics mode, the kernels
+  and thread count in force — ``rd4ad.numerics``; with ``cpu_numerics: pinned`` the CPU model
+  does not count): an unchanged code base reproduces the baseline bit for bit, so a value is
+  flagged when it moves by more than ``fixed_pp``.
+- **Another environment** (another torch, native numerics on another CPU, a GPU): the
+  training trajectory may diverge as if reseeded, so a value is flagged when it moves by more
+  than ``max(fixed_pp, k × seed spread)``, the seed spread of a metric being its standard
+  deviation over the seeds the baseline was made from (same dataset / category / variant /
+  level subset / metric).
 
 The baseline file (format 2)::
 
@@ -34,6 +38,7 @@ import pandas as pd
 
 from rd4ad.errors import RD4ADError
 from rd4ad.io import atomic_write_json
+from rd4ad.numerics import PINNED_ENV
 from rd4ad.report.results import collect_numerics, collect_runs
 
 FORMAT = 2
@@ -41,6 +46,7 @@ FIXED_PP = 0.5
 K_SPREAD = 3.0
 FAILING = ("DRIFT", "NaN", "missing", "new")
 N_LARGEST = 10
+PINNED_IRRELEVANT = ("cpu", "cpu_vector_isa")
 _SEED_PART = re.compile(r"/seed(-?\d+)/")
 _EPS_PP = 1e-9
 
@@ -84,6 +90,17 @@ def environment_differences(baseline: dict, current: dict) -> list[str]:
     """``field: baseline → current`` for every field that differs (the CPU model included)."""
     return [f"{name}: {baseline.get(name)!r} → {current.get(name)!r}"
             for name in sorted(set(baseline) | set(current)) if baseline.get(name) != current.get(name)]
+
+
+def same_numerics(baseline: dict, current: dict) -> bool:
+    """True when both environments determine the same bits: equal in every field but the ones
+    pinned numerics make irrelevant (the CPU's model and vector ISA, kernel-limiting variables)."""
+    def determining(env: dict) -> dict:
+        if env.get("cpu_numerics") != "pinned":
+            return env
+        kept = {k: v for k, v in env.items() if k not in PINNED_IRRELEVANT}
+        return {**kept, "env": {k: v for k, v in (env.get("env") or {}).items() if k in PINNED_ENV}}
+    return bool(baseline) and determining(baseline) == determining(current)
 
 
 def write_baseline(path: str | Path, results: str | Path, reference_seeds: list[int] | None = None,
@@ -135,10 +152,11 @@ def load_baseline(path: str | Path) -> dict:
                           "k": check_tolerance(f"{path} tolerance.k", tolerance.get("k"))}}
 
 
-def compare(baseline: dict, current: pd.DataFrame, fixed_pp: float, k: float) -> pd.DataFrame:
+def compare(baseline: dict, current: pd.DataFrame, fixed_pp: float, k: float, same_environment: bool) -> pd.DataFrame:
     """One row per key: baseline, current, drift and tolerance (pp), status.
 
-    Status: ok; DRIFT (|drift| beyond ``max(fixed_pp, k × spread)``, or a value on one side only);
+    The tolerance is ``fixed_pp`` in the baseline's numerics environment, ``max(fixed_pp, k × spread)``
+    in another. Status: ok; DRIFT (|drift| beyond the tolerance, or a value on one side only);
     NaN (the metric failed to compute); missing (in the baseline, not in the results); new (in the
     results, not in the baseline: regenerate the baseline after an intended change)."""
     fixed_pp, k = check_tolerance("--tol", fixed_pp), check_tolerance("--k", k)
@@ -147,7 +165,7 @@ def compare(baseline: dict, current: pd.DataFrame, fixed_pp: float, k: float) ->
     both["drift_pp"] = (both["current"] - both["baseline"]) * 100.0
     spread = both.index.map(lambda key: baseline["spread_pp"].get(seedless(key), np.nan))
     both["spread_pp"] = np.asarray(spread, dtype=float)
-    both["tol_pp"] = np.fmax(fixed_pp, k * both["spread_pp"])
+    both["tol_pp"] = fixed_pp if same_environment else np.fmax(fixed_pp, k * both["spread_pp"])
     in_base, in_current = both.index.isin(base.index), both.index.isin(current.index)
     applicable = current["applicable"].reindex(both.index, fill_value=False).to_numpy(dtype=bool)
     failed = applicable & both["current"].isna().to_numpy()
@@ -158,7 +176,8 @@ def compare(baseline: dict, current: pd.DataFrame, fixed_pp: float, k: float) ->
     return both.rename_axis("key").reset_index()
 
 
-def drift_report(table: pd.DataFrame, baseline: dict, current_env: dict, fixed_pp: float, k: float) -> str:
+def drift_report(table: pd.DataFrame, baseline: dict, current_env: dict, fixed_pp: float, k: float,
+                 same_environment: bool) -> str:
     """The failing rows, the largest moves relative to their tolerance, the environment, a summary."""
     fmt = {"float_format": lambda v: f"{v:.4g}", "index": False}
     columns = ["key", "baseline", "current", "drift_pp", "tol_pp", "status"]
@@ -172,14 +191,18 @@ def drift_report(table: pd.DataFrame, baseline: dict, current_env: dict, fixed_p
         lines += [f"largest moves (of {len(moved)} that moved at all; |drift| / tolerance):",
                   largest[columns + ["ratio"]].to_string(**fmt), ""]
     differences = environment_differences(baseline["environment"], current_env)
-    lines += (["environment differs from the baseline's (bit-identical values are not expected; the "
-               "tolerance is what such a change may honestly move a metric):"]
-              + [f"  {d}" for d in differences]) if differences else [
-        "environment: same as the baseline's (same torch, CPU numerics and kernels)"]
+    if same_environment:
+        lines.append("numerics environment: the baseline's (an unchanged code base gives the same bits)")
+        rule = f"{fixed_pp:g} pp"
+    else:
+        lines.append("numerics environment differs from the baseline's (values may move as if reseeded; "
+                     "the tolerance is k × the seed spread):")
+        rule = f"max({fixed_pp:g} pp, {k:g} × seed spread)"
+    lines += [f"  {d}" for d in differences]
     compared = table[table["status"].isin(("ok", "DRIFT"))]
     identical = int(((compared["drift_pp"] == 0) | (compared["baseline"].isna() & compared["current"].isna())).sum())
     counts = table["status"].value_counts()
-    lines.append(f"drift: {len(table)} values, tolerance max({fixed_pp:g} pp, {k:g} × seed spread): "
+    lines.append(f"drift: {len(table)} values, tolerance {rule}: "
                  + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("ok",) + FAILING)
                  + f"; {identical} bit-identical")
     return "\n".join(lines)

@@ -16,8 +16,8 @@ NNPACK off                no second ISA-specific convolution path
 deterministic algorithms  ``torch.use_deterministic_algorithms``
 ========================  ===========================================================
 
-Pinned training is about 1.5–2× slower on CPU (``benchmarks/bench_numerics.py``), so only
-the CI and demo configs use it; the paper config keeps ``native``. CUDA numerics are not
+Pinned training is slower on CPU (``benchmarks/bench_numerics.py`` prints the ratio), so only
+the CI config uses it; the paper and demo configs keep ``native``. CUDA numerics are not
 affected. The settings must be in place before the first torch computation of the process:
 ``pin_cpu_numerics`` is the first thing a command does, and ``numerics_record`` states what
 was in force so a drift check can tell a changed environment from a regression.

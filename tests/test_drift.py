@@ -1,5 +1,5 @@
-"""Drift check: tolerance max(fixed, k × seed spread); NaN, missing and new values fail; a bad
-tolerance is an error; the environment of the baseline is compared with the results'."""
+"""Drift check: tolerance fixed in the baseline's numerics environment, max(fixed, k × seed spread)
+in another; NaN, missing and new values fail; a bad tolerance is an error."""
 
 from __future__ import annotations
 
@@ -12,11 +12,22 @@ from rd4ad.cli import main
 
 CARPET = "mvtec/carpet/wrn50_256/seed111/M1+2+3/image_auroc"   # seeds 111/112: 0.99, 0.97 → spread 1.414 pp
 BOTTLE = "mvtec/bottle/wrn50_256/seed111/M1+2+3/image_auroc"   # seeds 111/112: 1.00, 1.00 → spread 0
+PINNED = {"cpu_numerics": "pinned", "torch": "2.14.1", "machine": "x86_64", "cpu": "AMD EPYC",
+          "cpu_vector_isa": ["avx2", "avx512f"], "aten_capability": "AVX2", "mkldnn": False, "nnpack": False,
+          "threads": 1, "env": {"MKL_CBWR": "COMPATIBLE", "ATEN_CPU_CAPABILITY": "avx2"}}
+
+
+def _set_numerics(results, **change):
+    for path in results.rglob("metrics.json"):
+        metrics = json.loads(path.read_text())
+        metrics["numerics"] = {"train": {**PINNED, **change}, "evaluate": {**PINNED, **change}}
+        path.write_text(json.dumps(metrics))
 
 
 @pytest.fixture
 def frozen(tmp_path, capsys):
     _, results = build_tree(tmp_path, artifacts=False)
+    _set_numerics(results)
     baseline = tmp_path / "baseline.json"
     assert main(["drift", "--write-baseline", str(baseline), "--results", str(results),
                  "--reference-seeds", "111"]) == 0
@@ -45,7 +56,7 @@ def test_baseline_holds_reference_values_and_seed_spread(frozen):
     _, baseline = frozen
     data = json.loads(baseline.read_text())
     assert data["format"] == 2 and data["seeds"] == [111, 112] and data["reference_seeds"] == [111]
-    assert data["tolerance"] == {"fixed_pp": 0.5, "k": 3.0}
+    assert data["tolerance"] == {"fixed_pp": 0.5, "k": 3.0} and data["environment"] == PINNED
     assert data["values"][CARPET] == 0.99
     assert "mvtec/carpet/wrn50_256/seed112/M1+2+3/image_auroc" not in data["values"]
     assert data["values"]["mnist/0/novelty_r18/seed111/M1/pixel_auroc"] is None
@@ -59,15 +70,29 @@ def test_equal_metrics_pass_bit_identical(frozen, capsys):
     assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[-1].endswith(": 100 ok, 0 DRIFT, 0 NaN, 0 missing, 0 new; 100 bit-identical")
-    assert "environment: same as the baseline's" in out
+    assert "numerics environment: the baseline's" in out
 
 
-def test_tolerance_is_k_times_seed_spread_or_fixed(frozen, capsys):
+def test_same_environment_tolerance_is_fixed(frozen, capsys):
     results, baseline = frozen
-    _set(results, -0.04)                       # 4 pp < 3 × 1.414 pp: honest seed noise
+    _set(results, -0.004)                      # 0.4 pp < 0.5 pp
+    assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 0
+    capsys.readouterr()
+    _set(results, -0.003)                      # 0.7 pp: the seed spread does not matter here
+    assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 1
+    out = capsys.readouterr().out
+    assert _line(out.split("largest moves")[0], CARPET)[-3:] == ["-0.7", "0.5", "DRIFT"]
+    assert out.splitlines()[-1].startswith("drift: 100 values, tolerance 0.5 pp: 99 ok, 1 DRIFT")
+
+
+def test_other_environment_tolerance_is_k_times_seed_spread(frozen, capsys):
+    results, baseline = frozen
+    _set_numerics(results, torch="2.15.0")
+    _set(results, -0.04)                       # 4 pp < 3 × 1.414 pp: as far as another seed moves it
     _set(results, -0.004, run="mvtec/bottle/wrn50_256/seed111")   # 0.4 pp < fixed 0.5 pp
     assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 0
     out = capsys.readouterr().out
+    assert "numerics environment differs from the baseline's" in out and "  torch: '2.14.1' → '2.15.0'" in out
     assert _line(out, CARPET)[3:5] == ["-4", "4.243"]          # largest moves: drift, tolerance
     _set(results, -0.003, run="mvtec/bottle/wrn50_256/seed111")   # 0.7 pp > 0.5 pp, spread 0
     assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 1
@@ -75,6 +100,20 @@ def test_tolerance_is_k_times_seed_spread_or_fixed(frozen, capsys):
     assert _line(out.split("largest moves")[0], BOTTLE)[-3:] == ["-0.7", "0.5", "DRIFT"]
     assert main(["drift", "--baseline", str(baseline), "--results", str(results), "--k", "1"]) == 1
     assert f"{CARPET} " in capsys.readouterr().out.split("largest moves")[0]   # 4 pp > 1 × 1.414 pp
+
+
+def test_another_cpu_is_the_same_environment_only_when_pinned(frozen, capsys):
+    results, baseline = frozen
+    _set_numerics(results, cpu="Intel Xeon", cpu_vector_isa=["avx2"], env={**PINNED["env"], "ONEDNN_MAX_CPU_ISA": "AVX2"})
+    assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 0
+    out = capsys.readouterr().out
+    assert "numerics environment: the baseline's" in out and "  cpu: 'AMD EPYC' → 'Intel Xeon'" in out.splitlines()
+    _set_numerics(results, cpu_numerics="native", cpu="Intel Xeon")
+    data = json.loads(baseline.read_text())
+    data["environment"] = {**PINNED, "cpu_numerics": "native"}
+    baseline.write_text(json.dumps(data))
+    assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 0
+    assert "numerics environment differs" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("option", [["--tol", "nan"], ["--tol", "-1"], ["--k", "inf"], ["--k", "nan"]])
@@ -119,19 +158,3 @@ def test_vanished_and_new_runs_fail(frozen, tmp_path, capsys):
     assert "20 missing, 20 new" in summary               # 5 level subsets × 4 metrics each
     assert main(["drift", "--baseline", str(results / "none.json"), "--results", str(results)]) == 2
     assert "--write-baseline" in capsys.readouterr().err
-
-
-def test_environment_difference_is_named(frozen, capsys):
-    results, baseline = frozen
-    record = {"cpu_numerics": "pinned", "torch": "2.14.1", "cpu": "AMD EPYC", "aten_capability": "AVX2"}
-    data = json.loads(baseline.read_text())
-    data["environment"] = record
-    baseline.write_text(json.dumps(data))
-    for path in results.rglob("metrics.json"):
-        metrics = json.loads(path.read_text())
-        metrics["numerics"] = {"train": {**record, "cpu": "Intel Xeon"}, "evaluate": {**record, "cpu": "Intel Xeon"}}
-        path.write_text(json.dumps(metrics))
-    assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 0
-    out = capsys.readouterr().out
-    assert "environment differs from the baseline's" in out
-    assert "  cpu: 'AMD EPYC' → 'Intel Xeon'" in out.splitlines()

@@ -1,7 +1,8 @@
 """Compare the metrics of a results tree to a committed baseline (CI drift check).
 
-A value fails when it moves by more than max(--tol pp, --k × its seed spread), when it is NaN,
-when its run disappeared, or when the results hold a run the baseline lacks. Prints the failing
+A value fails when it moves by more than --tol pp in the baseline's numerics environment, or by
+more than max(--tol pp, --k × its seed spread) in another; when it is NaN; when its run
+disappeared; or when the results hold a run the baseline lacks. Prints the failing
 values, the largest moves, whether the environment (torch, CPU numerics, kernels, CPU) differs
 from the baseline's, and a summary; exits 1 on a failure, 0 otherwise.
 
@@ -19,7 +20,7 @@ import argparse
 
 from rd4ad.arguments import non_negative_float
 from rd4ad.drift import (compare, drift_failed, drift_report, environment, load_baseline, metric_values,
-                         write_baseline)
+                         same_numerics, write_baseline)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -43,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
     baseline = load_baseline(args.baseline)
     fixed_pp = baseline["tolerance"]["fixed_pp"] if args.tol is None else args.tol
     k = baseline["tolerance"]["k"] if args.k is None else args.k
-    table = compare(baseline, metric_values(args.results), fixed_pp, k)
-    print(drift_report(table, baseline, environment(args.results), fixed_pp, k))
+    current_env = environment(args.results)
+    same = same_numerics(baseline["environment"], current_env)
+    table = compare(baseline, metric_values(args.results), fixed_pp, k, same)
+    print(drift_report(table, baseline, current_env, fixed_pp, k, same))
     return 1 if drift_failed(table) else 0

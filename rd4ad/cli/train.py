@@ -85,7 +85,7 @@ def add_execution_arguments(parser: argparse.ArgumentParser) -> None:
                    help="allow nondeterministic kernels (faster on GPU; CI uses the deterministic default)")
     g.add_argument("--cpu-numerics", default="native", choices=CPU_NUMERICS,
                    help="native: this CPU's fastest kernels; pinned: the same bits on every x86-64 CPU "
-                        "(rd4ad/numerics.py; CI and demo)")
+                        "(rd4ad/numerics.py; the CI config)")
 
 
 def apply_execution(args: argparse.Namespace) -> None:
