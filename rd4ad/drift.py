@@ -23,7 +23,7 @@ The baseline file (format 2)::
 
 ``values`` holds the reference seeds' metrics as in ``metrics.json`` (fractions; ``null`` where
 the dataset has no such metric, e.g. pixel AUROC of a novelty set). A metric that could not be
-computed (NaN) is never frozen into a baseline, and fails the check wherever it appears.
+computed (NaN) is an error naming its file, when a baseline is written as when one is checked.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from rd4ad.report.results import collect_numerics, collect_runs
 FORMAT = 2
 FIXED_PP = 0.5
 K_SPREAD = 3.0
-FAILING = ("DRIFT", "NaN", "missing", "new")
+FAILING = ("DRIFT", "missing", "new")
 N_LARGEST = 10
 PINNED_IRRELEVANT = ("cpu", "cpu_vector_isa")
 _SEED_PART = re.compile(r"/seed(-?\d+)/")
@@ -64,15 +64,14 @@ def check_tolerance(name: str, value: float) -> float:
 
 
 def metric_values(results: str | Path) -> pd.DataFrame:
-    """Every metric of every run under ``results``: index key, columns ``value`` and ``applicable``."""
+    """Every metric of every run under ``results``: index key, columns ``value`` (NaN for null) and ``seed``."""
     runs = collect_runs(results)
     if runs.empty:
         raise RD4ADError(f"{results}: no <dataset>/<category>/<variant>/seed<k>/metrics.json found; "
                          "run the workflow (or pass the right --results folder) first")
     keys = (runs["dataset"] + "/" + runs["category"] + "/" + runs["variant"] + "/seed"
             + runs["seed"].astype(str) + "/" + runs["level"] + "/" + runs["metric"])
-    frame = runs[["value", "applicable", "seed"]].set_index(keys.rename("key")).sort_index()
-    return frame
+    return runs[["value", "seed"]].set_index(keys.rename("key")).sort_index()
 
 
 def environment(results: str | Path) -> dict:
@@ -108,10 +107,6 @@ def write_baseline(path: str | Path, results: str | Path, reference_seeds: list[
     """Freeze the metrics of ``results`` as a baseline: the values of ``reference_seeds`` (all seeds
     when None) and every metric's spread over all seeds of the tree."""
     frame = metric_values(results)
-    failed = frame.index[frame["applicable"] & frame["value"].isna()]
-    if len(failed):
-        raise RD4ADError(f"{results}: {len(failed)} metrics are NaN (first: {failed[0]}); a baseline never "
-                         "freezes a failed metric: fix or re-run those runs first")
     seeds = sorted(int(s) for s in frame["seed"].unique())
     reference = seeds if reference_seeds is None else sorted(reference_seeds)
     absent = sorted(set(reference) - set(seeds))
@@ -157,8 +152,8 @@ def compare(baseline: dict, current: pd.DataFrame, fixed_pp: float, k: float, sa
 
     The tolerance is ``fixed_pp`` in the baseline's numerics environment, ``max(fixed_pp, k × spread)``
     in another. Status: ok; DRIFT (|drift| beyond the tolerance, or a value on one side only);
-    NaN (the metric failed to compute); missing (in the baseline, not in the results); new (in the
-    results, not in the baseline: regenerate the baseline after an intended change)."""
+    missing (in the baseline, not in the results); new (in the results, not in the baseline:
+    regenerate the baseline after an intended change)."""
     fixed_pp, k = check_tolerance("--tol", fixed_pp), check_tolerance("--k", k)
     base = baseline["values"]
     both = pd.concat({"baseline": base, "current": current["value"]}, axis=1)
@@ -167,12 +162,9 @@ def compare(baseline: dict, current: pd.DataFrame, fixed_pp: float, k: float, sa
     both["spread_pp"] = np.asarray(spread, dtype=float)
     both["tol_pp"] = fixed_pp if same_environment else np.fmax(fixed_pp, k * both["spread_pp"])
     in_base, in_current = both.index.isin(base.index), both.index.isin(current.index)
-    applicable = current["applicable"].reindex(both.index, fill_value=False).to_numpy(dtype=bool)
-    failed = applicable & both["current"].isna().to_numpy()
     one_sided = both["baseline"].isna() != both["current"].isna()
     beyond = both["drift_pp"].abs() > both["tol_pp"] + _EPS_PP
-    both["status"] = np.select([~in_current, ~in_base, failed, one_sided | beyond],
-                               ["missing", "new", "NaN", "DRIFT"], "ok")
+    both["status"] = np.select([~in_current, ~in_base, one_sided | beyond], ["missing", "new", "DRIFT"], "ok")
     return both.rename_axis("key").reset_index()
 
 
@@ -209,5 +201,5 @@ def drift_report(table: pd.DataFrame, baseline: dict, current_env: dict, fixed_p
 
 
 def drift_failed(table: pd.DataFrame) -> bool:
-    """True when any value drifted past its tolerance, failed, disappeared or is not in the baseline."""
+    """True when any value drifted past its tolerance, disappeared or is not in the baseline."""
     return bool(table["status"].isin(FAILING).any())

@@ -1,5 +1,5 @@
 """Drift check: tolerance fixed in the baseline's numerics environment, max(fixed, k × seed spread)
-in another; NaN, missing and new values fail; a bad tolerance is an error."""
+in another; missing and new values fail; a NaN metric or a bad tolerance is an error."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def test_equal_metrics_pass_bit_identical(frozen, capsys):
     results, baseline = frozen
     assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[-1].endswith(": 100 ok, 0 DRIFT, 0 NaN, 0 missing, 0 new; 100 bit-identical")
+    assert out.splitlines()[-1].endswith(": 100 ok, 0 DRIFT, 0 missing, 0 new; 100 bit-identical")
     assert "numerics environment: the baseline's" in out
 
 
@@ -119,8 +119,10 @@ def test_another_cpu_is_the_same_environment_only_when_pinned(frozen, capsys):
 @pytest.mark.parametrize("option", [["--tol", "nan"], ["--tol", "-1"], ["--k", "inf"], ["--k", "nan"]])
 def test_non_finite_or_negative_tolerance_is_an_error(frozen, capsys, option):
     results, baseline = frozen
-    assert main(["drift", "--baseline", str(baseline), "--results", str(results), *option]) == 2
-    assert "give a finite number >= 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["drift", "--baseline", str(baseline), "--results", str(results), *option])
+    assert exit_info.value.code == 2
+    assert f"argument {option[0]}: '{option[1]}': give a finite number >= 0" in capsys.readouterr().err
 
 
 def test_baseline_with_nan_tolerance_is_an_error(frozen, capsys):
@@ -132,13 +134,14 @@ def test_baseline_with_nan_tolerance_is_an_error(frozen, capsys):
     assert "tolerance.fixed_pp" in capsys.readouterr().err
 
 
-def test_nan_metric_fails_and_is_never_frozen(frozen, tmp_path, capsys):
+def test_nan_metric_is_an_error_and_is_never_frozen(frozen, tmp_path, capsys):
     results, baseline = frozen
     _set(results, float("nan"), run="mvtec/bottle/wrn50_256/seed111", raw=True)
-    assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 1
-    assert _line(capsys.readouterr().out, BOTTLE)[-1] == "NaN"
+    bad = _metrics(results, "mvtec/bottle/wrn50_256/seed111")
+    assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 2
+    assert f"{bad}: levels.M1+2+3.image_auroc = nan is not a number in [0, 1]" in capsys.readouterr().err
     assert main(["drift", "--write-baseline", str(tmp_path / "b2.json"), "--results", str(results)]) == 2
-    assert "1 metrics are NaN (first: mvtec/bottle/wrn50_256/seed111/M1+2+3/image_auroc)" in capsys.readouterr().err
+    assert f"{bad}: levels.M1+2+3.image_auroc = nan" in capsys.readouterr().err
     assert not (tmp_path / "b2.json").exists()
 
 

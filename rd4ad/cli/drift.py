@@ -1,8 +1,8 @@
 """Compare the metrics of a results tree to a committed baseline (CI drift check).
 
 A value fails when it moves by more than --tol pp in the baseline's numerics environment, or by
-more than max(--tol pp, --k × its seed spread) in another; when it is NaN; when its run
-disappeared; or when the results hold a run the baseline lacks. Prints the failing
+more than max(--tol pp, --k × its seed spread) in another; when its run disappeared; or when
+the results hold a run the baseline lacks. A NaN metric is an error naming its file. Prints the failing
 values, the largest moves, whether the environment (torch, CPU numerics, kernels, CPU) differs
 from the baseline's, and a summary; exits 1 on a failure, 0 otherwise.
 
@@ -28,9 +28,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     mode.add_argument("--baseline", help="baseline JSON to compare against")
     mode.add_argument("--write-baseline", metavar="FILE", help="write the current metrics as a baseline")
     parser.add_argument("--results", required=True, help="root of the run folders")
-    parser.add_argument("--tol", type=float, default=None,
+    parser.add_argument("--tol", type=non_negative_float, default=None,
                         help="fixed tolerance in percentage points (default: the baseline's, 0.5 for a new one)")
-    parser.add_argument("--k", type=float, default=None,
+    parser.add_argument("--k", type=non_negative_float, default=None,
                         help="seed spreads a value may move (default: the baseline's, 3 for a new one)")
     parser.add_argument("--reference-seeds", type=int, nargs="+", default=None, metavar="SEED",
                         help="with --write-baseline: the seeds whose values are frozen (default: all)")
