@@ -38,7 +38,7 @@ import pandas as pd
 
 from rd4ad.errors import RD4ADError
 from rd4ad.io import atomic_write_json
-from rd4ad.numerics import PINNED_ENV
+from rd4ad.numerics import ISA_LIMITS, KERNEL_ENV
 from rd4ad.report.results import collect_numerics, collect_runs
 
 FORMAT = 2
@@ -46,7 +46,7 @@ FIXED_PP = 0.5
 K_SPREAD = 3.0
 FAILING = ("DRIFT", "missing", "new")
 N_LARGEST = 10
-PINNED_IRRELEVANT = ("cpu", "cpu_vector_isa")
+PINNED_IRRELEVANT = ("cpu", "cpu_vector_isa", *(f"env.{k}" for k in ISA_LIMITS))
 _SEED_PART = re.compile(r"/seed(-?\d+)/")
 _EPS_PP = 1e-9
 
@@ -75,13 +75,15 @@ def metric_values(results: str | Path) -> pd.DataFrame:
 
 
 def environment(results: str | Path) -> dict:
-    """The CPU numerics of a results tree: each field's value, or the sorted list of values when
-    its runs disagree."""
+    """The CPU numerics of a results tree, one field per record field (``env.<VAR>`` per kernel
+    variable): its value, or the list of values when its runs disagree."""
     fields: dict[str, set[str]] = {}
     for record in collect_numerics(results):
-        for name, value in record.items():
+        flat = {**{k: v for k, v in record.items() if k != "env"},
+                **{f"env.{k}": v for k, v in (record.get("env") or {}).items() if k in KERNEL_ENV}}
+        for name, value in flat.items():
             fields.setdefault(name, set()).add(json.dumps(value, sort_keys=True))
-    return {name: (json.loads(next(iter(v))) if len(v) == 1 else sorted(json.loads(x) for x in v))
+    return {name: (json.loads(next(iter(v))) if len(v) == 1 else [json.loads(x) for x in sorted(v)])
             for name, v in sorted(fields.items())}
 
 
@@ -93,12 +95,10 @@ def environment_differences(baseline: dict, current: dict) -> list[str]:
 
 def same_numerics(baseline: dict, current: dict) -> bool:
     """True when both environments determine the same bits: equal in every field but the ones
-    pinned numerics make irrelevant (the CPU's model and vector ISA, kernel-limiting variables)."""
+    pinned numerics make irrelevant (the CPU's model and vector ISA, the ISA-limiting variables)."""
     def determining(env: dict) -> dict:
-        if env.get("cpu_numerics") != "pinned":
-            return env
-        kept = {k: v for k, v in env.items() if k not in PINNED_IRRELEVANT}
-        return {**kept, "env": {k: v for k, v in (env.get("env") or {}).items() if k in PINNED_ENV}}
+        return env if env.get("cpu_numerics") != "pinned" else {
+            k: v for k, v in env.items() if k not in PINNED_IRRELEVANT}
     return bool(baseline) and determining(baseline) == determining(current)
 
 

@@ -30,9 +30,11 @@ import platform
 
 CPU_NUMERICS = ("native", "pinned")
 PINNED_ENV = {"MKL_CBWR": "COMPATIBLE", "ATEN_CPU_CAPABILITY": "avx2"}
-# Environment variables that change CPU kernels; recorded whether or not they were set by us.
-KERNEL_ENV = ("MKL_CBWR", "ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "MKL_ENABLE_INSTRUCTIONS",
-              "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+# Environment variables that choose CPU kernels; recorded whether or not they were set by us
+# (thread counts are recorded as the effective ``threads``). The ISA limits do not matter to
+# pinned numerics, which use neither oneDNN nor MKL's ISA-specific branches.
+KERNEL_ENV = ("MKL_CBWR", "ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "MKL_ENABLE_INSTRUCTIONS")
+ISA_LIMITS = ("ONEDNN_MAX_CPU_ISA", "MKL_ENABLE_INSTRUCTIONS")
 VECTOR_FLAGS = ("avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16",
                 "amx_tile", "amx_bf16", "asimd", "sve")
 

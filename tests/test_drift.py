@@ -15,6 +15,8 @@ BOTTLE = "mvtec/bottle/wrn50_256/seed111/M1+2+3/image_auroc"   # seeds 111/112: 
 PINNED = {"cpu_numerics": "pinned", "torch": "2.14.1", "machine": "x86_64", "cpu": "AMD EPYC",
           "cpu_vector_isa": ["avx2", "avx512f"], "aten_capability": "AVX2", "mkldnn": False, "nnpack": False,
           "threads": 1, "env": {"MKL_CBWR": "COMPATIBLE", "ATEN_CPU_CAPABILITY": "avx2"}}
+PINNED_FLAT = {**{k: v for k, v in PINNED.items() if k != "env"}, "env.MKL_CBWR": "COMPATIBLE",
+               "env.ATEN_CPU_CAPABILITY": "avx2"}
 
 
 def _set_numerics(results, **change):
@@ -56,7 +58,7 @@ def test_baseline_holds_reference_values_and_seed_spread(frozen):
     _, baseline = frozen
     data = json.loads(baseline.read_text())
     assert data["format"] == 2 and data["seeds"] == [111, 112] and data["reference_seeds"] == [111]
-    assert data["tolerance"] == {"fixed_pp": 0.5, "k": 3.0} and data["environment"] == PINNED
+    assert data["tolerance"] == {"fixed_pp": 0.5, "k": 3.0} and data["environment"] == PINNED_FLAT
     assert data["values"][CARPET] == 0.99
     assert "mvtec/carpet/wrn50_256/seed112/M1+2+3/image_auroc" not in data["values"]
     assert data["values"]["mnist/0/novelty_r18/seed111/M1/pixel_auroc"] is None
@@ -110,7 +112,7 @@ def test_another_cpu_is_the_same_environment_only_when_pinned(frozen, capsys):
     assert "numerics environment: the baseline's" in out and "  cpu: 'AMD EPYC' → 'Intel Xeon'" in out.splitlines()
     _set_numerics(results, cpu_numerics="native", cpu="Intel Xeon")
     data = json.loads(baseline.read_text())
-    data["environment"] = {**PINNED, "cpu_numerics": "native"}
+    data["environment"] = {**PINNED_FLAT, "cpu_numerics": "native"}
     baseline.write_text(json.dumps(data))
     assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 0
     assert "numerics environment differs" in capsys.readouterr().out
@@ -161,3 +163,15 @@ def test_vanished_and_new_runs_fail(frozen, tmp_path, capsys):
     assert "20 missing, 20 new" in summary               # 5 level subsets × 4 metrics each
     assert main(["drift", "--baseline", str(results / "none.json"), "--results", str(results)]) == 2
     assert "--write-baseline" in capsys.readouterr().err
+
+
+def test_runs_that_disagree_on_a_field_are_listed(frozen, capsys):
+    results, baseline = frozen
+    metrics = _metrics(results)
+    data = json.loads(metrics.read_text())
+    data["numerics"]["evaluate"] = {**PINNED, "cpu": "Intel Xeon", "env": {**PINNED["env"], "OMP_NUM_THREADS": "1"}}
+    metrics.write_text(json.dumps(data))
+    assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 0
+    out = capsys.readouterr().out
+    assert "  cpu: 'AMD EPYC' → ['AMD EPYC', 'Intel Xeon']" in out.splitlines()
+    assert "numerics environment: the baseline's" in out        # thread variables are not kernel choices
