@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from rd4ad.errors import RD4ADError
-from rd4ad.training.loss import distillation_loss
+from rd4ad.models import distillation_loss
 
 
 def _levels(seed: int = 0) -> list[torch.Tensor]:

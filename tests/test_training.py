@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -16,21 +17,20 @@ from rd4ad.device import set_deterministic
 from rd4ad.errors import RD4ADError
 from rd4ad.evaluation.evaluate import evaluate_run
 from rd4ad.io import load_checkpoint
+from rd4ad.layout import RunFolder
+from rd4ad.run import RunConfig
 from rd4ad.training import loop
-from rd4ad.training.config import RunConfig
-from rd4ad.training.loop import RESUME_NAME, train_run
+from rd4ad.training.loop import train_run
 
 CPU = torch.device("cpu")
-RUN = dict(dataset="digits", category="3", backbone="resnet18", teacher_weights="random",
-           image_size=32, lr=0.001, batch_size=16, score="sum", seed=7)
+RUN = dict(dataset="mnist", category="3", variant="novelty", seed=7, loader="digits", data_root="", protocol={},
+           demo=True, backbone="resnet18", teacher_weights="random", image_size=32, lr=0.001, batch_size=16,
+           score="sum")
 
 
-def _cli_args(run: RunConfig, out: Path) -> list[str]:
-    return [sys.executable, "-m", "rd4ad", "train", "--dataset", run.dataset, "--category", run.category,
-            "--backbone", run.backbone, "--teacher-weights", run.teacher_weights,
-            "--image-size", str(run.image_size), "--epochs", str(run.epochs), "--lr", str(run.lr),
-            "--batch-size", str(run.batch_size), "--score", run.score, "--seed", str(run.seed),
-            "--device", "cpu", "--out", str(out)]
+def _cli_args(run: RunConfig, results: Path) -> list[str]:
+    return [sys.executable, "-m", "rd4ad", "train", "--run-json", json.dumps(run.to_dict()),
+            "--results", str(results), "--device", "cpu"]
 
 
 def _weights(path: Path) -> dict:
@@ -40,12 +40,13 @@ def _weights(path: Path) -> dict:
 def test_killed_run_resumes_to_identical_weights_and_metrics(tmp_path):
     set_deterministic(True)
     run = RunConfig(epochs=5, **RUN)
-    reference = train_run(run, tmp_path / "ref" / "model.pt", CPU)
+    reference = RunFolder(tmp_path / "ref", run.key)
+    train_run(run, reference, CPU)
 
-    out = tmp_path / "killed" / "model.pt"
-    proc = subprocess.Popen(_cli_args(run, out), cwd=Path(__file__).parents[1],
+    killed = RunFolder(tmp_path / "killed", run.key)
+    out, resume = killed.model, killed.resume
+    proc = subprocess.Popen(_cli_args(run, killed.results), cwd=Path(__file__).parents[1],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    resume = out.parent / RESUME_NAME
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and proc.poll() is None and not resume.exists():
         time.sleep(0.05)
@@ -56,17 +57,15 @@ def test_killed_run_resumes_to_identical_weights_and_metrics(tmp_path):
     assert 1 <= killed_at < run.epochs and not out.exists()
 
     seen = []
-    train_run(run, out, CPU, on_epoch_end=seen.append)
+    train_run(run, killed, CPU, on_epoch_end=seen.append)
     assert seen[0] == killed_at + 1, "the resumed run must continue after the last checkpoint"
-    ref, resumed = _weights(reference), _weights(out)
+    ref, resumed = _weights(reference.model), _weights(out)
     assert ref.keys() == resumed.keys()
     for key in ref:
         assert torch.equal(ref[key], resumed[key]), key
     assert not resume.exists(), "resume.pt is removed once model.pt is written"
-    m_ref = evaluate_run(reference, reference.parent / "metrics.json", CPU)["levels"]
-    m_res = evaluate_run(out, out.parent / "metrics.json", CPU)["levels"]
-    assert m_ref == m_res
-    assert (out.parent / "loss.csv").read_text() .count("\n") == run.epochs + 1
+    assert evaluate_run(reference, CPU)["levels"] == evaluate_run(killed, CPU)["levels"]
+    assert killed.loss.read_text().count("\n") == run.epochs + 1
 
 
 def test_same_seed_same_metrics_different_seed_differs(tmp_path):
@@ -74,19 +73,22 @@ def test_same_seed_same_metrics_different_seed_differs(tmp_path):
     run = RunConfig(epochs=2, **RUN)
     results = []
     for name in ("a", "b"):
-        model = train_run(run, tmp_path / name / "model.pt", CPU)
-        results.append(evaluate_run(model, model.parent / "metrics.json", CPU)["levels"])
+        folder = RunFolder(tmp_path / name, run.key)
+        train_run(run, folder, CPU)
+        results.append(evaluate_run(folder, CPU)["levels"])
     assert results[0] == results[1]
-    other = train_run(RunConfig(epochs=2, **{**RUN, "seed": 8}), tmp_path / "c" / "model.pt", CPU)
-    assert evaluate_run(other, other.parent / "metrics.json", CPU)["levels"] != results[0]
+    other = RunConfig(epochs=2, **{**RUN, "seed": 8})
+    train_run(other, RunFolder(tmp_path, other.key), CPU)
+    assert evaluate_run(RunFolder(tmp_path, other.key), CPU)["levels"] != results[0]
     assert 0.0 <= results[0]["M1+2+3"]["image_auroc"] <= 1.0
 
 
 def test_nan_loss_stops_with_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(loop, "distillation_loss", lambda fe, fd, kind: (fd[0] * float("nan")).mean())
+    run = RunConfig(epochs=2, **RUN)
     with pytest.raises(RD4ADError, match=r"loss became nan in epoch 1 .*lower the learning rate"):
-        train_run(RunConfig(epochs=2, **RUN), tmp_path / "model.pt", CPU)
-    assert not (tmp_path / "model.pt").exists()
+        train_run(run, RunFolder(tmp_path, run.key), CPU)
+    assert not RunFolder(tmp_path, run.key).model.exists()
 
 
 def test_teacher_stays_frozen_and_student_moves(tmp_path, monkeypatch):
@@ -100,7 +102,8 @@ def test_teacher_stays_frozen_and_student_moves(tmp_path, monkeypatch):
         return built["model"]
 
     monkeypatch.setattr(RunConfig, "build_model", spy)
-    train_run(RunConfig(epochs=1, **RUN), tmp_path / "model.pt", CPU)
+    run = RunConfig(epochs=1, **RUN)
+    train_run(run, RunFolder(tmp_path, run.key), CPU)
     model = built["model"]
     for key, value in model.encoder.state_dict().items():
         assert torch.equal(value, built["teacher"][key]), f"teacher tensor {key} changed"
@@ -110,14 +113,14 @@ def test_teacher_stays_frozen_and_student_moves(tmp_path, monkeypatch):
 
 
 def test_resume_file_of_another_config_is_ignored(tmp_path, capsys):
-    out = tmp_path / "model.pt"
     first = RunConfig(epochs=2, **RUN)
+    folder = RunFolder(tmp_path, first.key)
     with pytest.raises(KeyboardInterrupt):
-        train_run(first, out, CPU, on_epoch_end=_interrupt_after(1))
-    assert (tmp_path / RESUME_NAME).exists()
+        train_run(first, folder, CPU, on_epoch_end=_interrupt_after(1))
+    assert folder.resume.exists()
     changed = RunConfig(epochs=2, **{**RUN, "lr": 0.002})
     epochs = []
-    train_run(changed, out, CPU, on_epoch_end=epochs.append)
+    train_run(changed, folder, CPU, on_epoch_end=epochs.append)
     assert epochs == [1, 2]
     assert "different run config" in capsys.readouterr().err
 

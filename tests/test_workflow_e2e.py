@@ -14,7 +14,7 @@ import pytest
 
 from rd4ad.cli import main
 from rd4ad.io import load_checkpoint
-from rd4ad.workflow_plan import load_yaml, planned_runs, report_inputs, resolve_config
+from rd4ad.planner import load_yaml, make_plan
 
 REPO = Path(__file__).resolve().parents[1]
 SLOW_RUN = "results/ci/mvtec/nut/wrn50_256/seed0"  # 40 epochs, a resume.pt after each
@@ -65,10 +65,9 @@ def test_killed_dag_resumes_without_retraining(tmp_path):
     pd.testing.assert_frame_equal(losses.iloc[:len(before)].reset_index(drop=True), before, check_dtype=False)
     assert not (slow / "resume.pt").exists()
 
-    config = resolve_config({**load_yaml(REPO / "config" / "ci.yaml"), "tables": str(REPO / "config/tables.yaml")})
-    tables = load_yaml(REPO / "config" / "tables.yaml")
-    expected = report_inputs(config, tables) + [f"{r.folder(config['results'])}/model.pt"
-                                                 for r in planned_runs(config, tables)] + [config["report"]]
+    plan = make_plan({**load_yaml(REPO / "config" / "ci.yaml"), "tables": str(REPO / "config/tables.yaml")})
+    expected = ([f for key in plan.runs for f in (plan.folder(key).model, plan.folder(key).metrics)]
+                + [plan.complexity_file(m) for m in plan.complexity.values()] + [plan.path, plan.config["report"]])
     assert [f for f in expected if not (tmp_path / f).is_file()] == []
 
     assert main(["drift", "--baseline", str(REPO / "tests" / "baselines" / "ci.json"),

@@ -1,4 +1,4 @@
-"""Read a results tree (docs/architecture.md "Run folder") into tidy pandas frames.
+"""Read a results tree (rd4ad/layout.py, docs/architecture.md "Run folder") into tidy pandas frames.
 
 Run folders are ``<results>/<dataset>/<category>/<variant>/seed<k>/``; the dataset key is
 the role of the run configuration (``mvtec``, ``mnist`` …), whatever data fills it.
@@ -7,36 +7,20 @@ Values stay as written (fractions); the report converts to percent.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from rd4ad.errors import RD4ADError
+from rd4ad.layout import RunFolder, RunKey, complexity_files, run_files
+from rd4ad.published import COMPLEXITY_METRICS
 
-RUN_KEYS = ["dataset", "category", "variant", "seed"]
-RUN_COLUMNS = RUN_KEYS + ["level", "metric", "value", "headline", "demo", "device"]
-COMPLEXITY_METRICS = ("infer_s", "memory_mb")
+RUN_KEYS = [f.name for f in dataclasses.fields(RunKey)]
+RUN_COLUMNS = ["run"] + RUN_KEYS + ["level", "metric", "value", "headline", "demo", "device"]
 COMPLEXITY_COLUMNS = ["dataset", "variant", "metric", "value", "device"]
-_SEED = re.compile(r"seed(-?\d+)")
-
-
-def run_dir(results: str | Path, dataset: str, category: str, variant: str, seed: int) -> Path:
-    """The folder of one run."""
-    return Path(results) / dataset / category / variant / f"seed{seed}"
-
-
-def _run_files(results: Path, name: str) -> list[tuple[dict, Path]]:
-    found = []
-    for path in sorted(results.glob(f"*/*/*/seed*/{name}")):
-        match = _SEED.fullmatch(path.parent.name)
-        if match:
-            dataset, category, variant = path.parts[-5:-2]
-            found.append(({"dataset": dataset, "category": category, "variant": variant,
-                           "seed": int(match.group(1))}, path))
-    return found
 
 
 def _read_json(path: Path) -> dict:
@@ -49,14 +33,14 @@ def _read_json(path: Path) -> dict:
 def collect_runs(results: str | Path) -> pd.DataFrame:
     """Every metric of every level subset of every ``metrics.json``: one row per value."""
     rows = []
-    for key, path in _run_files(Path(results), "metrics.json"):
+    for key, path in run_files(results, "metrics"):
         data = _read_json(path)
         if not isinstance(data.get("levels"), dict) or "headline" not in data:
             raise RD4ADError(f"{path}: needs 'levels' and 'headline' (docs/architecture.md); "
                              "re-run python -m rd4ad evaluate")
         for level, metrics in data["levels"].items():
             for metric, value in metrics.items():
-                rows.append({**key, "level": level, "metric": metric,
+                rows.append({"run": str(key), **dataclasses.asdict(key), "level": level, "metric": metric,
                              "value": np.nan if value is None else float(value),
                              "headline": data["headline"], "demo": bool(data.get("demo", False)),
                              "device": str(data.get("device", "unknown"))})
@@ -64,8 +48,8 @@ def collect_runs(results: str | Path) -> pd.DataFrame:
 
 
 def collect_csv(results: str | Path, name: str) -> pd.DataFrame:
-    """One per-run CSV (``loss.csv``, ``audit_epochs.csv``) of every run, with the run keys prepended."""
-    frames = [pd.read_csv(path).assign(**key) for key, path in _run_files(Path(results), name)]
+    """One per-run CSV (``loss``, ``audit_epochs``: keys of ``layout.FILES``) of every run, run keys prepended."""
+    frames = [pd.read_csv(path).assign(**dataclasses.asdict(key)) for key, path in run_files(results, name)]
     if not frames:
         return pd.DataFrame(columns=RUN_KEYS)
     frame = pd.concat(frames, ignore_index=True)
@@ -75,24 +59,24 @@ def collect_csv(results: str | Path, name: str) -> pd.DataFrame:
 def collect_complexity(results: str | Path) -> pd.DataFrame:
     """Table 3 measurements ``<results>/<dataset>/complexity/<variant>.json``, one row per metric."""
     rows = []
-    for path in sorted(Path(results).glob("*/complexity/*.json")):
+    for dataset, variant, path in complexity_files(results):
         data = _read_json(path)
         for metric in COMPLEXITY_METRICS:
             if data.get(metric) is not None:
-                rows.append({"dataset": path.parts[-3], "variant": path.stem, "metric": metric,
+                rows.append({"dataset": dataset, "variant": variant, "metric": metric,
                              "value": float(data[metric]), "device": str(data.get("device", "unknown"))})
     return pd.DataFrame(rows, columns=COMPLEXITY_COLUMNS)
 
 
-def read_scores(folder: Path) -> pd.DataFrame | None:
+def read_scores(folder: RunFolder) -> pd.DataFrame | None:
     """``scores.csv`` of one run, or None when the run has none."""
-    path = folder / "scores.csv"
+    path = folder.scores
     return pd.read_csv(path, dtype={"name": str, "defect": str}) if path.is_file() else None
 
 
-def read_examples(folder: Path) -> dict[str, np.ndarray] | None:
+def read_examples(folder: RunFolder) -> dict[str, np.ndarray] | None:
     """``examples.npz`` of one run (images, masks, maps, names), or None when absent."""
-    path = folder / "examples.npz"
+    path = folder.examples
     if not path.is_file():
         return None
     with np.load(path, allow_pickle=False) as data:
