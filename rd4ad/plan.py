@@ -34,6 +34,10 @@ class PlannedRun:
     tables: tuple[str, ...]
 
 
+def measurement_key(dataset: str, variant: str) -> str:
+    return f"{dataset}/{variant}"
+
+
 @dataclass(frozen=True)
 class Measurement:
     """A Table 3 measurement: the untrained model of a variant (its first category and seed)."""
@@ -44,7 +48,7 @@ class Measurement:
 
     @property
     def key(self) -> str:
-        return f"{self.run.dataset}/{self.run.variant}"
+        return measurement_key(self.run.dataset, self.run.variant)
 
     def to_dict(self) -> dict:
         return {"run": self.run.to_dict(), "repeats": self.repeats, "warmup": self.warmup}
@@ -86,11 +90,11 @@ class Plan:
         """The planned run ``<dataset>/<category>/<variant>/seed<k>``."""
         if key not in self.runs:
             raise RD4ADError(f"{self.path}: no planned run {key!r}; `python -m rd4ad plan --config CONFIG` lists "
-                             f"them, or the config changed since the plan was written: {REPLAN}")
+                             "the planned runs")
         return self.runs[key].run
 
     def measurement(self, dataset: str, variant: str) -> Measurement:
-        key = f"{dataset}/{variant}"
+        key = measurement_key(dataset, variant)
         if key not in self.complexity:
             raise RD4ADError(f"{self.path}: no planned Table 3 measurement {key!r} "
                              f"(planned: {', '.join(self.complexity) or 'none'})")
