@@ -56,6 +56,6 @@ def test_bad_input_raises():
     with pytest.raises(RD4ADError, match="loss: 'cosine' is unknown"):
         distillation_loss(feats, feats, "cosine")
     with pytest.raises(RD4ADError, match="level 1 features"):
-        distillation_loss(feats, [feats[0], feats[2], feats[2]])
+        distillation_loss(feats, [feats[0], feats[2], feats[2]], "flat")
     with pytest.raises(RD4ADError, match="same non-zero number"):
-        distillation_loss(feats, feats[:2])
+        distillation_loss(feats, feats[:2], "flat")
