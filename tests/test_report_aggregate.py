@@ -15,7 +15,7 @@ from rd4ad.planner import plan_config_file
 from rd4ad.published import load_published
 from rd4ad.report.aggregate import build_cells, delta_summary, run_progress
 from rd4ad.report.audit import audit_comparisons
-from rd4ad.report.layout import paper_table
+from rd4ad.report.display import paper_table
 from rd4ad.report.results import collect_complexity, collect_csv, collect_runs
 
 

@@ -23,7 +23,7 @@ from rd4ad.report.audit import audit_comparisons
 from rd4ad.report.environment import environment
 from rd4ad.report.figures import anomaly_overlays, delta_heatmap, loss_curves, save_figure, score_histograms
 from rd4ad.report.html import render_report
-from rd4ad.report.layout import DATASET_LABELS, METRIC_LABELS, audit_table, frame_table, paper_table, setting_label
+from rd4ad.report.display import DATASET_LABELS, METRIC_LABELS, audit_table, frame_table, paper_table, setting_label
 from rd4ad.report.results import RUN_KEYS, collect_complexity, collect_csv, collect_runs, read_examples, read_scores
 
 FIGURE_DIR = "figures"
