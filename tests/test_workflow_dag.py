@@ -100,9 +100,10 @@ def test_local_mvtec_copy_is_validated_not_downloaded(tmp_path):
     assert counts["train"] == CI_RUNS
 
 
-def _ci_config(tmp_path: Path, **novelty) -> Path:
-    config = load_yaml(REPO / "config" / "ci.yaml")
-    config["variants"]["novelty_r18"].update(novelty)
+def _ci_config(tmp_path: Path, novelty: dict | None = None, **top) -> Path:
+    """config/ci.yaml with ``novelty`` knobs of the novelty_r18 variant and ``top`` keys changed."""
+    config = {**load_yaml(REPO / "config" / "ci.yaml"), **top}
+    config["variants"]["novelty_r18"].update(novelty or {})
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config))
     return path
@@ -110,7 +111,8 @@ def _ci_config(tmp_path: Path, **novelty) -> Path:
 
 def test_changing_one_knob_retrains_exactly_that_variants_runs(tmp_path):
     """After a complete run, a new lr for novelty_r18 retrains and re-evaluates its 4 runs; the plan and
-    the report are rewritten; the other runs, the data and Table 3 are left alone."""
+    the report are rewritten; the other runs, the data and Table 3 are left alone. A new tolerance
+    (no run's knob) rewrites only the plan and the report."""
     config = _ci_config(tmp_path)
     plan = make_plan({**load_yaml(config), "tables": str(REPO / "config" / "tables.yaml")})
     outputs = [plan.path, Resources(Path(plan.config["resources"])).marker("mvtec", "synth"), plan.config["report"],
@@ -121,5 +123,7 @@ def test_changing_one_knob_retrains_exactly_that_variants_runs(tmp_path):
         (tmp_path / output).write_text("")
     dry_run_counts(config, tmp_path, executor="touch")
     assert dry_run_counts(config, tmp_path) == {}
-    assert dry_run_counts(_ci_config(tmp_path, lr=0.002), tmp_path) == \
+    assert dry_run_counts(_ci_config(tmp_path, {"lr": 0.002}), tmp_path) == \
         {"plan": 1, "train": 4, "evaluate": 4, "report": 1, "all": 1}
+    assert dry_run_counts(_ci_config(tmp_path, tolerance={"image_auroc": 2.0}), tmp_path) == \
+        {"plan": 1, "report": 1, "all": 1}
