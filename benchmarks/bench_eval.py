@@ -1,6 +1,6 @@
-"""Benchmark: evaluation time of one MVTec category after inference (issue 6.5).
+"""Benchmark: evaluation time of one MVTec category after inference.
 
-``rd4ad.evaluation.metrics.evaluate_maps`` on a test set of MVTec's largest size (screw:
+``rd4ad.evaluation.levels.evaluate_maps`` on a test set of MVTec's largest size (screw:
 160 images, default) at 256 px: for each of the 5 level subsets of Table 7 the Gaussian
 smoothing, image AUROC, pixel AUROC, exact AUPRO and the public per-image PRO audit. Maps and
 masks come from ``bench_pro.make_data`` (blob masks on two thirds of the images). Inference
@@ -20,7 +20,7 @@ from bench_pro import make_data
 from rd4ad.complexity import device_name
 from rd4ad.data import SplitArrays
 from rd4ad.device import resolve_device
-from rd4ad.evaluation.metrics import evaluate_maps
+from rd4ad.evaluation.levels import evaluate_maps
 from rd4ad.scoring import HEADLINE
 
 

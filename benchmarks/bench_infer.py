@@ -12,8 +12,8 @@ import argparse
 
 import torch
 
+from public_loop import public_code_model
 from rd4ad.complexity import device_name, inference_seconds, peak_memory_mb, weight_mb
-from rd4ad.models import build_model
 
 
 def main() -> None:
@@ -26,7 +26,7 @@ def main() -> None:
     devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
     print(f"{args.backbone} {args.image_size}px, batch 1; paper (Intel i7): 0.31 s/image, 352 MB")
     for device in devices:
-        model = build_model(backbone=args.backbone, teacher_weights="random").to(device).eval()
+        model = public_code_model(args.backbone).to(device).eval()
         memory = peak_memory_mb(model, args.image_size, device)
         seconds = inference_seconds(model, args.image_size, device, args.repeats, args.warmup)
         print(f"{device_name(device)}: {seconds:.4f} s/image (median of {args.repeats}), "

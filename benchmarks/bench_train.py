@@ -1,6 +1,6 @@
-"""Benchmark: training images/second of the public code's loop vs the suite's fast loop (issue 6.4).
+"""Benchmark: training images/second of the public code's loop vs the suite's fast loop.
 
-(a) ``rd4ad.training.public_loop.train_public``: PIL decode + Resize/ToTensor/CenterCrop/Normalize
+(a) ``public_loop.train_public`` (beside this file): PIL decode + Resize/ToTensor/CenterCrop/Normalize
 every step, DataLoader batch 16, fp32, ``loss.item()`` every step, teacher weight gradients;
 (b) ``rd4ad.training.loop.train_run`` with ``fast=True``: cached uint8 tensors, normalisation on
 the device, bf16 autocast + channels_last + fused Adam on CUDA (on CPU the fast path is fp32:
@@ -23,15 +23,15 @@ from typing import Callable
 import pandas as pd
 
 from extrapolate import add_h100_arguments, report
+from public_loop import public_code_model, train_public
 from rd4ad.complexity import device_name, training_flops_per_image
 from rd4ad.data import load_split
 from rd4ad.data.synth import SynthConfig, generate
 from rd4ad.device import resolve_device, set_deterministic
 from rd4ad.io import atomic_torch_save
-from rd4ad.models import build_model
-from rd4ad.training.config import RunConfig
-from rd4ad.training.loop import LOSS_NAME, train_run
-from rd4ad.training.public_loop import train_public
+from rd4ad.layout import RunFolder
+from rd4ad.run import RunConfig
+from rd4ad.training.loop import train_run
 
 
 def epoch_clock() -> tuple[list[float], Callable[..., None]]:
@@ -47,7 +47,7 @@ def steady_rate(n_images: int, stamps: list[float]) -> float:
 
 def checkpoint_seconds(backbone: str, folder: Path) -> float:
     """Seconds to write one ``resume.pt``-sized state (student weights + two Adam moments) of ``backbone``."""
-    student = build_model(backbone=backbone, teacher_weights="random").student_state_dict()
+    student = public_code_model(backbone).student_state_dict()
     state = {"student": student, "exp_avg": {k: v.clone() for k, v in student.items()},
              "exp_avg_sq": {k: v.clone() for k, v in student.items()}}
     start = time.perf_counter()
@@ -72,8 +72,9 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench_train_"))
     root = args.data_root or generate(work / "synth", SynthConfig(image_size=args.image_size, n_train=args.n_train,
                                                                    categories=(args.category,)))
-    run = RunConfig(dataset="mvtec", category=args.category, data_root=str(root), backbone=args.backbone,
-                    teacher_weights="random", image_size=args.image_size, epochs=args.epochs, fast=True)
+    run = RunConfig(dataset="mvtec", category=args.category, variant="bench", seed=111, loader="mvtec",
+                    data_root=str(root), protocol={}, demo=True, backbone=args.backbone, image_size=args.image_size,
+                    epochs=args.epochs, lr=0.005, batch_size=16, teacher_weights="random", fast=True)
     start = time.perf_counter()
     n = len(load_split("mvtec", root, args.category, "train", args.image_size, cache_dir=work / "cache").labels)
     decode_s = time.perf_counter() - start
@@ -81,8 +82,9 @@ def main() -> None:
     public_stamps, public_tick = epoch_clock()
     train_public(RunConfig(**{**run.to_dict(), "fast": False}), device, on_epoch_end=public_tick)
     fast_stamps, fast_tick = epoch_clock()
-    out = train_run(run, work / "fast" / "model.pt", device, cache_dir=str(work / "cache"), on_epoch_end=fast_tick)
-    step_s = pd.read_csv(out.parent / LOSS_NAME)["seconds"].iloc[1:].sum()
+    folder = RunFolder(work / "fast", run.key)
+    train_run(run, folder, device, cache_dir=str(work / "cache"), on_epoch_end=fast_tick)
+    step_s = pd.read_csv(folder.loss)["seconds"].iloc[1:].sum()
 
     public = steady_rate(n, public_stamps)
     fast_end_to_end = steady_rate(n, fast_stamps)
@@ -98,8 +100,7 @@ def main() -> None:
     print(f"one resume.pt of wide_resnet50_2 (weights + Adam moments) written here in {ckpt:.2f} s "
           f"(checkpoint_every=1 pays this every epoch)")
     if args.config:
-        flops = training_flops_per_image(build_model(backbone=args.backbone, teacher_weights="random"),
-                                         args.image_size)
+        flops = training_flops_per_image(public_code_model(args.backbone), args.image_size, "flat")
         print(report(args.config, fast_steps, flops, name, args.peak_tflops, args.fraction_of_peak,
                      args.step_floor_ms))
 

@@ -24,10 +24,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from rd4ad import workflow_plan
+from public_loop import public_code_model
 from rd4ad.complexity import training_flops_per_image
 from rd4ad.errors import RD4ADError
 from rd4ad.models import build_model
+from rd4ad.plan import Plan
+from rd4ad.planner import plan_config_file
 
 MVTEC_TRAIN = {"carpet": 280, "grid": 264, "leather": 245, "tile": 230, "wood": 247, "bottle": 209,
                "cable": 224, "capsule": 219, "hazelnut": 391, "metal_nut": 220, "pill": 267, "screw": 320,
@@ -55,13 +57,13 @@ def train_size(dataset: dict, category: str) -> int:
                      f"extrapolate a paper config (real MVTec, MNIST, F-MNIST, CIFAR-10, Caltech-256)")
 
 
-def planned_runs(config: dict, tables: dict) -> pd.DataFrame:
-    """One row per distinct run of the DAG (``rd4ad.workflow_plan.planned_runs``): dataset, category,
-    variant, seed, n_train, image_steps, steps, audits and the variant's model knobs."""
+def planned_runs(plan: Plan) -> pd.DataFrame:
+    """One row per planned run of the DAG: dataset, category, variant, seed, n_train, image_steps,
+    steps, audits and the run's model knobs."""
     rows = []
-    for run in workflow_plan.planned_runs(config, tables):
-        v = {k: config["variants"][run.variant][k] for k in VARIANT_KEYS + ("eval_every",)}
-        n = train_size(config["datasets"][run.dataset], run.category)
+    for run in (p.run for p in plan.runs.values()):
+        v = {k: getattr(run, k) for k in VARIANT_KEYS + ("eval_every",)}
+        n = train_size(plan.datasets[run.dataset], run.category)
         rows.append({"dataset": run.dataset, "category": run.category, "variant": run.variant, "seed": run.seed,
                      "n_train": n, "image_steps": n * v["epochs"],
                      "steps": math.ceil(n / v["batch_size"]) * v["epochs"],
@@ -74,8 +76,7 @@ def variant_flops(runs: pd.DataFrame) -> dict[tuple, int]:
     flops = {}
     for key, _ in runs.groupby(["backbone", "image_size", "bottleneck", "decoder_blocks", "loss"]):
         backbone, image_size, bottleneck, decoder_blocks, loss = key
-        model = build_model(backbone=backbone, teacher_weights="random", bottleneck=bottleneck,
-                            decoder_blocks=decoder_blocks)
+        model = build_model(backbone, "random", bottleneck, decoder_blocks)
         flops[key] = training_flops_per_image(model, int(image_size), loss)
     return flops
 
@@ -95,9 +96,9 @@ def report(config_path: str | Path, images_per_second: float, bench_flops: int, 
     path = Path(config_path)
     if not path.is_file():
         raise RD4ADError(f"{path}: run config not found; pass --config with a paper config (config/config.yaml)")
-    config = workflow_plan.resolve_config(workflow_plan.load_yaml(path))
-    tables = workflow_plan.load_yaml(config["tables"])
-    runs = planned_runs(config, tables)
+    plan = plan_config_file(path)
+    config = plan.config
+    runs = planned_runs(plan)
     flops = variant_flops(runs)
     measured_rate = images_per_second * bench_flops
     h100_rate = peak_tflops * 1e12 * fraction
@@ -144,7 +145,7 @@ def main() -> None:
     parser.add_argument("--device", default="the benchmark device", help="name of the measured device")
     add_h100_arguments(parser)
     args = parser.parse_args()
-    flops = training_flops_per_image(build_model(backbone=args.backbone, teacher_weights="random"), args.image_size)
+    flops = training_flops_per_image(public_code_model(args.backbone), args.image_size, "flat")
     print(report(args.config, args.images_per_second, flops, args.device, args.peak_tflops,
                  args.fraction_of_peak, args.step_floor_ms))
 

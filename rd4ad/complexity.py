@@ -25,9 +25,9 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from rd4ad.errors import RD4ADError
-from rd4ad.scoring import gaussian_smooth, image_scores, level_maps
-from rd4ad.training.inputs import to_model_input
-from rd4ad.training.loss import distillation_loss
+from rd4ad.models import distillation_loss
+from rd4ad.models.inputs import to_model_input
+from rd4ad.scoring import HEADLINE, LEVEL_SUBSETS, level_maps, subset_scores
 
 MB = 2 ** 20
 _STATUS = Path("/proc/self/status")
@@ -54,8 +54,8 @@ def weight_mb(model: torch.nn.Module) -> float:
 def score_image(model: torch.nn.Module, image: torch.Tensor, normalize: bool = True) -> torch.Tensor:
     """Image score (max of the smoothed Eq. 3 map) of one uint8 (1, 3, S, S) image on the model's device."""
     feats_e, feats_d = model(to_model_input(image, normalize))
-    maps = level_maps(feats_e, feats_d, image.shape[-1]).sum(dim=1)
-    return image_scores(gaussian_smooth(maps), reduce="max")
+    maps = level_maps(feats_e, feats_d, image.shape[-1])
+    return subset_scores(maps, LEVEL_SUBSETS[HEADLINE], "max")[1]
 
 
 def _sync(device: torch.device) -> None:
@@ -64,7 +64,7 @@ def _sync(device: torch.device) -> None:
 
 
 def inference_seconds(model: torch.nn.Module, image_size: int, device: torch.device,
-                      repeats: int = 10, warmup: int = 2) -> float:
+                      repeats: int, warmup: int) -> float:
     """Median seconds per image of :func:`score_image` at batch 1 after ``warmup`` untimed calls."""
     if repeats < 1 or warmup < 0:
         raise RD4ADError(f"complexity: need repeats >= 1 and warmup >= 0 (got {repeats}, {warmup})")
@@ -106,7 +106,7 @@ def peak_memory_mb(model: torch.nn.Module, image_size: int, device: torch.device
     return weight_mb(model) + max(_status_kb("VmHWM") - before, 0) / 1024
 
 
-def training_flops_per_image(model: torch.nn.Module, image_size: int, loss: str = "flat") -> int:
+def training_flops_per_image(model: torch.nn.Module, image_size: int, loss: str) -> int:
     """FLOPs (2 per multiply-add, torch's FlopCounterMode) of one training image-step: forward + backward.
 
     Counted on a batch of 2 (BatchNorm in train mode needs more than one value per channel), halved.

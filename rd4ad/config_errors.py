@@ -1,7 +1,7 @@
 """A run config that breaks the schema, as one line: the config file, the offending key, the rule.
 
-``snakemake.utils.validate`` raises a ``WorkflowError`` whose text dumps the whole schema;
-the ``jsonschema`` error it wraps knows the key and the value.
+A ``jsonschema`` error's own text dumps the whole schema; the error itself knows the key and
+the value.
 """
 
 from __future__ import annotations

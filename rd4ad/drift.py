@@ -69,8 +69,7 @@ def metric_values(results: str | Path) -> pd.DataFrame:
     if runs.empty:
         raise RD4ADError(f"{results}: no <dataset>/<category>/<variant>/seed<k>/metrics.json found; "
                          "run the workflow (or pass the right --results folder) first")
-    keys = (runs["dataset"] + "/" + runs["category"] + "/" + runs["variant"] + "/seed"
-            + runs["seed"].astype(str) + "/" + runs["level"] + "/" + runs["metric"])
+    keys = runs["run"] + "/" + runs["level"] + "/" + runs["metric"]
     return runs[["value", "seed"]].set_index(keys.rename("key")).sort_index()
 
 

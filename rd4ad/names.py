@@ -13,7 +13,7 @@ import re
 import yaml
 
 from rd4ad.errors import RD4ADError
-from rd4ad.workflow_plan import SCHEMA
+from rd4ad.planner import SCHEMA
 
 
 @functools.cache

@@ -7,17 +7,18 @@ import math
 from typing import TYPE_CHECKING
 
 from rd4ad.errors import RD4ADError
-from rd4ad.models.rd4ad import IMAGE_STRIDE
+from rd4ad.models.network import IMAGE_STRIDE
 from rd4ad.names import check_name
 
 if TYPE_CHECKING:
-    from rd4ad.training.config import RunConfig
+    from rd4ad.run import RunConfig
 
 MAX_SEED = 2**32 - 1  # 32-bit: the epoch shuffle seeds torch with seed · 100_003 + epoch, far from overflow
 
 
 def check_run_values(run: RunConfig) -> None:
     """Raise an ``RD4ADError`` naming the first run config key whose value cannot work."""
+    check_name("run config key 'dataset'", run.dataset)
     check_name("run config key 'category'", run.category)
     check_name("run config key 'variant'", run.variant)
     if not (isinstance(run.lr, (int, float)) and math.isfinite(run.lr) and run.lr > 0):

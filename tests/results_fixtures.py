@@ -1,7 +1,7 @@
 """A synthetic results tree with known numbers (docs/architecture.md "Run folder").
 
-``build_tree(root)`` writes a run configuration and runs whose cells, averages and deltas
-the report tests check by hand; the ``write_*`` helpers write single files in the formats
+``build_tree(root)`` writes a run configuration, its plan and runs whose cells, averages and
+deltas the report tests check by hand; the ``write_*`` helpers write single files in the formats
 ``train`` / ``evaluate`` / ``complexity`` produce.
 """
 
@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+
+from rd4ad.planner import plan_config_file
 
 TABLES_YAML = Path(__file__).resolve().parents[1] / "config" / "tables.yaml"
 HEADLINE = "M1+2+3"
@@ -78,9 +80,10 @@ def write_artifacts(folder: Path, seed: int, size: int = 32, n_test: int = 12) -
 
 
 def write_config(path: Path, categories: dict[str, list[str]], mode: str = "paper", roots: dict | None = None) -> Path:
-    """A run configuration with the given dataset roles / categories (and data ``roots``) and the fixture variants."""
+    """A run configuration with the given dataset roles / categories (and data ``roots``) and the fixture
+    variants; its results folder is ``results`` beside it."""
     config = {
-        "mode": mode, "results": "results", "resources": "resources", "tables": str(TABLES_YAML),
+        "mode": mode, "results": str(path.parent / "results"), "resources": "resources", "tables": str(TABLES_YAML),
         "seeds": list(SEEDS), "tolerance": {"image_auroc": 1.0, "pixel_auroc": 1.0, "pro": 1.5},
         "datasets": {name: {"loader": name, "root": (roots or {}).get(name, f"resources/{name}"), "categories": cats}
                      for name, cats in categories.items()},
@@ -95,7 +98,7 @@ def write_config(path: Path, categories: dict[str, list[str]], mode: str = "pape
 
 def build_tree(root: Path, mode: str = "paper", artifacts: bool = True,
                roots: dict | None = None) -> tuple[Path, Path]:
-    """Write ``RUNS`` (+ audit log, complexity) under ``root/results``; return (config, results).
+    """Write ``RUNS`` (+ audit log, complexity) and the plan under ``root/results``; return (plan, results).
 
     ``roots``: data roots of the config's dataset roles (free text the report shows)."""
     results = root / "results"
@@ -109,4 +112,4 @@ def build_tree(root: Path, mode: str = "paper", artifacts: bool = True,
                 {"device": "cpu", **COMPLEXITY, "batch_size": 1, "image_size": 256, "backbone": "wide_resnet50_2"})
     config = write_config(root / "config.yaml", {"mvtec": ["carpet", "bottle"], "mnist": ["0", "1"],
                                                  **UNRUN_DATASETS}, mode=mode, roots=roots)
-    return config, results
+    return plan_config_file(config).write(), results

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 
 import pytest
 
-from rd4ad.cli import build_parser, main
-from rd4ad.cli.train import run_config_from_args
-from rd4ad.training.config import RunConfig
+from rd4ad.cli import main
 
 
 def test_help_lists_the_commands(capsys):
@@ -18,45 +17,43 @@ def test_help_lists_the_commands(capsys):
         main(["--help"])
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    for command in ("train", "evaluate", "synth", "fetch", "report", "drift"):
+    for command in ("train", "evaluate", "synth", "fetch", "report", "drift", "plan"):
         assert command in out
 
 
-def test_train_help_explains_the_switches(capsys):
+def test_train_help_says_where_the_run_comes_from(capsys):
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     out = " ".join(capsys.readouterr().out.split())
-    assert "--teacher-weights" in out and "imagenet_v1" in out
-    assert "eq2: paper Eq. 1-2" in out and "supplement Table 1" in out
+    assert "--run-json" in out and "rd4ad/run.py RunConfig" in out
+    assert "python -m rd4ad plan --config config/demo.yaml --run mvtec/brick/wrn50_256/seed0" in out
 
 
 def test_missing_checkpoint_is_one_clear_error(tmp_path):
-    missing = tmp_path / "nope" / "model.pt"
-    proc = subprocess.run([sys.executable, "-m", "rd4ad", "evaluate", "--model", str(missing),
-                           "--out", str(tmp_path / "metrics.json"), "--device", "cpu"],
-                          capture_output=True, text=True)
+    missing = tmp_path / "mvtec/nut/v/seed0/model.pt"
+    proc = subprocess.run([sys.executable, "-m", "rd4ad", "evaluate", "--run", "mvtec/nut/v/seed0",
+                           "--results", str(tmp_path), "--device", "cpu"], capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.strip() == (f"rd4ad evaluate: error: {missing}: no such checkpoint; "
                                    "train the run first (python -m rd4ad train …)")
-    assert not (tmp_path / "metrics.json").exists()
+    assert not (missing.parent / "metrics.json").exists()
 
 
-def test_caltech_protocol_flags_become_the_run_config():
-    args = build_parser("train").parse_args(
-        ["train", "--dataset", "caltech256", "--category", "r1", "--out", "m.pt",
-         "--protocol", "n_inlier_categories=3", "outlier_ratio=0.25"])
-    run = run_config_from_args(args)
-    assert run.protocol == {"n_inlier_categories": 3, "outlier_ratio": 0.25}
-    assert RunConfig.from_dict(run.to_dict()) == run
+def test_plan_prints_one_run_as_train_takes_it(capsys):
+    assert main(["plan", "--config", "config/ci.yaml", "--run", "caltech256/3/novelty_r18/seed0"]) == 0
+    run = json.loads(capsys.readouterr().out)
+    assert (run["loader"], run["score"], run["lr"], run["demo"]) == ("digits", "sum", 0.001, True)
 
 
-@pytest.mark.parametrize("flags, message", [
-    (["--dataset", "caltech256", "--protocol", "outlier_ratio"], "give KEY=NUMBER"),
-    (["--dataset", "caltech256", "--protocol", "outliers=0.5"], "unknown keys \\['outliers'\\]"),
-    (["--dataset", "mnist", "--protocol", "outlier_ratio=0.5"], "for caltech256 only"),
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--results", "r", "--run-json", "{not json"], "--run-json: not valid JSON"),
+    (["train", "--results", "r", "--run-json", "[1]"], "--run-json: expected a JSON object"),
+    (["train", "--results", "r", "--run-json", '{"dataset": "mvtec"}'], "missing keys \\['backbone'"),
+    (["evaluate", "--results", "r", "--run", "mvtec/nut"], "not a run folder or run key"),
+    (["plan", "--config", "config/ci.yaml", "--run", "mvtec/nut/nope/seed0"], "no planned run"),
 ])
-def test_bad_protocol_is_one_clear_error(flags, message, capsys):
-    assert main(["train", "--category", "r0", "--out", "m.pt", *flags]) == 2
+def test_bad_job_input_is_one_clear_error(argv, message, capsys):
+    assert main(argv) == 2
     assert re.search(message, capsys.readouterr().err)
 
 

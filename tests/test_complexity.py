@@ -15,9 +15,11 @@ from rd4ad.complexity import inference_seconds, score_image, training_flops_per_
 from rd4ad.data import SplitArrays
 from rd4ad.errors import RD4ADError
 from rd4ad.evaluation.inference import infer_level_maps
-from rd4ad.evaluation.metrics import smoothed_subset_maps
+from rd4ad.evaluation.levels import evaluate_maps
 from rd4ad.models import build_model
-from rd4ad.scoring import HEADLINE, LEVEL_SUBSETS, image_scores
+from rd4ad.plan import Measurement
+from rd4ad.run import RunConfig
+from rd4ad.scoring import HEADLINE
 
 CPU = torch.device("cpu")
 
@@ -25,20 +27,19 @@ CPU = torch.device("cpu")
 @pytest.fixture(scope="module")
 def model():
     torch.manual_seed(0)
-    return build_model(backbone="resnet18", teacher_weights="random").eval()
+    return build_model("resnet18", "random", "pre+oce+mff", "code").eval()
 
 
 def test_timed_score_is_the_evaluation_score(model):
     images = torch.randint(0, 256, (2, 3, 64, 64), dtype=torch.uint8, generator=torch.Generator().manual_seed(1))
     arrays = SplitArrays(images, np.array([0, 1]), None, ["a", "b"], ["good", "x"], normalize=True)
-    maps = infer_level_maps(model, arrays, CPU)
-    expected = image_scores(smoothed_subset_maps(maps, LEVEL_SUBSETS[HEADLINE], CPU), reduce="max")
-    got = torch.cat([score_image(model, images[i:i + 1]) for i in range(2)])
+    expected = torch.from_numpy(evaluate_maps(infer_level_maps(model, arrays, CPU), arrays, "max", CPU)[1][HEADLINE])
+    got = torch.cat([score_image(model, images[i:i + 1]) for i in range(2)]).double()
     torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-6)
 
 
 def test_training_flops_scale_with_image_area(model):
-    small, large = training_flops_per_image(model, 32), training_flops_per_image(model, 64)
+    small, large = training_flops_per_image(model, 32, "flat"), training_flops_per_image(model, 64, "flat")
     assert large == 4 * small
     assert 250e6 < small < 350e6  # resnet18 RD4AD: 18.31 GFLOP at 256 px → 0.286 GFLOP at 32 px
     assert not any(p.grad is not None for p in model.parameters())
@@ -47,19 +48,21 @@ def test_training_flops_scale_with_image_area(model):
 def test_inference_seconds_rejects_bad_counts(model):
     assert inference_seconds(model, 32, CPU, repeats=2, warmup=0) > 0
     with pytest.raises(RD4ADError, match="repeats >= 1"):
-        inference_seconds(model, 32, CPU, repeats=0)
+        inference_seconds(model, 32, CPU, repeats=0, warmup=0)
 
 
 def test_cli_writes_table3_json(tmp_path):
-    out = tmp_path / "complexity" / "r18.json"
-    subprocess.run([sys.executable, "-m", "rd4ad", "complexity", "--dataset", "mvtec", "--category", "bottle",
-                    "--backbone", "resnet18", "--teacher-weights", "random", "--image-size", "64",
-                    "--repeats", "2", "--warmup", "1", "--device", "cpu", "--out", str(out)],
+    run = RunConfig(dataset="mvtec", category="bottle", variant="r18", seed=0, loader="mvtec", data_root="",
+                    protocol={}, demo=True, backbone="resnet18", image_size=64, epochs=1, lr=0.005, batch_size=16,
+                    teacher_weights="random")
+    out = tmp_path / "mvtec" / "complexity" / "r18.json"
+    subprocess.run([sys.executable, "-m", "rd4ad", "complexity", "--device", "cpu", "--results", str(tmp_path),
+                    "--measurement-json", json.dumps(Measurement(run, repeats=2, warmup=1).to_dict())],
                    check=True, cwd=Path(__file__).parents[1], capture_output=True)
     result = json.loads(out.read_text())
     assert {"device", "infer_s", "memory_mb", "batch_size", "image_size", "backbone"} <= set(result)
     assert (result["batch_size"], result["image_size"], result["backbone"]) == (1, 64, "resnet18")
-    expected_weights = weight_mb(build_model(backbone="resnet18", teacher_weights="random"))
+    expected_weights = weight_mb(build_model("resnet18", "random", "pre+oce+mff", "code"))
     assert result["weights_mb"] == round(expected_weights, 1)
     assert expected_weights < result["memory_mb"] < expected_weights + 500
     assert 0 < result["infer_s"] < 30

@@ -12,7 +12,7 @@ from rd4ad.cli import main
 from rd4ad.data import load_split
 from rd4ad.device import set_deterministic
 from rd4ad.io import load_checkpoint
-from rd4ad.training.config import RunConfig
+from rd4ad.run import RunConfig
 from rd4ad.training.loop import RESUME_NAME, train_run
 
 CPU = torch.device("cpu")

@@ -1,4 +1,4 @@
-"""Fast path vs the public code's loop (issue 6.3): same init and order → the same model and metrics.
+"""Fast path vs the public code's loop: same init and order → the same model and metrics.
 
 On CPU the fast loop (cached uint8 tensors, normalisation on the device, no per-step
 ``.item()``) and the re-created public loop (PIL decode + Resize/ToTensor/CenterCrop/
@@ -9,6 +9,9 @@ Adam vs fp32) can only be within noise and runs where a GPU is present.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 import torch
 from torch.utils.data import Sampler
@@ -18,10 +21,14 @@ from rd4ad.data.synth import SynthConfig, generate
 from rd4ad.device import set_deterministic
 from rd4ad.evaluation.evaluate import load_trained
 from rd4ad.evaluation.inference import infer_level_maps
-from rd4ad.evaluation.metrics import HEADLINE, evaluate_maps
-from rd4ad.training.config import RunConfig
+from rd4ad.evaluation.levels import evaluate_maps
+from rd4ad.layout import RunFolder
+from rd4ad.run import RunConfig
+from rd4ad.scoring import HEADLINE
 from rd4ad.training.loop import epoch_order, train_run
-from rd4ad.training.public_loop import public_train_loader, train_public
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))  # the public loop is a benchmark baseline
+from public_loop import public_train_loader, train_public  # noqa: E402
 
 CPU = torch.device("cpu")
 
@@ -49,13 +56,14 @@ def synth_root(tmp_path_factory):
 
 
 def _run(root, **kw) -> RunConfig:
-    return RunConfig(**{**dict(dataset="mvtec", category="brick", data_root=str(root), backbone="resnet18",
+    return RunConfig(**{**dict(dataset="mvtec", category="brick", variant="fast", seed=111, loader="mvtec",
+                               data_root=str(root), protocol={}, demo=True, backbone="resnet18",
                                teacher_weights="random", image_size=64, epochs=2, lr=0.005, batch_size=8,
-                               seed=111, fast=True, demo=True), **kw})
+                               fast=True), **kw})
 
 
 def _metrics(model, run: RunConfig, device: torch.device) -> dict:
-    test = load_split(run.dataset, run.data_root, run.category, "test", run.image_size)
+    test = run.load_split("test")
     maps = infer_level_maps(model, test, device)
     return evaluate_maps(maps, test, run.score, device)[0]
 
@@ -75,8 +83,7 @@ def test_fast_loop_equals_public_loop_on_cpu(synth_root, tmp_path):
     run = _run(synth_root)
     n_train = len(load_split("mvtec", synth_root, "brick", "train", 64).labels)
     public = train_public(run, CPU, sampler=EpochOrder(n_train, run.seed))
-    out = train_run(run, tmp_path / "model.pt", CPU, cache_dir=str(tmp_path / "cache"))
-    fast, _, _ = load_trained(out, CPU)
+    fast, _, _ = load_trained(train_run(run, RunFolder(tmp_path, run.key), CPU, cache_dir=str(tmp_path / "cache")), CPU)
     ours, theirs = fast.student_state_dict(), public.student_state_dict()
     assert ours.keys() == theirs.keys()
     for key in ours:
@@ -94,6 +101,6 @@ def test_gpu_fast_path_matches_public_loop_within_half_a_point(tmp_path_factory)
     cuda = torch.device("cuda")
     run = _run(root, image_size=128, epochs=10, batch_size=16)
     public = train_public(RunConfig(**{**run.to_dict(), "fast": False}), cuda)
-    fast, _, _ = load_trained(train_run(run, tmp_path_factory.mktemp("gpu") / "model.pt", cuda), cuda)
+    fast, _, _ = load_trained(train_run(run, RunFolder(tmp_path_factory.mktemp("gpu"), run.key), cuda), cuda)
     a, b = _metrics(fast, run, cuda)[HEADLINE], _metrics(public, run, cuda)[HEADLINE]
     assert abs(a["image_auroc"] - b["image_auroc"]) <= 0.005

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from rd4ad.errors import RD4ADError
-from rd4ad.training.loss import distillation_loss
+from rd4ad.models import distillation_loss
 
 
 def _levels(seed: int = 0) -> list[torch.Tensor]:
@@ -56,6 +56,6 @@ def test_bad_input_raises():
     with pytest.raises(RD4ADError, match="loss: 'cosine' is unknown"):
         distillation_loss(feats, feats, "cosine")
     with pytest.raises(RD4ADError, match="level 1 features"):
-        distillation_loss(feats, [feats[0], feats[2], feats[2]])
+        distillation_loss(feats, [feats[0], feats[2], feats[2]], "flat")
     with pytest.raises(RD4ADError, match="same non-zero number"):
-        distillation_loss(feats, feats[:2])
+        distillation_loss(feats, feats[:2], "flat")

@@ -1,4 +1,4 @@
-"""RD4AD model: parameter counts vs SPEC.md, shapes, frozen teacher, student state, determinism."""
+"""RD4AD model: parameter counts vs the public code, shapes, frozen teacher, student state, determinism."""
 
 import pytest
 import torch
@@ -11,8 +11,10 @@ from rd4ad.models.bottleneck import OCBE
 from rd4ad.models.decoder import DECODER_BLOCKS, Decoder
 from rd4ad.models.encoder import BACKBONES
 
-# SPEC.md: parameter counts of the public code, (OCBE, decoder).
-SPEC_COUNTS = {
+FULL = ("pre+oce+mff", "code")  # the public code's model: full OCBE, decoder blocks [3,4,6]
+
+# Parameter counts of the public code (random init, counted with torch): (OCBE, decoder).
+PUBLIC_CODE_COUNTS = {
     "resnet18": (12_205_312, 3_703_168),
     "resnet50": (39_222_272, 15_821_824),
     "wide_resnet50_2": (67_277_824, 24_917_504),
@@ -31,7 +33,7 @@ def public_unused_conv4(expansion: int) -> int:
 @pytest.mark.parametrize("backbone", list(BACKBONES))
 def test_parameter_counts_match_public_code(backbone):
     spec = BACKBONES[backbone]
-    ocbe, decoder = SPEC_COUNTS[backbone]
+    ocbe, decoder = PUBLIC_CODE_COUNTS[backbone]
     assert n_params(Decoder(spec, DECODER_BLOCKS["code"][backbone])) == decoder
     assert n_params(OCBE(spec, fuse=True)) + public_unused_conv4(spec.expansion) == ocbe
 
@@ -43,7 +45,7 @@ def test_supplement_decoder_moves_three_blocks_from_shallow_to_deep():
     assert supplement - code == 3 * (n_params(Bottleneck(1024, 256)) - n_params(Bottleneck(256, 64)))
     assert supplement == 18_962_176
     r18 = BACKBONES["resnet18"]
-    assert n_params(Decoder(r18, DECODER_BLOCKS["supplement"]["resnet18"])) == SPEC_COUNTS["resnet18"][1]
+    assert n_params(Decoder(r18, DECODER_BLOCKS["supplement"]["resnet18"])) == PUBLIC_CODE_COUNTS["resnet18"][1]
 
 
 def test_oce_on_f3_alone_by_hand():
@@ -56,7 +58,7 @@ def test_oce_on_f3_alone_by_hand():
 @pytest.mark.parametrize("bottleneck", ["pre", "pre+oce", "pre+oce+mff"])
 def test_resnet18_student_features_match_teacher(bottleneck):
     torch.manual_seed(0)
-    model = build_model("resnet18", "random", bottleneck)
+    model = build_model("resnet18", "random", bottleneck, "code")
     feats_e, feats_d = model(torch.randn(2, 3, 64, 64))
     assert [tuple(f.shape) for f in feats_e] == [(2, 64, 16, 16), (2, 128, 8, 8), (2, 256, 4, 4)]
     assert [f.shape for f in feats_d] == [f.shape for f in feats_e]
@@ -64,7 +66,7 @@ def test_resnet18_student_features_match_teacher(bottleneck):
 
 def test_wide_resnet50_forward_shapes():
     torch.manual_seed(0)
-    feats_e, feats_d = build_model("wide_resnet50_2", "random")(torch.randn(1, 3, 64, 64))
+    feats_e, feats_d = build_model("wide_resnet50_2", "random", *FULL)(torch.randn(1, 3, 64, 64))
     assert [tuple(f.shape) for f in feats_e] == [(1, 256, 16, 16), (1, 512, 8, 8), (1, 1024, 4, 4)]
     assert [f.shape for f in feats_d] == [f.shape for f in feats_e]
 
@@ -73,7 +75,7 @@ def test_wide_resnet50_forward_shapes():
                                                  ("pre", {"decoder"})])
 def test_teacher_frozen_in_eval_and_only_student_trains(bottleneck, student):
     torch.manual_seed(0)
-    model = build_model("resnet18", "random", bottleneck).train()
+    model = build_model("resnet18", "random", bottleneck, "code").train()
     assert not model.encoder.training and not any(m.training for m in model.encoder.modules())
     assert model.bottleneck.training == (bottleneck != "pre")
     assert not any(p.requires_grad for p in model.encoder.parameters())
@@ -91,9 +93,9 @@ def test_teacher_frozen_in_eval_and_only_student_trains(bottleneck, student):
 
 def test_random_teacher_is_independent_of_global_rng():
     torch.manual_seed(1)
-    first = build_model("resnet18", "random")
+    first = build_model("resnet18", "random", *FULL)
     torch.manual_seed(2)
-    second = build_model("resnet18", "random")
+    second = build_model("resnet18", "random", *FULL)
     for key, value in first.encoder.state_dict().items():
         assert torch.equal(value, second.encoder.state_dict()[key]), key
     assert not torch.equal(first.decoder.layer1[0].conv1.weight, second.decoder.layer1[0].conv1.weight)
@@ -101,18 +103,18 @@ def test_random_teacher_is_independent_of_global_rng():
 
 def test_same_seed_same_student():
     torch.manual_seed(5)
-    first = build_model("resnet18", "random").student_state_dict()
+    first = build_model("resnet18", "random", *FULL).student_state_dict()
     torch.manual_seed(5)
-    second = build_model("resnet18", "random").student_state_dict()
+    second = build_model("resnet18", "random", *FULL).student_state_dict()
     assert first.keys() == second.keys() and all(torch.equal(first[k], second[k]) for k in first)
 
 
 def test_student_state_round_trip():
     x = torch.randn(1, 3, 64, 64)
     torch.manual_seed(1)
-    source = build_model("resnet18", "random").eval()
+    source = build_model("resnet18", "random", *FULL).eval()
     torch.manual_seed(2)
-    target = build_model("resnet18", "random").eval()
+    target = build_model("resnet18", "random", *FULL).eval()
     assert not torch.equal(source(x)[1][0], target(x)[1][0])
     target.load_student_state_dict(source.student_state_dict())
     assert torch.equal(source(x)[1][0], target(x)[1][0])
@@ -120,10 +122,10 @@ def test_student_state_round_trip():
 
 def test_student_state_of_another_model_raises():
     torch.manual_seed(0)
-    pre = build_model("resnet18", "random", "pre")
+    pre = build_model("resnet18", "random", "pre", "code")
     with pytest.raises(RD4ADError, match="missing .*bottleneck"):
-        pre.load_student_state_dict(build_model("resnet18", "random").student_state_dict())
-    full = build_model("resnet18", "random")
+        pre.load_student_state_dict(build_model("resnet18", "random", *FULL).student_state_dict())
+    full = build_model("resnet18", "random", *FULL)
     state = full.student_state_dict()
     state["bottleneck.oce.0.conv1.weight"] = state["bottleneck.oce.0.conv1.weight"][:, :256]
     with pytest.raises(RD4ADError, match="do not fit this model's bottleneck: .*oce.0.conv1.weight"):
@@ -137,4 +139,4 @@ def test_student_state_of_another_model_raises():
 ])
 def test_bad_names_raise(kwargs, message):
     with pytest.raises(RD4ADError, match=message):
-        build_model(**kwargs)
+        build_model(**{"teacher_weights": "random", **dict(zip(("bottleneck", "decoder_blocks"), FULL)), **kwargs})

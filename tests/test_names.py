@@ -15,11 +15,11 @@ from rd4ad.cli import main
 from rd4ad.data import load_split
 from rd4ad.data.cache import cached_split
 from rd4ad.errors import RD4ADError
-from rd4ad.models.rd4ad import IMAGE_STRIDE
+from rd4ad.models.network import IMAGE_STRIDE
 from rd4ad.names import check_name
 from rd4ad.paths import under
 from rd4ad.run_checks import MAX_SEED
-from rd4ad.training.config import RunConfig
+from rd4ad.run import RunConfig
 from rd4ad.workflow_plan import SCHEMA, Run, load_yaml, resolve_config, train_flags
 
 REPO = Path(__file__).resolve().parents[1]

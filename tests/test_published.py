@@ -10,7 +10,7 @@ import yaml
 
 from rd4ad.errors import RD4ADError
 from rd4ad.published import COLUMNS, load_published, validate_published
-from rd4ad.published.consistency import average_mismatches, cross_table_mismatches
+from rd4ad.published.consistency import average_mismatches, cross_table_mismatches, same_run
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -130,9 +130,15 @@ def test_average_check_catches_a_changed_cell(paper):
 def test_cross_table_mismatches_are_the_known_list(paper):
     found = cross_table_mismatches(paper)
     assert found.values.tolist() == [
-        ["OCGAN", "default", "mnist", "mean", "image_auroc", "T4", 97.3, "S2", 97.5],
-        ["RD4AD", "default", "mnist", "mean", "image_auroc", "T4", 99.3, "S2", 99.2],
+        ["OCGAN", "novelty_r18", "mnist", "mean", "image_auroc", "T4", 97.3, "S2", 97.5],
+        ["RD4AD", "novelty_r18", "mnist", "mean", "image_auroc", "T4", 99.3, "S2", 99.2],
     ]
+
+
+def test_the_same_run_is_read_off_tables_yaml():
+    runs = same_run()
+    assert runs["T1", "256"] == runs["T6", "wide_resnet50_2"] == runs["T7", "M1+2+3"] == "wrn50_256"
+    assert runs["T7", "M1"] == "wrn50_256 M1" and runs["T4", "default"] == runs["S2", "default"] == "novelty_r18"
 
 
 def test_cross_table_check_compares_the_headline_run(paper):

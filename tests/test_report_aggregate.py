@@ -8,23 +8,24 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from results_fixtures import build_tree, write_config, write_metrics
+from results_fixtures import UNRUN_DATASETS, build_tree, write_config, write_metrics
 from rd4ad.errors import RD4ADError
+from rd4ad.plan import Plan
+from rd4ad.planner import plan_config_file
 from rd4ad.published import load_published
 from rd4ad.report.aggregate import build_cells, delta_summary, run_progress
 from rd4ad.report.audit import audit_comparisons
-from rd4ad.report.config import load_report_config
-from rd4ad.report.layout import paper_table
+from rd4ad.report.display import paper_table
 from rd4ad.report.results import collect_complexity, collect_csv, collect_runs
 
 
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory):
-    config_path, results = build_tree(tmp_path_factory.mktemp("tree"), artifacts=False)
-    config = load_report_config(config_path)
+    plan_path, results = build_tree(tmp_path_factory.mktemp("tree"), artifacts=False)
+    plan = Plan.read(plan_path)
     runs = collect_runs(results)
-    cells = build_cells(config, runs, collect_complexity(results), load_published())
-    return config, results, runs, cells.set_index(["table", "setting", "dataset", "metric", "category"]).sort_index()
+    cells = build_cells(plan, runs, collect_complexity(results), load_published())
+    return plan, results, runs, cells.set_index(["table", "setting", "dataset", "metric", "category"]).sort_index()
 
 
 def test_per_category_cells_mean_std_delta_status(tree):
@@ -71,16 +72,16 @@ def test_level_subsets_complexity_and_partial_seeds(tree):
 
 
 def test_summary_progress_and_audit(tree):
-    config, results, runs, cells = tree
+    plan, results, runs, cells = tree
     summary = delta_summary(cells.reset_index())
     assert summary.loc["T1", "n_compared"] == 5
     assert summary.loc["T1", "mean_delta"] == pytest.approx((-0.9 + 0.0 - 1.5 + 2.0 + 0.5) / 5)
     assert summary.loc["T3", "n_compared"] == 3 and summary.loc["T3", "measured"] == 2
-    progress = run_progress(config, runs)
+    progress = run_progress(plan, runs)
     # mvtec: 2 categories × (6 table variants + 2 audit alternatives) × 2 seeds; novelty: 5 classes × 2 seeds
     assert (int(progress["done"].sum()), len(progress)) == (7, 2 * 8 * 2 + 5 * 2)
     audits = {a.key: a.frame.set_index(["metric", "category", "role"]) for a in
-              audit_comparisons(config, runs, collect_csv(results, "audit_epochs.csv"))}
+              audit_comparisons(plan, runs, collect_csv(results, "audit_epochs"))}
     assert audits["loss"].loc[("image_auroc", "carpet", "delta"), "mean"] == pytest.approx(-4.0)
     assert audits["pro_definition"].loc[("pro", "mean", "delta"), "mean"] == pytest.approx(2.25)
     assert audits["epoch_selection"].loc[("image_auroc", "carpet", "alternative"), "mean"] == pytest.approx(99.5)
@@ -91,13 +92,14 @@ def test_demo_categories_become_rows(tmp_path):
     results = tmp_path / "results"
     write_metrics(results / "mvtec/brick/wrn50_256/seed111", ("mvtec", "brick", "wrn50_256", 111),
                   {"image_auroc": 0.8, "pixel_auroc": 0.9, "pro": 0.7, "pro_public": 0.75}, demo=True)
-    config = load_report_config(write_config(tmp_path / "demo.yaml", {"mvtec": ["brick"]}, mode="demo"))
+    plan = plan_config_file(write_config(tmp_path / "demo.yaml", {"mvtec": ["brick"], "mnist": ["0"],
+                                                                   **UNRUN_DATASETS}, mode="demo"))
     published = load_published()
-    cells = build_cells(config, collect_runs(results), collect_complexity(results), published)
+    cells = build_cells(plan, collect_runs(results), collect_complexity(results), published)
     t1 = cells[(cells["table"] == "T1") & (cells["setting"] == "256")].set_index("category")
     assert t1.loc["brick", "status"] == "unpublished" and t1.loc["brick", "mean"] == pytest.approx(80.0)
     assert t1.loc["mean", "delta"] == pytest.approx(80.0 - 98.5)
-    table = paper_table("T1", config.tables["T1"], config, cells, published, demo=True)
+    table = paper_table("T1", plan.tables["T1"], plan, cells, published, demo=True)
     assert [h.text for h in table.header[-1]][-2:] == ["ours (DEMO)", "Δ (DEMO)"]
     assert "brick" in [row.label for row in table.rows]
 
@@ -117,6 +119,6 @@ def test_config_without_required_keys_is_one_clear_error(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text("mode: paper\n")
     with pytest.raises(RD4ADError) as err:
-        load_report_config(path)
+        plan_config_file(path)
     assert str(err.value) == f"{path}: config key (top level): 'seeds' is a required property"
     assert isinstance(collect_runs(tmp_path / "nothing"), pd.DataFrame)

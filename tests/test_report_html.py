@@ -37,11 +37,11 @@ def chromium(profile, *args: str) -> str:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     root = tmp_path_factory.mktemp("report")
-    config, results = build_tree(root, mode="demo", roots={"mvtec": INJECTED})
+    plan, _ = build_tree(root, mode="demo", roots={"mvtec": INJECTED})
     out = root / "reports" / "index.html"
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        code = main(["report", "--config", str(config), "--results", str(results), "--out", str(out)])
+        code = main(["report", "--plan", str(plan), "--out", str(out)])
     return root, out, code, printed.getvalue()
 
 
@@ -84,10 +84,10 @@ def test_screenshot_renders(report, tmp_path):
 
 
 def test_demo_runs_are_labelled_demo_under_a_paper_config(tmp_path):
-    config, results = build_tree(tmp_path, mode="paper", artifacts=False)
-    paper = build_report(config, results, tmp_path / "paper" / "index.html").read_text()
+    plan, results = build_tree(tmp_path, mode="paper", artifacts=False)
+    paper = build_report(plan, tmp_path / "paper" / "index.html").read_text()
     assert "DEMO —" not in paper and "ours (DEMO)" not in paper
     for metrics in results.glob("*/*/*/seed*/metrics.json"):
         metrics.write_text(metrics.read_text().replace('"demo": false', '"demo": true'))
-    page = build_report(config, results, tmp_path / "demo" / "index.html").read_text()
+    page = build_report(plan, tmp_path / "demo" / "index.html").read_text()
     assert "numbers are NOT a reproduction of the paper" in page and "ours (DEMO)" in page

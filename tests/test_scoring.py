@@ -8,7 +8,7 @@ import torch
 from scipy.ndimage import gaussian_filter
 
 from rd4ad.errors import RD4ADError
-from rd4ad.scoring import LEVEL_SUBSETS, gaussian_smooth, image_scores, level_maps, score_maps
+from rd4ad.scoring import LEVEL_SUBSETS, gaussian_smooth, image_scores, level_maps, subset_maps, subset_scores
 
 
 def _unit_vectors(angles: torch.Tensor) -> torch.Tensor:
@@ -66,15 +66,21 @@ def test_gaussian_smooth_rejects_bad_input():
         gaussian_smooth(torch.zeros(1, 4, 4), sigma=0)
 
 
-def test_score_maps_sums_subset_levels_then_smooths():
-    maps = torch.from_numpy(np.random.default_rng(1).random((2, 3, 20, 20)))
-    smoothed = score_maps(maps)
-    assert list(smoothed) == list(LEVEL_SUBSETS)
-    expected = gaussian_filter(maps[1, 1].numpy() + maps[1, 2].numpy(), sigma=4)
-    assert np.abs(smoothed["M2+3"][1].numpy() - expected).max() < 1e-12
-    assert smoothed["M1"].shape == (2, 20, 20)
-    with pytest.raises(RD4ADError, match="M9"):
-        score_maps(maps, {"M9": (5,)})
+def test_subset_maps_sum_the_levels_then_smooth_in_batches():
+    maps = torch.from_numpy(np.random.default_rng(1).random((5, 3, 20, 20)))
+    smoothed = subset_maps(maps, LEVEL_SUBSETS["M2+3"], batch_size=2)
+    expected = gaussian_filter(maps[4, 1].numpy() + maps[4, 2].numpy(), sigma=4)
+    assert smoothed.shape == (5, 20, 20) and np.abs(smoothed[4].numpy() - expected).max() < 1e-12
+    assert torch.equal(subset_maps(maps, (0,))[0], gaussian_smooth(maps[:1, 0])[0])
+    with pytest.raises(RD4ADError, match=r"levels \(5,\) are outside 0..2"):
+        subset_maps(maps, (5,))
+
+
+def test_subset_scores_are_the_image_scores_of_the_smoothed_maps():
+    maps = torch.from_numpy(np.random.default_rng(2).random((3, 3, 16, 16)))
+    smoothed, scores = subset_scores(maps, LEVEL_SUBSETS["M1+2+3"], "sum")
+    assert torch.equal(smoothed, subset_maps(maps, (0, 1, 2)))
+    assert scores.tolist() == pytest.approx(smoothed.flatten(1).sum(dim=1).tolist())
 
 
 def test_image_scores_max_and_sum():

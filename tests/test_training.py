@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -16,21 +17,20 @@ from rd4ad.device import set_deterministic
 from rd4ad.errors import RD4ADError
 from rd4ad.evaluation.evaluate import evaluate_run
 from rd4ad.io import load_checkpoint
+from rd4ad.layout import RunFolder
+from rd4ad.run import RunConfig
 from rd4ad.training import loop
-from rd4ad.training.config import RunConfig
-from rd4ad.training.loop import RESUME_NAME, train_run
+from rd4ad.training.loop import train_run
 
 CPU = torch.device("cpu")
-RUN = dict(dataset="digits", category="3", backbone="resnet18", teacher_weights="random",
-           image_size=32, lr=0.001, batch_size=16, score="sum", seed=7)
+RUN = dict(dataset="mnist", category="3", variant="novelty", seed=7, loader="digits", data_root="", protocol={},
+           demo=True, backbone="resnet18", teacher_weights="random", image_size=32, lr=0.001, batch_size=16,
+           score="sum")
 
 
-def _cli_args(run: RunConfig, out: Path) -> list[str]:
-    return [sys.executable, "-m", "rd4ad", "train", "--dataset", run.dataset, "--category", run.category,
-            "--backbone", run.backbone, "--teacher-weights", run.teacher_weights,
-            "--image-size", str(run.image_size), "--epochs", str(run.epochs), "--lr", str(run.lr),
-            "--batch-size", str(run.batch_size), "--score", run.score, "--seed", str(run.seed),
-            "--device", "cpu", "--out", str(out)]
+def _cli_args(run: RunConfig, results: Path) -> list[str]:
+    return [sys.executable, "-m", "rd4ad", "train", "--run-json", json.dumps(run.to_dict()),
+            "--results", str(results), "--device", "cpu"]
 
 
 def _weights(path: Path) -> dict:
@@ -40,12 +40,13 @@ def _weights(path: Path) -> dict:
 def test_killed_run_resumes_to_identical_weights_and_metrics(tmp_path):
     set_deterministic(True)
     run = RunConfig(epochs=5, **RUN)
-    reference = train_run(run, tmp_path / "ref" / "model.pt", CPU)
+    reference = RunFolder(tmp_path / "ref", run.key)
+    train_run(run, reference, CPU)
 
-    out = tmp_path / "killed" / "model.pt"
-    proc = subprocess.Popen(_cli_args(run, out), cwd=Path(__file__).parents[1],
+    killed = RunFolder(tmp_path / "killed", run.key)
+    out, resume = killed.model, killed.resume
+    proc = subprocess.Popen(_cli_args(run, killed.results), cwd=Path(__file__).parents[1],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    resume = out.parent / RESUME_NAME
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and proc.poll() is None and not resume.exists():
         time.sleep(0.05)
@@ -56,17 +57,15 @@ def test_killed_run_resumes_to_identical_weights_and_metrics(tmp_path):
     assert 1 <= killed_at < run.epochs and not out.exists()
 
     seen = []
-    train_run(run, out, CPU, on_epoch_end=seen.append)
+    train_run(run, killed, CPU, on_epoch_end=seen.append)
     assert seen[0] == killed_at + 1, "the resumed run must continue after the last checkpoint"
-    ref, resumed = _weights(reference), _weights(out)
+    ref, resumed = _weights(reference.model), _weights(out)
     assert ref.keys() == resumed.keys()
     for key in ref:
         assert torch.equal(ref[key], resumed[key]), key
     assert not resume.exists(), "resume.pt is removed once model.pt is written"
-    m_ref = evaluate_run(reference, reference.parent / "metrics.json", CPU)["levels"]
-    m_res = evaluate_run(out, out.parent / "metrics.json", CPU)["levels"]
-    assert m_ref == m_res
-    assert (out.parent / "loss.csv").read_text() .count("\n") == run.epochs + 1
+    assert evaluate_run(reference, CPU)["levels"] == evaluate_run(killed, CPU)["levels"]
+    assert killed.loss.read_text().count("\n") == run.epochs + 1
 
 
 def test_same_seed_same_metrics_different_seed_differs(tmp_path):
@@ -74,11 +73,13 @@ def test_same_seed_same_metrics_different_seed_differs(tmp_path):
     run = RunConfig(epochs=2, **RUN)
     results = []
     for name in ("a", "b"):
-        model = train_run(run, tmp_path / name / "model.pt", CPU)
-        results.append(evaluate_run(model, model.parent / "metrics.json", CPU)["levels"])
+        folder = RunFolder(tmp_path / name, run.key)
+        train_run(run, folder, CPU)
+        results.append(evaluate_run(folder, CPU)["levels"])
     assert results[0] == results[1]
-    other = train_run(RunConfig(epochs=2, **{**RUN, "seed": 8}), tmp_path / "c" / "model.pt", CPU)
-    assert evaluate_run(other, other.parent / "metrics.json", CPU)["levels"] != results[0]
+    other = RunConfig(epochs=2, **{**RUN, "seed": 8})
+    train_run(other, RunFolder(tmp_path, other.key), CPU)
+    assert evaluate_run(RunFolder(tmp_path, other.key), CPU)["levels"] != results[0]
     assert 0.0 <= results[0]["M1+2+3"]["image_auroc"] <= 1.0
 
 
@@ -87,19 +88,21 @@ def test_nan_loss_stops_with_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(loop, "distillation_loss",
                         lambda fe, fd, kind: (fd[0] * float("nan")).mean() if broken else real(fe, fd, kind))
     broken.add(True)
+    run = RunConfig(epochs=2, **RUN)
+    first = RunFolder(tmp_path / "a", run.key)
     with pytest.raises(RD4ADError) as err:
-        train_run(RunConfig(epochs=2, **RUN), tmp_path / "a" / "model.pt", CPU)
-    assert str(err.value) == (f"training loss became nan in epoch 1 of {tmp_path / 'a'}; lower the learning rate "
-                              "(variant 'default', lr=0.001); no checkpoint was written yet")
+        train_run(run, first, CPU)
+    assert str(err.value) == (f"training loss became nan in epoch 1 of {first.path}; lower the learning rate "
+                              f"(variant '{run.variant}', lr=0.001); no checkpoint was written yet")
     assert not (tmp_path / "a").exists(), "nothing written"
     broken.clear()
+    run = RunConfig(epochs=3, **RUN)
+    second = RunFolder(tmp_path / "b", run.key)
     with pytest.raises(RD4ADError) as err:
-        train_run(RunConfig(epochs=3, **RUN), tmp_path / "b" / "model.pt", CPU,
-                  on_epoch_end=lambda epoch: broken.add(True))
-    resume = tmp_path / "b" / RESUME_NAME
-    assert str(err.value).endswith(f"in epoch 2 of {tmp_path / 'b'}; lower the learning rate (variant 'default', "
-                                   f"lr=0.001); the last finite state (epoch 1) is in {resume}")
-    assert load_checkpoint(resume)["epoch"] == 1 and not (tmp_path / "b" / "model.pt").exists()
+        train_run(run, second, CPU, on_epoch_end=lambda epoch: broken.add(True))
+    assert str(err.value).endswith(f"in epoch 2 of {second.path}; lower the learning rate (variant "
+                                   f"'{run.variant}', lr=0.001); the last finite state (epoch 1) is in {second.resume}")
+    assert load_checkpoint(second.resume)["epoch"] == 1 and not second.model.exists()
 
 
 def test_teacher_stays_frozen_and_student_moves(tmp_path, monkeypatch):
@@ -113,7 +116,8 @@ def test_teacher_stays_frozen_and_student_moves(tmp_path, monkeypatch):
         return built["model"]
 
     monkeypatch.setattr(RunConfig, "build_model", spy)
-    train_run(RunConfig(epochs=1, **RUN), tmp_path / "model.pt", CPU)
+    run = RunConfig(epochs=1, **RUN)
+    train_run(run, RunFolder(tmp_path, run.key), CPU)
     model = built["model"]
     for key, value in model.encoder.state_dict().items():
         assert torch.equal(value, built["teacher"][key]), f"teacher tensor {key} changed"
@@ -123,14 +127,14 @@ def test_teacher_stays_frozen_and_student_moves(tmp_path, monkeypatch):
 
 
 def test_resume_file_of_another_config_is_ignored(tmp_path, capsys):
-    out = tmp_path / "model.pt"
     first = RunConfig(epochs=2, **RUN)
+    folder = RunFolder(tmp_path, first.key)
     with pytest.raises(KeyboardInterrupt):
-        train_run(first, out, CPU, on_epoch_end=_interrupt_after(1))
-    assert (tmp_path / RESUME_NAME).exists()
+        train_run(first, folder, CPU, on_epoch_end=_interrupt_after(1))
+    assert folder.resume.exists()
     changed = RunConfig(epochs=2, **{**RUN, "lr": 0.002})
     epochs = []
-    train_run(changed, out, CPU, on_epoch_end=epochs.append)
+    train_run(changed, folder, CPU, on_epoch_end=epochs.append)
     assert epochs == [1, 2]
     assert "different run config" in capsys.readouterr().err
 

@@ -13,6 +13,8 @@ from rd4ad.errors import RD4ADError
 from rd4ad.models import build_model, download_teacher_weights, load_teacher_state_dict, teacher_weights_file
 from rd4ad.models import weights
 
+FULL = ("pre+oce+mff", "code")  # the public code's model: full OCBE, decoder blocks [3,4,6]
+
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
@@ -48,23 +50,23 @@ def test_local_state_dict_round_trip(tmp_path, no_download):
     source = torchvision.models.resnet18()
     path = tmp_path / "teacher.pth"
     torch.save(source.state_dict(), path)
-    model = build_model("resnet18", str(path), "pre")
+    model = build_model("resnet18", str(path), "pre", "code")
     for key, value in model.encoder.state_dict().items():
         assert torch.equal(value, source.state_dict()[key]), key
     assert torch.equal(model.bottleneck.layer4[1].conv2.weight, source.layer4[1].conv2.weight)
-    assert not torch.equal(model.encoder.conv1.weight, build_model("resnet18", "random").encoder.conv1.weight)
+    assert not torch.equal(model.encoder.conv1.weight, build_model("resnet18", "random", *FULL).encoder.conv1.weight)
 
 
 def test_local_file_of_wrong_backbone_or_missing_raises(tmp_path, no_download):
     path = tmp_path / "r50.pth"
     torch.save(torchvision.models.resnet50().state_dict(), path)
     with pytest.raises(RD4ADError, match=r"r50.pth is not a state dict of torchvision resnet18"):
-        build_model("resnet18", str(path))
+        build_model("resnet18", str(path), *FULL)
     with pytest.raises(RD4ADError, match=r"nope.pth is not a file"):
-        build_model("resnet18", str(tmp_path / "nope.pth"))
+        build_model("resnet18", str(tmp_path / "nope.pth"), *FULL)
     (tmp_path / "junk.pth").write_bytes(b"not a checkpoint")
     with pytest.raises(RD4ADError, match=r"junk.pth: cannot be read as a torch state dict"):
-        build_model("resnet18", str(tmp_path / "junk.pth"))
+        build_model("resnet18", str(tmp_path / "junk.pth"), *FULL)
 
 
 def test_missing_cache_names_the_file_and_the_fixes(tmp_path, monkeypatch, no_download):
@@ -72,7 +74,7 @@ def test_missing_cache_names_the_file_and_the_fixes(tmp_path, monkeypatch, no_do
     expected = tmp_path / "torch" / "hub" / "checkpoints" / "resnet50-0676ba61.pth"
     assert teacher_weights_file("resnet50") == expected
     with pytest.raises(RD4ADError) as err:
-        build_model("resnet50", "imagenet_v1")
+        build_model("resnet50", "imagenet_v1", *FULL)
     message = str(err.value)
     assert str(expected) in message
     assert "python -m rd4ad fetch weights --backbone resnet50" in message

@@ -12,6 +12,9 @@ from snakemake.api import SnakemakeApi
 from snakemake.settings.types import ConfigSettings, DAGSettings, OutputSettings, ResourceSettings, StorageSettings
 from snakemake_interface_logger_plugins.common import LogEvent
 
+from rd4ad.layout import Resources
+from rd4ad.planner import load_yaml, make_plan
+
 REPO = Path(__file__).resolve().parents[1]
 
 # training jobs = the distinct (dataset, category, variant, seed) runs the tables need:
@@ -24,11 +27,11 @@ DEMO_RUNS = 2 * 3 + 6 + 4 * 2
 CI_RUNS = 8 + 4
 EXPECTED = {
     "config.yaml": {"fetch": 5, "fetch_weights": 3, "train": PAPER_RUNS, "evaluate": PAPER_RUNS,
-                    "complexity": 1, "resolved_config": 1, "report": 1, "all": 1},
+                    "complexity": 1, "plan": 1, "report": 1, "all": 1},
     "demo.yaml": {"synth": 1, "train": DEMO_RUNS, "evaluate": DEMO_RUNS, "complexity": 1,
-                  "resolved_config": 1, "report": 1, "all": 1},
+                  "plan": 1, "report": 1, "all": 1},
     "ci.yaml": {"synth": 1, "train": CI_RUNS, "evaluate": CI_RUNS, "complexity": 1,
-                "resolved_config": 1, "report": 1, "all": 1},
+                "plan": 1, "report": 1, "all": 1},
 }
 
 
@@ -42,20 +45,24 @@ class _RunInfo(logging.Handler):
             self.stats = dict(record.stats)
 
 
-def dry_run_counts(configfile: str | Path, workdir: Path) -> dict[str, int]:
-    """Jobs per rule of ``snakemake -n all`` for ``config/<configfile>`` (or a path) run in ``workdir``."""
+def dry_run_counts(configfile: str | Path, workdir: Path, executor: str = "dryrun") -> dict[str, int]:
+    """Jobs per rule of ``snakemake -n all`` for ``config/<configfile>`` (or a path) run in ``workdir``.
+
+    ``executor="touch"`` instead runs every job of the DAG as ``snakemake --touch --forceall``: it
+    touches the existing outputs and records the jobs (params included) as Snakemake does after a run."""
     handler = _RunInfo()
     logger = logging.getLogger("snakemake")
     logger.addHandler(handler)
     cwd = os.getcwd()
     try:
-        with SnakemakeApi(OutputSettings(dryrun=True)) as api:
+        with SnakemakeApi(OutputSettings(dryrun=executor == "dryrun")) as api:
             workflow = api.workflow(
                 resource_settings=ResourceSettings(cores=1),
                 config_settings=ConfigSettings(configfiles=[REPO / "config" / configfile],
                                                config={"tables": str(REPO / "config" / "tables.yaml")}),
                 storage_settings=StorageSettings(), snakefile=REPO / "Snakefile", workdir=workdir)
-            workflow.dag(DAGSettings(targets={"all"})).execute_workflow(executor="dryrun")
+            dag = workflow.dag(DAGSettings(targets={"all"}, forceall=executor == "touch"))
+            dag.execute_workflow(executor=executor)
     finally:
         logger.removeHandler(handler)
         os.chdir(cwd)
@@ -110,3 +117,30 @@ def test_config_schema_error_is_short_and_names_file_and_key(tmp_path):
     assert lines[at].startswith(f"{path}: config key datasets.mvtec.categories[1]: '../../escapee' is not valid: "
                                 "letters, digits and . _ + - only")
     assert at <= 3 and len(lines) < 15, "\n".join(lines)
+def _ci_config(tmp_path: Path, novelty: dict | None = None, **top) -> Path:
+    """config/ci.yaml with ``novelty`` knobs of the novelty_r18 variant and ``top`` keys changed."""
+    config = {**load_yaml(REPO / "config" / "ci.yaml"), **top}
+    config["variants"]["novelty_r18"].update(novelty or {})
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_changing_one_knob_retrains_exactly_that_variants_runs(tmp_path):
+    """After a complete run, a new lr for novelty_r18 retrains and re-evaluates its 4 runs; the plan and
+    the report are rewritten; the other runs, the data and Table 3 are left alone. A new tolerance
+    (no run's knob) rewrites only the plan and the report."""
+    config = _ci_config(tmp_path)
+    plan = make_plan({**load_yaml(config), "tables": str(REPO / "config" / "tables.yaml")})
+    outputs = [plan.path, Resources(Path(plan.config["resources"])).marker("mvtec", "synth"), plan.config["report"],
+               *(plan.complexity_file(m) for m in plan.complexity.values()),
+               *(f for key in plan.runs for f in (plan.folder(key).model, plan.folder(key).metrics))]
+    for output in outputs:
+        (tmp_path / output).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / output).write_text("")
+    dry_run_counts(config, tmp_path, executor="touch")
+    assert dry_run_counts(config, tmp_path) == {}
+    assert dry_run_counts(_ci_config(tmp_path, {"lr": 0.002}), tmp_path) == \
+        {"plan": 1, "train": 4, "evaluate": 4, "report": 1, "all": 1}
+    assert dry_run_counts(_ci_config(tmp_path, tolerance={"image_auroc": 2.0}), tmp_path) == \
+        {"plan": 1, "report": 1, "all": 1}

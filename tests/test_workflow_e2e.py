@@ -4,6 +4,7 @@ equal the committed baseline tests/baselines/ci.json (pinned CPU numerics: the s
 x86-64 CPU), and two injected regressions — bilinear upsampling with align_corners=False, the Eq. 2
 loss in place of the flat one — fail the drift check, naming the metrics that moved."""
 
+import dataclasses
 import json
 import os
 import shutil
@@ -18,7 +19,7 @@ import pytest
 
 from rd4ad.cli import main
 from rd4ad.io import load_checkpoint
-from rd4ad.workflow_plan import load_yaml, planned_runs, report_inputs, resolve_config, train_flags
+from rd4ad.planner import load_yaml, make_plan
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "tests" / "baselines" / "ci.json"
@@ -82,10 +83,9 @@ def test_killed_dag_resumes_without_retraining(killed_and_resumed):
     pd.testing.assert_frame_equal(losses.iloc[:len(before)].reset_index(drop=True), before, check_dtype=False)
     assert not (slow / "resume.pt").exists()
 
-    config = resolve_config({**load_yaml(CI_CONFIG), "tables": str(REPO / "config/tables.yaml")})
-    tables = load_yaml(REPO / "config" / "tables.yaml")
-    expected = report_inputs(config, tables) + [f"{r.folder(config['results'])}/model.pt"
-                                                 for r in planned_runs(config, tables)] + [config["report"]]
+    plan = _ci_plan()
+    expected = ([f for key in plan.runs for f in (plan.folder(key).model, plan.folder(key).metrics)]
+                + [plan.complexity_file(m) for m in plan.complexity.values()] + [plan.path, plan.config["report"]])
     assert [f for f in expected if not (workdir / f).is_file()] == []
 
 
@@ -106,24 +106,30 @@ def _metrics_only_copy(workdir: Path, dest: Path) -> Path:
     return dest
 
 
+def _ci_plan():
+    return make_plan({**load_yaml(CI_CONFIG), "tables": str(REPO / "config" / "tables.yaml")})
+
+
+def _rd4ad(workdir: Path, *args: str, driver: tuple[str, ...] = ("-m", "rd4ad")) -> None:
+    execution = ["--device", "cpu", "--cpu-numerics", "pinned"]
+    subprocess.run([sys.executable, *driver, *args, *execution], cwd=workdir, env=_env(workdir), check=True,
+                   capture_output=True)
+
+
 def _misaligned_upsampling(workdir: Path, results: Path) -> str:
-    run = "mvtec/nut/wrn50_256/seed0"
-    subprocess.run([sys.executable, "-c", MISALIGNED, "evaluate", "--model", str(workdir / "results/ci" / run / "model.pt"),
-                    "--out", str(results / run / "metrics.json"), "--device", "cpu", "--cpu-numerics", "pinned"],
-                   cwd=workdir, env=_env(workdir), check=True, capture_output=True)
-    return run
+    """The headline run re-evaluated with align_corners=False (its weights copied, not retrained)."""
+    key = "mvtec/nut/wrn50_256/seed0"
+    shutil.copy(workdir / "results" / "ci" / key / "model.pt", results / key / "model.pt")
+    _rd4ad(workdir, "evaluate", "--run", key, "--results", str(results), driver=("-c", MISALIGNED))
+    return key
 
 
 def _eq2_loss(workdir: Path, results: Path) -> str:
-    run = "mvtec/nut/r18_256/seed0"
-    config = resolve_config({**load_yaml(CI_CONFIG), "tables": str(REPO / "config/tables.yaml")})
-    flags = train_flags(config, "mvtec", "nut", "r18_256", 0).replace("--loss flat", "--loss eq2")
-    out = results / run / "model.pt"
-    for command in (f"train {flags} --device cpu --out {out}",
-                    f"evaluate --model {out} --out {out.parent / 'metrics.json'} --device cpu --cpu-numerics pinned"):
-        subprocess.run([sys.executable, "-m", "rd4ad", *command.split()], cwd=workdir, env=_env(workdir),
-                       check=True, capture_output=True)
-    return run
+    """One run retrained with the Eq. 2 loss in place of the flat one, under its own name."""
+    run = dataclasses.replace(_ci_plan().run("mvtec/nut/r18_256/seed0"), loss="eq2")
+    _rd4ad(workdir, "train", "--run-json", json.dumps(run.to_dict()), "--results", str(results))
+    _rd4ad(workdir, "evaluate", "--run", str(run.key), "--results", str(results))
+    return str(run.key)
 
 
 @pytest.mark.slow

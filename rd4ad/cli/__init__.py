@@ -3,7 +3,7 @@
 Every module in this package is one sub-command. It defines a docstring (the
 command's help), ``configure(parser)`` to add its arguments and ``run(args) -> int``.
 Only the chosen command's module is imported (the others are listed from their
-docstrings), so light commands such as ``plan`` or ``drift`` never pay for torch.
+docstrings), so a command imports only what it needs.
 
 No error reaches the user as a raw traceback: ``RD4ADError`` and ``OSError`` become one line
 naming the file and what to do; anything unexpected becomes one line plus the path of a log

@@ -1,11 +1,14 @@
-"""Show the runs the Snakemake DAG trains for a run config, or write the resolved config.
+"""Show the runs the workflow plans for a run config, one run whole, or write the plan file.
 
-Prints one row per run (dataset, category, variant, seed) with the tables that use it;
-each run is trained once however many tables read it.
+Validates the config (defaults filled) and prints one row per run (dataset, category,
+variant, seed) with the tables that read it; each run is trained once however many tables
+read it. --run KEY prints that run as the JSON `train --run-json` takes. --write writes the
+plan to <results>/plan.json instead, as the workflow's `plan` rule does (the report reads it).
 
 Examples:
   python -m rd4ad plan --config config/demo.yaml
-  python -m rd4ad plan --config-json '{...}' --write-config results/config.resolved.yaml
+  python -m rd4ad plan --config config/demo.yaml --run mvtec/brick/wrn50_256/seed0
+  python -m rd4ad plan --config config/demo.yaml --write
 """
 
 from __future__ import annotations
@@ -14,37 +17,25 @@ import argparse
 import json
 
 import pandas as pd
-import yaml
 
-from rd4ad.errors import RD4ADError
-from rd4ad.io import atomic_write_text
-from rd4ad.workflow_plan import load_yaml, resolve_config, table_runs
+from rd4ad.planner import plan_config_file
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--config", help="run config YAML (config/config.yaml, config/demo.yaml, …)")
-    source.add_argument("--config-json", help="the run config as one JSON object (what the Snakefile passes)")
-    parser.add_argument("--write-config", default=None,
-                        help="write the validated config, defaults filled, to this YAML file instead of the run table")
+    parser.add_argument("--config", required=True, help="run config YAML (config/config.yaml, config/demo.yaml, …)")
+    show = parser.add_mutually_exclusive_group()
+    show.add_argument("--run", metavar="KEY", help="print this run <dataset>/<category>/<variant>/seed<k> as JSON")
+    show.add_argument("--write", action="store_true", help="write <results>/plan.json instead of the run table")
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.config is not None:
-        raw = load_yaml(args.config)
+    plan = plan_config_file(args.config)
+    if args.run:
+        print(json.dumps(plan.run(args.run).to_dict(), sort_keys=True))
+    elif args.write:
+        print(plan.write())
     else:
-        try:
-            raw = json.loads(args.config_json)
-        except json.JSONDecodeError as err:
-            raise RD4ADError(f"--config-json is not valid JSON ({err})") from err
-    config = resolve_config(raw, args.config or "--config-json")
-    if args.write_config:
-        atomic_write_text(args.write_config, yaml.safe_dump(config, sort_keys=False))
-        print(args.write_config)
-        return 0
-    rows = [{"dataset": r.dataset, "category": r.category, "variant": r.variant, "seed": r.seed, "table": key}
-            for key, runs in table_runs(config, load_yaml(config["tables"])).items() for r in runs]
-    table = (pd.DataFrame(rows).groupby(["dataset", "category", "variant", "seed"], sort=True)["table"]
-             .agg(" ".join).reset_index(name="tables"))
-    print(table.to_csv(index=False), end="")
+        rows = [{"dataset": p.run.dataset, "category": p.run.category, "variant": p.run.variant,
+                 "seed": p.run.seed, "tables": " ".join(p.tables)} for p in plan.runs.values()]
+        print(pd.DataFrame(rows).to_csv(index=False), end="")
     return 0

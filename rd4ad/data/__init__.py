@@ -2,6 +2,6 @@
 the synthetic MVTec-format set and the digits novelty set (docs/architecture.md "Data contract")."""
 
 from rd4ad.data.arrays import SplitArrays
-from rd4ad.data.load import DATASETS, load_split
+from rd4ad.data.load import LOADERS, load_split
 
-__all__ = ["DATASETS", "SplitArrays", "load_split"]
+__all__ = ["LOADERS", "SplitArrays", "load_split"]

@@ -3,7 +3,7 @@
 Images are decoded and resized ONCE, as the public code's transform does per step:
 ``Resize((S, S))`` (bilinear, PIL) → ``ToTensor`` → ``CenterCrop(S)``. After ``Resize((S, S))``
 the ``CenterCrop(S)`` is a no-op, so it is not applied. ``ToTensor``'s /255 and the ImageNet
-mean/std are applied later on the device (``rd4ad.training.inputs.to_model_input``).
+mean/std are applied later on the device (``rd4ad.models.inputs.to_model_input``).
 """
 
 from __future__ import annotations

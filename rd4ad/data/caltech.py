@@ -1,4 +1,4 @@
-"""Caltech-256 novelty protocol (SPEC.md "Novelty detection", Table 4 column Caltech-256).
+"""Caltech-256 novelty protocol (Table 4 column Caltech-256: one inlier category, 50 % outliers by default).
 
 Repeat ``r<k>`` draws, with ``numpy.random.default_rng([protocol_seed, k])``,
 ``n_inlier_categories`` inlier categories among ``001``…``256`` (never ``257.clutter``). Each

@@ -11,7 +11,7 @@ from rd4ad.data.cache import cached_split, source_listing
 from rd4ad.errors import RD4ADError
 from rd4ad.names import check_name
 
-DATASETS = ("mvtec", "mnist", "fmnist", "cifar10", "caltech256", "digits")
+LOADERS = ("mvtec", "mnist", "fmnist", "cifar10", "caltech256", "digits")
 SPLITS = ("train", "test")
 
 
@@ -45,8 +45,8 @@ def load_split(dataset: str, root: str | os.PathLike, category: str, split: str,
     ``protocol``: Caltech-256 knobs (``n_inlier_categories``, ``outlier_ratio``,
     ``train_per_category``, ``protocol_seed``); other datasets take none.
     """
-    if dataset not in DATASETS:
-        raise RD4ADError(f"dataset {dataset!r}: choose one of {', '.join(DATASETS)}")
+    if dataset not in LOADERS:
+        raise RD4ADError(f"dataset {dataset!r}: choose one of {', '.join(LOADERS)}")
     if split not in SPLITS:
         raise RD4ADError(f"split {split!r}: choose 'train' or 'test'")
     if image_size < 1:

@@ -1,4 +1,4 @@
-"""MVTec AD (SPEC.md "MVTec AD"): archive source, layout validator, split loader.
+"""MVTec AD (15 categories, 3,629 train / 1,725 test images): archive source, layout validator, split loader.
 
 The same loader reads the real archive and the synthetic set (``python -m rd4ad synth``):
 ``<cat>/train/good/*.png``, ``<cat>/test/<defect>/*.png``,

@@ -1,4 +1,4 @@
-"""One-class novelty split (SPEC.md "Novelty detection", Table 4 / supplement Table 2).
+"""One-class novelty split (Table 4 / supplement Table 2).
 
 Train on the training images of one class; test on the whole test split, where every image of
 another class is anomalous (label 1).

@@ -1,4 +1,4 @@
-"""Evaluate a trained run: ``scores.csv``, ``examples.npz`` and ``metrics.json`` (written last)."""
+"""Evaluate a trained run: ``scores.csv``, ``examples.npz`` and ``metrics.json`` (written last) in its folder."""
 
 from __future__ import annotations
 
@@ -11,14 +11,16 @@ import pandas as pd
 import torch
 
 from rd4ad.data import SplitArrays
-from rd4ad.evaluation.inference import infer_level_maps
-from rd4ad.evaluation.metrics import HEADLINE, evaluate_maps
+from rd4ad.errors import RD4ADError, UnreadableFileError
+from rd4ad.evaluation.inference import BATCH_SIZE, infer_level_maps
+from rd4ad.evaluation.levels import evaluate_maps
 from rd4ad.io import atomic_write_bytes, atomic_write_json, atomic_write_text, load_checkpoint
+from rd4ad.layout import RunFolder
 from rd4ad.numerics import numerics_record
 from rd4ad.paths import writable_file
+from rd4ad.run import RunConfig
+from rd4ad.scoring import HEADLINE
 from rd4ad.temporaries import clean_stale
-from rd4ad.training.config import RunConfig
-from rd4ad.errors import RD4ADError, UnreadableFileError
 
 N_EXAMPLES = 6
 RETRAIN = "delete it and train the run again (python -m rd4ad train …, or rerun snakemake)"
@@ -66,25 +68,25 @@ def _examples_npz(arrays: SplitArrays, maps: torch.Tensor) -> bytes:
     return buf.getvalue()
 
 
-def evaluate_run(model_path: str | Path, out: str | Path, device: torch.device,
-                 batch_size: int = 32, cache_dir: str | None = None, numerics: str = "native") -> dict:
-    """Evaluate ``model_path`` on its test split; write the three result files next to ``out``.
+def evaluate_run(folder: RunFolder, device: torch.device, batch_size: int = BATCH_SIZE,
+                 cache_dir: str | None = None, numerics: str = "native") -> dict:
+    """Evaluate the model of ``folder`` on its run's test split; write the three result files there.
 
     ``metrics.json`` records the CPU numerics of training and of this evaluation (``rd4ad.numerics``)."""
     start = time.perf_counter()
-    out = writable_file(out)
-    clean_stale(out.parent)
-    model, run, train_numerics = load_trained(model_path, device)
+    writable_file(folder.metrics)
+    clean_stale(folder.path)
+    model, run, train_numerics = load_trained(folder.model, device)
     arrays = run.load_split("test", cache_dir)
     autocast = run.fast and device.type == "cuda"
     maps = infer_level_maps(model, arrays, device, batch_size=batch_size, autocast=autocast)
     metrics, scores, headline = evaluate_maps(maps, arrays, run.score, device)
     table = pd.DataFrame({"name": arrays.names, "defect": arrays.defects, "label": arrays.labels, **scores})
-    atomic_write_text(out.parent / "scores.csv", table.to_csv(index=False, float_format="%.9g"))
-    atomic_write_bytes(out.parent / "examples.npz", _examples_npz(arrays, headline))
+    atomic_write_text(folder.scores, table.to_csv(index=False, float_format="%.9g"))
+    atomic_write_bytes(folder.examples, _examples_npz(arrays, headline))
     result = {"run": run.to_dict(), "demo": run.demo, "headline": HEADLINE, "levels": metrics,
               "n_test": int(len(arrays.labels)), "n_anomalous": int(arrays.labels.sum()),
               "device": str(device), "numerics": {"train": train_numerics, "evaluate": numerics_record(numerics)},
               "eval_seconds": round(time.perf_counter() - start, 3)}
-    atomic_write_json(out, result)
+    atomic_write_json(folder.metrics, result)
     return result

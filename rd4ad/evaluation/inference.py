@@ -5,13 +5,14 @@ from __future__ import annotations
 import torch
 
 from rd4ad.data import SplitArrays
+from rd4ad.models.inputs import to_model_input
 from rd4ad.scoring import level_maps
-from rd4ad.training.inputs import to_model_input
 
+BATCH_SIZE = 32  # images per inference batch: an execution choice, the maps do not depend on it
 
 @torch.inference_mode()
 def infer_level_maps(model: torch.nn.Module, arrays: SplitArrays, device: torch.device,
-                     batch_size: int = 32, autocast: bool = False) -> torch.Tensor:
+                     batch_size: int = BATCH_SIZE, autocast: bool = False) -> torch.Tensor:
     """(N, K, S, S) float32 maps 1 − cos(f_E^k, f_D^k), upsampled to the image size, on CPU."""
     model.eval()
     size = arrays.images.shape[-1]

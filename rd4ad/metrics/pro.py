@@ -1,4 +1,4 @@
-"""Exact AUPRO, MVTec AD definition (SPEC "Metrics", the headline PRO of Tables 1, 2, 5, 7).
+"""Exact AUPRO, the MVTec AD definition (FPR ≤ 0.3, normalised): the headline PRO of Tables 1, 2, 5, 7.
 
 Sort-based: one sort of the pixels by score; each normal pixel counts 1/N_normal (FPR), each
 pixel of region r counts 1/(n_regions · |r|) (PRO); cumulative sums read at the last pixel of

@@ -6,7 +6,7 @@ regions of the covered fraction, FPR(t) over the image's normal pixels; keep FPR
 FPR by its max, trapezoid area (sklearn ``auc``); then the mean over anomalous images.
 Vectorised over thresholds: ``searchsorted`` on each region's and the normal pixels' sorted scores.
 
-Choices where the public code is silent or would fail (documented, SPEC "Metrics"):
+Choices where the public code is silent or would fail (documented here):
 - "anomalous image" = an image whose mask has at least one region (the public code uses the label;
   an anomalous image with an empty mask makes it crash);
 - an image whose curve is undefined is left out of the mean: a constant map (zero step), no normal

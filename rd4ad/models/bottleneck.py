@@ -1,4 +1,4 @@
-"""One-class bottleneck embedding (OCBE, paper Sec. 3.3, SPEC.md "Model") and its Table 5 ablations.
+"""One-class bottleneck embedding (OCBE, paper Sec. 3.2, Fig. 4) and its Table 5 ablations.
 
 - ``pre``: the teacher's own pretrained layer4 on f3 alone, frozen;
 - ``pre+oce``: a trainable OCE stage (a ResNet layer4) on f3 alone;

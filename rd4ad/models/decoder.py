@@ -1,4 +1,4 @@
-"""Student decoder D (paper Sec. 3.2, supplement Table 1, SPEC.md "Model"): the teacher's layer3..1 reversed.
+"""Student decoder D (paper Sec. 3.1, supplement Table 1): the teacher's layer3..1 reversed.
 
 Each stage's first block upsamples: its strided conv becomes a 2x2 stride-2 transposed conv
 and its shortcut a 2x2 stride-2 transposed conv + BN. Blocks per stage, deep → shallow:

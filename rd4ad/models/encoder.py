@@ -1,4 +1,4 @@
-"""Teacher encoder E (SPEC.md "Model"): a frozen torchvision ResNet, stem + layer1..3 → [f1, f2, f3].
+"""Teacher encoder E (paper Sec. 3.1): a frozen torchvision ResNet, stem + layer1..3 → [f1, f2, f3].
 
 Also holds the facts about the three backbones that the bottleneck and the decoder
 mirror (block type, width per group, blocks in layer4) and the ResNet weight init.
@@ -28,7 +28,7 @@ class BackboneSpec:
 
     @property
     def expansion(self) -> int:
-        """e in SPEC.md: 1 for BasicBlock, 4 for Bottleneck."""
+        """The channel expansion e: 1 for BasicBlock, 4 for Bottleneck."""
         return self.block.expansion
 
     @property

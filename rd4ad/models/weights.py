@@ -1,4 +1,4 @@
-"""Teacher weight resolution (SPEC.md "Model"): ``imagenet_v1`` | ``random`` | a local ``.pth`` state dict.
+"""Teacher weight resolution: ``imagenet_v1`` | ``random`` | a local ``.pth`` state dict.
 
 ``imagenet_v1`` are torchvision's IMAGENET1K_V1 files (the old ``pretrained=True`` weights),
 read from the torch hub cache (``$TORCH_HOME/hub/checkpoints``). Building a model never

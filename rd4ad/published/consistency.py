@@ -1,4 +1,4 @@
-"""Paper-internal consistency of the published numbers (issue 5).
+"""Paper-internal consistency of the published numbers.
 
 Two checks on the rows of ``paper.csv``: a printed average against the mean of the
 per-category cells it summarises (Tables 1, 2 and supplement Table 2), and the same
@@ -10,24 +10,24 @@ from __future__ import annotations
 
 import pandas as pd
 
-from rd4ad.published import AVERAGES, OBJECTS, TABLES, TEXTURES
+from rd4ad.published import AVERAGES, DECLARED, OBJECTS, TABLES, TEXTURES
+from rd4ad.scoring import HEADLINE
 
 _GROUP = ["table", "method", "setting", "dataset", "metric"]
 _GROUP_OF_CATEGORY = {**{c: "textures" for c in TEXTURES}, **{c: "objects" for c in OBJECTS}}
 _EPS = 1e-9
 
-# (table, setting) -> the run it reports; rows mapped to the same run, method, dataset,
-# category and metric are one quantity printed twice.
-SAME_RUN = {
-    ("T1", "256"): "256",
-    ("T2", "256"): "256",
-    ("T3", "wide_resnet50_2"): "256",
-    ("T5", "pre+oce+mff"): "256",
-    ("T6", "wide_resnet50_2"): "256",
-    ("T7", "M1+2+3"): "256",
-    ("T4", "default"): "default",
-    ("S2", "default"): "default",
-}
+
+def same_run() -> dict[tuple[str, str], str]:
+    """(table, setting) → the run it reports, as config/tables.yaml declares it: the variant, plus the
+    level subset when it is not the headline (Eq. 3 with all levels). Rows mapped to the same run,
+    method, dataset, category and metric are one quantity printed twice."""
+    runs = {}
+    for table in TABLES:
+        for setting, target in DECLARED[table]["settings"].items():
+            level = target.get("level", HEADLINE)
+            runs[table, str(setting)] = target["variant"] + ("" if level == HEADLINE else f" {level}")
+    return runs
 
 
 def average_mismatches(df: pd.DataFrame, tol: float = 0.05) -> pd.DataFrame:
@@ -49,11 +49,11 @@ def average_mismatches(df: pd.DataFrame, tol: float = 0.05) -> pd.DataFrame:
 
 def cross_table_mismatches(df: pd.DataFrame) -> pd.DataFrame:
     """Pairs of tables printing different values for the same run, method, dataset,
-    category and metric (``SAME_RUN`` says which settings are the same run)."""
-    run = pd.Series([SAME_RUN.get(key) for key in zip(df["table"], df["setting"])],
-                    index=df.index, dtype=object)
-    rows = df.assign(setting=run, rank=df["table"].map(TABLES.index)).dropna(subset=["setting"])
-    on = ["method", "setting", "dataset", "category", "metric"]
+    category and metric (``same_run`` says which settings are the same run)."""
+    runs = same_run()
+    run = pd.Series([runs.get(key) for key in zip(df["table"], df["setting"])], index=df.index, dtype=object)
+    rows = df.assign(run=run, rank=df["table"].map(TABLES.index)).dropna(subset=["run"])
+    on = ["method", "run", "dataset", "category", "metric"]
     pairs = rows.merge(rows, on=on, suffixes=("_a", "_b"))
     pairs = pairs[(pairs["rank_a"] < pairs["rank_b"]) & (pairs["value_a"] != pairs["value_b"])]
     columns = on + ["table_a", "value_a", "table_b", "value_b"]

@@ -12,10 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rd4ad.published import AVERAGES, CATEGORIES, OBJECTS, PERCENT_METRICS, TEXTURES
-from rd4ad.report.config import ReportConfig
-from rd4ad.report.results import COMPLEXITY_METRICS, RUN_KEYS
-from rd4ad.workflow_plan import planned_runs
+from rd4ad.plan import Plan
+from rd4ad.published import AVERAGES, COMPLEXITY_METRICS, OBJECTS, PERCENT_METRICS, ROWS, TEXTURES
+from rd4ad.report.results import RUN_KEYS
 
 PAPER_METHOD = "RD4AD"
 STATUSES = ("within", "off", "missing", "unpublished", "measured")
@@ -43,7 +42,7 @@ def seed_matrix(runs: pd.DataFrame, dataset: str, variant: str, metric: str, lev
 
 def category_groups(dataset: str, categories: list[str]) -> dict[str, list[str]]:
     """Members of each printed average of ``dataset`` among the configured ``categories``."""
-    printed = CATEGORIES.get(dataset, ("mean",))
+    printed = ROWS.get(dataset, ("mean",))
     members = {"textures": [c for c in categories if c in TEXTURES],
                "objects": [c for c in categories if c in OBJECTS],
                "mean": list(categories)}
@@ -75,7 +74,7 @@ def cell_status(mean: pd.Series, published: pd.Series, tolerance: pd.Series) -> 
 def table_rows(published: pd.DataFrame, table: str, dataset: str, configured: list[str]) -> list[str]:
     """Row categories of one table and dataset: the published ones plus the configured ones
     (per-category tables), then the printed averages; only the averages otherwise."""
-    printed = CATEGORIES.get(dataset, ("mean",))
+    printed = ROWS.get(dataset, ("mean",))
     shown = set(published.loc[(published["table"] == table) & (published["dataset"] == dataset), "category"])
     if shown <= set(AVERAGES):
         return [c for c in printed if c in shown] or ["mean"]
@@ -83,7 +82,7 @@ def table_rows(published: pd.DataFrame, table: str, dataset: str, configured: li
     return paper + [c for c in configured if c not in paper] + [c for c in printed if c in AVERAGES]
 
 
-def _measured(config: ReportConfig, runs: pd.DataFrame, complexity: pd.DataFrame, dataset: str,
+def _measured(plan: Plan, runs: pd.DataFrame, complexity: pd.DataFrame, dataset: str,
               variant: str, level: str | None, metric: str) -> pd.DataFrame:
     """n_seeds / mean / std per category (and averages) for one measured column."""
     if metric in COMPLEXITY_METRICS:
@@ -92,56 +91,56 @@ def _measured(config: ReportConfig, runs: pd.DataFrame, complexity: pd.DataFrame
         value = hit["value"].iloc[0] if len(hit) else np.nan
         return pd.DataFrame({"n_seeds": [int(len(hit) > 0)], "mean": [value], "std": [np.nan]},
                             index=["mean"])
-    categories = config.categories(dataset, variant)
-    matrix = seed_matrix(runs, dataset, variant, metric, level, categories, config.seeds)
+    categories = plan.categories(dataset, variant)
+    matrix = seed_matrix(runs, dataset, variant, metric, level, categories, plan.seeds)
     return summarize(with_averages(matrix, category_groups(dataset, categories)))
 
 
-def build_cells(config: ReportConfig, runs: pd.DataFrame, complexity: pd.DataFrame,
+def build_cells(plan: Plan, runs: pd.DataFrame, complexity: pd.DataFrame,
                 published: pd.DataFrame) -> pd.DataFrame:
     """Every cell of every declared table: measured mean ± std, published RD4AD value, delta, status.
 
     ``runs`` is ``collect_runs`` output (fractions); ``published`` is ``load_published()``."""
-    runs = to_percent(runs[runs["seed"].isin(config.seeds)])
+    runs = to_percent(runs[runs["seed"].isin(plan.seeds)])
     paper = published[published["method"] == PAPER_METHOD].set_index(CELL_KEY)["value"]
     frames = []
-    for table, spec in config.tables.items():
+    for table, spec in plan.tables.items():
         for setting, target in spec["settings"].items():
             variant, level = target["variant"], target.get("level")
             for dataset in spec["datasets"]:
-                rows = table_rows(published, table, dataset, config.categories(dataset))
+                rows = table_rows(published, table, dataset, plan.categories(dataset))
                 for metric in spec["metrics"]:
-                    measured = _measured(config, runs, complexity, dataset, variant, level, metric)
+                    measured = _measured(plan, runs, complexity, dataset, variant, level, metric)
                     frame = measured.reindex(rows).rename_axis("category").reset_index()
                     frames.append(frame.assign(table=table, dataset=dataset, setting=str(setting),
                                                metric=metric, variant=variant, level=level or "headline"))
     cells = pd.concat(frames, ignore_index=True)
     cells["n_seeds"] = cells["n_seeds"].fillna(0).astype(int)
-    cells["n_expected"] = np.where(cells["metric"].isin(COMPLEXITY_METRICS), 1, len(config.seeds))
+    cells["n_expected"] = np.where(cells["metric"].isin(COMPLEXITY_METRICS), 1, len(plan.seeds))
     cells["published"] = paper.reindex(pd.MultiIndex.from_frame(cells[CELL_KEY])).to_numpy()
     cells["delta"] = cells["mean"] - cells["published"]
-    cells["tolerance"] = cells["metric"].map(config.tolerance).astype(float)
+    cells["tolerance"] = cells["metric"].map(plan.tolerance).astype(float)
     cells["status"] = cell_status(cells["mean"], cells["published"], cells["tolerance"])
     return cells[CELL_COLUMNS]
 
 
-def headline_variant(config: ReportConfig, dataset: str) -> str | None:
+def headline_variant(plan: Plan, dataset: str) -> str | None:
     """The variant of the first declared cell of ``dataset`` (e.g. wrn50_256 for MVTec, Table 1)."""
-    for spec in config.tables.values():
+    for spec in plan.tables.values():
         if dataset in spec["datasets"]:
             return next(iter(spec["settings"].values()))["variant"]
     return None
 
 
-def expected_runs(config: ReportConfig) -> pd.DataFrame:
-    """Every (dataset, category, variant, seed) the workflow plans for the tables and audit pairs."""
-    runs = planned_runs(config.resolved, config.declared)
-    return pd.DataFrame([(r.dataset, r.category, r.variant, r.seed) for r in runs], columns=RUN_KEYS)
+def expected_runs(plan: Plan) -> pd.DataFrame:
+    """Every (dataset, category, variant, seed) the plan holds for the tables and audit pairs."""
+    keys = [p.run.key for p in plan.runs.values()]
+    return pd.DataFrame([(k.dataset, k.category, k.variant, k.seed) for k in keys], columns=RUN_KEYS)
 
 
-def run_progress(config: ReportConfig, runs: pd.DataFrame) -> pd.DataFrame:
+def run_progress(plan: Plan, runs: pd.DataFrame) -> pd.DataFrame:
     """``expected_runs`` with a boolean ``done`` (its metrics.json exists)."""
-    expected = expected_runs(config)
+    expected = expected_runs(plan)
     done = runs[RUN_KEYS].drop_duplicates().assign(done=True)
     return expected.merge(done, on=RUN_KEYS, how="left").fillna({"done": False}).astype({"done": bool})
 

@@ -1,6 +1,6 @@
 """Protocol audit: paper vs public code, each difference measured on the runs that exist.
 
-Four comparisons, each reference → alternative, paired per seed and category (SPEC.md):
+Four comparisons, each reference → alternative, paired per seed and category:
 loss (flat cosine of the public code vs Eq. 1–2) and decoder blocks (code [3,4,6] vs
 supplement [6,4,3]) from extra trained variants; PRO definition (exact AUPRO vs the
 public code's per-image PRO) and epoch selection (last epoch vs the best of the every-10
@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from rd4ad.plan import AUDIT_DATASET, Plan
 from rd4ad.published import PERCENT_METRICS
 from rd4ad.report.aggregate import (category_groups, headline_variant, seed_matrix, summarize,
                                     to_percent, with_averages)
-from rd4ad.report.config import AUDIT_DATASET, ReportConfig
 
 ROLES = ("reference", "alternative", "delta")
 
@@ -51,21 +51,21 @@ def _matrix(runs: pd.DataFrame, variant: str, metric: str, categories: list[str]
     return seed_matrix(runs, AUDIT_DATASET, variant, metric, None, categories, seeds)
 
 
-def variant_pair(config: ReportConfig, runs: pd.DataFrame, key: str, spec: dict) -> AuditComparison:
+def variant_pair(plan: Plan, runs: pd.DataFrame, key: str, spec: dict) -> AuditComparison:
     """A ``tables.yaml`` ``audit:`` pair: the same cells trained with two variants, compared on
     the audit's categories and seeds (config ``audit:``)."""
     ref, alt = spec["reference"], spec["alternative"]
-    categories, seeds = config.audit_categories(alt), config.audit_seeds
+    categories, seeds = plan.audit_categories(alt), plan.audit_seeds
     frame = _compare(categories, {m: (_matrix(runs, ref, m, categories, seeds),
                                       _matrix(runs, alt, m, categories, seeds)) for m in PERCENT_METRICS})
     return AuditComparison(key, spec["title"], ref, alt, frame)
 
 
-def pro_definition(config: ReportConfig, runs: pd.DataFrame, variant: str) -> AuditComparison:
+def pro_definition(plan: Plan, runs: pd.DataFrame, variant: str) -> AuditComparison:
     """Exact MVTec AUPRO (headline) vs the public code's per-image 200-threshold PRO."""
-    categories = config.categories(AUDIT_DATASET, variant)
-    frame = _compare(categories, {"pro": (_matrix(runs, variant, "pro", categories, config.seeds),
-                                          _matrix(runs, variant, "pro_public", categories, config.seeds))})
+    categories = plan.categories(AUDIT_DATASET, variant)
+    frame = _compare(categories, {"pro": (_matrix(runs, variant, "pro", categories, plan.seeds),
+                                          _matrix(runs, variant, "pro_public", categories, plan.seeds))})
     return AuditComparison("pro_definition", "PRO: exact AUPRO (FPR ≤ 0.3) vs the public code's "
                            "per-image PRO", "exact AUPRO", "per-image PRO", frame)
 
@@ -80,23 +80,23 @@ def best_of_evaluations(audit_epochs: pd.DataFrame, variant: str, metric: str,
     return best.reindex(index=categories, columns=list(seeds)).astype(float)
 
 
-def epoch_selection(config: ReportConfig, runs: pd.DataFrame, audit_epochs: pd.DataFrame,
+def epoch_selection(plan: Plan, runs: pd.DataFrame, audit_epochs: pd.DataFrame,
                     variant: str) -> AuditComparison:
     """Last epoch (headline) vs the best of the test evaluations every N epochs (per metric)."""
-    categories = config.categories(AUDIT_DATASET, variant)
-    frame = _compare(categories, {m: (_matrix(runs, variant, m, categories, config.seeds),
-                                      best_of_evaluations(audit_epochs, variant, m, categories, config.seeds))
+    categories = plan.categories(AUDIT_DATASET, variant)
+    frame = _compare(categories, {m: (_matrix(runs, variant, m, categories, plan.seeds),
+                                      best_of_evaluations(audit_epochs, variant, m, categories, plan.seeds))
                                   for m in PERCENT_METRICS})
     return AuditComparison("epoch_selection", "Epoch: last epoch (headline) vs best of the every-10 "
                            "test evaluations (leaks the test set)", "last epoch", "best of every 10", frame)
 
 
-def audit_comparisons(config: ReportConfig, runs: pd.DataFrame, audit_epochs: pd.DataFrame) -> list[AuditComparison]:
+def audit_comparisons(plan: Plan, runs: pd.DataFrame, audit_epochs: pd.DataFrame) -> list[AuditComparison]:
     """All four audited differences; ``runs`` as collected (fractions)."""
-    runs = to_percent(runs[runs["seed"].isin(config.seeds)])
-    reference = headline_variant(config, AUDIT_DATASET)
-    comparisons = [variant_pair(config, runs, key, spec) for key, spec in config.audit.items()]
+    runs = to_percent(runs[runs["seed"].isin(plan.seeds)])
+    reference = headline_variant(plan, AUDIT_DATASET)
+    comparisons = [variant_pair(plan, runs, key, spec) for key, spec in plan.audit.items()]
     if reference is not None:
-        comparisons += [pro_definition(config, runs, reference),
-                        epoch_selection(config, runs, audit_epochs, reference)]
+        comparisons += [pro_definition(plan, runs, reference),
+                        epoch_selection(plan, runs, audit_epochs, reference)]
     return comparisons

@@ -1,4 +1,4 @@
-"""Where the report was made: torch, CUDA, GPU, git commit and the configuration hash."""
+"""Where the report was made: torch, CUDA, GPU, git commit and the plan's hash."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from rd4ad.report.config import ReportConfig
+from rd4ad.plan import Plan
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -38,7 +38,7 @@ def gpu_names() -> str:
     return ", ".join(torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count()))
 
 
-def environment(config: ReportConfig, runs: pd.DataFrame, complexity: pd.DataFrame) -> dict[str, str]:
+def environment(plan: Plan, runs: pd.DataFrame, complexity: pd.DataFrame) -> dict[str, str]:
     """Label → value, for the report's summary (``runs`` / ``complexity`` as collected)."""
     devices = sorted(set(runs["device"]))
     timed = sorted(set(complexity["device"]))
@@ -51,6 +51,6 @@ def environment(config: ReportConfig, runs: pd.DataFrame, complexity: pd.DataFra
         "Devices of the runs (metrics.json)": ", ".join(devices) or "no runs",
         "Devices of the Table 3 timings": ", ".join(timed) or "not measured",
         "Git commit": git_commit(),
-        "Configuration": f"{config.path} (mode {config.mode})",
-        "Configuration hash (config + tables, sha256/12)": config.digest,
+        "Plan": f"{plan.path} (mode {plan.mode})",
+        "Plan hash (config, tables, runs; sha256/12)": plan.digest,
     }

@@ -1,4 +1,4 @@
-"""Read a results tree (docs/architecture.md "Run folder") into tidy pandas frames.
+"""Read a results tree (rd4ad/layout.py, docs/architecture.md "Run folder") into tidy pandas frames.
 
 Run folders are ``<results>/<dataset>/<category>/<variant>/seed<k>/``; the dataset key is
 the role of the run configuration (``mvtec``, ``mnist`` …), whatever data fills it.
@@ -9,9 +9,9 @@ unreadable or malformed file is an ``RD4ADError`` naming it and the key.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
-import re
 import zipfile
 from pathlib import Path
 
@@ -19,31 +19,14 @@ import numpy as np
 import pandas as pd
 
 from rd4ad.errors import RD4ADError
-from rd4ad.paths import under
+from rd4ad.layout import RunFolder, RunKey, complexity_files, run_files
+from rd4ad.published import COMPLEXITY_METRICS
 
-RUN_KEYS = ["dataset", "category", "variant", "seed"]
-RUN_COLUMNS = RUN_KEYS + ["level", "metric", "value", "headline", "demo", "device"]
-COMPLEXITY_METRICS = ("infer_s", "memory_mb")
+RUN_KEYS = [f.name for f in dataclasses.fields(RunKey)]
+RUN_COLUMNS = ["run"] + RUN_KEYS + ["level", "metric", "value", "headline", "demo", "device"]
 COMPLEXITY_COLUMNS = ["dataset", "variant", "metric", "value", "device"]
-_SEED = re.compile(r"seed(-?\d+)")
 EXAMPLE_KEYS = ("images", "masks", "maps", "names")
 REEVALUATE = "delete it and re-run python -m rd4ad evaluate (or snakemake)"
-
-
-def run_dir(results: str | Path, dataset: str, category: str, variant: str, seed: int) -> Path:
-    """The folder of one run."""
-    return under(results, dataset, category, variant, f"seed{seed}")
-
-
-def _run_files(results: Path, name: str) -> list[tuple[dict, Path]]:
-    found = []
-    for path in sorted(results.glob(f"*/*/*/seed*/{name}")):
-        match = _SEED.fullmatch(path.parent.name)
-        if match:
-            dataset, category, variant = path.parts[-5:-2]
-            found.append(({"dataset": dataset, "category": category, "variant": variant,
-                           "seed": int(match.group(1))}, path))
-    return found
 
 
 def _read_json(path: Path) -> dict:
@@ -72,7 +55,7 @@ def collect_runs(results: str | Path) -> pd.DataFrame:
     """Every metric of every level subset of every ``metrics.json``: one row per value (NaN for a
     metric the dataset has none of, ``null`` in the file; any other value not in [0, 1] is an error)."""
     rows = []
-    for key, path in _run_files(Path(results), "metrics.json"):
+    for key, path in run_files(results, "metrics"):
         data = _read_json(path)
         if not isinstance(data.get("levels"), dict) or "headline" not in data:
             raise RD4ADError(f"{path}: needs 'levels' and 'headline' (docs/architecture.md); "
@@ -81,7 +64,7 @@ def collect_runs(results: str | Path) -> pd.DataFrame:
             if not isinstance(metrics, dict):
                 raise RD4ADError(f"{path}: levels.{level} is not an object of metrics; {REEVALUATE}")
             for metric, value in metrics.items():
-                rows.append({**key, "level": level, "metric": metric,
+                rows.append({"run": str(key), **dataclasses.asdict(key), "level": level, "metric": metric,
                              "value": checked_value(path, f"levels.{level}.{metric}", value),
                              "headline": str(data["headline"]), "demo": bool(data.get("demo", False)),
                              "device": str(data.get("device", "unknown"))})
@@ -91,10 +74,12 @@ def collect_runs(results: str | Path) -> pd.DataFrame:
 def collect_numerics(results: str | Path) -> list[dict]:
     """The CPU numerics records (``rd4ad.numerics``) of every run's training and evaluation."""
     records = []
-    for _, path in _run_files(Path(results), "metrics.json"):
+    for _, path in run_files(results, "metrics"):
         numerics = _read_json(path).get("numerics") or {}
         records += [r for r in (numerics.get("train"), numerics.get("evaluate")) if r]
     return records
+
+
 def read_csv(path: Path, **kwargs) -> pd.DataFrame:
     """``pd.read_csv``; an unreadable file is an ``RD4ADError`` naming it."""
     try:
@@ -105,8 +90,8 @@ def read_csv(path: Path, **kwargs) -> pd.DataFrame:
 
 
 def collect_csv(results: str | Path, name: str) -> pd.DataFrame:
-    """One per-run CSV (``loss.csv``, ``audit_epochs.csv``) of every run, with the run keys prepended."""
-    frames = [read_csv(path).assign(**key) for key, path in _run_files(Path(results), name)]
+    """One per-run CSV (``loss``, ``audit_epochs``: keys of ``layout.FILES``) of every run, run keys prepended."""
+    frames = [read_csv(path).assign(**dataclasses.asdict(key)) for key, path in run_files(results, name)]
     if not frames:
         return pd.DataFrame(columns=RUN_KEYS)
     frame = pd.concat(frames, ignore_index=True)
@@ -116,19 +101,19 @@ def collect_csv(results: str | Path, name: str) -> pd.DataFrame:
 def collect_complexity(results: str | Path) -> pd.DataFrame:
     """Table 3 measurements ``<results>/<dataset>/complexity/<variant>.json``, one row per metric."""
     rows = []
-    for path in sorted(Path(results).glob("*/complexity/*.json")):
+    for dataset, variant, path in complexity_files(results):
         data = _read_json(path)
         for metric in COMPLEXITY_METRICS:
             if data.get(metric) is not None:
-                rows.append({"dataset": path.parts[-3], "variant": path.stem, "metric": metric,
+                rows.append({"dataset": dataset, "variant": variant, "metric": metric,
                              "value": checked_value(path, metric, data[metric], high=math.inf),
                              "device": str(data.get("device", "unknown"))})
     return pd.DataFrame(rows, columns=COMPLEXITY_COLUMNS)
 
 
-def read_scores(folder: Path) -> pd.DataFrame | None:
+def read_scores(folder: RunFolder) -> pd.DataFrame | None:
     """``scores.csv`` of one run, or None when the run has none."""
-    path = folder / "scores.csv"
+    path = folder.scores
     if not path.is_file():
         return None
     scores = read_csv(path, dtype={"name": str, "defect": str})
@@ -137,9 +122,9 @@ def read_scores(folder: Path) -> pd.DataFrame | None:
     return scores
 
 
-def read_examples(folder: Path) -> dict[str, np.ndarray] | None:
+def read_examples(folder: RunFolder) -> dict[str, np.ndarray] | None:
     """``examples.npz`` of one run (images, masks, maps, names), or None when absent."""
-    path = folder / "examples.npz"
+    path = folder.examples
     if not path.is_file():
         return None
     try:

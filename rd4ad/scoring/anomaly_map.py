@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -14,6 +14,7 @@ LEVEL_SUBSETS: dict[str, tuple[int, ...]] = {
     "M1": (0,), "M2": (1,), "M3": (2,), "M2+3": (1, 2), "M1+2+3": (0, 1, 2),
 }
 HEADLINE = "M1+2+3"
+REDUCTIONS = ("max", "sum")  # image score: S_AD = max of the map (MVTec), sum for novelty detection
 
 
 def level_maps(feats_e: Sequence[torch.Tensor], feats_d: Sequence[torch.Tensor], size: int) -> torch.Tensor:
@@ -31,28 +32,34 @@ def level_maps(feats_e: Sequence[torch.Tensor], feats_d: Sequence[torch.Tensor],
     return torch.cat(maps, dim=1)
 
 
-def score_maps(maps: torch.Tensor, subsets: Mapping[str, Sequence[int]] = LEVEL_SUBSETS,
-               sigma: float = 4.0) -> dict[str, torch.Tensor]:
-    """Sum of each subset's levels of (B, K, S, S) maps (Eq. 3), Gaussian-smoothed: name → (B, S, S)."""
+def subset_maps(maps: torch.Tensor, levels: Sequence[int], device: torch.device | None = None,
+                sigma: float = 4.0, batch_size: int = 64) -> torch.Tensor:
+    """Eq. 3 on a level subset (Table 7): the chosen levels of (N, K, S, S) maps summed, Gaussian σ = 4.
+
+    Smoothed on ``device`` (default: the maps' own) ``batch_size`` images at a time; (N, S, S) on the maps' device.
+    """
     if maps.ndim != 4:
-        raise RD4ADError(f"score_maps: expected level maps of shape (B, K, S, S), got {tuple(maps.shape)}")
-    out = {}
-    for name, levels in subsets.items():
-        if not levels or any(not 0 <= k < maps.shape[1] for k in levels):
-            raise RD4ADError(f"score_maps: subset {name!r} = {tuple(levels)} names levels outside "
-                             f"0..{maps.shape[1] - 1}")
-        out[name] = gaussian_smooth(maps[:, list(levels)].sum(dim=1), sigma)
-    return out
+        raise RD4ADError(f"subset_maps: expected level maps of shape (N, K, S, S), got {tuple(maps.shape)}")
+    if not levels or any(not 0 <= k < maps.shape[1] for k in levels):
+        raise RD4ADError(f"subset_maps: levels {tuple(levels)} are outside 0..{maps.shape[1] - 1}")
+    device = maps.device if device is None else device
+    return torch.cat([gaussian_smooth(maps[i:i + batch_size, list(levels)].to(device).sum(dim=1), sigma).to(maps.device)
+                      for i in range(0, len(maps), batch_size)])
 
 
-def image_scores(smoothed: torch.Tensor, reduce: str = "max") -> torch.Tensor:
+def subset_scores(maps: torch.Tensor, levels: Sequence[int], reduce: str,
+                  device: torch.device | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Subset → smoothed map → image score: ``(subset_maps(...), image_scores(..., reduce))``."""
+    smoothed = subset_maps(maps, levels, device)
+    return smoothed, image_scores(smoothed, reduce)
+
+
+def image_scores(smoothed: torch.Tensor, reduce: str) -> torch.Tensor:
     """(B,) image scores: ``max`` of each map (S_AD, MVTec) or ``sum`` (novelty detection, Table 4)."""
     if smoothed.ndim != 3:
         raise RD4ADError(f"image_scores: expected maps of shape (B, S, S), got {tuple(smoothed.shape)}")
+    if reduce not in REDUCTIONS:
+        raise RD4ADError(f"image_scores: reduce must be one of {', '.join(REDUCTIONS)} (got {reduce!r}); "
+                         "check the variant's 'score'")
     flat = smoothed.flatten(1)
-    if reduce == "max":
-        return flat.amax(dim=1)
-    if reduce == "sum":
-        return flat.sum(dim=1)
-    raise RD4ADError(f"image_scores: reduce must be 'max' or 'sum' (got {reduce!r}); "
-                     "check the variant's 'score'")
+    return flat.amax(dim=1) if reduce == "max" else flat.sum(dim=1)

@@ -32,7 +32,7 @@ def _smooth_last_dim(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
 
 
 def gaussian_smooth(maps: torch.Tensor, sigma: float = 4.0, truncate: float = 4.0) -> torch.Tensor:
-    """Smooth (B, H, W) maps per image with σ = ``sigma`` (SPEC "Scoring"; public code: σ = 4).
+    """Smooth (B, H, W) maps per image with σ = ``sigma`` (paper Sec. 4.1 and the public code: σ = 4).
 
     Separable convolution with scipy's kernel and its ``mode="reflect"`` border, so the result
     equals ``scipy.ndimage.gaussian_filter(map, sigma)`` for each map, for any map size.

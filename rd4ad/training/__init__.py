@@ -1,1 +1,1 @@
-"""Training RD4AD: run configuration, loss (Eq. 1–2 and the public code's), loop with resume."""
+"""Training RD4AD: the loop, with per-epoch resume checkpoints and the every-N-epochs test audit."""

@@ -1,7 +1,7 @@
-"""The training loop (SPEC.md "Training"): Adam(lr, betas=(0.5, 0.999)) on bottleneck + decoder.
+"""The training loop: Adam(lr, betas=(0.5, 0.999)) on bottleneck + decoder, as the public code.
 
 Resumable: every ``checkpoint_every`` epochs the full state (student weights, optimizer,
-loss log, audit log) goes to ``resume.pt`` beside the output, which is NOT the declared
+loss log, audit log) goes to the run folder's ``resume.pt``, which is NOT the declared
 output. Shuffling draws from a generator seeded by (seed, epoch), so a run killed and
 resumed ends with exactly the weights of an uninterrupted run. A ``resume.pt`` that cannot
 be read or does not fit the run is moved aside (``resume.pt.corrupt``) and training starts
@@ -24,19 +24,17 @@ from tqdm import tqdm
 from rd4ad.data import SplitArrays
 from rd4ad.errors import RD4ADError, UnreadableFileError
 from rd4ad.evaluation.inference import infer_level_maps
-from rd4ad.evaluation.metrics import HEADLINE, evaluate_maps
+from rd4ad.evaluation.levels import evaluate_maps
 from rd4ad.io import atomic_torch_save, atomic_write_text, load_checkpoint, move_aside
+from rd4ad.layout import RunFolder
+from rd4ad.models import distillation_loss
+from rd4ad.models.inputs import to_model_input
 from rd4ad.numerics import numerics_record
 from rd4ad.paths import writable_file
-from rd4ad.scoring import LEVEL_SUBSETS
+from rd4ad.run import RunConfig
+from rd4ad.scoring import HEADLINE, LEVEL_SUBSETS
 from rd4ad.temporaries import clean_stale
-from rd4ad.training.config import RunConfig
-from rd4ad.training.inputs import to_model_input
-from rd4ad.training.loss import distillation_loss
 
-RESUME_NAME = "resume.pt"
-LOSS_NAME = "loss.csv"
-AUDIT_NAME = "audit_epochs.csv"
 RESUME_KEYS = ("run", "epoch", "student", "optimizer", "losses", "audits")
 START_OVER = "training starts again from epoch 1"
 
@@ -100,19 +98,19 @@ def _audit(model, test: SplitArrays, run: RunConfig, device, epoch: int) -> dict
     return {"epoch": epoch, **{k: v for k, v in metrics[HEADLINE].items() if k != "pro_public"}}
 
 
-def train_run(run: RunConfig, out: str | Path, device: torch.device, cache_dir: str | None = None,
+def train_run(run: RunConfig, folder: RunFolder, device: torch.device, cache_dir: str | None = None,
               on_epoch_end: Callable[[int], None] | None = None, compile: bool = False,
               numerics: str = "native") -> Path:
-    """Train ``run`` and write ``out`` (model.pt) atomically; resume from ``resume.pt`` if present.
+    """Train ``run`` and write its ``folder.model`` atomically; resume from ``folder.resume`` if present.
 
     ``compile`` runs the training forward through ``torch.compile`` (same parameters; an
     execution choice, not part of the run). ``numerics`` names the CPU numerics the process
     runs under (``rd4ad.numerics``; applied by the caller) and is recorded with the weights.
+    Returns the model path.
     """
-    out = writable_file(out)
-    outdir = out.parent
-    clean_stale(outdir)
-    resume_path = outdir / RESUME_NAME
+    writable_file(folder.model)
+    clean_stale(folder.path)
+    resume_path = folder.resume
 
     train = run.load_split("train", cache_dir)
     test = run.load_split("test", cache_dir) if run.eval_every else None
@@ -157,13 +155,13 @@ def train_run(run: RunConfig, out: str | Path, device: torch.device, cache_dir: 
         if not math.isfinite(mean_loss):
             kept = (f"the last finite state (epoch {checkpointed}) is in {resume_path}" if checkpointed
                     else "no checkpoint was written yet")
-            raise RD4ADError(f"training loss became {mean_loss} in epoch {epoch} of {outdir}; lower the learning "
-                             f"rate (variant '{run.variant}', lr={run.lr}); {kept}")
+            raise RD4ADError(f"training loss became {mean_loss} in epoch {epoch} of {folder.path}; lower the "
+                             f"learning rate (variant '{run.variant}', lr={run.lr}); {kept}")
         losses.append({"epoch": epoch, "loss": mean_loss, "seconds": round(time.perf_counter() - tic, 4)})
         progress.set_postfix(loss=f"{mean_loss:.4f}")
         if run.eval_every and epoch % run.eval_every == 0:
             audits.append(_audit(model, test, run, device, epoch))
-        atomic_write_text(outdir / LOSS_NAME, pd.DataFrame(losses).to_csv(index=False, float_format="%.9g"))
+        atomic_write_text(folder.loss, pd.DataFrame(losses).to_csv(index=False, float_format="%.9g"))
         if epoch % run.checkpoint_every == 0 and epoch < run.epochs:
             atomic_torch_save({"run": run.to_dict(), "numerics": record, "epoch": epoch,
                                "student": model.student_state_dict(),
@@ -174,8 +172,8 @@ def train_run(run: RunConfig, out: str | Path, device: torch.device, cache_dir: 
             on_epoch_end(epoch)
 
     if audits:
-        atomic_write_text(outdir / AUDIT_NAME, pd.DataFrame(audits).to_csv(index=False, float_format="%.9g"))
+        atomic_write_text(folder.audit_epochs, pd.DataFrame(audits).to_csv(index=False, float_format="%.9g"))
     atomic_torch_save({"run": run.to_dict(), "numerics": record, "epochs": run.epochs,
-                       "student": model.student_state_dict()}, out)
+                       "student": model.student_state_dict()}, folder.model)
     resume_path.unlink(missing_ok=True)
-    return out
+    return folder.model

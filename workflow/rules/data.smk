@@ -5,16 +5,16 @@
 rule synth:
     """The embedded synthetic MVTec-format set (demo); --overwrite: a missing marker means an unfinished set."""
     output:
-        touch(f"{RESOURCES}/.prepared/{{dataset}}.synth"),
+        touch(str(RESOURCES.marker("{dataset}", "synth"))),
     log:
-        f"{RESOURCES}/logs/synth_{{dataset}}.log",
+        str(layout.logs(RESOURCES.path) / "synth_{dataset}.log"),
     benchmark:
-        f"{RESOURCES}/logs/synth_{{dataset}}_benchmark.tsv"
+        str(layout.logs(RESOURCES.path) / "synth_{dataset}_benchmark.tsv"),
     wildcard_constraints:
-        dataset=plan.one_of(k for k, d in config["datasets"].items() if d["source"] == "synth"),
+        dataset=one_of(k for k, d in PLAN.datasets.items() if d["source"] == "synth"),
     params:
-        root=lambda wc: config["datasets"][wc.dataset]["root"],
-        flags=lambda wc: plan.option_flags(config["datasets"][wc.dataset]["synth"]),
+        root=lambda wc: PLAN.datasets[wc.dataset]["root"],
+        flags=lambda wc: cli_flags(PLAN.datasets[wc.dataset]["synth"]),
     shell:
         "python -m rd4ad synth --out {params.root:q} {params.flags} --overwrite > {log:q} 2>&1"
 
@@ -22,17 +22,17 @@ rule synth:
 rule fetch:
     """Download and check one real dataset (MVTec AD, MNIST, F-MNIST, CIFAR-10, Caltech-256)."""
     output:
-        touch(f"{RESOURCES}/.prepared/{{dataset}}.fetch"),
+        touch(str(RESOURCES.marker("{dataset}", "fetch"))),
     log:
-        f"{RESOURCES}/logs/fetch_{{dataset}}.log",
+        str(layout.logs(RESOURCES.path) / "fetch_{dataset}.log"),
     benchmark:
-        f"{RESOURCES}/logs/fetch_{{dataset}}_benchmark.tsv"
+        str(layout.logs(RESOURCES.path) / "fetch_{dataset}_benchmark.tsv"),
     wildcard_constraints:
-        dataset=plan.one_of(k for k, d in config["datasets"].items() if d["source"] == "fetch"),
+        dataset=one_of(k for k, d in PLAN.datasets.items() if d["source"] == "fetch"),
     params:
-        loader=lambda wc: config["datasets"][wc.dataset]["loader"],
-        root=lambda wc: config["datasets"][wc.dataset]["root"],
-        mirror=lambda wc: plan.option_flags({"mirror": config["datasets"][wc.dataset]["mirror"]}),
+        loader=lambda wc: PLAN.datasets[wc.dataset]["loader"],
+        root=lambda wc: PLAN.datasets[wc.dataset]["root"],
+        mirror=lambda wc: cli_flags({"mirror": PLAN.datasets[wc.dataset]["mirror"]}),
     shell:
         "python -m rd4ad fetch {params.loader} --root {params.root:q} {params.mirror} > {log:q} 2>&1"
 
@@ -40,16 +40,16 @@ rule fetch:
 rule use_local:
     """Validate an existing local copy of MVTec AD in place (air-gapped clusters): nothing is downloaded."""
     output:
-        touch(f"{RESOURCES}/.prepared/{{dataset}}.local"),
+        touch(str(RESOURCES.marker("{dataset}", "local"))),
     log:
-        f"{RESOURCES}/logs/local_{{dataset}}.log",
+        str(layout.logs(RESOURCES.path) / "local_{dataset}.log"),
     benchmark:
-        f"{RESOURCES}/logs/local_{{dataset}}_benchmark.tsv"
+        str(layout.logs(RESOURCES.path) / "local_{dataset}_benchmark.tsv"),
     wildcard_constraints:
-        dataset=plan.one_of(k for k, d in config["datasets"].items() if d["source"] == "local"),
+        dataset=one_of(k for k, d in PLAN.datasets.items() if d["source"] == "local"),
     params:
-        loader=lambda wc: config["datasets"][wc.dataset]["loader"],
-        root=lambda wc: config["datasets"][wc.dataset]["root"],
+        loader=lambda wc: PLAN.datasets[wc.dataset]["loader"],
+        root=lambda wc: PLAN.datasets[wc.dataset]["root"],
     shell:
         "python -m rd4ad fetch {params.loader} --local {params.root:q} > {log:q} 2>&1"
 
@@ -57,17 +57,17 @@ rule use_local:
 rule fetch_weights:
     """The torchvision IMAGENET1K_V1 teacher of one backbone, into <resources>/torch (TORCH_HOME)."""
     output:
-        f"{plan.torch_home(config)}/hub/checkpoints/{{weights_file}}",
+        str(RESOURCES.weights / "{weights_file}"),
     log:
-        f"{RESOURCES}/logs/fetch_weights_{{weights_file}}.log",
+        str(layout.logs(RESOURCES.path) / "fetch_weights_{weights_file}.log"),
     benchmark:
-        f"{RESOURCES}/logs/fetch_weights_{{weights_file}}_benchmark.tsv"
+        str(layout.logs(RESOURCES.path) / "fetch_weights_{weights_file}_benchmark.tsv"),
     wildcard_constraints:
-        weights_file=plan.one_of(p.rsplit("/", 1)[1] for p in plan.weights_files(config)),
+        weights_file=one_of(Path(p).name for p in weights_files()),
     params:
-        backbone=lambda wc, output: plan.weights_files(config)[output[0]],
-        folder=lambda wc, output: os.path.dirname(output[0]),
-        mirror=plan.option_flags({"mirror": config["weights_mirror"]}),
+        backbone=lambda wc, output: weights_files()[output[0]],
+        folder=lambda wc, output: str(Path(output[0]).parent),
+        mirror=cli_flags({"mirror": PLAN.config["weights_mirror"]}),
     shell:
         "python -m rd4ad fetch weights --backbone {params.backbone} --root {params.folder:q} {params.mirror} "
         "> {log:q} 2>&1"

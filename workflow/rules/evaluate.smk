@@ -4,24 +4,25 @@
 rule evaluate:
     """scores.csv, examples.npz, then metrics.json (written last, atomically: the declared output)."""
     input:
-        model=f"{RUN_FOLDER}/model.pt",
-        data=lambda wc: [ancient(f) for f in plan.dataset_ready_file(config, wc.dataset)],
-        teacher=lambda wc: [ancient(f) for f in plan.teacher_input(config, wc.variant)],
+        model=str(RUN.model),
+        data=dataset_ready,
+        teacher=teacher_input,
     output:
-        f"{RUN_FOLDER}/metrics.json",
+        str(RUN.metrics),
     log:
-        f"{RUN_FOLDER}/evaluate.log",
+        str(RUN.log("evaluate")),
     benchmark:
-        f"{RUN_FOLDER}/evaluate_benchmark.tsv"
+        str(RUN.benchmark("evaluate"))
     params:
-        execution=plan.execution_flags(config),
-        gpu_job=plan.gpu_job_prefix(config),
+        run=run_key,
+        execution=execution_flags(),
+        gpu_job=gpu_job(),
     threads: 1
     resources:
         gpu=1,
     shell:
         "OMP_NUM_THREADS={threads} {params.gpu_job} "
-        "python -m rd4ad evaluate --model {input.model:q} {params.execution} --out {output:q} > {log:q} 2>&1"
+        "python -m rd4ad evaluate --run {params.run:q} {params.execution} > {log:q} 2>&1"
 
 
 rule complexity:
@@ -29,20 +30,21 @@ rule complexity:
 
     It takes every local core so that no other job disturbs the timing."""
     input:
-        data=lambda wc: [ancient(f) for f in plan.dataset_ready_file(config, wc.dataset)],
-        teacher=lambda wc: [ancient(f) for f in plan.teacher_input(config, wc.variant)],
+        data=dataset_ready,
+        teacher=teacher_input,
     output:
-        f"{RESULTS}/{{dataset}}/complexity/{{variant}}.json",
+        str(layout.complexity_file(RESULTS, "{dataset}", "{variant}")),
     log:
-        f"{RESULTS}/{{dataset}}/complexity/{{variant}}.log",
+        str(layout.complexity_file(RESULTS, "{dataset}", "{variant}").with_suffix(".log")),
     benchmark:
-        f"{RESULTS}/{{dataset}}/complexity/{{variant}}_benchmark.tsv"
+        str(layout.complexity_file(RESULTS, "{dataset}", "{variant}").with_name("{variant}_benchmark.tsv"))
     params:
-        run=lambda wc: plan.complexity_flags(config, wc.dataset, wc.variant),
-        gpu_job=plan.gpu_job_prefix(config),
+        measurement=measurement_json,
+        execution=execution_flags(),
+        gpu_job=gpu_job(),
     threads: workflow.cores
     resources:
         gpu=1,
     shell:
         "OMP_NUM_THREADS={threads} {params.gpu_job} "
-        "python -m rd4ad complexity {params.run} --out {output:q} > {log:q} 2>&1"
+        "python -m rd4ad complexity --measurement-json {params.measurement:q} {params.execution} > {log:q} 2>&1"

@@ -1,35 +1,36 @@
-# The resolved config lives at <results>/config.resolved.yaml, so the report's --results is
-# its folder. The report reads the resolved run config (the config files merged with any --config
-# overrides, defaults filled): what the DAG actually ran, whatever the command line was.
+# The plan, written once, and the report, which reads it with the run folders.
 
 
-rule resolved_config:
-    """The validated run config as one YAML file; re-written whenever the config changes."""
+rule plan:
+    """<results>/plan.json: the resolved config, the tables, every run and its files (rd4ad/plan.py).
+
+    Planned in-process (workflow/rules/common.smk), so the config as Snakemake merged it (files and
+    --config overrides, defaults filled) reaches the file without passing through a shell line.
+    Rewritten whenever the plan changes (params.digest)."""
     output:
-        f"{RESULTS}/config.resolved.yaml",
+        PLAN_FILE,
     log:
-        f"{RESULTS}/logs/resolved_config.log",
+        str(layout.logs(RESULTS) / "plan.log"),
     benchmark:
-        f"{RESULTS}/logs/resolved_config_benchmark.tsv"
+        str(layout.logs(RESULTS) / "plan_benchmark.tsv")
     params:
-        config=json.dumps(config, sort_keys=True),
-    shell:
-        "python -m rd4ad plan --config-json {params.config:q} --write-config {output:q} > {log:q} 2>&1"
+        digest=PLAN.digest,
+    localrule: True
+    run:
+        PLAN.write()
 
 
 rule report:
     """Every table, the audit and the figures as one HTML page."""
     input:
-        config=rules.resolved_config.output[0],
-        runs=plan.report_inputs(config, TABLES),
+        plan=PLAN_FILE,
+        runs=[str(PLAN.folder(key).metrics) for key in PLAN.runs],
+        complexity=[str(PLAN.complexity_file(m)) for m in PLAN.complexity.values()],
     output:
-        config["report"],
+        PLAN.config["report"],
     log:
-        f"{RESULTS}/logs/report.log",
+        str(layout.logs(RESULTS) / "report.log"),
     benchmark:
-        f"{RESULTS}/logs/report_benchmark.tsv"
-    params:
-        results=lambda wc, input: os.path.dirname(input.config),
+        str(layout.logs(RESULTS) / "report_benchmark.tsv")
     shell:
-        "python -m rd4ad report --config {input.config:q} --results {params.results:q} --out {output:q} "
-        "> {log:q} 2>&1"
+        "python -m rd4ad report --plan {input.plan:q} --out {output:q} > {log:q} 2>&1"

@@ -1,28 +1,30 @@
-# Training: one job per (dataset, category, variant, seed). The job resumes from resume.pt,
-# which is not a declared output, so Snakemake never deletes it; model.pt, the only declared
-# output, is written atomically at the end — a job killed mid-epoch leaves no output behind
-# and the next `snakemake` run simply continues it (no --rerun-incomplete needed).
-# Data markers and teacher files are ancient(): re-fetching or re-synthesising (checksummed,
-# seeded) never makes a finished run train again.
+# Training: one job per run (dataset, category, variant, seed), which gets its run whole from
+# the plan (params.run). The job resumes from resume.pt, which is not a declared output, so
+# Snakemake never deletes it; model.pt, the only declared output, is written atomically at the
+# end — a job killed mid-epoch leaves no output behind and the next `snakemake` run simply
+# continues it (no --rerun-incomplete needed). Data markers and teacher files are ancient():
+# re-fetching or re-synthesising (checksummed, seeded) never makes a finished run train again;
+# a change of the run itself does (params.run).
 
 
 rule train:
     """Train one run on a free GPU slot (CPU when there is none)."""
     input:
-        data=lambda wc: [ancient(f) for f in plan.dataset_ready_file(config, wc.dataset)],
-        teacher=lambda wc: [ancient(f) for f in plan.teacher_input(config, wc.variant)],
+        data=dataset_ready,
+        teacher=teacher_input,
     output:
-        f"{RUN_FOLDER}/model.pt",
+        str(RUN.model),
     log:
-        f"{RUN_FOLDER}/train.log",
+        str(RUN.log("train")),
     benchmark:
-        f"{RUN_FOLDER}/train_benchmark.tsv"
+        str(RUN.benchmark("train"))
     params:
-        run=lambda wc: plan.train_flags(config, wc.dataset, wc.category, wc.variant, int(wc.seed)),
-        gpu_job=plan.gpu_job_prefix(config),
+        run=run_json,
+        execution=execution_flags(),
+        gpu_job=gpu_job(),
     threads: 1
     resources:
         gpu=1,
     shell:
         "OMP_NUM_THREADS={threads} {params.gpu_job} "
-        "python -m rd4ad train {params.run} --out {output:q} > {log:q} 2>&1"
+        "python -m rd4ad train --run-json {params.run:q} {params.execution} > {log:q} 2>&1"

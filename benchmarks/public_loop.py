@@ -1,14 +1,14 @@
-"""A re-creation of the public code's training loop (SPEC.md "Training"), the speed and equivalence baseline.
+"""A re-creation of the public code's training loop, the speed and equivalence baseline.
 
-Written from SPEC.md, not copied: a torchvision ``ImageFolder`` over ``<category>/train``
-that opens each PNG with PIL and applies Resize((S, S)) → ToTensor → CenterCrop(S) →
+Written from a description of the public code (github hq-deng/RD4AD, main.py), not copied: a
+torchvision ``ImageFolder`` over ``<category>/train`` that opens each PNG with PIL and applies Resize((S, S)) → ToTensor → CenterCrop(S) →
 ImageNet Normalize on every step, a ``DataLoader`` (batch 16, shuffle, no workers), fp32,
 Adam(lr, betas=(0.5, 0.999)) on bottleneck + decoder, ``loss.item()`` after every step. Like
 the public code, the teacher's weights keep ``requires_grad`` (only its BatchNorm statistics
 are fixed), so every backward also computes teacher weight gradients that are never used.
 
-The suite trains with :mod:`rd4ad.training.loop`; this module exists for
-``benchmarks/bench_train.py`` and ``tests/test_fast_path.py``.
+The suite trains with :mod:`rd4ad.training.loop`; this baseline lives with the benchmarks, for
+``bench_train.py`` and ``tests/test_fast_path.py``.
 """
 
 from __future__ import annotations
@@ -22,10 +22,15 @@ from torch.utils.data import DataLoader, Sampler
 from torchvision import datasets, transforms
 
 from rd4ad.errors import RD4ADError
-from rd4ad.models import RD4AD
-from rd4ad.training.config import RunConfig
-from rd4ad.training.inputs import IMAGENET_MEAN, IMAGENET_STD
-from rd4ad.training.loss import distillation_loss
+from rd4ad.models import RD4AD, build_model, distillation_loss
+from rd4ad.models.inputs import IMAGENET_MEAN, IMAGENET_STD
+from rd4ad.run import RunConfig
+
+
+def public_code_model(backbone: str) -> RD4AD:
+    """The public code's model (full OCBE, decoder blocks [3,4,6]) with a random teacher: weights do
+    not change its cost, so the benchmarks time and count this one."""
+    return build_model(backbone, "random", "pre+oce+mff", "code")
 
 
 def public_transform(image_size: int) -> transforms.Compose:

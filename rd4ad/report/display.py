@@ -14,18 +14,15 @@ from itertools import groupby
 import numpy as np
 import pandas as pd
 
-from rd4ad.published import AVERAGES, CLASSES, OBJECTS, TEXTURES
+from rd4ad.plan import Plan
+from rd4ad.published import AVERAGES, CLASS_IDS, OBJECTS, TEXTURES
 from rd4ad.report.aggregate import CELL_KEY, PAPER_METHOD, table_rows
 from rd4ad.report.audit import ROLES, AuditComparison
-from rd4ad.report.config import ReportConfig
 
 DATASET_LABELS = {"mvtec": "MVTec AD", "mnist": "MNIST", "fmnist": "F-MNIST", "cifar10": "CIFAR-10",
                   "caltech256": "Caltech-256"}
 METRIC_LABELS = {"image_auroc": "image AUROC", "pixel_auroc": "pixel AUROC", "pro": "PRO",
                  "pro_public": "per-image PRO", "infer_s": "time (s/img)", "memory_mb": "memory (MB)"}
-SETTING_LABELS = {"256": "256 × 256", "128": "128 × 128", "default": "", "resnet18": "ResNet18",
-                  "resnet50": "ResNet50", "wide_resnet50_2": "WRN50", "pre": "Pre", "pre+oce": "Pre+OCE",
-                  "pre+oce+mff": "Pre+OCE+MFF"}
 AVERAGE_LABELS = {"textures": "Textures (avg)", "objects": "Objects (avg)", "mean": "Mean"}
 DECIMALS = {"infer_s": 2, "memory_mb": 0}
 MISSING = "–"
@@ -72,7 +69,7 @@ def fmt(value: float, metric: str = "", std: float = np.nan, sign: bool = False)
 
 def category_group(category: str) -> str:
     """Heading a category row sits under."""
-    for members, name in ((TEXTURES, "Textures"), (OBJECTS, "Objects"), (CLASSES, "Classes"),
+    for members, name in ((TEXTURES, "Textures"), (OBJECTS, "Objects"), (CLASS_IDS, "Classes"),
                           (AVERAGES, "Averages")):
         if category in members:
             return name
@@ -87,10 +84,15 @@ def header_rows(columns: list[tuple], labelers: list) -> list[list[HeaderCell]]:
              for prefix, span in groupby(columns, key=lambda c, i=i: c[:i + 1])] for i in shown]
 
 
-def _column_labelers(demo: bool) -> list:
+def setting_label(spec: dict, setting: str) -> str:
+    """What a table prints for one of its settings: its ``label`` in config/tables.yaml, else its key."""
+    return str(spec["settings"][setting].get("label", setting))
+
+
+def _column_labelers(spec: dict, demo: bool) -> list:
     entry = {"paper": f"{PAPER_METHOD} (paper)", "ours": "ours (DEMO)" if demo else "ours",
              "delta": "Δ (DEMO)" if demo else "Δ"}
-    return [lambda d: DATASET_LABELS.get(d, d), lambda s: SETTING_LABELS.get(s, s),
+    return [lambda d: DATASET_LABELS.get(d, d), lambda s: setting_label(spec, s),
             lambda m: METRIC_LABELS.get(m, m), lambda e: entry.get(e, e)]
 
 
@@ -130,41 +132,41 @@ def _keys(spec: dict) -> list[tuple]:
     return [(d, str(s), m) for d in spec["datasets"] for s in spec["settings"] for m in spec["metrics"]]
 
 
-def per_category_table(key: str, spec: dict, config: ReportConfig, cells: pd.DataFrame,
+def per_category_table(key: str, spec: dict, plan: Plan, cells: pd.DataFrame,
                        published: pd.DataFrame, demo: bool) -> DisplayTable:
     """Tables 1, 2, supplement 2: category rows, (dataset, setting, metric, method) columns."""
     look = _Lookup(key, cells, published)
     columns = [k + (entry,) for k in _keys(spec) for entry in look.baselines(k) + ["paper", "ours", "delta"]]
     categories = list(dict.fromkeys(c for d in spec["datasets"]
-                                    for c in table_rows(published, key, d, config.categories(d))))
+                                    for c in table_rows(published, key, d, plan.categories(d))))
     rows = []
     for heading, members in groupby(categories, key=category_group):
         rows.append(Row(heading, css="group"))
         rows += [Row(AVERAGE_LABELS.get(c, c), [look.cell(col[:3], c, col[3]) for col in columns],
                      "average" if c in AVERAGES else "") for c in members]
-    return DisplayTable(key, spec["title"], "Category", header_rows(columns, _column_labelers(demo)),
+    return DisplayTable(key, spec["title"], "Category", header_rows(columns, _column_labelers(spec, demo)),
                         rows, len(columns) + 1)
 
 
-def summary_table(key: str, spec: dict, config: ReportConfig, cells: pd.DataFrame,
+def summary_table(key: str, spec: dict, plan: Plan, cells: pd.DataFrame,
                   published: pd.DataFrame, demo: bool) -> DisplayTable:
     """Tables 3–7: method rows, (dataset, setting, metric) columns, mean over categories."""
     look = _Lookup(key, cells, published)
     columns = _keys(spec)
     entries = list(dict.fromkeys(m for k in columns for m in look.baselines(k))) + ["paper", "ours", "delta"]
-    labelers = _column_labelers(demo)
+    labelers = _column_labelers(spec, demo)
     rows = [Row(labelers[3](e), [look.cell(k, "mean", e) for k in columns],
                 "measured" if e in ("ours", "delta") else "") for e in entries]
     return DisplayTable(key, spec["title"], "Method", header_rows(columns, labelers), rows, len(columns) + 1)
 
 
-def paper_table(key: str, spec: dict, config: ReportConfig, cells: pd.DataFrame,
+def paper_table(key: str, spec: dict, plan: Plan, cells: pd.DataFrame,
                 published: pd.DataFrame, demo: bool) -> DisplayTable:
     """The display of one declared table, per-category or summary as in the paper; ``demo``
     labels the measured columns DEMO."""
     per_category = any(len(table_rows(published, key, d, [])) > 1 for d in spec["datasets"])
     build = per_category_table if per_category else summary_table
-    return build(key, spec, config, cells, published, demo)
+    return build(key, spec, plan, cells, published, demo)
 
 
 def audit_table(comparison: AuditComparison) -> DisplayTable:

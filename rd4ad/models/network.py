@@ -41,7 +41,7 @@ class RD4AD(nn.Module):
         return {name: module for name, module in parts.items() if not isinstance(module, Frozen)}
 
     def trainable_parameters(self) -> list[nn.Parameter]:
-        """The parameters the optimiser updates (SPEC.md "Training": bottleneck + decoder only)."""
+        """The parameters the optimiser updates: bottleneck + decoder only (the teacher is frozen)."""
         return [p for module in self.student_modules().values() for p in module.parameters()]
 
     def student_state_dict(self) -> dict[str, torch.Tensor]:
@@ -66,11 +66,11 @@ class RD4AD(nn.Module):
                                  f"retrain or fix the run config") from err
 
 
-def build_model(backbone: str = "wide_resnet50_2", teacher_weights: str = "random",
-                bottleneck: str = "pre+oce+mff", decoder_blocks: str = "code",
+def build_model(backbone: str, teacher_weights: str, bottleneck: str, decoder_blocks: str,
                 cache_dir: str | Path | None = None) -> RD4AD:
     """RD4AD with the given teacher, bottleneck ablation (Table 5) and decoder depth (supplement Table 1).
 
+    No defaults here: a run's knobs and their defaults are ``RunConfig``'s (rd4ad/run.py).
     The student draws its initial weights from the global RNG (seed it first); the teacher
     does not touch it. ``imagenet_v1`` weights are read from ``cache_dir`` / the torch hub cache.
     """

@@ -1,4 +1,4 @@
-"""All metrics of the paper for each level subset, computed from one pass of inference."""
+"""Every metric of the paper for each level subset of Table 7, from one pass of inference."""
 
 from __future__ import annotations
 
@@ -7,16 +7,7 @@ import torch
 
 from rd4ad.data import SplitArrays
 from rd4ad.metrics import aupro, image_auroc, pixel_auroc, pro_public
-from rd4ad.scoring import HEADLINE, LEVEL_SUBSETS, gaussian_smooth, image_scores
-
-
-
-def smoothed_subset_maps(maps: torch.Tensor, subset: tuple[int, ...], device: torch.device,
-                         batch_size: int = 64) -> torch.Tensor:
-    """Sum of the chosen levels (Eq. 3, Table 7), Gaussian σ = 4, (N, S, S) on CPU."""
-    out = [gaussian_smooth(maps[i:i + batch_size, list(subset)].to(device).sum(dim=1)).cpu()
-           for i in range(0, len(maps), batch_size)]
-    return torch.cat(out)
+from rd4ad.scoring import HEADLINE, LEVEL_SUBSETS, subset_scores
 
 
 def evaluate_maps(maps: torch.Tensor, arrays: SplitArrays, reduce: str, device: torch.device,
@@ -28,8 +19,8 @@ def evaluate_maps(maps: torch.Tensor, arrays: SplitArrays, reduce: str, device: 
     """
     metrics, scores, headline = {}, {}, None
     for name, levels in subsets.items():
-        smoothed = smoothed_subset_maps(maps, levels, device)
-        s = image_scores(smoothed, reduce=reduce).numpy().astype(np.float64)
+        smoothed, image = subset_scores(maps, levels, reduce, device)
+        s = image.numpy().astype(np.float64)
         scores[name] = s
         row = {"image_auroc": image_auroc(arrays.labels, s),
                "pixel_auroc": None, "pro": None, "pro_public": None}

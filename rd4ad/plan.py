@@ -1,0 +1,188 @@
+"""The plan of one workflow, as one file: ``<results>/plan.json`` (docs/architecture.md "Plan").
+
+The workflow's ``plan`` rule writes it once (rd4ad/planner.py makes it from the run config);
+the report reads it together with the run folders. It holds the resolved run config
+(validated, defaults filled), config/tables.yaml as declared, every planned run — its
+``RunConfig``, the tables that read it, the files it produces — and the Table 3 measurements.
+Each ``train`` / ``complexity`` job gets its entry (``RunConfig.to_dict()``, ``Measurement.to_dict()``)
+whole. This module reads, writes and answers questions about a plan; it does not plan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from rd4ad.errors import RD4ADError
+from rd4ad.io import atomic_write_text
+from rd4ad.layout import RunFolder, complexity_file
+from rd4ad.published import TABLES
+from rd4ad.run import RunConfig
+
+FORMAT = 1
+AUDIT_DATASET = "mvtec"  # the tables.yaml `audit:` pairs are trained on the MVTec categories
+REPLAN = "write it again: run the workflow (its `plan` rule) or python -m rd4ad plan --config CONFIG --write"
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """A run and the tables (``audit:<pair>`` for the protocol audit) that read it."""
+
+    run: RunConfig
+    tables: tuple[str, ...]
+
+
+def measurement_key(dataset: str, variant: str) -> str:
+    return f"{dataset}/{variant}"
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """A Table 3 measurement: the untrained model of a variant (its first category and seed)."""
+
+    run: RunConfig
+    repeats: int
+    warmup: int
+
+    @property
+    def key(self) -> str:
+        return measurement_key(self.run.dataset, self.run.variant)
+
+    def to_dict(self) -> dict:
+        return {"run": self.run.to_dict(), "repeats": self.repeats, "warmup": self.warmup}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Measurement:
+        try:
+            return cls(RunConfig.from_dict(data["run"]), int(data["repeats"]), int(data["warmup"]))
+        except (KeyError, TypeError, ValueError) as err:
+            raise RD4ADError(f"Table 3 measurement: needs run, repeats and warmup ({err!r}); "
+                             "pass the entry as the plan writes it") from err
+
+
+def variant_categories(config: dict, dataset: str, variant: str | None = None) -> list[str]:
+    """Categories of a dataset role, restricted to those ``variant`` trains on (its ``categories:``)."""
+    only = config["variants"].get(variant, {}).get("categories")
+    return [str(c) for c in config["datasets"].get(dataset, {}).get("categories", [])
+            if only is None or c in only]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one workflow runs; ``results`` is the folder of the plan file."""
+
+    path: Path
+    config: dict                          # the run config, validated, defaults filled
+    declared: dict                        # config/tables.yaml as written (tables and `audit:` pairs)
+    runs: dict[str, PlannedRun]           # str(RunKey) → planned run
+    complexity: dict[str, Measurement]    # "<dataset>/<variant>" → Table 3 measurement
+
+    @property
+    def results(self) -> Path:
+        return self.path.parent
+
+    def folder(self, key: str) -> RunFolder:
+        return RunFolder(self.results, self.run(key).key)
+
+    def run(self, key: str) -> RunConfig:
+        """The planned run ``<dataset>/<category>/<variant>/seed<k>``."""
+        if key not in self.runs:
+            raise RD4ADError(f"{self.path}: no planned run {key!r}; `python -m rd4ad plan --config CONFIG` lists "
+                             "the planned runs")
+        return self.runs[key].run
+
+    def measurement(self, dataset: str, variant: str) -> Measurement:
+        key = measurement_key(dataset, variant)
+        if key not in self.complexity:
+            raise RD4ADError(f"{self.path}: no planned Table 3 measurement {key!r} "
+                             f"(planned: {', '.join(self.complexity) or 'none'})")
+        return self.complexity[key]
+
+    def complexity_file(self, measurement: Measurement) -> Path:
+        return complexity_file(self.results, measurement.run.dataset, measurement.run.variant)
+
+    @property
+    def mode(self) -> str:
+        return self.config["mode"]
+
+    @property
+    def demo(self) -> bool:
+        return self.mode == "demo"
+
+    @property
+    def datasets(self) -> dict[str, dict]:
+        return self.config["datasets"]
+
+    @property
+    def seeds(self) -> tuple[int, ...]:
+        return tuple(self.config["seeds"])
+
+    @property
+    def tolerance(self) -> dict[str, float]:
+        return {str(k): float(v) for k, v in self.config["tolerance"].items()}
+
+    @property
+    def tables(self) -> dict[str, dict]:
+        """The declared paper tables, in the paper's order."""
+        return {key: self.declared[key] for key in TABLES if key in self.declared}
+
+    @property
+    def audit(self) -> dict[str, dict]:
+        """The protocol audit pairs of tables.yaml (``reference`` vs ``alternative`` variant)."""
+        return self.declared.get("audit", {})
+
+    @property
+    def audit_seeds(self) -> tuple[int, ...]:
+        """Seeds of the audit's alternative variants (config ``audit.seeds``; null = all)."""
+        return tuple(self.config["audit"].get("seeds") or self.seeds)
+
+    def categories(self, dataset: str, variant: str | None = None) -> list[str]:
+        return variant_categories(self.config, dataset, variant)
+
+    def audit_categories(self, variant: str) -> list[str]:
+        """Categories an audit pair is compared on (config ``audit.categories``; null = all)."""
+        chosen = self.config["audit"].get("categories")
+        return [c for c in self.categories(AUDIT_DATASET, variant) if chosen is None or c in chosen]
+
+    def to_dict(self) -> dict:
+        runs = {key: {"run": p.run.to_dict(), "tables": list(p.tables),
+                      "files": RunFolder(".", p.run.key).files(audit=p.run.eval_every > 0)}
+                for key, p in self.runs.items()}
+        complexity = {key: {**m.to_dict(), "file": str(complexity_file(".", m.run.dataset, m.run.variant))}
+                      for key, m in self.complexity.items()}
+        return {"format": FORMAT, "config": self.config, "tables": self.declared, "runs": runs,
+                "complexity": complexity}
+
+    def to_json(self) -> str:
+        """The plan file's text; keys keep their order (the first setting of a table is its headline)."""
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
+    @property
+    def digest(self) -> str:
+        """sha256/12 of the whole plan: the report's plan hash, and what reruns the `plan` rule."""
+        return hashlib.sha256(self.to_json().encode()).hexdigest()[:12]
+
+    def write(self) -> Path:
+        return atomic_write_text(self.path, self.to_json())
+
+    @classmethod
+    def read(cls, path: str | Path) -> Plan:
+        """The plan written at ``path``; a missing or foreign file is one clear error."""
+        path = Path(path)
+        if not path.is_file():
+            raise RD4ADError(f"{path}: no plan; {REPLAN}")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise RD4ADError(f"{path}: not valid JSON ({err}); {REPLAN}") from err
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise RD4ADError(f"{path}: not a plan of format {FORMAT}; {REPLAN}")
+        try:
+            runs = {key: PlannedRun(RunConfig.from_dict(entry["run"]), tuple(entry["tables"]))
+                    for key, entry in data["runs"].items()}
+            complexity = {key: Measurement.from_dict(entry) for key, entry in data["complexity"].items()}
+            return cls(path, data["config"], data["tables"], runs, complexity)
+        except (KeyError, TypeError, AttributeError) as err:
+            raise RD4ADError(f"{path}: not a complete plan (no {err}); {REPLAN}") from err

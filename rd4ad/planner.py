@@ -1,0 +1,162 @@
+"""Plan the workflow: the run config and config/tables.yaml in, a ``Plan`` (rd4ad/plan.py) out.
+
+Which runs (dataset × category × variant × seed) every table needs, deduplicated so that a run
+several tables read is trained once, and which variants Table 3 measures. The run config is
+validated here, once, against workflow/schemas/config.schema.yaml, whose ``variant`` entry is
+completed by the knobs of ``RunConfig`` (rd4ad/run.py); the defaults are filled from the schema.
+Used by the Snakefile and ``python -m rd4ad plan``; the report and the jobs read the plan file.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import yaml
+from jsonschema import Draft202012Validator, validators
+from jsonschema.exceptions import best_match
+
+from rd4ad.config_errors import schema_error_message
+from rd4ad.errors import RD4ADError
+from rd4ad.layout import RunKey, plan_file
+from rd4ad.plan import AUDIT_DATASET, Measurement, Plan, PlannedRun, variant_categories
+from rd4ad.published import COMPLEXITY_METRICS, TABLES
+from rd4ad.run import RunConfig, knob_schema, knobs
+
+SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def load_yaml(path: str | Path) -> dict:
+    """A YAML mapping from ``path``."""
+    path = Path(path)
+    if not path.is_file():
+        raise RD4ADError(f"{path}: no such file; give an existing YAML file")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        raise RD4ADError(f"{path}: not valid YAML ({' '.join(str(err).split())[:200]})") from err
+    if not isinstance(data, dict):
+        raise RD4ADError(f"{path}: expected a YAML mapping at the top level")
+    return data
+
+
+def load_schema() -> dict:
+    """The config schema, its ``variant`` entry completed by the knobs of ``RunConfig``."""
+    schema = load_yaml(SCHEMA)
+    variant, run_knobs = schema["$defs"]["variant"], knob_schema()
+    variant["properties"].update(run_knobs["properties"])
+    variant["required"] = run_knobs["required"]
+    return schema
+
+
+def _filling_defaults(validator_class):
+    """``validator_class`` that also fills each missing property that has a ``default`` (a copy of it)."""
+    check_properties = validator_class.VALIDATORS["properties"]
+
+    def properties(validator, props, instance, schema):
+        if validator.is_type(instance, "object"):
+            for name, sub in props.items():
+                if "default" in sub:
+                    instance.setdefault(name, copy.deepcopy(sub["default"]))
+        yield from check_properties(validator, props, instance, schema)
+
+    return validators.extend(validator_class, {"properties": properties})
+
+
+def resolve_config(raw: dict, source: str = "run config") -> dict:
+    """``raw`` validated against the schema with its defaults filled (a copy); ``source`` names it in errors."""
+    config = copy.deepcopy(raw)
+    error = best_match(_filling_defaults(Draft202012Validator)(load_schema()).iter_errors(config))
+    if error is not None:
+        raise RD4ADError(schema_error_message(error, source))
+    return config
+
+
+def load_tables(path: str | Path) -> dict:
+    """config/tables.yaml (or the file the config's ``tables:`` names): paper tables and ``audit:`` pairs."""
+    declared = load_yaml(path)
+    unknown = sorted(set(declared) - set(TABLES) - {"audit"})
+    if unknown:
+        raise RD4ADError(f"{path}: unknown tables {unknown}; use {list(TABLES)} and 'audit'")
+    return declared
+
+
+def _check(config: dict, kind: str, name: str, where: str) -> None:
+    if name not in config[kind]:
+        raise RD4ADError(f"{where} names {kind[:-1]} {name!r}, which the run config's `{kind}:` lacks; "
+                         f"add it or remove the reference (known: {', '.join(sorted(config[kind]))})")
+
+
+def _runs(config: dict, datasets, variants, where: str, categories=None, seeds=None) -> set[RunKey]:
+    runs = set()
+    for dataset in datasets:
+        _check(config, "datasets", dataset, where)
+        for variant in variants:
+            _check(config, "variants", variant, where)
+            for category in variant_categories(config, dataset, variant):
+                if categories is None or category in categories:
+                    runs.update(RunKey(dataset, category, variant, seed) for seed in (seeds or config["seeds"]))
+    return runs
+
+
+def table_runs(config: dict, tables: dict) -> dict[str, list[RunKey]]:
+    """Runs each table needs (``audit:<name>`` for the protocol audit pairs), sorted."""
+    out = {}
+    for key, table in tables.items():
+        if key == "audit":
+            continue
+        variants = sorted({s["variant"] for s in table["settings"].values()})
+        out[key] = sorted(_runs(config, table["datasets"], variants, f"config/tables.yaml {key}"))
+    audit = config["audit"]
+    for name, pair in tables.get("audit", {}).items():
+        runs = _runs(config, [AUDIT_DATASET], [pair["reference"], pair["alternative"]],
+                     f"config/tables.yaml audit.{name}", audit["categories"], audit["seeds"])
+        out[f"audit:{name}"] = sorted(runs)
+    return out
+
+
+def complexity_jobs(config: dict, tables: dict) -> list[tuple[str, str]]:
+    """(dataset, variant) pairs measured for the tables with complexity metrics (Table 3)."""
+    jobs = set()
+    for key, table in tables.items():
+        if key != "audit" and set(COMPLEXITY_METRICS) & set(table["metrics"]):
+            for dataset in table["datasets"]:
+                _check(config, "datasets", dataset, f"config/tables.yaml {key}")
+                for setting in table["settings"].values():
+                    _check(config, "variants", setting["variant"], f"config/tables.yaml {key}")
+                    jobs.add((dataset, setting["variant"]))
+    return sorted(jobs)
+
+
+def run_config(config: dict, key: RunKey) -> RunConfig:
+    """The ``RunConfig`` of one run: its dataset entry, its variant's knobs, the config's mode."""
+    dataset, variant = config["datasets"][key.dataset], config["variants"][key.variant]
+    return RunConfig(dataset=key.dataset, category=key.category, variant=key.variant, seed=key.seed,
+                     loader=dataset["loader"], data_root=dataset["root"], protocol=dataset["protocol"],
+                     demo=config["mode"] == "demo", **{f.name: variant[f.name] for f in knobs()})
+
+
+def make_plan(raw: dict, source: str = "run config", base: Path | None = None) -> Plan:
+    """Validate ``raw`` and plan it; ``tables:`` is read relative to the working directory, else to ``base``."""
+    config = resolve_config(raw, source)
+    tables_path = Path(config["tables"])
+    if base is not None and not tables_path.is_absolute() and not tables_path.is_file():
+        tables_path = base / tables_path
+    tables = load_tables(tables_path)
+    users: dict[RunKey, list[str]] = {}
+    for table, keys in table_runs(config, tables).items():
+        for key in keys:
+            users.setdefault(key, []).append(table)
+    runs = {str(key): PlannedRun(run_config(config, key), tuple(users[key])) for key in sorted(users)}
+    complexity = {}
+    for dataset, variant in complexity_jobs(config, tables):
+        key = RunKey(dataset, config["datasets"][dataset]["categories"][0], variant, config["seeds"][0])
+        measurement = Measurement(run_config(config, key), **config["complexity"])
+        complexity[measurement.key] = measurement
+    return Plan(plan_file(config["results"]), config, tables, runs, complexity)
+
+
+def plan_config_file(path: str | Path) -> Plan:
+    """``make_plan`` of a config file (its ``tables:`` also found relative to the file's folder)."""
+    path = Path(path)
+    return make_plan(load_yaml(path), str(path), path.parent)

@@ -1,0 +1,134 @@
+"""One run of the suite — dataset × category × variant × seed — with every knob that shapes it.
+
+``RunConfig`` is the one place that states a run's fields, their defaults and their allowed
+values. The knobs of a config's ``variants:`` entry are checked against :func:`knob_schema`,
+generated from the fields below (rd4ad/planner.py adds it to the config schema), so the
+schema's defaults are these defaults. The plan stores each run as ``to_dict()``; ``model.pt``
+and ``metrics.json`` carry the same dict.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import MISSING, dataclass, field
+
+from rd4ad.data import LOADERS, SplitArrays, load_split
+from rd4ad.data.caltech import PROTOCOL_KEYS
+from rd4ad.errors import RD4ADError
+from rd4ad.layout import RunKey
+from rd4ad.models import BACKBONES, BOTTLENECKS, DECODER_BLOCKS, LOSSES, RD4AD, build_model
+from rd4ad.models.network import IMAGE_STRIDE
+from rd4ad.run_checks import check_run_values
+from rd4ad.scoring import REDUCTIONS
+
+_JSON_TYPES = {"str": "string", "int": "integer", "float": "number", "bool": "boolean"}
+
+
+def _knob(doc: str, default=MISSING, *, choices=None, minimum=None, exclusive_minimum=None, multiple_of=None):
+    """A field that a config's ``variants:`` entry sets: its description, default and allowed values."""
+    limits = {"enum": list(choices) if choices is not None else None, "minimum": minimum,
+              "exclusiveMinimum": exclusive_minimum, "multipleOf": multiple_of}
+    return field(default=default, metadata={"description": doc, **{k: v for k, v in limits.items() if v is not None}})
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunConfig:
+    """Everything that determines a trained model and its evaluation."""
+
+    # Which run, and the data it reads: filled from the config's `datasets:` entry and mode.
+    dataset: str            # dataset role: key of `datasets:`, results/<dataset>/
+    category: str           # MVTec category, normal class id, or Caltech-256 repeat (r0, r1, …)
+    variant: str            # key of `variants:`
+    seed: int
+    loader: str             # which loader reads the data (rd4ad.data.LOADERS)
+    data_root: str
+    protocol: dict          # Caltech-256 split knobs (rd4ad/data/caltech.py); {} for the other loaders
+    demo: bool              # demo data: labelled DEMO, never compared as a reproduction
+
+    # The knobs of the variant (config `variants:`).
+    backbone: str = _knob("teacher ResNet (Table 6)", choices=BACKBONES)
+    image_size: int = _knob("images are resized to image_size × image_size (Tables 1–2: 256 and 128); a multiple "
+                            "of the teacher's stride, the only sizes at which the student's features match",
+                            minimum=IMAGE_STRIDE, multiple_of=IMAGE_STRIDE)
+    epochs: int = _knob("training epochs (paper: 200)", minimum=1)
+    lr: float = _knob("Adam learning rate, betas (0.5, 0.999) (MVTec 0.005; novelty 0.001, supplement B)",
+                      exclusive_minimum=0)
+    batch_size: int = _knob("training batch size (paper: 16)", minimum=1)
+    teacher_weights: str = _knob("imagenet_v1 (the paper's, fetched into <resources>/torch) | random | "
+                                 "path to a .pth state dict")
+    bottleneck: str = _knob("Table 5 ablation: pre | pre+oce | pre+oce+mff (the full OCBE)", "pre+oce+mff",
+                            choices=BOTTLENECKS)
+    decoder_blocks: str = _knob("code: the public code's [3,4,6]; supplement: supplement Table 1's [6,4,3]",
+                                "code", choices=DECODER_BLOCKS)
+    loss: str = _knob("flat: the public code's cosine over flattened C·H·W; eq2: paper Eq. 1–2", "flat",
+                      choices=LOSSES)
+    score: str = _knob("image score: max of the map (MVTec) or its sum (novelty detection, Table 4)", "max",
+                       choices=REDUCTIONS)
+    eval_every: int = _knob("audit only (leaks the test set): evaluate on the test set every N epochs as "
+                            "the public code does; 0 = off", 0, minimum=0)
+    checkpoint_every: int = _knob("epochs between resume checkpoints (resume.pt)", 1, minimum=1)
+    fast: bool = _knob("GPU fast path: bf16 autocast with fp32 master weights, channels_last, fused Adam "
+                       "(tests/test_fast_path.py checks it against the fp32 path); no effect on CPU", True)
+
+    def __post_init__(self) -> None:
+        for f in knobs():
+            value, meta = getattr(self, f.name), f.metadata
+            if "enum" in meta and value not in meta["enum"]:
+                raise RD4ADError(f"run config key {f.name!r} = {value!r}; choose one of {', '.join(meta['enum'])}")
+            if "minimum" in meta and value < meta["minimum"]:
+                raise RD4ADError(f"run config key {f.name!r} must be >= {meta['minimum']}, got {value}")
+            if "exclusiveMinimum" in meta and value <= meta["exclusiveMinimum"]:
+                raise RD4ADError(f"run config key {f.name!r} must be > {meta['exclusiveMinimum']}, got {value}")
+        if self.loader not in LOADERS:
+            raise RD4ADError(f"run config key 'loader' = {self.loader!r}; choose one of {', '.join(LOADERS)}")
+        if self.protocol and self.loader != "caltech256":
+            raise RD4ADError(f"run config key 'protocol' is for caltech256 only; loader {self.loader!r} "
+                             f"got {sorted(self.protocol)}")
+        unknown = sorted(set(self.protocol) - set(PROTOCOL_KEYS))
+        if unknown:
+            raise RD4ADError(f"run config key 'protocol' has unknown keys {unknown}; known: {', '.join(PROTOCOL_KEYS)}")
+        check_run_values(self)
+
+    @property
+    def key(self) -> RunKey:
+        """Where the run lives: results/<dataset>/<category>/<variant>/seed<seed>/."""
+        return RunKey(self.dataset, self.category, self.variant, self.seed)
+
+    def load_split(self, split: str, cache_dir: str | None = None) -> SplitArrays:
+        """The run's ``train`` or ``test`` split (``rd4ad.data.load_split`` with its protocol knobs)."""
+        return load_split(self.loader, self.data_root, self.category, split, self.image_size,
+                          cache_dir=cache_dir, **self.protocol)
+
+    def build_model(self) -> RD4AD:
+        """The RD4AD model this run trains (teacher weights loaded, student initialised from the global RNG)."""
+        return build_model(self.backbone, self.teacher_weights, self.bottleneck, self.decoder_blocks)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> RunConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown, missing = sorted(set(data) - known), sorted(known - set(data))
+        if unknown or missing:
+            raise RD4ADError(f"run description: unknown keys {unknown}, missing keys {missing}; it was written "
+                             f"by another version of the suite: re-plan and retrain")
+        return cls(**data)
+
+
+def knobs() -> tuple[dataclasses.Field, ...]:
+    """The fields a config's ``variants:`` entry sets (those with a description)."""
+    return tuple(f for f in dataclasses.fields(RunConfig) if "description" in f.metadata)
+
+
+def knob_schema() -> dict:
+    """JSON schema of the knobs of one ``variants:`` entry: ``{"required": [...], "properties": {...}}``."""
+    properties, required = {}, []
+    for f in knobs():
+        prop = {"type": _JSON_TYPES[f.type], **f.metadata}
+        if f.default is MISSING:
+            required.append(f.name)
+        else:
+            prop["default"] = f.default
+        properties[f.name] = prop
+    return {"required": required, "properties": properties}

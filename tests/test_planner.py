@@ -1,0 +1,124 @@
+"""Planning (rd4ad/planner.py) and the plan file (rd4ad/plan.py): runs per table, dedup, the runs' knobs."""
+
+import copy
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from rd4ad.errors import RD4ADError
+from rd4ad.plan import Plan
+from rd4ad.planner import complexity_jobs, load_tables, load_yaml, make_plan, resolve_config, table_runs
+
+REPO = Path(__file__).resolve().parents[1]
+TABLES = load_tables(REPO / "config" / "tables.yaml")
+
+
+def _raw(name: str) -> dict:
+    return {**load_yaml(REPO / "config" / name), "tables": str(REPO / "config" / "tables.yaml")}
+
+
+@pytest.fixture(scope="module")
+def paper():
+    return make_plan(_raw("config.yaml"))
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return make_plan(_raw("demo.yaml"))
+
+
+def test_paper_runs_per_table(paper):
+    per_table = {k: len(v) for k, v in table_runs(paper.config, TABLES).items()}
+    assert per_table == {"T1": 2 * 15 * 3, "T2": 2 * 15 * 3, "T3": 15 * 3, "T4": (10 + 10 + 10 + 5) * 3,
+                         "T5": 3 * 15 * 3, "T6": 3 * 15 * 3, "T7": 15 * 3, "S2": 30 * 3,
+                         "audit:loss": 2 * 15, "audit:decoder_blocks": 2 * 15}
+
+
+def test_shared_runs_are_trained_once(paper):
+    runs = [p.run for p in paper.runs.values()]
+    assert len(runs) == len({r.key for r in runs}) == 90 + 90 + 90 + 105 + 30
+    variants = Counter(r.variant for r in runs)
+    assert variants["wrn50_256"] == 45 and variants["wrn50_eq2"] == 15 and variants["novelty_r18"] == 105
+    assert {r.seed for r in runs if r.variant == "wrn50_supdec"} == {111}
+    assert paper.runs["mvtec/bottle/wrn50_256/seed111"].tables == \
+        ("T1", "T2", "T3", "T5", "T6", "T7", "audit:loss", "audit:decoder_blocks")
+    assert paper.runs["mvtec/bottle/wrn50_256/seed112"].tables == ("T1", "T2", "T3", "T5", "T6", "T7")
+    assert str(paper.folder("mvtec/bottle/wrn50_256/seed112").model) == "results/mvtec/bottle/wrn50_256/seed112/model.pt"
+
+
+def test_demo_runs_respect_variant_categories(demo):
+    keys = [p.run.key for p in demo.runs.values()]
+    assert len(keys) == 20
+    assert {k.category for k in keys if k.variant == "wrn50_256"} == {"brick", "grass", "nut"}
+    assert {k.category for k in keys if k.variant == "r50_256"} == {"nut"}
+    assert {k.category for k in keys if k.dataset == "caltech256"} == {"6", "7"}
+
+
+def test_complexity_measures_the_first_category_and_seed(paper):
+    assert complexity_jobs(paper.config, TABLES) == [("mvtec", "wrn50_256")]
+    measurement = paper.measurement("mvtec", "wrn50_256")
+    assert (measurement.run.category, measurement.run.seed) == ("carpet", 111)
+    assert (measurement.repeats, measurement.warmup) == (20, 3)     # the schema's defaults
+    assert str(paper.complexity_file(measurement)) == "results/mvtec/complexity/wrn50_256.json"
+
+
+def test_run_config_holds_every_knob_of_the_config(paper, demo):
+    run = paper.run("mvtec/screw/wrn50_256/seed111")
+    assert (run.loader, run.data_root, run.bottleneck, run.teacher_weights) == \
+        ("mvtec", "resources/mvtec", "pre+oce+mff", "imagenet_v1")
+    assert (run.image_size, run.epochs, run.lr, run.eval_every, run.fast, run.demo) == (256, 200, 0.005, 10, True, False)
+    novelty = demo.run("caltech256/6/novelty_r18/seed0")
+    assert (novelty.loader, novelty.data_root, novelty.score, novelty.eval_every, novelty.demo) == \
+        ("digits", "", "sum", 0, True)
+
+
+def test_plan_file_round_trip(demo, tmp_path):
+    path = Plan(tmp_path / "plan.json", demo.config, demo.declared, demo.runs, demo.complexity).write()
+    back = Plan.read(path)
+    assert back.runs == demo.runs and back.complexity == demo.complexity and back.config == demo.config
+    entry = json.loads(path.read_text())["runs"]["mvtec/nut/wrn50_256/seed0"]
+    assert entry["files"]["metrics"] == "mvtec/nut/wrn50_256/seed0/metrics.json"
+    assert "audit_epochs" in entry["files"]                              # eval_every: 1 in the demo
+    assert back.results == tmp_path and back.digest == demo.digest
+
+
+def test_unknown_run_and_broken_plan_are_clear_errors(demo, tmp_path):
+    with pytest.raises(RD4ADError, match="no planned run 'mvtec/nut/nope/seed0'"):
+        demo.run("mvtec/nut/nope/seed0")
+    bad = tmp_path / "plan.json"
+    bad.write_text('{"format": 1, "config": {}}')
+    with pytest.raises(RD4ADError, match="not a complete plan"):
+        Plan.read(bad)
+    with pytest.raises(RD4ADError, match="no plan; write it again"):
+        Plan.read(tmp_path / "none.json")
+
+
+def test_unknown_variant_in_tables_is_a_clear_error(paper):
+    tables = {"T1": {"datasets": ["mvtec"], "metrics": ["image_auroc"], "settings": {"x": {"variant": "nope"}}}}
+    with pytest.raises(RD4ADError, match="tables.yaml T1 names variant 'nope'"):
+        table_runs(paper.config, tables)
+
+
+def test_schema_rejects_bad_config_and_fills_defaults(paper):
+    assert paper.config["variants"]["wrn50_128"]["bottleneck"] == "pre+oce+mff"
+    assert paper.datasets["mnist"]["source"] == "fetch" and paper.config["complexity"]["warmup"] == 3
+    bad = _raw("demo.yaml")
+    bad["variants"]["wrn50_256"]["loss"] = "l2"
+    with pytest.raises(RD4ADError, match=r"config key variants.wrn50_256.loss: 'l2' is not one of"):
+        resolve_config(bad)
+
+
+def test_caltech_protocol_reaches_the_run(paper):
+    assert paper.run("caltech256/r2/novelty_r18/seed111").protocol == {"n_inlier_categories": 1, "outlier_ratio": 0.5}
+    assert paper.run("mnist/3/novelty_r18/seed111").protocol == {}
+
+
+def test_protocol_keys_are_for_caltech_only(paper):
+    bad = copy.deepcopy(paper.config)
+    bad["datasets"]["mnist"]["protocol"] = {"outlier_ratio": 0.5}
+    with pytest.raises(RD4ADError, match=r"config key datasets\.mnist\.protocol: \{'outlier_ratio': 0\.5\} is "
+                                         "expected to be empty"):
+        resolve_config(bad)
+

@@ -1,0 +1,97 @@
+# The plan and the Snakemake-only helpers the rules share: wildcard constraints, input
+# functions, the GPU prefix, and the params that hand each job its run whole (so that a
+# changed run, and only it, runs again). What runs comes from the plan; every path from
+# rd4ad/layout.py.
+
+import json
+import re
+import shlex
+from pathlib import Path
+
+from rd4ad import layout
+from rd4ad.models.weights import teacher_weights_file
+from rd4ad.planner import make_plan
+
+PLAN = make_plan(config, ", ".join(map(str, workflow.configfiles)) or "the run config (--config)")
+RESULTS = PLAN.config["results"]
+RESOURCES = layout.Resources(Path(PLAN.config["resources"]))
+PLAN_FILE = str(PLAN.path)
+# Rule paths with the run's wildcards in place of its key.
+RUN = layout.RunFolder(Path(RESULTS), layout.RunKey("{dataset}", "{category}", "{variant}", "{seed}"))
+
+
+def one_of(names):
+    """A wildcard regex matching exactly ``names`` (matching nothing when empty)."""
+    return "|".join(re.escape(n) for n in sorted(set(names))) or "(?!)"
+
+
+wildcard_constraints:
+    dataset=one_of(PLAN.datasets),
+    category=one_of(p.run.category for p in PLAN.runs.values()),
+    variant=one_of(PLAN.config["variants"]),
+    seed=r"\d+",
+
+
+def run_key(wildcards):
+    """The run of a train / evaluate job: ``<dataset>/<category>/<variant>/seed<k>``."""
+    return str(layout.RunKey(wildcards.dataset, wildcards.category, wildcards.variant, int(wildcards.seed)))
+
+
+def run_json(wildcards):
+    """The planned run of a train job, whole, as JSON. Being a params value, it makes Snakemake
+    retrain exactly the runs whose description changed. (The jobs do not read the plan file: a
+    rule upstream of every job would make Snakemake skip this check whenever the plan changes.)"""
+    return json.dumps(PLAN.run(run_key(wildcards)).to_dict(), sort_keys=True)
+
+
+def measurement_json(wildcards):
+    """The planned Table 3 measurement of a complexity job, whole, as JSON (a params value, as above)."""
+    return json.dumps(PLAN.measurement(wildcards.dataset, wildcards.variant).to_dict(), sort_keys=True)
+
+
+def dataset_ready(wildcards):
+    """The marker of the job's dataset role, ancient(): re-fetching or re-synthesising (checksummed,
+    seeded) never retrains a finished run. None for `source: none`."""
+    source = PLAN.datasets[wildcards.dataset]["source"]
+    return [] if source == "none" else [ancient(str(RESOURCES.marker(wildcards.dataset, source)))]
+
+
+def weights_files():
+    """IMAGENET1K_V1 file → backbone, for the variants with ``teacher_weights: imagenet_v1``."""
+    backbones = {v["backbone"] for v in PLAN.config["variants"].values() if v["teacher_weights"] == "imagenet_v1"}
+    return {str(teacher_weights_file(b, RESOURCES.weights)): b for b in sorted(backbones)}
+
+
+def teacher_input(wildcards):
+    """The teacher file the job's variant reads, ancient() (none for a random teacher)."""
+    variant = PLAN.config["variants"][wildcards.variant]
+    if variant["teacher_weights"] == "random":
+        return []
+    if variant["teacher_weights"] == "imagenet_v1":
+        return [ancient(path) for path, b in weights_files().items() if b == variant["backbone"]]
+    return [ancient(variant["teacher_weights"])]
+
+
+def cli_flags(options):
+    """``{seed: 0, image_size: 32}`` → ``--seed 0 --image-size 32`` (True → a bare flag; False, None → none)."""
+    tokens = []
+    for key, value in options.items():
+        if value is True:
+            tokens.append(f"--{key.replace('_', '-')}")
+        elif value is not False and value is not None:
+            tokens += [f"--{key.replace('_', '-')}", str(value)]
+    return shlex.join(tokens)
+
+
+def execution_flags():
+    """Where train / evaluate / complexity write and read: the results root and the image cache;
+    and whether nondeterministic GPU kernels are allowed."""
+    return cli_flags({"results": RESULTS, "cache_dir": str(RESOURCES.cache),
+                      "nondeterministic": PLAN.config["nondeterministic"]})
+
+
+def gpu_job():
+    """What train / evaluate / complexity run under: the teacher cache as TORCH_HOME and
+    ``rd4ad.gpu_slots`` pinning the job to a free GPU slot (``jobs_per_gpu`` slots per GPU)."""
+    return (f"TORCH_HOME={shlex.quote(str(RESOURCES.torch_home))} python -m rd4ad.gpu_slots "
+            f"--jobs-per-gpu {PLAN.config['jobs_per_gpu']} --")
