@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import functools
 import re
+from pathlib import Path
 
 import yaml
 
 from rd4ad.errors import RD4ADError
-from rd4ad.planner import SCHEMA
+
+SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
 
 
 @functools.cache

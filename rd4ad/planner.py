@@ -19,11 +19,11 @@ from jsonschema.exceptions import best_match
 from rd4ad.config_errors import schema_error_message
 from rd4ad.errors import RD4ADError
 from rd4ad.layout import RunKey, plan_file
+from rd4ad.names import SCHEMA
 from rd4ad.plan import AUDIT_DATASET, Measurement, Plan, PlannedRun, variant_categories
 from rd4ad.published import COMPLEXITY_METRICS, TABLES
 from rd4ad.run import RunConfig, knob_schema, knobs
 
-SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
 
 
 def load_yaml(path: str | Path) -> dict:
