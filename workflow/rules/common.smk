@@ -85,9 +85,9 @@ def cli_flags(options):
 
 def execution_flags():
     """Where train / evaluate / complexity write and read: the results root and the image cache;
-    and whether nondeterministic GPU kernels are allowed."""
+    whether nondeterministic GPU kernels are allowed; the CPU numerics (rd4ad/numerics.py)."""
     return cli_flags({"results": RESULTS, "cache_dir": str(RESOURCES.cache),
-                      "nondeterministic": PLAN.config["nondeterministic"]})
+                      "nondeterministic": PLAN.config["nondeterministic"], "cpu_numerics": PLAN.config["cpu_numerics"]})
 
 
 def gpu_job():
