@@ -2,7 +2,7 @@
 
 Pinning (``rd4ad/numerics.py``) is process-wide and must precede the first torch computation,
 so each mode trains in its own process: the same run (synthetic nut, random teacher, one
-intra-op thread as every CI/demo job has) through ``python -m rd4ad train --cpu-numerics MODE``.
+intra-op thread as every workflow job has) through ``python -m rd4ad train --cpu-numerics MODE``.
 The per-epoch training seconds come from ``loss.csv`` (epoch 1 is the warm-up and not counted).
 Prints one line per backbone with both rates and the ratio pinned / native.
 
@@ -12,6 +12,7 @@ Run: ``python benchmarks/bench_numerics.py [--backbones resnet18 wide_resnet50_2
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -21,19 +22,21 @@ from pathlib import Path
 import pandas as pd
 
 from rd4ad.data.synth import SynthConfig, generate
+from rd4ad.layout import RunFolder
 from rd4ad.numerics import CPU_NUMERICS, PINNED_ENV
-from rd4ad.training.loop import LOSS_NAME
+from rd4ad.run import RunConfig
 
 
-def epoch_seconds(data: Path, out: Path, backbone: str, image_size: int, epochs: int, numerics: str) -> float:
+def epoch_seconds(data: Path, results: Path, backbone: str, image_size: int, epochs: int, numerics: str) -> float:
     """Mean training seconds of epochs 2… of one run in a fresh single-threaded process."""
-    cmd = [sys.executable, "-m", "rd4ad", "train", "--dataset", "mvtec", "--data-root", str(data),
-           "--category", "nut", "--variant", "bench", "--backbone", backbone, "--teacher-weights", "random",
-           "--image-size", str(image_size), "--epochs", str(epochs), "--batch-size", "8", "--seed", "0",
-           "--device", "cpu", "--cpu-numerics", numerics, "--out", str(out / "model.pt")]
+    run = RunConfig(dataset="mvtec", category="nut", variant="bench", seed=0, loader="mvtec", data_root=str(data),
+                    protocol={}, demo=True, backbone=backbone, image_size=image_size, epochs=epochs, lr=0.005,
+                    batch_size=8, teacher_weights="random")
+    cmd = [sys.executable, "-m", "rd4ad", "train", "--run-json", json.dumps(run.to_dict()), "--results", str(results),
+           "--device", "cpu", "--cpu-numerics", numerics]
     env = {k: v for k, v in os.environ.items() if k not in PINNED_ENV} | {"OMP_NUM_THREADS": "1"}
     subprocess.run(cmd, env=env, check=True, capture_output=True)
-    return float(pd.read_csv(out / LOSS_NAME)["seconds"].iloc[1:].mean())
+    return float(pd.read_csv(RunFolder(results, run.key).loss)["seconds"].iloc[1:].mean())
 
 
 def main() -> None:
