@@ -18,7 +18,9 @@ import pytest
 import torch
 
 from rd4ad.io import load_checkpoint
+from rd4ad.layout import RunFolder
 from rd4ad.numerics import PINNED_ENV, cpu_vector_isa
+from rd4ad.run import RunConfig
 
 AVX2_CPU = {"ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"}
 AVX512_CPU = {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE", "OMP_NUM_THREADS": "2"}
@@ -36,20 +38,22 @@ def nut(tmp_path_factory):
     return root
 
 
-def _train_and_evaluate(nut, out, numerics: str, simulated_cpu: dict) -> tuple[str, dict]:
+def _train_and_evaluate(nut, results, numerics: str, simulated_cpu: dict) -> tuple[str, dict]:
     """Digest of the trained student weights and the metrics of one tiny run in a fresh process."""
-    execution = ["--device", "cpu", "--cpu-numerics", numerics]
-    train = ["train", "--dataset", "mvtec", "--data-root", str(nut), "--category", "nut", "--variant", "v",
-             "--backbone", "resnet18", "--teacher-weights", "random", "--image-size", "32", "--epochs", "2",
-             "--batch-size", "4", "--seed", "0", "--out", str(out / "model.pt"), *execution]
-    evaluate = ["evaluate", "--model", str(out / "model.pt"), "--out", str(out / "metrics.json"), *execution]
+    run = RunConfig(dataset="mvtec", category="nut", variant="v", seed=0, loader="mvtec", data_root=str(nut),
+                    protocol={}, demo=True, backbone="resnet18", image_size=32, epochs=2, lr=0.005, batch_size=4,
+                    teacher_weights="random")
+    execution = ["--results", str(results), "--device", "cpu", "--cpu-numerics", numerics]
+    train = ["train", "--run-json", json.dumps(run.to_dict()), *execution]
+    evaluate = ["evaluate", "--run", str(run.key), *execution]
+    out = RunFolder(results, run.key)
     env = {k: v for k, v in os.environ.items() if k not in (*AVX2_CPU, *AVX512_CPU, *PINNED_ENV)}
     proc = subprocess.run([sys.executable, "-c", DRIVER, *train, "--then", *evaluate],
                           env={**env, **simulated_cpu}, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    student = load_checkpoint(out / "model.pt")["student"]
+    student = load_checkpoint(out.model)["student"]
     digest = hashlib.sha256(b"".join(student[k].numpy().tobytes() for k in sorted(student))).hexdigest()
-    metrics = json.loads((out / "metrics.json").read_text())
+    metrics = json.loads(out.metrics.read_text())
     return digest, metrics
 
 
