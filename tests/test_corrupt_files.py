@@ -12,22 +12,24 @@ from rd4ad.cli import main
 from rd4ad.data import load_split
 from rd4ad.device import set_deterministic
 from rd4ad.io import load_checkpoint
+from rd4ad.layout import RunFolder
 from rd4ad.run import RunConfig
-from rd4ad.training.loop import RESUME_NAME, train_run
+from rd4ad.training.loop import train_run
 
 CPU = torch.device("cpu")
-RUN = RunConfig(dataset="digits", category="3", backbone="resnet18", teacher_weights="random", image_size=32,
-                epochs=2, lr=0.001, batch_size=16, score="sum", seed=7)
+RUN = RunConfig(dataset="mnist", category="3", variant="novelty", seed=7, loader="digits", data_root="", protocol={},
+                demo=True, backbone="resnet18", teacher_weights="random", image_size=32, epochs=2, lr=0.001,
+                batch_size=16, score="sum")
 
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
     """A clean 2-epoch run: its model.pt and the bytes of its resume.pt after epoch 1."""
     set_deterministic(True)
-    folder = tmp_path_factory.mktemp("reference")
+    folder = RunFolder(tmp_path_factory.mktemp("reference"), RUN.key)
     kept = {}
-    model = train_run(RUN, folder / "model.pt", CPU,
-                      on_epoch_end=lambda e: kept.setdefault(e, (folder / RESUME_NAME).read_bytes()) if e == 1 else None)
+    model = train_run(RUN, folder, CPU,
+                      on_epoch_end=lambda e: kept.setdefault(e, folder.resume.read_bytes()) if e == 1 else None)
     return model, kept[1]
 
 
@@ -50,19 +52,19 @@ def _misfit(resume: bytes, tmp_path) -> bytes:
 def test_bad_resume_is_moved_aside_and_training_starts_over(reference, tmp_path, capsys, kind):
     model, resume = reference
     bad = resume[: len(resume) // 3] if kind == "truncated" else _misfit(resume, tmp_path)
-    out = tmp_path / "run" / "model.pt"
-    out.parent.mkdir()
-    (out.parent / RESUME_NAME).write_bytes(bad)
+    folder = RunFolder(tmp_path / "results", RUN.key)
+    folder.path.mkdir(parents=True)
+    folder.resume.write_bytes(bad)
     epochs = []
     set_deterministic(True)
-    train_run(RUN, out, CPU, on_epoch_end=epochs.append)
+    train_run(RUN, folder, CPU, on_epoch_end=epochs.append)
     assert epochs == [1, 2], "training must start over"
-    assert _same_weights(out, model), "a run that started over equals a clean run"
-    assert (out.parent / "resume.pt.corrupt").read_bytes() == bad and not (out.parent / RESUME_NAME).exists()
+    assert _same_weights(folder.model, model), "a run that started over equals a clean run"
+    assert (folder.path / "resume.pt.corrupt").read_bytes() == bad and not folder.resume.exists()
     reason = "unreadable resume checkpoint (not a torch checkpoint" if kind == "truncated" else \
         "resume checkpoint does not fit this run"
     err = capsys.readouterr().err
-    assert f"{out.parent / RESUME_NAME}: {reason}" in err
+    assert f"{folder.resume}: {reason}" in err
     assert "moved to resume.pt.corrupt, training starts again from epoch 1" in err
 
 
@@ -87,11 +89,11 @@ def test_bad_model_pt_is_one_line_saying_retrain(reference, tmp_path, capsys, ki
         "no run": lambda: _foreign(tmp_path / "x.pt", {"student": {}}),
         "wrong weights": lambda: _foreign(tmp_path / "x.pt", {"run": RUN.to_dict(), "student": {"w": torch.ones(1)}}),
     }[kind]()
-    model = tmp_path / "run" / "model.pt"
-    model.parent.mkdir()
+    folder = RunFolder(tmp_path, RUN.key)
+    model = folder.model
+    model.parent.mkdir(parents=True)
     model.write_bytes(content)
-    assert main(["evaluate", "--model", str(model), "--out", str(model.parent / "metrics.json"),
-                 "--device", "cpu"]) == 2
+    assert main(["evaluate", "--run", str(RUN.key), "--results", str(tmp_path), "--device", "cpu"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"rd4ad evaluate: error: {model}: {reason}") and err.count("\n") == 1
     assert err.rstrip().endswith("delete it and train the run again (python -m rd4ad train …, or rerun snakemake)")
