@@ -46,6 +46,11 @@ class Measurement:
     repeats: int
     warmup: int
 
+    def __post_init__(self) -> None:
+        if self.repeats < 1 or self.warmup < 0:
+            raise RD4ADError(f"Table 3 measurement: 'repeats' must be >= 1 and 'warmup' >= 0, got "
+                             f"{self.repeats} and {self.warmup}")
+
     @property
     def key(self) -> str:
         return measurement_key(self.run.dataset, self.run.variant)
