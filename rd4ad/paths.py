@@ -30,7 +30,8 @@ def writable_file(path: str | os.PathLike) -> Path:
     """
     path = Path(path)
     if path.is_dir():
-        raise StorageError(f"{path}: is a folder; give the path of the file to write (e.g. {path / 'model.pt'})")
+        raise StorageError(f"{path}: is a folder where this file is to be written; move the folder away "
+                           "or write elsewhere")
     existing = path.parent
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent

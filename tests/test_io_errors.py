@@ -1,10 +1,11 @@
-"""I/O failures are one clear line, found before the expensive work where possible: --out that is a
-folder, a file where a folder is expected, read-only folders, a full disk while checkpointing;
-an unwritable cache only disables caching."""
+"""I/O failures are one clear line, found before the expensive work where possible: a folder where
+model.pt, metrics.json, the complexity JSON or the report goes, a file where a folder is expected,
+read-only folders, a full disk while checkpointing; an unwritable cache only disables caching."""
 
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import resource
 import subprocess
@@ -17,10 +18,23 @@ import pytest
 
 from rd4ad.cli import main
 from rd4ad.data.synth import SynthConfig, generate
+from rd4ad.layout import RunFolder, complexity_file, plan_file
+from rd4ad.run import RunConfig
 
 PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 24, 1, 2
-TRAIN = ["train", "--dataset", "digits", "--category", "3", "--backbone", "resnet18", "--teacher-weights", "random",
-         "--image-size", "32", "--epochs", "2", "--lr", "0.001", "--seed", "7", "--device", "cpu"]
+RUN = RunConfig(dataset="mnist", category="3", variant="novelty", seed=7, loader="digits", data_root="", protocol={},
+                demo=True, backbone="resnet18", teacher_weights="random", image_size=32, epochs=2, lr=0.001,
+                batch_size=16, score="sum")
+
+
+def _train(results: Path, *flags: str, **changes) -> list[str]:
+    """``train`` of ``RUN`` (with ``changes``) into the results folder ``results``."""
+    return ["train", "--results", str(results), "--device", "cpu", "--run-json",
+            json.dumps({**RUN.to_dict(), **changes}), *flags]
+
+
+def _tree(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
 
 
 def _rd4ad(args: list[str], obey_permissions: bool = False, file_limit: int | None = None):
@@ -45,24 +59,31 @@ def _one_line(err: str) -> str:
 
 
 @pytest.mark.parametrize("command", ["train", "evaluate", "complexity", "report"])
-def test_out_that_is_a_folder_is_refused_before_any_work(tmp_path, capsys, command):
-    out = tmp_path / "model.pt"
+def test_a_folder_where_the_output_goes_is_refused_before_any_work(tmp_path, capsys, command):
+    results, folder = tmp_path / "results", RunFolder(tmp_path / "results", RUN.key)
+    measurement = json.dumps({"run": RUN.to_dict(), "repeats": 2, "warmup": 0})
+    page = tmp_path / "reports" / "index.html"
+    args, out = {
+        "train": (_train(results), folder.model),
+        "evaluate": (["evaluate", "--run", str(RUN.key), "--results", str(results), "--device", "cpu"], folder.metrics),
+        "complexity": (["complexity", "--measurement-json", measurement, "--results", str(results), "--device", "cpu"],
+                       complexity_file(results, RUN.dataset, RUN.variant)),
+        "report": (["report", "--plan", str(plan_file(results)), "--out", str(page)], page),
+    }[command]
     (out / "inside").mkdir(parents=True)
-    args = {"train": TRAIN, "evaluate": ["evaluate", "--model", str(tmp_path / "m.pt")],
-            "complexity": ["complexity", "--dataset", "digits", "--category", "3", "--backbone", "resnet18",
-                           "--teacher-weights", "random", "--image-size", "32", "--device", "cpu"],
-            "report": ["report", "--config", str(tmp_path / "c.yaml"), "--results", str(tmp_path)]}[command]
+    before = _tree(tmp_path)
     tic = time.perf_counter()
-    assert main([*args, "--out", str(out)]) == 2
+    assert main(args) == 2
     assert _one_line(capsys.readouterr().err) == (
-        f"rd4ad {command}: error: {out}: is a folder; give the path of the file to write (e.g. {out / 'model.pt'})")
-    assert time.perf_counter() - tic < 5, "checked before loading data or training"
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["model.pt", "model.pt/inside"]
+        f"rd4ad {command}: error: {out}: is a folder where this file is to be written; move the folder away "
+        "or write elsewhere")
+    assert time.perf_counter() - tic < 5, "checked before loading data, a model or the plan"
+    assert _tree(tmp_path) == before
 
 
 def test_a_file_where_a_folder_is_expected(tmp_path, capsys):
     (tmp_path / "results").write_text("not a folder")
-    assert main([*TRAIN, "--out", str(tmp_path / "results" / "run" / "model.pt")]) == 2
+    assert main(_train(tmp_path / "results")) == 2
     assert _one_line(capsys.readouterr().err).endswith(
         ": Not a directory; a file stands where a folder is expected: move that file away or choose another path")
     assert (tmp_path / "results").read_text() == "not a folder"
@@ -74,9 +95,9 @@ def test_read_only_folder_is_one_line(tmp_path, command):
     locked.mkdir()
     locked.chmod(0o555)
     target = locked / "sub" / "out"
-    args = {"train": [*TRAIN, "--out", f"{target}/model.pt"],
+    args = {"train": _train(target),
             "synth": ["synth", "--out", str(target), "--image-size", "32", "--n-train", "1"],
-            "report": ["report", "--config", "config/demo.yaml", "--results", str(tmp_path), "--out", f"{target}.html"],
+            "report": ["report", "--plan", str(plan_file(tmp_path)), "--out", f"{target}.html"],
             "fetch": ["fetch", "mvtec", "--root", str(target), "--mirror", "http://127.0.0.1:9"]}[command]
     done = _rd4ad(args, obey_permissions=True)
     assert done.returncode == 2
@@ -89,16 +110,16 @@ def test_read_only_cache_only_disables_caching(tmp_path):
     cache = tmp_path / "cache"
     cache.mkdir()
     cache.chmod(0o555)
-    out = tmp_path / "run" / "model.pt"
-    done = _rd4ad([*TRAIN, "--epochs", "1", "--cache-dir", str(cache), "--out", str(out)], obey_permissions=True)
+    out = RunFolder(tmp_path / "results", RUN.key).model
+    done = _rd4ad(_train(tmp_path / "results", "--cache-dir", str(cache), epochs=1), obey_permissions=True)
     assert done.returncode == 0, done.stderr
     assert done.stderr.startswith(f"warning: decoded images not cached (cannot write {cache}/")
     assert "continuing without the cache" in done.stderr and out.is_file() and list(cache.iterdir()) == []
 
 
 def test_full_disk_while_checkpointing_is_one_line_and_leaves_no_temporary(tmp_path):
-    out = tmp_path / "run" / "model.pt"
-    done = _rd4ad([*TRAIN, "--out", str(out)], file_limit=1 << 20)
+    out = RunFolder(tmp_path / "results", RUN.key).model
+    done = _rd4ad(_train(tmp_path / "results"), file_limit=1 << 20)
     assert done.returncode == 2
     line = _one_line(done.stderr)
     assert line.startswith(f"rd4ad train: error: cannot write {out.parent / 'resume.pt'}: [enforce fail at "
