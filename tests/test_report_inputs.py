@@ -20,13 +20,13 @@ HOSTILE_LABEL = "$x^$ a_b"
 
 @pytest.fixture
 def tree(tmp_path):
-    config, results = build_tree(tmp_path)
-    return config, results, results / "mvtec/carpet/wrn50_256/seed111"
+    plan, results = build_tree(tmp_path)
+    return plan, results, results / "mvtec/carpet/wrn50_256/seed111"
 
 
-def _report(config, results, capsys) -> str:
+def _report(plan, results, capsys) -> str:
     out = results.parent / "reports" / "index.html"
-    assert main(["report", "--config", str(config), "--results", str(results), "--out", str(out)]) == 2
+    assert main(["report", "--plan", str(plan), "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err and not out.exists()
     return err
@@ -36,7 +36,7 @@ def _report(config, results, capsys) -> str:
     ("NaN", "nan"), ("7.5", "7.5"), ("Infinity", "inf"), ("-0.1", "-0.1"), ('"0.9"', "'0.9'"), ("true", "True"),
 ])
 def test_a_metric_that_is_not_a_fraction_names_file_and_key(tree, capsys, text, shown):
-    config, results, run = tree
+    plan, results, run = tree
     metrics = run / "metrics.json"
     metrics.write_text(metrics.read_text().replace('"image_auroc": 0.99', f'"image_auroc": {text}', 1))
     message = (f"{metrics}: levels.M1+2+3.image_auroc = {shown} is not a number in [0, 1] (or null); "
@@ -44,7 +44,7 @@ def test_a_metric_that_is_not_a_fraction_names_file_and_key(tree, capsys, text, 
     with pytest.raises(RD4ADError) as err:
         collect_runs(results)
     assert str(err.value) == message
-    assert _report(config, results, capsys) == f"rd4ad report: error: {message}\n"
+    assert _report(plan, results, capsys) == f"rd4ad report: error: {message}\n"
 
 
 @pytest.mark.parametrize("content, message", [
@@ -52,13 +52,13 @@ def test_a_metric_that_is_not_a_fraction_names_file_and_key(tree, capsys, text, 
     ('{"headline": "M1+2+3", "levels": {"M1+2+3": [0.9]}}', "levels.M1+2+3 is not an object of metrics"),
 ])
 def test_malformed_metrics_json_names_the_file(tree, capsys, content, message):
-    config, results, run = tree
+    plan, results, run = tree
     (run / "metrics.json").write_text(content)
-    assert f"{run / 'metrics.json'}: {message}" in _report(config, results, capsys)
+    assert f"{run / 'metrics.json'}: {message}" in _report(plan, results, capsys)
 
 
 def test_a_timing_must_be_finite_and_not_negative(tree, capsys):
-    config, results, _ = tree
+    _, results, _ = tree
     path = results / "mvtec/complexity/wrn50_256.json"
     for bad, shown in (("-1", "-1"), ("Infinity", "inf")):
         path.write_text(path.read_text().replace('"infer_s": 0.5', f'"infer_s": {bad}'))
@@ -74,7 +74,7 @@ def test_a_timing_must_be_finite_and_not_negative(tree, capsys):
     ("wrong shape", "needs images, masks, maps, names of matching shapes"),
 ])
 def test_corrupt_examples_npz_names_the_file(tree, capsys, damage, message):
-    config, results, run = tree
+    plan, results, run = tree
     path = run / "examples.npz"
     if damage == "garbage":
         path.write_bytes(b"PK\x03\x04 not really a zip")
@@ -86,15 +86,15 @@ def test_corrupt_examples_npz_names_the_file(tree, capsys, damage, message):
         else:
             arrays["maps"] = arrays["maps"][:, :5]
         np.savez(path, **arrays)
-    assert f"rd4ad report: error: {path}: " in (err := _report(config, results, capsys)) and message in err
+    assert f"rd4ad report: error: {path}: " in (err := _report(plan, results, capsys)) and message in err
 
 
 def test_unreadable_scores_csv_names_the_file(tree, capsys):
-    config, results, run = tree
+    plan, results, run = tree
     (run / "scores.csv").write_text("name,defect\nx,good\n")
-    assert f"{run / 'scores.csv'}: has no 'label' column" in _report(config, results, capsys)
+    assert f"{run / 'scores.csv'}: has no 'label' column" in _report(plan, results, capsys)
     (run / "scores.csv").write_bytes(b"\xff\xfe\x00garbage")
-    assert f"{run / 'scores.csv'}: not a readable CSV" in _report(config, results, capsys)
+    assert f"{run / 'scores.csv'}: not a readable CSV" in _report(plan, results, capsys)
 
 
 def test_every_label_is_plain_text(tmp_path):
