@@ -4,11 +4,10 @@ the config schema and RunConfig refuse them, and derived paths are resolved unde
 from __future__ import annotations
 
 import copy
-import shlex
+import json
 from pathlib import Path
 
 import pytest
-import yaml
 
 from data_fixtures import mvtec_tree
 from rd4ad.cli import main
@@ -18,11 +17,13 @@ from rd4ad.errors import RD4ADError
 from rd4ad.models.network import IMAGE_STRIDE
 from rd4ad.names import check_name
 from rd4ad.paths import under
+from rd4ad.planner import load_schema, load_yaml, plan_config_file, resolve_config
 from rd4ad.run_checks import MAX_SEED
 from rd4ad.run import RunConfig
-from rd4ad.workflow_plan import SCHEMA, Run, load_yaml, resolve_config, train_flags
 
 REPO = Path(__file__).resolve().parents[1]
+RUN = dict(dataset="mnist", category="3", variant="novelty", seed=7, loader="digits", data_root="", protocol={},
+           demo=True, backbone="resnet18", teacher_weights="random", image_size=32, epochs=1, lr=0.001, batch_size=16)
 HOSTILE = ["../../escapee", "..", ".", "a/b", "/abs", ".hidden", "", "x" * 65, "$x$", "a b", "nut\\"]
 PLAIN = ["carpet", "metal_nut", "0", "r1", "wrn50_256", "pre+oce", "a.b-c"]
 
@@ -47,7 +48,7 @@ def test_schema_and_run_config_accept_the_same_names(demo, name):
     except RD4ADError:
         schema_ok = False
     try:
-        RunConfig(dataset="mvtec", category=name, variant=name)
+        RunConfig(**{**RUN, "category": name, "variant": name})
         run_ok = True
     except RD4ADError:
         run_ok = False
@@ -67,26 +68,25 @@ def test_config_error_names_the_file_and_key(demo, tmp_path):
         resolve_config(config)
 
 
-def test_a_hostile_category_in_a_run_writes_nothing_anywhere(demo, tmp_path, monkeypatch, capsys):
+def test_a_hostile_category_in_a_run_writes_nothing_anywhere(tmp_path, monkeypatch, capsys):
     """What the workflow would run for a category ``../../escapee`` had the schema not refused it."""
-    config = resolve_config(demo)
-    run = Run("mnist", "../../escapee", "novelty_r18", 0)
-    out = f"{run.folder('results')}/model.pt"
+    planned = next(iter(plan_config_file(REPO / "config" / "demo.yaml").runs.values())).run
     monkeypatch.chdir(tmp_path)
-    argv = ["train", *shlex.split(train_flags(config, *run.__dict__.values())), "--out", out]
-    assert main(argv) == 2
+    run_json = json.dumps({**planned.to_dict(), "category": "../../escapee"})
+    assert main(["train", "--results", "results", "--device", "cpu", "--run-json", run_json]) == 2
     assert "run config key 'category' '../../escapee' is not a valid name" in capsys.readouterr().err
     assert _tree(tmp_path) == set()
 
 
-@pytest.mark.parametrize("flag, value", [("--category", "../synth/nut"), ("--variant", "../../v")])
-def test_train_refuses_names_that_leave_the_data_root(tmp_path, capsys, flag, value):
+@pytest.mark.parametrize("key, value", [("category", "../synth/nut"), ("variant", "../../v")])
+def test_train_refuses_names_that_leave_the_data_root(tmp_path, capsys, key, value):
     data = mvtec_tree(tmp_path / "data" / "mvtec", categories=("bottle",))
     mvtec_tree(tmp_path / "data" / "synth", categories=("nut",))
     before = _tree(tmp_path)
-    argv = ["train", "--dataset", "mvtec", "--data-root", str(data), "--category", "bottle",
-            "--teacher-weights", "random", "--backbone", "resnet18", "--image-size", "32", "--epochs", "1",
-            "--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "results" / "model.pt"), flag, value]
+    run = {**RunConfig(**RUN).to_dict(), "dataset": "mvtec", "loader": "mvtec", "data_root": str(data),
+           "category": "bottle", key: value}
+    argv = ["train", "--results", str(tmp_path / "results"), "--cache-dir", str(tmp_path / "cache"),
+            "--device", "cpu", "--run-json", json.dumps(run)]
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"{value!r} is not a valid name" in err
@@ -114,14 +114,14 @@ def test_under_resolves_lexically():
 
 
 def test_schema_bounds_are_the_code_s():
-    """The schema repeats two limits of the code; they must agree (names come from the schema itself)."""
-    schema = yaml.safe_load(SCHEMA.read_text())
+    """The schema states two limits of the code; they must agree (names come from the schema itself)."""
+    schema = load_schema()
     size = schema["$defs"]["variant"]["properties"]["image_size"]
     assert (size["minimum"], size["multipleOf"]) == (IMAGE_STRIDE, IMAGE_STRIDE)
     assert schema["$defs"]["seed"]["maximum"] == MAX_SEED
     for image_size, ok in ((32, True), (256, True), (7, False), (48, False)):
         try:
-            RunConfig(dataset="digits", category="1", image_size=image_size, seed=MAX_SEED)
+            RunConfig(**{**RUN, "image_size": image_size, "seed": MAX_SEED})
             accepted = True
         except RD4ADError:
             accepted = False
