@@ -62,15 +62,15 @@ def test_unexpected_error_is_one_line_and_a_log(monkeypatch, capsys, tmp_path):
     import tempfile
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    monkeypatch.setattr(plan_command, "resolve_config", lambda *args: {}["boom"])
-    assert main(["plan", "--config-json", "{}"]) == 1
+    monkeypatch.setattr(plan_command, "plan_config_file", lambda *args: {}["boom"])
+    assert main(["plan", "--config", "config/ci.yaml"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     log = re.fullmatch(r"rd4ad plan: unexpected error: KeyError: 'boom' \(traceback in (\S+); "
                        r"--debug prints it\)\n", err).group(1)
     text = open(log).read()
-    assert text.startswith("python -m rd4ad plan --config-json '{}'\n") and "Traceback" in text
-    assert main(["--debug", "plan", "--config-json", "{}"]) == 1
+    assert text.startswith("python -m rd4ad plan --config config/ci.yaml\n") and "Traceback" in text
+    assert main(["--debug", "plan", "--config", "config/ci.yaml"]) == 1
     assert "Traceback (most recent call last)" in capsys.readouterr().err
 
 
@@ -80,7 +80,7 @@ def test_os_error_is_one_line_naming_the_file(monkeypatch, capsys):
     def denied(*args):
         raise PermissionError(13, "Permission denied", "/data/config.yaml")
 
-    monkeypatch.setattr(plan_command, "resolve_config", denied)
-    assert main(["plan", "--config-json", "{}"]) == 2
+    monkeypatch.setattr(plan_command, "plan_config_file", denied)
+    assert main(["plan", "--config", "/data/config.yaml"]) == 2
     assert capsys.readouterr().err == ("rd4ad plan: error: /data/config.yaml: Permission denied; check its "
                                        "permissions or choose another location\n")
