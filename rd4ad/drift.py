@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from rd4ad.errors import RD4ADError
-from rd4ad.io import atomic_write_json
+from rd4ad.io import atomic_write_json, read_mapping
 from rd4ad.numerics import ISA_LIMITS, KERNEL_ENV
 from rd4ad.report.results import collect_numerics, collect_runs
 
@@ -128,11 +128,8 @@ def load_baseline(path: str | Path) -> dict:
     if not path.is_file():
         raise RD4ADError(f"{path}: no baseline; create it with python -m rd4ad drift --write-baseline {path} "
                          "--results DIR")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise RD4ADError(f"{path}: not valid JSON ({err}); regenerate it with --write-baseline") from err
-    if not isinstance(data, dict) or data.get("format") != FORMAT or not all(
+    data = read_mapping(path, "regenerate it with --write-baseline")
+    if data.get("format") != FORMAT or not all(
             isinstance(data.get(k), dict) for k in ("values", "spread_pp", "tolerance", "environment")):
         raise RD4ADError(f"{path}: not a drift baseline of format {FORMAT}; regenerate it with --write-baseline")
     try:

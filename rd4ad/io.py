@@ -19,7 +19,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from rd4ad.errors import StorageError, UnreadableFileError, describe_os_error
+from rd4ad.errors import RD4ADError, StorageError, UnreadableFileError, describe_os_error
 from rd4ad.temporaries import temp_prefix
 
 if TYPE_CHECKING:
@@ -91,6 +91,25 @@ def atomic_torch_save(obj: Any, path: str | os.PathLike) -> Path:
 def atomic_save_with(path: str | os.PathLike, save: Callable[[str], None]) -> Path:
     """Call ``save(tmp_path)`` (e.g. a figure's ``savefig``) and move the result into place."""
     return _atomic(path, save)
+
+
+def read_mapping(path: str | os.PathLike, fix: str, missing: str = "no such file") -> dict:
+    """The mapping in the JSON (``*.json``) or YAML file ``path``; a missing, undecodable or
+    non-mapping file is one ``RD4ADError`` naming it, then what to do (``fix``)."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise RD4ADError(f"{path}: {missing}; {fix}")
+    kind = "JSON" if path.suffix == ".json" else "YAML"
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text) if kind == "JSON" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as err:
+        raise RD4ADError(f"{path}: not valid {kind} ({' '.join(str(err).split())[:200]}); {fix}") from err
+    if not isinstance(data, dict):
+        raise RD4ADError(f"{path}: holds a {kind} {type(data).__name__}, not an object; {fix}")
+    return data
 
 
 def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> Any:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rd4ad.errors import RD4ADError
-from rd4ad.io import atomic_write_text
+from rd4ad.io import atomic_write_text, read_mapping
 from rd4ad.layout import RunFolder, complexity_file
 from rd4ad.published import TABLES
 from rd4ad.run import RunConfig
@@ -176,13 +176,8 @@ class Plan:
     def read(cls, path: str | Path) -> Plan:
         """The plan written at ``path``; a missing or foreign file is one clear error."""
         path = Path(path)
-        if not path.is_file():
-            raise RD4ADError(f"{path}: no plan; {REPLAN}")
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise RD4ADError(f"{path}: not valid JSON ({err}); {REPLAN}") from err
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
+        data = read_mapping(path, REPLAN, missing="no plan")
+        if data.get("format") != FORMAT:
             raise RD4ADError(f"{path}: not a plan of format {FORMAT}; {REPLAN}")
         try:
             runs = {key: PlannedRun(RunConfig.from_dict(entry["run"]), tuple(entry["tables"]))

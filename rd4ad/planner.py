@@ -12,12 +12,12 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-import yaml
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import best_match
 
 from rd4ad.config_errors import schema_error_message
 from rd4ad.errors import RD4ADError
+from rd4ad.io import read_mapping
 from rd4ad.layout import RunKey, plan_file
 from rd4ad.names import SCHEMA
 from rd4ad.plan import AUDIT_DATASET, Measurement, Plan, PlannedRun, variant_categories
@@ -28,16 +28,7 @@ from rd4ad.run import RunConfig, knob_schema, knobs
 
 def load_yaml(path: str | Path) -> dict:
     """A YAML mapping from ``path``."""
-    path = Path(path)
-    if not path.is_file():
-        raise RD4ADError(f"{path}: no such file; give an existing YAML file")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
-        raise RD4ADError(f"{path}: not valid YAML ({' '.join(str(err).split())[:200]})") from err
-    if not isinstance(data, dict):
-        raise RD4ADError(f"{path}: expected a YAML mapping at the top level")
-    return data
+    return read_mapping(path, "give an existing YAML file with a mapping at the top level")
 
 
 def load_schema() -> dict:

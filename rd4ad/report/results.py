@@ -10,7 +10,6 @@ unreadable or malformed file is an ``RD4ADError`` naming it and the key.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import zipfile
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from rd4ad.errors import RD4ADError
+from rd4ad.io import read_mapping
 from rd4ad.layout import RunFolder, RunKey, complexity_files, run_files
 from rd4ad.published import COMPLEXITY_METRICS
 
@@ -30,14 +30,7 @@ REEVALUATE = "delete it and re-run python -m rd4ad evaluate (or snakemake)"
 
 
 def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise RD4ADError(f"{path}: not valid JSON ({err}); delete it and re-run the step that writes it") from err
-    if not isinstance(data, dict):
-        raise RD4ADError(f"{path}: holds a JSON {type(data).__name__}, not an object; delete it and re-run the "
-                         "step that writes it")
-    return data
+    return read_mapping(path, "delete it and re-run the step that writes it")
 
 
 def checked_value(path: Path, key: str, value, low: float = 0.0, high: float = 1.0) -> float:
