@@ -38,7 +38,8 @@ MNIST_TRAIN = {"0": 5923, "1": 6742, "2": 5958, "3": 6131, "4": 5842, "5": 5421,
                "8": 5851, "9": 5949}
 PER_CLASS_TRAIN = {"fmnist": 6000, "cifar10": 5000}
 CALTECH_TRAIN_PER_CATEGORY = 150
-VARIANT_KEYS = ("backbone", "image_size", "bottleneck", "decoder_blocks", "loss", "epochs", "batch_size")
+MODEL_KEYS = ["backbone", "image_size", "bottleneck", "decoder_blocks", "mff_fuse", "loss"]
+VARIANT_KEYS = (*MODEL_KEYS, "epochs", "batch_size")
 
 
 def train_size(dataset: dict, category: str) -> int:
@@ -74,9 +75,9 @@ def planned_runs(plan: Plan) -> pd.DataFrame:
 def variant_flops(runs: pd.DataFrame) -> dict[tuple, int]:
     """FLOPs per training image-step of every distinct model in ``runs`` (counted on the CPU)."""
     flops = {}
-    for key, _ in runs.groupby(["backbone", "image_size", "bottleneck", "decoder_blocks", "loss"]):
-        backbone, image_size, bottleneck, decoder_blocks, loss = key
-        model = build_model(backbone, "random", bottleneck, decoder_blocks)
+    for key, _ in runs.groupby(MODEL_KEYS):
+        backbone, image_size, bottleneck, decoder_blocks, mff_fuse, loss = key
+        model = build_model(backbone, "random", bottleneck, decoder_blocks, mff_fuse)
         flops[key] = training_flops_per_image(model, int(image_size), loss)
     return flops
 
@@ -84,8 +85,7 @@ def variant_flops(runs: pd.DataFrame) -> dict[tuple, int]:
 def estimate_seconds(runs: pd.DataFrame, flops: dict[tuple, int], flop_rate: float,
                      step_floor_s: float = 0.0) -> pd.Series:
     """Seconds per run: image-steps × FLOPs / rate, each optimizer step at least ``step_floor_s``."""
-    per_image = runs.apply(lambda r: flops[(r.backbone, r.image_size, r.bottleneck, r.decoder_blocks, r.loss)],
-                           axis=1)
+    per_image = runs.apply(lambda r: flops[tuple(r[k] for k in MODEL_KEYS)], axis=1)
     compute = runs["image_steps"] * per_image / flop_rate
     return pd.concat([compute, runs["steps"] * step_floor_s], axis=1).max(axis=1)
 

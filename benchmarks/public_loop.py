@@ -30,7 +30,7 @@ from rd4ad.run import RunConfig
 def public_code_model(backbone: str) -> RD4AD:
     """The public code's model (full OCBE, decoder blocks [3,4,6]) with a random teacher: weights do
     not change its cost, so the benchmarks time and count this one."""
-    return build_model(backbone, "random", "pre+oce+mff", "code")
+    return build_model(backbone, "random", "pre+oce+mff", "code", "code")
 
 
 def public_transform(image_size: int) -> transforms.Compose:

@@ -16,8 +16,9 @@ from rd4ad.data import LOADERS, SplitArrays, load_split
 from rd4ad.data.caltech import PROTOCOL_KEYS
 from rd4ad.errors import RD4ADError
 from rd4ad.layout import RunKey
-from rd4ad.models import BACKBONES, BOTTLENECKS, DECODER_BLOCKS, LOSSES, RD4AD, build_model
+from rd4ad.models import BACKBONES, BOTTLENECKS, DECODER_BLOCKS, LOSSES, MFF_FUSES, RD4AD, build_model
 from rd4ad.models.network import IMAGE_STRIDE
+from rd4ad.precision import LABELS as PRECISION_LABELS, PRECISIONS
 from rd4ad.run_checks import check_run_values
 from rd4ad.scoring import REDUCTIONS
 
@@ -58,6 +59,8 @@ class RunConfig:
                                  "path to a .pth state dict")
     bottleneck: str = _knob("Table 5 ablation: pre | pre+oce | pre+oce+mff (the full OCBE)", "pre+oce+mff",
                             choices=BOTTLENECKS)
+    mff_fuse: str = _knob("end of MFF: code: the public code's plain concatenation; paper: §3.2's 1×1 conv + BN + "
+                          "ReLU on it (pre+oce+mff only)", "code", choices=MFF_FUSES)
     decoder_blocks: str = _knob("code: the public code's [3,4,6]; supplement: supplement Table 1's [6,4,3]",
                                 "code", choices=DECODER_BLOCKS)
     loss: str = _knob("flat: the public code's cosine over flattened C·H·W; eq2: paper Eq. 1–2", "flat",
@@ -66,9 +69,10 @@ class RunConfig:
                        choices=REDUCTIONS)
     eval_every: int = _knob("audit only (leaks the test set): evaluate on the test set every N epochs as "
                             "the public code does; 0 = off", 0, minimum=0)
-    checkpoint_every: int = _knob("epochs between resume checkpoints (resume.pt)", 1, minimum=1)
-    fast: bool = _knob("GPU fast path: bf16 autocast with fp32 master weights, channels_last, fused Adam "
-                       "(tests/test_fast_path.py checks it against the fp32 path); no effect on CPU", True)
+    precision: str = _knob("; ".join(f"{k}: {v}" for k, v in PRECISION_LABELS.items()) + " (rd4ad/precision.py; "
+                           "the paper and the public code: fp32)", "fp32", choices=PRECISIONS)
+    fast: bool = _knob("GPU fast path: channels_last and fused Adam (tests/test_fast_path.py checks it against "
+                       "the public code's loop); no effect on CPU", True)
 
     def __post_init__(self) -> None:
         for f in knobs():
@@ -101,7 +105,7 @@ class RunConfig:
 
     def build_model(self) -> RD4AD:
         """The RD4AD model this run trains (teacher weights loaded, student initialised from the global RNG)."""
-        return build_model(self.backbone, self.teacher_weights, self.bottleneck, self.decoder_blocks)
+        return build_model(self.backbone, self.teacher_weights, self.bottleneck, self.decoder_blocks, self.mff_fuse)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -1,5 +1,6 @@
 """Checks of a run's values beyond its choice lists: names safe in paths, a finite learning
-rate, a seed torch and numpy accept, an image size the model supports."""
+rate, a seed torch and numpy accept, an image size the model supports, an MFF ending only
+where there is an MFF."""
 
 from __future__ import annotations
 
@@ -31,3 +32,6 @@ def check_run_values(run: RunConfig) -> None:
         raise RD4ADError(f"run config key 'image_size' must be a multiple of {IMAGE_STRIDE} (at least "
                          f"{IMAGE_STRIDE}; the paper uses 256), got {run.image_size}: the student's features "
                          "match the teacher's only at those sizes")
+    if run.mff_fuse != "code" and run.bottleneck != "pre+oce+mff":
+        raise RD4ADError(f"run config key 'mff_fuse' = {run.mff_fuse!r} needs bottleneck 'pre+oce+mff' (the "
+                         f"only one with MFF), got {run.bottleneck!r}: remove mff_fuse from that variant")

@@ -27,7 +27,7 @@ CPU = torch.device("cpu")
 @pytest.fixture(scope="module")
 def model():
     torch.manual_seed(0)
-    return build_model("resnet18", "random", "pre+oce+mff", "code").eval()
+    return build_model("resnet18", "random", "pre+oce+mff", "code", "code").eval()
 
 
 def test_timed_score_is_the_evaluation_score(model):
@@ -62,7 +62,7 @@ def test_cli_writes_table3_json(tmp_path):
     result = json.loads(out.read_text())
     assert {"device", "infer_s", "memory_mb", "batch_size", "image_size", "backbone"} <= set(result)
     assert (result["batch_size"], result["image_size"], result["backbone"]) == (1, 64, "resnet18")
-    expected_weights = weight_mb(build_model("resnet18", "random", "pre+oce+mff", "code"))
+    expected_weights = weight_mb(build_model("resnet18", "random", "pre+oce+mff", "code", "code"))
     assert result["weights_mb"] == round(expected_weights, 1)
     assert expected_weights < result["memory_mb"] < expected_weights + 500
     assert 0 < result["infer_s"] < 30

@@ -99,8 +99,8 @@ def test_gpu_fast_path_matches_public_loop_within_half_a_point(tmp_path_factory)
     generate(root, SynthConfig(image_size=128, n_train=64, categories=("brick",)), overwrite=True)
     set_deterministic(False)
     cuda = torch.device("cuda")
-    run = _run(root, image_size=128, epochs=10, batch_size=16)
-    public = train_public(RunConfig(**{**run.to_dict(), "fast": False}), cuda)
+    run = _run(root, image_size=128, epochs=10, batch_size=16, precision="bf16")
+    public = train_public(RunConfig(**{**run.to_dict(), "fast": False, "precision": "fp32"}), cuda)
     fast, _, _ = load_trained(train_run(run, RunFolder(tmp_path_factory.mktemp("gpu"), run.key), cuda), cuda)
     a, b = _metrics(fast, run, cuda)[HEADLINE], _metrics(public, run, cuda)[HEADLINE]
     assert abs(a["image_auroc"] - b["image_auroc"]) <= 0.005

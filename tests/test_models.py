@@ -11,7 +11,7 @@ from rd4ad.models.bottleneck import OCBE
 from rd4ad.models.decoder import DECODER_BLOCKS, Decoder
 from rd4ad.models.encoder import BACKBONES
 
-FULL = ("pre+oce+mff", "code")  # the public code's model: full OCBE, decoder blocks [3,4,6]
+FULL = ("pre+oce+mff", "code", "code")  # the public code's model: full OCBE, decoder [3,4,6], plain MFF
 
 # Parameter counts of the public code (random init, counted with torch): (OCBE, decoder).
 PUBLIC_CODE_COUNTS = {
@@ -35,7 +35,26 @@ def test_parameter_counts_match_public_code(backbone):
     spec = BACKBONES[backbone]
     ocbe, decoder = PUBLIC_CODE_COUNTS[backbone]
     assert n_params(Decoder(spec, DECODER_BLOCKS["code"][backbone])) == decoder
-    assert n_params(OCBE(spec, fuse=True)) + public_unused_conv4(spec.expansion) == ocbe
+    assert n_params(OCBE(spec, "code")) + public_unused_conv4(spec.expansion) == ocbe
+
+
+# MFF + OCE with paper §3.2's 1x1 conv (3·256e → 3·256e, no bias) + BN at the end of MFF.
+PAPER_MFF_COUNTS = {"resnet18": 11_680_000 + 768 * 768 + 2 * 768,
+                    "resnet50": 30_829_568 + 3072 * 3072 + 2 * 3072,
+                    "wide_resnet50_2": 58_885_120 + 3072 * 3072 + 2 * 3072}
+
+
+@pytest.mark.parametrize("backbone", list(BACKBONES))
+def test_paper_mff_fuse_adds_a_1x1_conv_bn_on_the_concatenation(backbone):
+    spec = BACKBONES[backbone]
+    assert n_params(OCBE(spec, "paper")) == PAPER_MFF_COUNTS[backbone]
+    assert PAPER_MFF_COUNTS["resnet18"] == 12_271_360 and PAPER_MFF_COUNTS["wide_resnet50_2"] == 68_328_448
+    model = build_model(backbone, "random", "pre+oce+mff", "code", "paper")
+    fuse = model.bottleneck.mff.fuse
+    assert [type(m).__name__ for m in fuse] == ["Conv2d", "BatchNorm2d", "ReLU"]
+    assert fuse[0].kernel_size == (1, 1) and fuse[0].in_channels == fuse[0].out_channels == 3 * spec.channels[2]
+    assert n_params(model.bottleneck) - n_params(build_model(backbone, "random", *FULL).bottleneck) == \
+        PAPER_MFF_COUNTS[backbone] - (PUBLIC_CODE_COUNTS[backbone][0] - public_unused_conv4(spec.expansion))
 
 
 def test_supplement_decoder_moves_three_blocks_from_shallow_to_deep():
@@ -52,13 +71,13 @@ def test_oce_on_f3_alone_by_hand():
     # ResNet18 "pre+oce": BasicBlock(256→512, stride 2) with conv1x1 shortcut, then BasicBlock(512→512).
     first = 3 * 3 * 256 * 512 + 3 * 3 * 512 * 512 + 256 * 512 + 3 * 2 * 512
     second = 2 * 3 * 3 * 512 * 512 + 2 * 2 * 512
-    assert n_params(OCBE(BACKBONES["resnet18"], fuse=False)) == first + second == 8_393_728
+    assert n_params(OCBE(BACKBONES["resnet18"], None)) == first + second == 8_393_728
 
 
 @pytest.mark.parametrize("bottleneck", ["pre", "pre+oce", "pre+oce+mff"])
 def test_resnet18_student_features_match_teacher(bottleneck):
     torch.manual_seed(0)
-    model = build_model("resnet18", "random", bottleneck, "code")
+    model = build_model("resnet18", "random", bottleneck, "code", "code")
     feats_e, feats_d = model(torch.randn(2, 3, 64, 64))
     assert [tuple(f.shape) for f in feats_e] == [(2, 64, 16, 16), (2, 128, 8, 8), (2, 256, 4, 4)]
     assert [f.shape for f in feats_d] == [f.shape for f in feats_e]
@@ -75,7 +94,7 @@ def test_wide_resnet50_forward_shapes():
                                                  ("pre", {"decoder"})])
 def test_teacher_frozen_in_eval_and_only_student_trains(bottleneck, student):
     torch.manual_seed(0)
-    model = build_model("resnet18", "random", bottleneck, "code").train()
+    model = build_model("resnet18", "random", bottleneck, "code", "code").train()
     assert not model.encoder.training and not any(m.training for m in model.encoder.modules())
     assert model.bottleneck.training == (bottleneck != "pre")
     assert not any(p.requires_grad for p in model.encoder.parameters())
@@ -122,7 +141,7 @@ def test_student_state_round_trip():
 
 def test_student_state_of_another_model_raises():
     torch.manual_seed(0)
-    pre = build_model("resnet18", "random", "pre", "code")
+    pre = build_model("resnet18", "random", "pre", "code", "code")
     with pytest.raises(RD4ADError, match="missing .*bottleneck"):
         pre.load_student_state_dict(build_model("resnet18", "random", *FULL).student_state_dict())
     full = build_model("resnet18", "random", *FULL)
@@ -136,7 +155,8 @@ def test_student_state_of_another_model_raises():
     ({"backbone": "resnet34"}, "backbone: 'resnet34' is not supported"),
     ({"backbone": "resnet18", "bottleneck": "oce"}, "bottleneck: 'oce' is unknown"),
     ({"backbone": "resnet18", "decoder_blocks": "paper"}, "decoder_blocks: 'paper' is unknown"),
+    ({"backbone": "resnet18", "mff_fuse": "supplement"}, "mff_fuse: 'supplement' is unknown"),
 ])
 def test_bad_names_raise(kwargs, message):
     with pytest.raises(RD4ADError, match=message):
-        build_model(**{"teacher_weights": "random", **dict(zip(("bottleneck", "decoder_blocks"), FULL)), **kwargs})
+        build_model(**{"teacher_weights": "random", **dict(zip(("bottleneck", "decoder_blocks", "mff_fuse"), FULL)), **kwargs})

@@ -13,7 +13,7 @@ from rd4ad.errors import RD4ADError
 from rd4ad.models import build_model, download_teacher_weights, load_teacher_state_dict, teacher_weights_file
 from rd4ad.models import weights
 
-FULL = ("pre+oce+mff", "code")  # the public code's model: full OCBE, decoder blocks [3,4,6]
+FULL = ("pre+oce+mff", "code", "code")  # the public code's model: full OCBE, decoder [3,4,6], plain MFF
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -50,7 +50,7 @@ def test_local_state_dict_round_trip(tmp_path, no_download):
     source = torchvision.models.resnet18()
     path = tmp_path / "teacher.pth"
     torch.save(source.state_dict(), path)
-    model = build_model("resnet18", str(path), "pre", "code")
+    model = build_model("resnet18", str(path), "pre", "code", "code")
     for key, value in model.encoder.state_dict().items():
         assert torch.equal(value, source.state_dict()[key]), key
     assert torch.equal(model.bottleneck.layer4[1].conv2.weight, source.layer4[1].conv2.weight)

@@ -18,6 +18,7 @@ from rd4ad.io import atomic_write_bytes, atomic_write_json, atomic_write_text, l
 from rd4ad.layout import RunFolder
 from rd4ad.numerics import numerics_record
 from rd4ad.paths import writable_file
+from rd4ad.precision import apply_tf32, precision_record
 from rd4ad.run import RunConfig
 from rd4ad.scoring import HEADLINE
 from rd4ad.temporaries import clean_stale
@@ -72,21 +73,25 @@ def evaluate_run(folder: RunFolder, device: torch.device, batch_size: int = BATC
                  cache_dir: str | None = None, numerics: str = "native") -> dict:
     """Evaluate the model of ``folder`` on its run's test split; write the three result files there.
 
-    ``metrics.json`` records the CPU numerics of training and of this evaluation (``rd4ad.numerics``)."""
+    ``metrics.json`` records the numerics of training and of this evaluation (``rd4ad.numerics``,
+    ``rd4ad.precision``)."""
     start = time.perf_counter()
     writable_file(folder.metrics)
     clean_stale(folder.path)
     model, run, train_numerics = load_trained(folder.model, device)
     arrays = run.load_split("test", cache_dir)
-    autocast = run.fast and device.type == "cuda"
-    maps = infer_level_maps(model, arrays, device, batch_size=batch_size, autocast=autocast)
+    apply_tf32(run.precision)
+    maps = infer_level_maps(model, arrays, device, batch_size=batch_size, precision=run.precision,
+                            channels_last=run.fast and device.type == "cuda")
     metrics, scores, headline = evaluate_maps(maps, arrays, run.score, device)
     table = pd.DataFrame({"name": arrays.names, "defect": arrays.defects, "label": arrays.labels, **scores})
     atomic_write_text(folder.scores, table.to_csv(index=False, float_format="%.9g"))
     atomic_write_bytes(folder.examples, _examples_npz(arrays, headline))
     result = {"run": run.to_dict(), "demo": run.demo, "headline": HEADLINE, "levels": metrics,
               "n_test": int(len(arrays.labels)), "n_anomalous": int(arrays.labels.sum()),
-              "device": str(device), "numerics": {"train": train_numerics, "evaluate": numerics_record(numerics)},
+              "device": str(device), "numerics": {"train": train_numerics,
+                                                     "evaluate": {**numerics_record(numerics),
+                                                                  **precision_record(run.precision)}},
               "eval_seconds": round(time.perf_counter() - start, 3)}
     atomic_write_json(folder.metrics, result)
     return result

@@ -66,9 +66,10 @@ class RD4AD(nn.Module):
                                  f"retrain or fix the run config") from err
 
 
-def build_model(backbone: str, teacher_weights: str, bottleneck: str, decoder_blocks: str,
+def build_model(backbone: str, teacher_weights: str, bottleneck: str, decoder_blocks: str, mff_fuse: str,
                 cache_dir: str | Path | None = None) -> RD4AD:
-    """RD4AD with the given teacher, bottleneck ablation (Table 5) and decoder depth (supplement Table 1).
+    """RD4AD with the given teacher, bottleneck ablation (Table 5), end of MFF (§3.2) and decoder depth
+    (supplement Table 1).
 
     No defaults here: a run's knobs and their defaults are ``RunConfig``'s (rd4ad/run.py).
     The student draws its initial weights from the global RNG (seed it first); the teacher
@@ -77,4 +78,4 @@ def build_model(backbone: str, teacher_weights: str, bottleneck: str, decoder_bl
     spec = backbone_spec(backbone)
     blocks = stage_blocks(backbone, decoder_blocks)
     resnet = teacher_resnet(backbone, teacher_weights, cache_dir)
-    return RD4AD(Encoder(resnet), build_bottleneck(bottleneck, spec, resnet.layer4), Decoder(spec, blocks))
+    return RD4AD(Encoder(resnet), build_bottleneck(bottleneck, spec, resnet.layer4, mff_fuse), Decoder(spec, blocks))
