@@ -88,6 +88,19 @@ def atomic_torch_save(obj: Any, path: str | os.PathLike) -> Path:
     return _atomic(path, save)
 
 
+def atomic_link(source: str | os.PathLike, path: str | os.PathLike) -> Path:
+    """Make ``path`` a second name of the file ``source`` (a hard link: no bytes copied), atomically;
+    a copy where the file system has no hard links."""
+    def link(tmp: str) -> None:
+        os.unlink(tmp)
+        try:
+            os.link(source, tmp)
+        except OSError:
+            shutil.copyfile(source, tmp)
+
+    return _atomic(path, link)
+
+
 def atomic_save_with(path: str | os.PathLike, save: Callable[[str], None]) -> Path:
     """Call ``save(tmp_path)`` (e.g. a figure's ``savefig``) and move the result into place."""
     return _atomic(path, save)

@@ -23,6 +23,7 @@ from rd4ad.names import SCHEMA
 from rd4ad.plan import AUDIT_DATASET, Measurement, Plan, PlannedRun, variant_categories
 from rd4ad.published import COMPLEXITY_METRICS, TABLES
 from rd4ad.run import RunConfig, knob_schema, knobs
+from rd4ad.training.checkpoints import CHECKPOINT_MINUTES
 
 
 
@@ -32,8 +33,10 @@ def load_yaml(path: str | Path) -> dict:
 
 
 def load_schema() -> dict:
-    """The config schema, its ``variant`` entry completed by the knobs of ``RunConfig``."""
+    """The config schema, its ``variant`` entry completed by the knobs of ``RunConfig``, the
+    checkpoint interval's default by the training loop's."""
     schema = load_yaml(SCHEMA)
+    schema["properties"]["checkpoint_minutes"]["default"] = CHECKPOINT_MINUTES
     variant, run_knobs = schema["$defs"]["variant"], knob_schema()
     variant["properties"].update(run_knobs["properties"])
     variant["required"] = run_knobs["required"]

@@ -1,4 +1,5 @@
-"""Training loop: resume after a kill, determinism, NaN guard, frozen teacher."""
+"""Training loop: resume after a kill, checkpoints by wall time, the final state that survives a
+workflow crash, determinism, NaN guard, frozen teacher."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from rd4ad.evaluation.evaluate import evaluate_run
 from rd4ad.io import load_checkpoint
 from rd4ad.layout import RunFolder
 from rd4ad.run import RunConfig
-from rd4ad.training import loop
+from rd4ad.training import checkpoints, loop
 from rd4ad.training.loop import train_run
 
 CPU = torch.device("cpu")
@@ -30,7 +31,7 @@ RUN = dict(dataset="mnist", category="3", variant="novelty", seed=7, loader="dig
 
 def _cli_args(run: RunConfig, results: Path) -> list[str]:
     return [sys.executable, "-m", "rd4ad", "train", "--run-json", json.dumps(run.to_dict()),
-            "--results", str(results), "--device", "cpu"]
+            "--results", str(results), "--device", "cpu", "--checkpoint-minutes", "0"]
 
 
 def _weights(path: Path) -> dict:
@@ -63,7 +64,7 @@ def test_killed_run_resumes_to_identical_weights_and_metrics(tmp_path):
     assert ref.keys() == resumed.keys()
     for key in ref:
         assert torch.equal(ref[key], resumed[key]), key
-    assert not resume.exists(), "resume.pt is removed once model.pt is written"
+    assert os.path.samefile(resume, out), "resume.pt is model.pt's final state until the run is evaluated"
     assert evaluate_run(reference, CPU)["levels"] == evaluate_run(killed, CPU)["levels"]
     assert killed.loss.read_text().count("\n") == run.epochs + 1
 
@@ -99,7 +100,7 @@ def test_nan_loss_stops_with_clear_error(tmp_path, monkeypatch):
     run = RunConfig(epochs=3, **RUN)
     second = RunFolder(tmp_path / "b", run.key)
     with pytest.raises(RD4ADError) as err:
-        train_run(run, second, CPU, on_epoch_end=lambda epoch: broken.add(True))
+        train_run(run, second, CPU, on_epoch_end=lambda epoch: broken.add(True), checkpoint_minutes=0)
     assert str(err.value).endswith(f"in epoch 2 of {second.path}; lower the learning rate (variant "
                                    f"'{run.variant}', lr=0.001); the last finite state (epoch 1) is in {second.resume}")
     assert load_checkpoint(second.resume)["epoch"] == 1 and not second.model.exists()
@@ -130,7 +131,7 @@ def test_resume_file_of_another_config_is_ignored(tmp_path, capsys):
     first = RunConfig(epochs=2, **RUN)
     folder = RunFolder(tmp_path, first.key)
     with pytest.raises(KeyboardInterrupt):
-        train_run(first, folder, CPU, on_epoch_end=_interrupt_after(1))
+        train_run(first, folder, CPU, on_epoch_end=_interrupt_after(1), checkpoint_minutes=0)
     assert folder.resume.exists()
     changed = RunConfig(epochs=2, **{**RUN, "lr": 0.002})
     epochs = []
@@ -144,3 +145,75 @@ def _interrupt_after(epoch: int):
         if e == epoch:
             raise KeyboardInterrupt
     return hook
+
+
+class _FakeClock:
+    """Wall time that advances ``minutes_per_epoch`` each time an epoch ends."""
+
+    def __init__(self, minutes_per_epoch: float):
+        self.now, self.step = 0.0, 60.0 * minutes_per_epoch
+
+    def __call__(self) -> float:
+        return self.now
+
+    def tick(self, epoch: int) -> None:
+        self.now += self.step
+
+
+def test_checkpoints_follow_wall_time_and_a_kill_resumes_to_identical_weights(tmp_path, monkeypatch):
+    """A clock that reads 6 minutes more after each epoch, a checkpoint every 10 minutes: states after
+    epochs 3 (12 min) and 5 (24 min) only, not every epoch; killed after epoch 4, the run resumes
+    from epoch 3's state and ends with the weights of an uninterrupted run."""
+    set_deterministic(True)
+    run = RunConfig(epochs=6, **RUN)
+    reference = RunFolder(tmp_path / "ref", run.key)
+    train_run(run, reference, CPU, checkpoint_minutes=0)
+
+    clock = _FakeClock(6)
+    monkeypatch.setattr(loop, "CheckpointClock", lambda minutes: checkpoints.CheckpointClock(minutes, clock=clock))
+    folder = RunFolder(tmp_path / "timed", run.key)
+    written = []
+
+    def after_epoch(epoch: int) -> None:
+        clock.tick(epoch)
+        if folder.resume.exists():
+            written.append(load_checkpoint(folder.resume)["epoch"])
+        if epoch == 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train_run(run, folder, CPU, on_epoch_end=after_epoch, checkpoint_minutes=10)
+    assert written == [3, 3]
+    seen = []
+    train_run(run, folder, CPU, on_epoch_end=lambda e: (seen.append(e), clock.tick(e)), checkpoint_minutes=10)
+    assert seen == [4, 5, 6]
+    ref, resumed = _weights(reference.model), _weights(folder.model)
+    assert all(torch.equal(ref[k], resumed[k]) for k in ref)
+
+
+def test_a_finished_run_whose_model_was_deleted_is_restored_without_training(tmp_path):
+    """What --rerun-incomplete does after a workflow was killed before it recorded the train job:
+    model.pt is deleted and the job runs again. It gets model.pt back from the final state."""
+    run = RunConfig(epochs=2, **RUN)
+    folder = RunFolder(tmp_path, run.key)
+    train_run(run, folder, CPU)
+    weights, loss_mtime = _weights(folder.model), folder.loss.stat().st_mtime_ns
+    folder.model.unlink()
+    epochs = []
+    train_run(run, folder, CPU, on_epoch_end=epochs.append)
+    assert epochs == [] and folder.loss.stat().st_mtime_ns == loss_mtime
+    assert all(torch.equal(weights[k], v) for k, v in _weights(folder.model).items())
+    checkpoints.release_final_state(folder)
+    assert folder.model.is_file() and not folder.resume.exists()
+    checkpoints.release_final_state(folder)  # nothing to release: no error
+
+
+def test_an_epoch_state_is_not_released(tmp_path):
+    """Only the final state (a second name of model.pt) is removed by the evaluation."""
+    run = RunConfig(epochs=3, **RUN)
+    folder = RunFolder(tmp_path, run.key)
+    with pytest.raises(KeyboardInterrupt):
+        train_run(run, folder, CPU, on_epoch_end=_interrupt_after(1), checkpoint_minutes=0)
+    folder.model.write_bytes(b"an older model")
+    checkpoints.release_final_state(folder)
+    assert load_checkpoint(folder.resume)["epoch"] == 1

@@ -4,6 +4,8 @@ Reads model.pt of the run's folder <results>/<dataset>/<category>/<variant>/seed
 holds the run, so the model is rebuilt exactly) and writes the three files beside it,
 metrics.json last. metrics.json holds image AUROC, pixel AUROC, exact AUPRO ("pro") and the
 public code's per-image PRO ("pro_public") for every level subset of Table 7 (M1 … M1+2+3).
+An evaluation runs only after its training job is recorded complete, so it then releases the
+final state that training kept in resume.pt (rd4ad/training/checkpoints.py).
 
 Example:
   python -m rd4ad evaluate --results results/demo --run mvtec/brick/wrn50_256/seed0
@@ -21,6 +23,7 @@ from rd4ad.evaluation.evaluate import evaluate_run
 from rd4ad.evaluation.inference import BATCH_SIZE
 from rd4ad.layout import RunFolder, parse
 from rd4ad.scoring import HEADLINE
+from rd4ad.training.checkpoints import release_final_state
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -31,7 +34,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     apply_execution(args)
-    result = evaluate_run(RunFolder(args.results, parse(args.run)), resolve_device(args.device),
-                          batch_size=args.batch_size, cache_dir=args.cache_dir, numerics=args.cpu_numerics)
+    folder = RunFolder(args.results, parse(args.run))
+    result = evaluate_run(folder, resolve_device(args.device), batch_size=args.batch_size,
+                          cache_dir=args.cache_dir, numerics=args.cpu_numerics)
+    release_final_state(folder)
     print(json.dumps({HEADLINE: result["levels"][HEADLINE]}))
     return 0

@@ -3,7 +3,8 @@
 The run comes whole, as the JSON the plan holds for it (rd4ad/run.py RunConfig; `python -m
 rd4ad plan --config CONFIG` lists the runs, `--run KEY` prints one). Its folder is
 <results>/<dataset>/<category>/<variant>/seed<k>/. The run resumes from resume.pt there when
-a previous attempt was killed; model.pt appears only when training has finished (atomic write).
+a previous attempt was killed (it is written every --checkpoint-minutes of wall time); model.pt
+appears only when training has finished (atomic write).
 
 Example (a run of the embedded demo):
   python -m rd4ad train --results results/demo \\
@@ -15,12 +16,13 @@ from __future__ import annotations
 import argparse
 import json
 
-from rd4ad.arguments import device_name
+from rd4ad.arguments import device_name, non_negative_float
 from rd4ad.device import resolve_device, set_deterministic
 from rd4ad.errors import RD4ADError
 from rd4ad.numerics import CPU_NUMERICS, apply_cpu_numerics
 from rd4ad.layout import RunFolder
 from rd4ad.run import RunConfig
+from rd4ad.training.checkpoints import CHECKPOINT_MINUTES
 from rd4ad.training.loop import train_run
 
 
@@ -57,6 +59,8 @@ def parse_json(text: str, option: str) -> dict:
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run-json", required=True, help="the run: RunConfig as JSON (rd4ad/run.py)")
     add_execution_arguments(parser)
+    parser.add_argument("--checkpoint-minutes", type=non_negative_float, default=CHECKPOINT_MINUTES,
+                        help="wall time between resume checkpoints (default %(default)g; 0: after every epoch)")
     parser.add_argument("--compile", action="store_true",
                         help="run the training forward through torch.compile (off by default; pays off only "
                              "for long runs on GPU)")
@@ -66,5 +70,6 @@ def run(args: argparse.Namespace) -> int:
     run_cfg = RunConfig.from_dict(parse_json(args.run_json, "--run-json"))
     apply_execution(args)
     print(train_run(run_cfg, RunFolder(args.results, run_cfg.key), resolve_device(args.device),
-                    cache_dir=args.cache_dir, compile=args.compile, numerics=args.cpu_numerics))
+                    cache_dir=args.cache_dir, compile=args.compile, numerics=args.cpu_numerics,
+                    checkpoint_minutes=args.checkpoint_minutes))
     return 0

@@ -1,11 +1,12 @@
 """The training loop: Adam(lr, betas=(0.5, 0.999)) on bottleneck + decoder, as the public code.
 
-Resumable: every ``checkpoint_every`` epochs the full state (student weights, optimizer,
-loss log, audit log) goes to the run folder's ``resume.pt``, which is NOT the declared
-output. Shuffling draws from a generator seeded by (seed, epoch), so a run killed and
-resumed ends with exactly the weights of an uninterrupted run. A ``resume.pt`` that cannot
-be read or does not fit the run is moved aside (``resume.pt.corrupt``) and training starts
-over: nothing it held can be trusted, and nothing else is lost.
+Resumable (rd4ad/training/checkpoints.py): the full state goes to the run folder's
+``resume.pt`` every ``checkpoint_minutes`` of wall time, and the finished model stays
+resumable until its evaluation starts. Shuffling draws from a generator seeded by (seed,
+epoch), so a run killed and resumed ends with exactly the weights of an uninterrupted run. A
+``resume.pt`` that cannot be read or does not fit the run is moved aside
+(``resume.pt.corrupt``) and training starts over: nothing it held can be trusted, and
+nothing else is lost.
 """
 
 from __future__ import annotations
@@ -22,21 +23,21 @@ import torch
 from tqdm import tqdm
 
 from rd4ad.data import SplitArrays
-from rd4ad.errors import RD4ADError, UnreadableFileError
+from rd4ad.errors import RD4ADError
 from rd4ad.evaluation.inference import infer_level_maps
 from rd4ad.evaluation.levels import evaluate_maps
-from rd4ad.io import atomic_torch_save, atomic_write_text, load_checkpoint, move_aside
+from rd4ad.io import atomic_torch_save, atomic_write_text, move_aside
 from rd4ad.layout import RunFolder
 from rd4ad.models import distillation_loss
 from rd4ad.models.inputs import to_model_input
 from rd4ad.numerics import numerics_record
 from rd4ad.paths import writable_file
+from rd4ad.precision import apply_tf32, autocast, precision_record
 from rd4ad.run import RunConfig
 from rd4ad.scoring import HEADLINE, LEVEL_SUBSETS
 from rd4ad.temporaries import clean_stale
-
-RESUME_KEYS = ("run", "epoch", "student", "optimizer", "losses", "audits")
-START_OVER = "training starts again from epoch 1"
+from rd4ad.training.checkpoints import (CHECKPOINT_MINUTES, START_OVER, CheckpointClock, is_final, keep_final_state,
+                                        load_resume, model_state, restore_model, save_epoch_state)
 
 
 def epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
@@ -47,28 +48,6 @@ def epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
 def _optimizer(model: torch.nn.Module, run: RunConfig, device: torch.device) -> torch.optim.Optimizer:
     fused = run.fast and device.type == "cuda"
     return torch.optim.Adam(model.trainable_parameters(), lr=run.lr, betas=(0.5, 0.999), fused=fused or None)
-
-
-def _load_resume(path: Path, run: RunConfig, device: torch.device, numerics: str) -> dict | None:
-    if not path.is_file():
-        return None
-    try:
-        state = load_checkpoint(path, map_location=device)
-    except UnreadableFileError as err:
-        move_aside(path, f"unreadable resume checkpoint ({err.detail})", START_OVER)
-        return None
-    if not isinstance(state, dict) or not set(RESUME_KEYS) <= set(state):
-        move_aside(path, f"not a resume checkpoint of `python -m rd4ad train` (it lacks {', '.join(RESUME_KEYS)})",
-                   START_OVER)
-        return None
-    if state.get("run") != run.to_dict():
-        print(f"{path}: written by a different run config; starting from epoch 0", file=sys.stderr)
-        return None
-    if state.get("numerics", {}).get("cpu_numerics") != numerics:
-        print(f"{path}: written with other CPU numerics; starting from epoch 0 so that one setting "
-              "produces the whole run", file=sys.stderr)
-        return None
-    return state
 
 
 def _fresh(run: RunConfig, device: torch.device, compile: bool):
@@ -93,24 +72,31 @@ def _resume(state: dict, model, optimizer, run: RunConfig) -> tuple[list, list, 
 
 
 def _audit(model, test: SplitArrays, run: RunConfig, device, epoch: int) -> dict:
-    maps = infer_level_maps(model, test, device, autocast=run.fast and device.type == "cuda")
+    maps = infer_level_maps(model, test, device, precision=run.precision,
+                            channels_last=run.fast and device.type == "cuda")
     metrics, _, _ = evaluate_maps(maps, test, run.score, device, {HEADLINE: LEVEL_SUBSETS[HEADLINE]})
     return {"epoch": epoch, **{k: v for k, v in metrics[HEADLINE].items() if k != "pro_public"}}
 
 
 def train_run(run: RunConfig, folder: RunFolder, device: torch.device, cache_dir: str | None = None,
               on_epoch_end: Callable[[int], None] | None = None, compile: bool = False,
-              numerics: str = "native") -> Path:
+              numerics: str = "native", checkpoint_minutes: float = CHECKPOINT_MINUTES) -> Path:
     """Train ``run`` and write its ``folder.model`` atomically; resume from ``folder.resume`` if present.
 
     ``compile`` runs the training forward through ``torch.compile`` (same parameters; an
     execution choice, not part of the run). ``numerics`` names the CPU numerics the process
     runs under (``rd4ad.numerics``; applied by the caller) and is recorded with the weights.
-    Returns the model path.
+    A resume checkpoint is written when ``checkpoint_minutes`` of wall time have passed since
+    the last one (0: after every epoch). Returns the model path.
     """
     writable_file(folder.model)
     clean_stale(folder.path)
     resume_path = folder.resume
+    apply_tf32(run.precision)
+    record = {**numerics_record(numerics), **precision_record(run.precision)}
+    state = load_resume(resume_path, run, device, numerics)
+    if state is not None and is_final(state, run):
+        return restore_model(folder)
 
     train = run.load_split("train", cache_dir)
     test = run.load_split("test", cache_dir) if run.eval_every else None
@@ -121,8 +107,6 @@ def train_run(run: RunConfig, folder: RunFolder, device: torch.device, cache_dir
     losses: list[dict] = []
     audits: list[dict] = []
     first_epoch = 1
-    record = numerics_record(numerics)
-    state = _load_resume(resume_path, run, device, numerics)
     if state is not None:
         try:
             losses, audits, first_epoch = _resume(state, model, optimizer, run)
@@ -131,6 +115,7 @@ def train_run(run: RunConfig, folder: RunFolder, device: torch.device, cache_dir
                        START_OVER)
             model, optimizer, forward = _fresh(run, device, compile)  # the failed load left it half-written
     checkpointed = first_epoch - 1 if first_epoch > 1 else None
+    clock = CheckpointClock(checkpoint_minutes)
 
     progress = tqdm(range(first_epoch, run.epochs + 1), initial=first_epoch - 1, total=run.epochs,
                     desc=f"train {run.dataset}/{run.category}/{run.variant}/seed{run.seed}",
@@ -143,7 +128,7 @@ def train_run(run: RunConfig, folder: RunFolder, device: torch.device, cache_dir
         batches = 0
         for start in range(0, len(order), run.batch_size):
             x = to_model_input(images[order[start:start + run.batch_size]], train.normalize, channels_last)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=channels_last):
+            with autocast(run.precision, device):
                 feats_e, feats_d = forward(x)
                 loss = distillation_loss([f.float() for f in feats_e], [f.float() for f in feats_d], run.loss)
             optimizer.zero_grad(set_to_none=True)
@@ -162,18 +147,15 @@ def train_run(run: RunConfig, folder: RunFolder, device: torch.device, cache_dir
         if run.eval_every and epoch % run.eval_every == 0:
             audits.append(_audit(model, test, run, device, epoch))
         atomic_write_text(folder.loss, pd.DataFrame(losses).to_csv(index=False, float_format="%.9g"))
-        if epoch % run.checkpoint_every == 0 and epoch < run.epochs:
-            atomic_torch_save({"run": run.to_dict(), "numerics": record, "epoch": epoch,
-                               "student": model.student_state_dict(),
-                               "optimizer": optimizer.state_dict(), "losses": losses, "audits": audits},
-                              resume_path)
+        if epoch < run.epochs and clock.due():
+            save_epoch_state(resume_path, run, record, epoch, model, optimizer, losses, audits)
+            clock.saved()
             checkpointed = epoch
         if on_epoch_end is not None:
             on_epoch_end(epoch)
 
     if audits:
         atomic_write_text(folder.audit_epochs, pd.DataFrame(audits).to_csv(index=False, float_format="%.9g"))
-    atomic_torch_save({"run": run.to_dict(), "numerics": record, "epochs": run.epochs,
-                       "student": model.student_state_dict()}, folder.model)
-    resume_path.unlink(missing_ok=True)
+    atomic_torch_save(model_state(run, record, model.student_state_dict()), folder.model)
+    keep_final_state(folder)
     return folder.model

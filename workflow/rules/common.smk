@@ -49,9 +49,22 @@ def measurement_json(wildcards):
     return json.dumps(PLAN.measurement(wildcards.dataset, wildcards.variant).to_dict(), sort_keys=True)
 
 
+def finished_inputs(output, inputs):
+    """``inputs`` of a train / evaluate / complexity job, or none once its ``output`` (a path with
+    wildcards) exists: what a finished run was made from is recorded in the run (model.pt /
+    metrics.json), so deleting or re-making resources/ (a cleaned disk, results copied to another
+    machine) reschedules only the jobs whose output is missing. (ancient() does not do this: a
+    missing input that another job will make reruns everything downstream of it.)"""
+
+    def chosen(wildcards):
+        return [] if Path(str(output).format(**dict(wildcards.items()))).exists() else inputs(wildcards)
+
+    return chosen
+
+
 def dataset_ready(wildcards):
-    """The marker of the job's dataset role, ancient(): re-fetching or re-synthesising (checksummed,
-    seeded) never retrains a finished run. None for `source: none`."""
+    """The marker of the job's dataset role, ancient() (a marker re-made by a re-fetch is as old as
+    the data, checksummed or seeded). None for `source: none`."""
     source = PLAN.datasets[wildcards.dataset]["source"]
     return [] if source == "none" else [ancient(str(RESOURCES.marker(wildcards.dataset, source)))]
 

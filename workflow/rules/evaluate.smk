@@ -5,8 +5,8 @@ rule evaluate:
     """scores.csv, examples.npz, then metrics.json (written last, atomically: the declared output)."""
     input:
         model=str(RUN.model),
-        data=dataset_ready,
-        teacher=teacher_input,
+        data=finished_inputs(RUN.metrics, dataset_ready),
+        teacher=finished_inputs(RUN.metrics, teacher_input),
     output:
         str(RUN.metrics),
     log:
@@ -30,8 +30,8 @@ rule complexity:
 
     It takes every local core so that no other job disturbs the timing."""
     input:
-        data=dataset_ready,
-        teacher=teacher_input,
+        data=finished_inputs(layout.complexity_file(RESULTS, "{dataset}", "{variant}"), dataset_ready),
+        teacher=finished_inputs(layout.complexity_file(RESULTS, "{dataset}", "{variant}"), teacher_input),
     output:
         str(layout.complexity_file(RESULTS, "{dataset}", "{variant}")),
     log:

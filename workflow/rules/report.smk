@@ -34,3 +34,11 @@ rule report:
         str(layout.logs(RESULTS) / "report_benchmark.tsv")
     shell:
         "python -m rd4ad report --plan {input.plan:q} --out {output:q} > {log:q} 2>&1"
+
+
+onerror:
+    # A job failed (the profiles keep going past it, so everything else has run): build the report
+    # of everything that finished; it lists each failed run with its log and error line
+    # (rd4ad/report/failures.py). Snakemake still exits non-zero; the same command retries what failed.
+    shell(f"python -m rd4ad report --plan {shlex.quote(PLAN_FILE)} --out {shlex.quote(PLAN.config['report'])} "
+          f"|| echo 'rd4ad: no report (see the error above)' >&2")
