@@ -39,7 +39,7 @@ def synth(tmp_path_factory):
 
 
 def test_layout_is_valid_mvtec(synth):
-    assert validate_mvtec(synth) == sorted(CATEGORIES)
+    assert validate_mvtec(synth) == sorted(CATEGORIES) and (synth / RECORD).is_file()
     for category, defects in CATEGORY_DEFECTS.items():
         assert len(defects) >= 3
         assert sorted(p.name for p in (synth / category / "test").iterdir()) == sorted(("good",) + defects)
