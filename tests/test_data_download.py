@@ -19,6 +19,7 @@ from rd4ad.cli import main
 from rd4ad.data.caltech import ARCHIVE as CALTECH, fetch_caltech
 from rd4ad.data.download import RemoteFile, download
 from rd4ad.data.mvtec import ARCHIVE as MVTEC, CATEGORIES, fetch_mvtec, validate_mvtec
+from rd4ad.data.validate import RECORD
 from rd4ad.errors import RD4ADError
 from rd4ad.temporaries import temp_prefix
 
@@ -46,7 +47,7 @@ def test_mvtec_fetch_from_mirror_validates_and_is_reused(tmp_path, mvtec_archive
     root = tmp_path / "resources" / "mvtec"
     with serve({NAME: mvtec_archive}) as url:
         assert fetch_mvtec(root, mirror=url, remote=_remote(mvtec_archive)) == root
-    assert validate_mvtec(root, CATEGORIES) == list(CATEGORIES)
+    assert validate_mvtec(root, CATEGORIES) == list(CATEGORIES) and (root / RECORD).is_file()
     assert sorted(p.name for p in root.parent.iterdir()) == ["mvtec"]
     assert fetch_mvtec(root, mirror="http://127.0.0.1:9/unreachable", remote=_remote(mvtec_archive)) == root
 
@@ -95,6 +96,15 @@ def test_missing_mask_is_refused(tmp_path):
     shutil.rmtree(src)
     message = _fetch_error(tmp_path, data, sha256(data))
     assert "screw/ground_truth/crack/001_mask.png: missing ground-truth mask" in message
+
+
+def test_undecodable_image_is_refused(tmp_path):
+    src = mvtec_tree(tmp_path / "src")
+    (src / "wood" / "test" / "good" / "000.png").write_bytes(b"")
+    data = tar_bytes(src)
+    shutil.rmtree(src)
+    assert "wood/test/good/000.png: unreadable (empty file); repair or remove" in _fetch_error(tmp_path, data,
+                                                                                               sha256(data))
 
 
 def test_caltech_fetch_md5(tmp_path):

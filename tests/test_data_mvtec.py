@@ -49,7 +49,7 @@ def test_mask_threshold_is_resize_then_strictly_above_half():
 def test_unreadable_png_names_the_file(root):
     bad = root / "bottle" / "test" / "crack" / "001.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n not really")
-    with pytest.raises(RD4ADError, match=f"{bad}: unreadable image"):
+    with pytest.raises(RD4ADError, match=f"{bad}: unreadable \\(not an image file PIL can identify\\)"):
         load_split("mvtec", root, "bottle", "test", 8)
 
 

@@ -1,7 +1,8 @@
 """Download a dataset or the teacher weights, verifying checksums.
 
-mvtec: the official archive (SHA-256), extracted safely, layout validated (15 categories);
-  --local PATH validates an existing copy instead of downloading.
+mvtec: the official archive (SHA-256), extracted safely, validated: 15 categories, every image
+  and mask decoded, masks paired with and the size of their images (recorded in the folder, so
+  loads do not decode to check again); --local PATH validates an existing copy instead of downloading.
 mnist | fmnist | cifar10: torchvision's classes (their MD5 checks).
 caltech256: the official tar (MD5), extracted safely, 257 categories validated.
 weights: torchvision IMAGENET1K_V1 teacher checkpoints (SHA-256 prefix) into --root

@@ -4,6 +4,9 @@ Images are decoded and resized ONCE, as the public code's transform does per ste
 ``Resize((S, S))`` (bilinear, PIL) → ``ToTensor`` → ``CenterCrop(S)``. After ``Resize((S, S))``
 the ``CenterCrop(S)`` is a no-op, so it is not applied. ``ToTensor``'s /255 and the ImageNet
 mean/std are applied later on the device (``rd4ad.models.inputs.to_model_input``).
+
+16-bit grayscale images and masks are brought to 8 bits by keeping the high byte
+(:func:`to_8bit`); PIL's own ``.convert("RGB")`` would clip every value above 255 to white.
 """
 
 from __future__ import annotations
@@ -17,7 +20,10 @@ from PIL import Image, UnidentifiedImageError
 from torchvision.transforms import InterpolationMode
 from torchvision.transforms.functional import resize
 
-from rd4ad.errors import RD4ADError
+from rd4ad.errors import UnreadableFileError
+
+REGENERATE = ("re-download or re-generate the dataset (delete its folder and run `python -m rd4ad fetch`/`synth` "
+              "again)")
 
 
 @dataclass
@@ -44,25 +50,42 @@ def resize_image(image: Image.Image, size: int) -> np.ndarray:
     return np.asarray(rgb, dtype=np.uint8).transpose(2, 0, 1)
 
 
+def binarize(values: np.ndarray) -> np.ndarray:
+    """8-bit mask values → uint8 0/1, as the public code: positive when ``value / 255 > 0.5`` (``value >= 128``)."""
+    return (values.astype(np.float32) / 255.0 > 0.5).astype(np.uint8)
+
+
 def resize_mask(mask: Image.Image, size: int) -> np.ndarray:
     """Ground-truth mask → binary uint8 (S, S), as the public code: Resize((S, S)) then > 0.5.
 
-    The mask is read as an 8-bit ``L`` image (0/255), resized bilinearly by PIL, and a pixel is
-    positive when ``value / 255 > 0.5``, i.e. ``value >= 128``.
+    The mask is read as an 8-bit ``L`` image (0/255), resized bilinearly by PIL, then :func:`binarize`.
     """
-    small = np.asarray(resize(mask.convert("L"), [size, size], InterpolationMode.BILINEAR))
-    return (small.astype(np.float32) / 255.0 > 0.5).astype(np.uint8)
+    return binarize(np.asarray(resize(mask.convert("L"), [size, size], InterpolationMode.BILINEAR)))
+
+
+def to_8bit(image: Image.Image) -> Image.Image:
+    """16-bit grayscale (PIL modes ``I;16*``, and ``I``, which a PNG only is when 16-bit) → ``L`` by
+    ``value >> 8`` (the high byte: 65535 → 255, 257·v → v), as Pillow reads 16-bit RGB PNGs itself;
+    any other image is returned as it is."""
+    if not image.mode.startswith("I;16") and image.mode != "I":
+        return image
+    values = np.clip(np.asarray(image).astype(np.int64), 0, 65535)
+    return Image.fromarray((values >> 8).astype(np.uint8))
 
 
 def open_image(path: Path) -> Image.Image:
-    """Open and fully decode ``path``; an unreadable file is an ``RD4ADError`` naming it."""
+    """Open and fully decode ``path`` (16-bit grayscale via :func:`to_8bit`); an empty or undecodable
+    file is an ``UnreadableFileError`` naming it."""
     try:
         with Image.open(path) as img:
             img.load()
-            return img
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
-        raise RD4ADError(f"{path}: unreadable image ({err}); re-download or re-generate the dataset "
-                         f"(delete its folder and run `python -m rd4ad fetch`/`synth` again)") from err
+            return to_8bit(img)
+    except UnidentifiedImageError as err:
+        empty = path.is_file() and path.stat().st_size == 0
+        raise UnreadableFileError(path, "empty file" if empty else "not an image file PIL can identify",
+                                  REGENERATE) from err
+    except (OSError, SyntaxError, ValueError) as err:
+        raise UnreadableFileError(path, f"image does not decode: {err}", REGENERATE) from err
 
 
 def stack_images(images: list[np.ndarray], size: int) -> torch.Tensor:

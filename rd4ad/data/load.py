@@ -42,6 +42,9 @@ def load_split(dataset: str, root: str | os.PathLike, category: str, split: str,
                cache_dir: str | os.PathLike | None = None, **protocol) -> SplitArrays:
     """Decoded ``split`` of ``dataset``/``category`` at ``image_size``; cached in ``cache_dir`` if given.
 
+    An MVTec category is validated first: at no cost when its files are as the fetch recorded them
+    (``rd4ad.data.validate``), else every image is decoded and checked before any is used.
+
     ``protocol``: Caltech-256 knobs (``n_inlier_categories``, ``outlier_ratio``,
     ``train_per_category``, ``protocol_seed``); other datasets take none.
     """
@@ -53,6 +56,8 @@ def load_split(dataset: str, root: str | os.PathLike, category: str, split: str,
         raise RD4ADError(f"image_size must be >= 1, got {image_size}")
     check_name("category", category)
     root = Path(root)
+    if dataset == "mvtec":
+        mvtec.validate_mvtec(root, (category,))
     request = {"dataset": dataset, "split": split, "category": category, "image_size": image_size,
                "protocol": protocol}
     files, base = _sources(dataset, root, category) if cache_dir is not None else ([], root)

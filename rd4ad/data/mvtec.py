@@ -1,8 +1,10 @@
-"""MVTec AD (15 categories, 3,629 train / 1,725 test images): archive source, layout validator, split loader.
+"""MVTec AD (15 categories, 3,629 train / 1,725 test images): archive source, validator, split loader.
 
 The same loader reads the real archive and the synthetic set (``python -m rd4ad synth``):
 ``<cat>/train/good/*.png``, ``<cat>/test/<defect>/*.png``,
-``<cat>/ground_truth/<defect>/<stem>_mask.png`` (one mask per defective test image).
+``<cat>/ground_truth/<defect>/<stem>_mask.png`` (one mask per defective test image). The
+``.png`` suffix is matched in any case; hidden files (``.DS_Store``, ``._x.png``) are ignored and
+any other file in these folders is reported, never skipped.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ import numpy as np
 from rd4ad.data.archive import fetch_archive
 from rd4ad.data.arrays import SplitArrays, open_image, resize_image, resize_mask, stack_images
 from rd4ad.data.download import RemoteFile
+from rd4ad.data.validate import file_problems, validate_recorded
 from rd4ad.errors import RD4ADError
 from rd4ad.paths import under
 
 CATEGORIES = ("carpet", "grid", "leather", "tile", "wood", "bottle", "cable", "capsule", "hazelnut",
               "metal_nut", "pill", "screw", "toothbrush", "transistor", "zipper")
 GOOD = "good"
+MASK = "_mask"
 ARCHIVE = RemoteFile(
     url="https://www.mydrive.ch/shares/38536/3830184030e49fe74747669442f0f282/download/"
         "420938113-1629952094/mvtec_anomaly_detection.tar.xz",
@@ -28,55 +32,73 @@ ARCHIVE = RemoteFile(
     digest="cf4313b13603bec67abb49ca959488f7eedce2a9f7795ec54446c649ac98cd3d",
     source="anomalib's MVTecAD datamodule (DOWNLOAD_INFO.hashsum); the archive is 5,264,982,680 bytes",
 )
-FIX = "delete the folder and run `python -m rd4ad fetch mvtec` (or `synth`) again"
+FIX = "repair or remove what is named, or delete the folder and run `python -m rd4ad fetch mvtec` (or `synth`) again"
+
+
+def _visible(folder: Path) -> list[Path]:
+    """Entries of ``folder`` not hidden (``.DS_Store``, ``._x.png``), sorted; none when it is not a folder."""
+    return sorted(p for p in folder.iterdir() if not p.name.startswith(".")) if folder.is_dir() else []
 
 
 def _pngs(folder: Path) -> list[Path]:
-    return sorted(folder.glob("*.png"))
+    return [p for p in _visible(folder) if p.is_file() and p.suffix.lower() == ".png"]
 
 
 def _dirs(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return [p for p in _visible(folder) if p.is_dir()]
 
 
 def mask_path(root: Path, category: str, defect: str, image: Path) -> Path:
     """Ground-truth mask of a defective test image: ``ground_truth/<defect>/<stem>_mask.png``."""
-    return root / category / "ground_truth" / defect / f"{image.stem}_mask.png"
+    return root / category / "ground_truth" / defect / f"{image.stem}{MASK}.png"
 
 
-def validate_category(root: str | os.PathLike, category: str) -> None:
-    """Check one category's layout; raise ``RD4ADError`` naming the first missing/empty piece."""
+def _masks(folder: Path) -> dict[str, Path]:
+    """The masks of one ground-truth folder by the stem of their test image (``<stem>_mask.png``, any case of .png)."""
+    return {p.stem.removesuffix(MASK): p for p in _pngs(folder) if p.stem.endswith(MASK)}
+
+
+def category_problems(root: str | os.PathLike, category: str) -> list[tuple[Path, str]]:
+    """Every problem of one category, sorted by path: missing or empty folders, a defective test image
+    without its mask or a mask without its image, a file that is not a .png, and what
+    :func:`rd4ad.data.validate.file_problems` finds in each image and mask (all are decoded)."""
     root = Path(root)
     folder = under(root, category)
-    train = folder / "train" / GOOD
-    if not train.is_dir() or not _pngs(train):
-        raise RD4ADError(f"{train}: missing or holds no .png images; {FIX}")
-    test = folder / "test"
-    defects = _dirs(test) if test.is_dir() else []
+    train, test, truth = folder / "train" / GOOD, folder / "test", folder / "ground_truth"
+    problems = [(train, "missing or holds no .png images")] if not _pngs(train) else []
+    defects = _dirs(test)
     if not defects:
-        raise RD4ADError(f"{test}: missing or holds no defect folders; {FIX}")
+        problems.append((test, "missing or holds no defect folders"))
+    problems += [problem for image in _pngs(train) for problem in file_problems(image)]
+    paired = set()
     for defect_dir in defects:
         images = _pngs(defect_dir)
         if not images:
-            raise RD4ADError(f"{defect_dir}: holds no .png images; {FIX}")
-        if defect_dir.name == GOOD:
-            continue
-        masks = {p.name for p in _pngs(folder / "ground_truth" / defect_dir.name)}
+            problems.append((defect_dir, "holds no .png images"))
+        masks = {} if defect_dir.name == GOOD else _masks(truth / defect_dir.name)
         for image in images:
-            if mask_path(root, category, defect_dir.name, image).name not in masks:
-                raise RD4ADError(f"{mask_path(root, category, defect_dir.name, image)}: missing ground-truth mask "
-                                 f"for {image}; {FIX}")
-        extra = masks - {f"{p.stem}_mask.png" for p in images}
-        if extra:
-            raise RD4ADError(f"{folder / 'ground_truth' / defect_dir.name}: masks without a test image "
-                             f"({sorted(extra)[:3]}); {FIX}")
+            mask = masks.get(image.stem)
+            if defect_dir.name != GOOD and mask is None:
+                problems.append((mask_path(root, category, defect_dir.name, image),
+                                 f"missing ground-truth mask for {image}"))
+            problems += file_problems(image, mask)
+            paired.add(mask)
+    for truth_dir in _dirs(truth):
+        problems += [(p, "mask without a test image") for p in _pngs(truth_dir) if p not in paired]
+    for image_dir in (train, *defects, *_dirs(truth)):
+        pngs = set(_pngs(image_dir))
+        problems += [(p, "not a .png file (MVTec images and masks are PNG)") for p in _visible(image_dir)
+                     if p not in pngs]
+    return sorted(problems)
 
 
 def validate_mvtec(root: str | os.PathLike, categories: tuple[str, ...] | None = None) -> list[str]:
     """Validate an MVTec-layout folder and return its categories.
 
     ``categories=None`` accepts whatever category folders exist (at least one: the synthetic
-    set); the real archive is checked with :data:`CATEGORIES` (all 15 must be present).
+    set); the real archive is checked with :data:`CATEGORIES` (all 15 must be present), a
+    loader checks its one category. Each category is checked by :func:`category_problems`, its
+    files decoded, unless they are as recorded when it last passed (``rd4ad.data.validate``).
     """
     root = Path(root)
     if not root.is_dir():
@@ -87,8 +109,7 @@ def validate_mvtec(root: str | os.PathLike, categories: tuple[str, ...] | None =
     missing = sorted(set(wanted) - set(found))
     if missing or not wanted:
         raise RD4ADError(f"{root}: missing MVTec categories {missing or '(none found)'}; {FIX}")
-    for category in wanted:
-        validate_category(root, category)
+    validate_recorded(root, wanted, lambda c: source_files(root, c), lambda c: category_problems(root, c), FIX)
     return wanted
 
 
@@ -103,17 +124,17 @@ def fetch_mvtec(root: str | os.PathLike, mirror: str | None = None, mvtec_root: 
 
 
 def load_mvtec(root: str | os.PathLike, category: str, split: str, image_size: int) -> SplitArrays:
-    """Decode ``train`` (good only) or ``test`` (good + every defect, masks from ground_truth)."""
+    """Decode ``train`` (good only) or ``test`` (good + every defect, masks from ground_truth) of a
+    category :func:`validate_mvtec` accepted."""
     root = Path(root)
-    validate_category(root, category)
     folders = [root / category / "train" / GOOD] if split == "train" else _dirs(root / category / "test")
     images, masks, names, defects = [], [], [], []
     blank = np.zeros((image_size, image_size), np.uint8)
     for folder in folders:
+        truth = {} if folder.name == GOOD else _masks(root / category / "ground_truth" / folder.name)
         for path in _pngs(folder):
             images.append(resize_image(open_image(path), image_size))
-            masks.append(blank if folder.name == GOOD else
-                         resize_mask(open_image(mask_path(root, category, folder.name, path)), image_size))
+            masks.append(blank if folder.name == GOOD else resize_mask(open_image(truth[path.stem]), image_size))
             names.append(f"{split}/{folder.name}/{path.stem}")
             defects.append(folder.name)
     labels = np.array([d != GOOD for d in defects], dtype=np.int64)

@@ -2,8 +2,9 @@
 
 Layout (read by the same loader and validator as MVTec AD): ``<cat>/train/good/NNN.png``,
 ``<cat>/test/<defect>/NNN.png``, ``<cat>/ground_truth/<defect>/NNN_mask.png`` (0/255, one per
-defective image), plus ``synth.json`` recording the configuration. Every image has its own
-generator ``numpy.random.default_rng([seed, category, split, defect, index])``, so a
+defective image), plus ``synth.json`` recording the configuration and the validation record
+(``rd4ad.data.validate.RECORD``). Every image has its own generator
+``numpy.random.default_rng([seed, category, split, defect, index])``, so a
 category's images do not depend on which other categories are generated, and the same seed
 gives byte-identical PNG files. The set is written to a hidden sibling folder, validated, then
 swapped into place in one step (``rd4ad.io.replace_folder``): a killed run leaves the previous
@@ -28,6 +29,7 @@ from rd4ad.data.mvtec import validate_mvtec
 from rd4ad.data.synth.defects import DEFECTS
 from rd4ad.data.synth.objects import draw_nut
 from rd4ad.data.synth.textures import texture_crop
+from rd4ad.data.validate import RECORD
 from rd4ad.errors import RD4ADError
 from rd4ad.io import atomic_write_json, replace_folder
 from rd4ad.temporaries import clean_stale, temp_prefix
@@ -103,7 +105,8 @@ def write_category(root: Path, category: str, config: SynthConfig) -> None:
 
 
 def is_synthetic_set(folder: Path) -> bool:
-    """Whether ``folder`` holds only what :func:`generate` writes: its ``synth.json`` and the categories it names."""
+    """Whether ``folder`` holds only what :func:`generate` writes: its ``synth.json``, the categories it
+    names and the validation record."""
     try:
         record = json.loads((folder / MARKER).read_text(encoding="utf-8"))
         entries = {p.name for p in folder.iterdir()}
@@ -112,7 +115,7 @@ def is_synthetic_set(folder: Path) -> bool:
     fields = {f.name for f in dataclasses.fields(SynthConfig)} | {"defects"}
     if not (isinstance(record, dict) and fields <= set(record) and isinstance(record["categories"], list)):
         return False
-    return entries <= {MARKER, *map(str, record["categories"])}
+    return entries <= {MARKER, RECORD, *map(str, record["categories"])}
 
 
 def _check_out(out: Path, overwrite: bool) -> None:
