@@ -1,6 +1,9 @@
 """Complexity of the detector (paper Table 3): seconds per image at batch 1, memory, FLOPs.
 
-What is measured (the paper does not say what its "0.31 s, 352 MB" include):
+The paper times its detector on an Intel i7 CPU (§4.2, Table 3), so the CPU is always
+measured and is the figure compared with the paper's; on a machine with a GPU the GPU is
+measured as well and reported beside it. What is measured (the paper does not say what its
+"0.31 s, 352 MB" include):
 
 * ``infer_s``: median wall time of the whole per-image pipeline at batch 1 — uint8 image
   on the device → ToTensor/normalise → teacher + bottleneck + student → the three maps
@@ -104,6 +107,19 @@ def peak_memory_mb(model: torch.nn.Module, image_size: int, device: torch.device
     before = _status_kb("VmRSS")
     score_image(model, image)
     return weight_mb(model) + max(_status_kb("VmHWM") - before, 0) / 1024
+
+
+MEMORY_MEASURES = {"cuda": "torch.cuda.max_memory_allocated", "cpu": "weights + peak RSS growth of the first inference"}
+
+
+def measure_inference(model: torch.nn.Module, image_size: int, device: torch.device, repeats: int,
+                      warmup: int) -> dict:
+    """Table 3's two figures on ``device`` (the model is moved there), with the device and the memory measure named."""
+    model = model.to(device).eval()
+    memory = peak_memory_mb(model, image_size, device)
+    seconds = inference_seconds(model, image_size, device, repeats, warmup)
+    return {"device": device_name(device), "device_type": device.type, "infer_s": round(seconds, 5),
+            "memory_mb": round(memory, 1), "memory_measure": MEMORY_MEASURES[device.type]}
 
 
 def training_flops_per_image(model: torch.nn.Module, image_size: int, loss: str) -> int:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from rd4ad.complexity import inference_seconds, score_image, training_flops_per_image, weight_mb
+from rd4ad.complexity import device_name, inference_seconds, score_image, training_flops_per_image, weight_mb
 from rd4ad.data import SplitArrays
 from rd4ad.errors import RD4ADError
 from rd4ad.evaluation.inference import infer_level_maps
@@ -51,18 +51,34 @@ def test_inference_seconds_rejects_bad_counts(model):
         inference_seconds(model, 32, CPU, repeats=0, warmup=0)
 
 
-def test_cli_writes_table3_json(tmp_path):
+def _measure(tmp_path: Path, device: str) -> dict:
     run = RunConfig(dataset="mvtec", category="bottle", variant="r18", seed=0, loader="mvtec", data_root="",
                     protocol={}, demo=True, backbone="resnet18", image_size=64, epochs=1, lr=0.005, batch_size=16,
                     teacher_weights="random")
     out = tmp_path / "mvtec" / "complexity" / "r18.json"
-    subprocess.run([sys.executable, "-m", "rd4ad", "complexity", "--device", "cpu", "--results", str(tmp_path),
+    subprocess.run([sys.executable, "-m", "rd4ad", "complexity", "--device", device, "--results", str(tmp_path),
                     "--measurement-json", json.dumps(Measurement(run, repeats=2, warmup=1).to_dict())],
                    check=True, cwd=Path(__file__).parents[1], capture_output=True)
-    result = json.loads(out.read_text())
+    return json.loads(out.read_text())
+
+
+def test_cli_writes_table3_json_naming_the_cpu(tmp_path):
+    result = _measure(tmp_path, "cpu")
+    cpu_model = device_name(CPU).rsplit(" (", 1)[0]  # e.g. "AMD EPYC 9B14 (2 threads)" → the model name
+    assert result["device_type"] == "cpu" and result["device"].startswith(cpu_model + " (")
+    assert result["memory_measure"] == "weights + peak RSS growth of the first inference"
+    assert "gpu" not in result, "no GPU figure without a GPU"
     assert {"device", "infer_s", "memory_mb", "batch_size", "image_size", "backbone"} <= set(result)
     assert (result["batch_size"], result["image_size"], result["backbone"]) == (1, 64, "resnet18")
     expected_weights = weight_mb(build_model("resnet18", "random", "pre+oce+mff", "code", "code"))
     assert result["weights_mb"] == round(expected_weights, 1)
     assert expected_weights < result["memory_mb"] < expected_weights + 500
     assert 0 < result["infer_s"] < 30
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cli_times_cpu_and_gpu_on_a_gpu_machine(tmp_path):
+    result = _measure(tmp_path, "auto")
+    assert result["device_type"] == "cpu" and result["gpu"]["device_type"] == "cuda"
+    assert result["gpu"]["device"] == torch.cuda.get_device_name(0)
+    assert result["gpu"]["memory_measure"] == "torch.cuda.max_memory_allocated"

@@ -2,10 +2,12 @@
 
 The measurement comes whole, as the JSON of a planned one (an entry of "complexity" in
 <results>/plan.json: the run, its repeats and warm-up calls, from the config's `complexity:`).
-Writes <results>/<dataset>/complexity/<variant>.json: {"device", "infer_s", "memory_mb",
-"batch_size", "image_size", "backbone", …}; see rd4ad/complexity.py for exactly what is timed
-and which memory is counted (CUDA: allocator peak; CPU: weights + peak resident-set growth).
-Weights do not change the cost, so no trained model is needed.
+Writes <results>/<dataset>/complexity/<variant>.json: the CPU figures, which the paper's
+(Intel i7 CPU) are compared with — {"device", "infer_s", "memory_mb", "memory_measure", …} —
+and, when a GPU is used (--device auto on a CUDA machine, or cuda), the same under "gpu". See
+rd4ad/complexity.py for exactly what is timed and which memory is counted (CUDA: allocator
+peak; CPU: weights + peak resident-set growth). Weights do not change the cost, so no trained
+model is needed.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import json
 import torch
 
 from rd4ad.cli.train import add_execution_arguments, apply_execution, parse_json
-from rd4ad.complexity import device_name, inference_seconds, peak_memory_mb, weight_mb
+from rd4ad.complexity import measure_inference, weight_mb
 from rd4ad.device import resolve_device
 from rd4ad.io import atomic_write_json
 from rd4ad.layout import complexity_file
@@ -37,15 +39,13 @@ def run(args: argparse.Namespace) -> int:
     apply_execution(args)
     device = resolve_device(args.device)
     torch.manual_seed(run_cfg.seed)
-    model = run_cfg.build_model().to(device).eval()
-    memory = peak_memory_mb(model, run_cfg.image_size, device)
-    seconds = inference_seconds(model, run_cfg.image_size, device, measurement.repeats, measurement.warmup)
-    result = {"device": device_name(device), "device_type": device.type, "infer_s": round(seconds, 5),
-              "memory_mb": round(memory, 1), "weights_mb": round(weight_mb(model), 1),
-              "memory_measure": ("torch.cuda.max_memory_allocated" if device.type == "cuda"
-                                 else "weights + peak RSS growth of the first inference"),
-              "batch_size": 1, "image_size": run_cfg.image_size, "backbone": run_cfg.backbone,
-              "variant": run_cfg.variant, "repeats": measurement.repeats, "torch": torch.__version__}
+    model = run_cfg.build_model()
+    size, repeats, warmup = run_cfg.image_size, measurement.repeats, measurement.warmup
+    result = {**measure_inference(model, size, torch.device("cpu"), repeats, warmup),
+              "weights_mb": round(weight_mb(model), 1), "batch_size": 1, "image_size": size,
+              "backbone": run_cfg.backbone, "variant": run_cfg.variant, "repeats": repeats, "torch": torch.__version__}
+    if device.type == "cuda":
+        result["gpu"] = measure_inference(model, size, device, repeats, warmup)
     atomic_write_json(out, result)
     print(json.dumps(result))
     return 0

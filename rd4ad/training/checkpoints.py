@@ -5,7 +5,8 @@
 - an epoch state — student weights, optimizer, loss and audit logs — written when
   ``checkpoint_minutes`` of wall time have passed since the last one (never every epoch by
   default: a Wide-ResNet50 state is about 1 GB, and a GPU epoch takes seconds), or
-- the final state: a second name (hard link, no bytes copied) of the finished ``model.pt``.
+- the final state, written before ``model.pt`` appears as its second name (a hard link: no
+  bytes copied), so at no moment is there a ``model.pt`` without it.
 
 The final state stays until the evaluation of the run starts, i.e. until Snakemake has
 recorded the training job complete. If Snakemake is killed after ``model.pt`` appeared but
@@ -61,9 +62,11 @@ def save_epoch_state(path: Path, run: RunConfig, record: dict, epoch: int, model
     return path.stat().st_size
 
 
-def keep_final_state(folder: RunFolder) -> None:
-    """Make ``resume.pt`` the final state: a hard link to the finished ``model.pt``."""
-    atomic_link(folder.model, folder.resume)
+def write_model(folder: RunFolder, state: dict) -> Path:
+    """Write the final ``state`` (:func:`model_state`) to ``resume.pt``, then give it the name
+    ``model.pt`` too (each step atomic); the model path."""
+    atomic_torch_save(state, folder.resume)
+    return atomic_link(folder.resume, folder.model)
 
 
 def release_final_state(folder: RunFolder) -> None:

@@ -26,7 +26,7 @@ from rd4ad.data import SplitArrays
 from rd4ad.errors import RD4ADError
 from rd4ad.evaluation.inference import infer_level_maps
 from rd4ad.evaluation.levels import evaluate_maps
-from rd4ad.io import atomic_torch_save, atomic_write_text, move_aside
+from rd4ad.io import atomic_write_text, move_aside
 from rd4ad.layout import RunFolder
 from rd4ad.models import distillation_loss
 from rd4ad.models.inputs import to_model_input
@@ -36,8 +36,8 @@ from rd4ad.precision import apply_tf32, autocast, precision_record
 from rd4ad.run import RunConfig
 from rd4ad.scoring import HEADLINE, LEVEL_SUBSETS
 from rd4ad.temporaries import clean_stale
-from rd4ad.training.checkpoints import (CHECKPOINT_MINUTES, START_OVER, CheckpointClock, is_final, keep_final_state,
-                                        load_resume, model_state, restore_model, save_epoch_state)
+from rd4ad.training.checkpoints import (CHECKPOINT_MINUTES, START_OVER, CheckpointClock, is_final, load_resume,
+                                        model_state, restore_model, save_epoch_state, write_model)
 
 
 def epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
@@ -156,6 +156,4 @@ def train_run(run: RunConfig, folder: RunFolder, device: torch.device, cache_dir
 
     if audits:
         atomic_write_text(folder.audit_epochs, pd.DataFrame(audits).to_csv(index=False, float_format="%.9g"))
-    atomic_torch_save(model_state(run, record, model.student_state_dict()), folder.model)
-    keep_final_state(folder)
-    return folder.model
+    return write_model(folder, model_state(run, record, model.student_state_dict()))
