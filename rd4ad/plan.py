@@ -129,6 +129,11 @@ class Plan:
         return {str(k): float(v) for k, v in self.config["tolerance"].items()}
 
     @property
+    def pro_reproduction(self) -> str:
+        """Which PRO counts as the reproduction of a printed one: ``public`` or ``exact`` (config)."""
+        return self.config["pro_reproduction"]
+
+    @property
     def tables(self) -> dict[str, dict]:
         """The declared paper tables, in the paper's order."""
         return {key: self.declared[key] for key in TABLES if key in self.declared}
