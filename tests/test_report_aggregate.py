@@ -15,6 +15,7 @@ from rd4ad.planner import plan_config_file
 from rd4ad.published import load_published
 from rd4ad.report.aggregate import build_cells, delta_summary, run_progress
 from rd4ad.report.audit import audit_comparisons
+from rd4ad.report.build import headline_picks
 from rd4ad.report.display import label_cells, paper_table
 from rd4ad.report.results import collect_complexity, collect_csv, collect_runs
 
@@ -175,3 +176,16 @@ def test_rows_settings_and_baselines_follow_the_printed_order(tree):
     assert [h.text for h in t7.header[0]] == ["M1", "M2", "M3", "M2+3", "M1+2+3"]
     assert [row.label for row in t7.rows][-6:] == ["PRO", "RD4AD (paper)", "ours (per-image)", "Δ (per-image)",
                                                   "ours (exact)", "Δ (exact)"]
+
+
+def test_figure_panels_come_in_the_paper_order_with_the_first_seed(tmp_path):
+    results = tmp_path / "results"
+    for category in ("zipper", "carpet", "bottle"):
+        for seed in (112, 111):
+            write_metrics(results / f"mvtec/{category}/wrn50_256/seed{seed}", ("mvtec", category, "wrn50_256", seed),
+                          {"image_auroc": 0.9, "pixel_auroc": 0.9, "pro": 0.8, "pro_public": 0.85})
+    plan = plan_config_file(write_config(tmp_path / "c.yaml", {"mvtec": ["zipper", "carpet", "bottle"],
+                                                                "mnist": ["0"], **UNRUN_DATASETS}))
+    picks = headline_picks(plan, collect_runs(results))
+    assert picks["category"].tolist() == ["carpet", "bottle", "zipper"]      # Table 1's rows, not the config's
+    assert set(picks["seed"]) == {111} and set(picks["variant"]) == {"wrn50_256"}

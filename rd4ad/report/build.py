@@ -154,7 +154,8 @@ def delta_figures(plan: Plan, tidy: pd.DataFrame, published: pd.DataFrame, folde
         if table_layout(key, spec, published) != "categories" or compared["row"].nunique() < 2:
             continue
         mine = tidy[(tidy["table"] == key) & tidy["counted"]]
-        deltas = mine.pivot_table(index="column", columns="row", values="delta", sort=False).dropna(axis=1, how="all")
+        deltas = (mine.pivot_table(index="column", columns="row", values="delta", sort=False)
+                  .reindex(columns=list(dict.fromkeys(mine["row"]))).dropna(axis=1, how="all"))
         title = f"{DEMO_TAG if demo else ''}{table_name(spec)}: measured − published (pp)"
         save_figure(delta_heatmap(deltas, title), folder / f"deltas_{_slug(key)}.png")
         entries.append(FigureEntry(f"{table_name(spec)}: delta heat-map", f"{FIGURE_DIR}/deltas_{_slug(key)}.png",
@@ -163,19 +164,21 @@ def delta_figures(plan: Plan, tidy: pd.DataFrame, published: pd.DataFrame, folde
 
 
 def comparison_figure(key: str, spec: dict, tidy: pd.DataFrame, folder: Path, demo: bool) -> FigureEntry | None:
-    """One table's published vs measured values with seed error bars, the rows that have a counted
-    measurement only; None when it has none."""
+    """One table's published vs measured values with seed error bars, the cells that have a counted
+    measurement only; None when none has."""
     mine = tidy[tidy["table"] == key]
-    shown = set(mine.loc[mine["counted"] & mine["ours_mean"].notna(), "row"])
-    if not shown:
+    measured = mine[mine["counted"] & mine["ours_mean"].notna()]
+    shown = mine[pd.MultiIndex.from_frame(mine[["column", "row"]]).isin(
+        pd.MultiIndex.from_frame(measured[["column", "row"]]))]
+    if not len(shown):
         return None
     name = f"compare_{_slug(key)}.png"
     title = f"{DEMO_TAG if demo else ''}{table_name(spec)}: published vs ours"
-    save_figure(comparison_plot(mine[mine["row"].isin(shown)], title), folder / name)
-    return FigureEntry(title, f"{FIGURE_DIR}/{name}",
-                       "black bar: RD4AD as printed; dot: ours, mean ± sample std over seeds (green within "
-                       "tolerance, red off, blue without a tolerance or a published value); grey diamond: "
-                       "the other PRO definition")
+    save_figure(comparison_plot(shown, title), folder / name)
+    caption = (f"black bar: {PAPER_METHOD} as printed; dot: ours, mean ± sample std over seeds (green within "
+               "tolerance, red off, blue without a tolerance or a published value)")
+    other = "; grey diamond: the other PRO definition" if (~shown["counted"]).any() else ""
+    return FigureEntry(title, f"{FIGURE_DIR}/{name}", caption + other)
 
 
 def pro_counted(plan: Plan) -> str:
