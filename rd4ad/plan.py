@@ -131,6 +131,8 @@ class Plan:
     @property
     def pro_reproduction(self) -> str:
         """Which PRO counts as the reproduction of a printed one: ``public`` or ``exact`` (config)."""
+        if "pro_reproduction" not in self.config:
+            raise RD4ADError(f"{self.path}: written before the config key pro_reproduction existed; {REPLAN}")
         return self.config["pro_reproduction"]
 
     @property

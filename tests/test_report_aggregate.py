@@ -189,3 +189,12 @@ def test_figure_panels_come_in_the_paper_order_with_the_first_seed(tmp_path):
     picks = headline_picks(plan, collect_runs(results))
     assert picks["category"].tolist() == ["carpet", "bottle", "zipper"]      # Table 1's rows, not the config's
     assert set(picks["seed"]) == {111} and set(picks["variant"]) == {"wrn50_256"}
+
+
+def test_a_plan_written_before_pro_reproduction_is_one_clear_error(tmp_path):
+    plan_path, _ = build_tree(tmp_path, artifacts=False)
+    data = json.loads(plan_path.read_text())
+    del data["config"]["pro_reproduction"]
+    plan_path.write_text(json.dumps(data))
+    with pytest.raises(RD4ADError, match="written before the config key pro_reproduction existed; write it again"):
+        Plan.read(plan_path).pro_reproduction
