@@ -129,6 +129,13 @@ class Plan:
         return {str(k): float(v) for k, v in self.config["tolerance"].items()}
 
     @property
+    def pro_reproduction(self) -> str:
+        """Which PRO counts as the reproduction of a printed one: ``public`` or ``exact`` (config)."""
+        if "pro_reproduction" not in self.config:
+            raise RD4ADError(f"{self.path}: written before the config key pro_reproduction existed; {REPLAN}")
+        return self.config["pro_reproduction"]
+
+    @property
     def tables(self) -> dict[str, dict]:
         """The declared paper tables, in the paper's order."""
         return {key: self.declared[key] for key in TABLES if key in self.declared}

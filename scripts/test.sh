@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test command: creates .venv if missing, makes sure headless Chromium is there
-# (the report's rendering test), then runs the whole pytest suite, slow tests included.
+# The test command: creates .venv if missing, makes sure headless Chromium and pdflatex are
+# there (the report's rendering and LaTeX export tests), then runs the whole pytest suite, slow
+# tests included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup_env.sh
@@ -8,5 +9,10 @@ if ! command -v chromium >/dev/null 2>&1; then
   echo "== installing Debian's chromium for the HTML report test" >&2
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
     || echo "warning: could not install chromium; the report rendering test will fail" >&2
+fi
+if ! command -v pdflatex >/dev/null 2>&1; then
+  echo "== installing Debian's texlive-latex-recommended for the report's LaTeX export test" >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq texlive-latex-recommended >/dev/null) \
+    || echo "warning: could not install texlive-latex-recommended; the LaTeX export test will fail" >&2
 fi
 exec .venv/bin/python -m pytest "$@"

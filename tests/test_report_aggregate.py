@@ -15,7 +15,8 @@ from rd4ad.planner import plan_config_file
 from rd4ad.published import load_published
 from rd4ad.report.aggregate import build_cells, delta_summary, run_progress
 from rd4ad.report.audit import audit_comparisons
-from rd4ad.report.display import paper_table
+from rd4ad.report.build import headline_picks
+from rd4ad.report.display import label_cells, paper_table
 from rd4ad.report.results import collect_complexity, collect_csv, collect_runs
 
 
@@ -99,9 +100,11 @@ def test_demo_categories_become_rows(tmp_path):
     t1 = cells[(cells["table"] == "T1") & (cells["setting"] == "256")].set_index("category")
     assert t1.loc["brick", "status"] == "unpublished" and t1.loc["brick", "mean"] == pytest.approx(80.0)
     assert t1.loc["mean", "delta"] == pytest.approx(80.0 - 98.5)
-    table = paper_table("T1", plan.tables["T1"], plan, cells, published, demo=True)
+    table = paper_table("T1", plan.tables["T1"], plan, label_cells(plan, cells, published), published,
+                        demo=True, notes={})
     assert [h.text for h in table.header[-1]][-2:] == ["ours (DEMO)", "Δ (DEMO)"]
-    assert "brick" in [row.label for row in table.rows]
+    labels = [row.label for row in table.rows]   # a category the paper lacks: just before the overall mean
+    assert labels[-4:] == ["Objects (avg)", "Not in the paper (this configuration)", "brick", "Mean"]
 
 
 def test_broken_metrics_json_names_the_file(tmp_path):
@@ -122,3 +125,76 @@ def test_config_without_required_keys_is_one_clear_error(tmp_path):
         plan_config_file(path)
     assert str(err.value) == f"{path}: config key (top level): 'seeds' is a required property"
     assert isinstance(collect_runs(tmp_path / "nothing"), pd.DataFrame)
+
+
+@pytest.mark.parametrize("key, counted, other", [("public", "pro_public", "pro"), ("exact", "pro", "pro_public")])
+def test_both_pro_definitions_have_deltas_and_the_config_picks_the_counted_one(tmp_path, key, counted, other):
+    plan_path, results = build_tree(tmp_path, artifacts=False, pro_reproduction=key)
+    plan = Plan.read(plan_path)
+    assert plan.pro_reproduction == key
+    cells = build_cells(plan, collect_runs(results), collect_complexity(results), load_published())
+    pro = cells[(cells["table"] == "T2") & (cells["setting"] == "256")].set_index(["metric", "category"])
+    # carpet, published 97.0: per-image PRO 97 / 96 → 96.5 (Δ −0.5), exact AUPRO 93 / 95 → 94.0 (Δ −3.0)
+    assert pro.loc[("pro_public", "carpet"), "delta"] == pytest.approx(-0.5)
+    assert pro.loc[("pro", "carpet"), "delta"] == pytest.approx(-3.0)
+    # mean, published 93.9: per-image 97.25 (Δ +3.35, off), exact 95.0 (Δ +1.1, within)
+    assert pro.loc[("pro_public", "mean"), "delta"] == pytest.approx(3.35)
+    assert pro.loc[("pro", "mean"), "delta"] == pytest.approx(1.1)
+    assert pro.loc[(counted, "carpet"), "counted"] and not pro.loc[(other, "carpet"), "counted"]
+    statuses = {"public": ("within", "off"), "exact": ("off", "within")}[key]
+    assert (pro.loc[(counted, "carpet"), "status"], pro.loc[(counted, "mean"), "status"]) == statuses
+    # the summary counts the counted definition only: T2 256 pixel AUROC (5 cells, Δ sum +0.25) + PRO
+    summary = delta_summary(cells)
+    assert summary.loc["T2", "n_compared"] == 10
+    expected = {"public": (0.25 - 0.5 + 1.5 + 1.4 + 4.6 + 3.35) / 10,
+                "exact": (0.25 - 3.0 - 1.0 - 0.6 + 2.6 + 1.1) / 10}
+    assert summary.loc["T2", "mean_delta"] == pytest.approx(expected[key])
+    assert summary.loc["T2", "off"] == 2 and summary.loc["T3", "n_compared"] == 3
+
+
+def test_rows_settings_and_baselines_follow_the_printed_order(tree):
+    plan, results, runs, _ = tree
+    published = load_published()
+    cells = label_cells(plan, build_cells(plan, runs, collect_complexity(results), published), published)
+    t1 = paper_table("T1", plan.tables["T1"], plan, cells, published, demo=False, notes={})
+    assert [h.text for h in t1.header[0]] == ["128 × 128", "256 × 256"]          # Table 1: 128 first
+    assert [h.text for h in t1.header[1]] == [
+        "MKD", "RD4AD (paper)", "ours", "Δ",
+        "GT", "GANomaly", "US", "PSVDD", "DAAD", "MF", "PaDiM", "CutPaste", "RD4AD (paper)", "ours", "Δ"]
+    labels = [row.label for row in t1.rows]
+    assert labels[:7] == ["Textures", "carpet", "grid", "leather", "tile", "wood", "Textures (avg)"]
+    assert labels[7:] == ["Objects", "bottle", "cable", "capsule", "hazelnut", "metal_nut", "pill", "screw",
+                          "toothbrush", "transistor", "zipper", "Objects (avg)", "Mean"]
+    t2 = paper_table("T2", plan.tables["T2"], plan, cells, published, demo=False, notes={})
+    assert [h.text for h in t2.header[-1]][-9:] == [   # Table 2, 256 × 256, PRO
+        "US", "MF", "SPADE", "PaDiM", "RD4AD (paper)", "ours (per-image)", "Δ (per-image)", "ours (exact)",
+        "Δ (exact)"]
+    t4 = paper_table("T4", plan.tables["T4"], plan, cells, published, demo=False, notes={})
+    assert [row.label for row in t4.rows] == ["LSA", "OCGAN", "HRN", "DAAD", "MKD", "G2D", "OiG",
+                                             "RD4AD (paper)", "ours", "Δ"]
+    t7 = paper_table("T7", plan.tables["T7"], plan, cells, published, demo=False, notes={})
+    assert [h.text for h in t7.header[0]] == ["M1", "M2", "M3", "M2+3", "M1+2+3"]
+    assert [row.label for row in t7.rows][-6:] == ["PRO", "RD4AD (paper)", "ours (per-image)", "Δ (per-image)",
+                                                  "ours (exact)", "Δ (exact)"]
+
+
+def test_figure_panels_come_in_the_paper_order_with_the_first_seed(tmp_path):
+    results = tmp_path / "results"
+    for category in ("zipper", "carpet", "bottle"):
+        for seed in (112, 111):
+            write_metrics(results / f"mvtec/{category}/wrn50_256/seed{seed}", ("mvtec", category, "wrn50_256", seed),
+                          {"image_auroc": 0.9, "pixel_auroc": 0.9, "pro": 0.8, "pro_public": 0.85})
+    plan = plan_config_file(write_config(tmp_path / "c.yaml", {"mvtec": ["zipper", "carpet", "bottle"],
+                                                                "mnist": ["0"], **UNRUN_DATASETS}))
+    picks = headline_picks(plan, collect_runs(results))
+    assert picks["category"].tolist() == ["carpet", "bottle", "zipper"]      # Table 1's rows, not the config's
+    assert set(picks["seed"]) == {111} and set(picks["variant"]) == {"wrn50_256"}
+
+
+def test_a_plan_written_before_pro_reproduction_is_one_clear_error(tmp_path):
+    plan_path, _ = build_tree(tmp_path, artifacts=False)
+    data = json.loads(plan_path.read_text())
+    del data["config"]["pro_reproduction"]
+    plan_path.write_text(json.dumps(data))
+    with pytest.raises(RD4ADError, match="written before the config key pro_reproduction existed; write it again"):
+        Plan.read(plan_path).pro_reproduction

@@ -1,27 +1,62 @@
-"""The report page opened in headless Chromium: tables and figures in the DOM, config text escaped.
+"""The report page opened in headless Chromium: tables and figures in the DOM, config text escaped;
+complete fabricated trees of config/demo.yaml and config/config.yaml laid out at 1400 px (every
+table fits or scrolls in its own box, first column sticky, paper order), their CSV exports equal
+to the page's cells, their LaTeX tables compiled with pdflatex.
 
-CI installs Debian's chromium (``/usr/bin/chromium``); without it these tests FAIL.
+CI installs Debian's chromium (``/usr/bin/chromium``) and texlive (``pdflatex``); without them
+these tests FAIL.
 """
 
 from __future__ import annotations
 
 import contextlib
+import html
 import io
+import json
 import re
 import shutil
 import subprocess
 
+import pandas as pd
 import pytest
 
-from results_fixtures import build_tree
+from results_fixtures import REPO, build_config_tree, build_tree
 from rd4ad.cli import main
-from rd4ad.published import TABLES
+from rd4ad.published import PAPER_METHOD, TABLES
 from rd4ad.report.build import build_report
+from rd4ad.report.display import NOTE_MARK, fmt
+from rd4ad.report.exports import EXPORT_DIR
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PDFLATEX = shutil.which("pdflatex") or "/usr/bin/pdflatex"
 INJECTED = '<script>document.body.setAttribute("data-pwned","1")</script>'
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
+WINDOW = 1400
+# Run in a copy of the page after load: per results table its width, its box, the box's overflow
+# and right edge, the first-column cells that are not sticky, header and row labels; every cell
+# with a data-entry (ours / delta / paper / a baseline) with its tidy labels and text.
+MEASURE = """<script>
+window.addEventListener("load", () => {
+  const tables = [...document.querySelectorAll("table.results")].map(t => {
+    const box = t.parentElement, style = getComputedStyle(box);
+    const firsts = [...t.querySelectorAll("tbody tr > th:first-child, thead th.corner")];
+    const heads = [...t.querySelectorAll("thead tr")];
+    return {id: t.id, width: t.scrollWidth, box: box.clientWidth, overflow: style.overflowX,
+            right: box.getBoundingClientRect().right,
+            loose: firsts.filter(th => getComputedStyle(th).position !== "sticky").length, firsts: firsts.length,
+            header: [...heads[heads.length - 1].children].map(th => th.textContent.trim()),
+            rows: [...t.querySelectorAll("tbody tr:not(.group) > th")].map(th => th.textContent.trim())};
+  });
+  const cells = [...document.querySelectorAll("td[data-entry]")].map(td => ({
+    table: td.closest("table").id.replace("table-", ""), text: td.textContent.trim(), ...td.dataset}));
+  const out = {window: window.innerWidth, page: document.documentElement.scrollWidth, tables, cells};
+  const pre = document.createElement("pre");
+  pre.id = "layout";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>"""
 
 
 def chromium(profile, *args: str) -> str:
@@ -29,7 +64,7 @@ def chromium(profile, *args: str) -> str:
         pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium); "
                     "the report test needs it and CI installs it")
     done = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=90)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 
@@ -51,9 +86,24 @@ def dom(report):
     return chromium(root / "profile", "--dump-dom", out.as_uri())
 
 
-def test_cli_prints_the_page_path(report):
-    _, out, code, printed = report
-    assert code == 0 and printed.strip() == str(out) and out.is_file()
+@pytest.fixture(scope="module", params=["demo", "config"])
+def full(request, tmp_path_factory):
+    """A complete fabricated tree of config/<param>.yaml, its report, and the page laid out at 1400 px."""
+    root = tmp_path_factory.mktemp(f"full_{request.param}")
+    plan = build_config_tree(root, REPO / "config" / f"{request.param}.yaml", artifacts=request.param == "demo")
+    out = build_report(plan, root / "reports" / "index.html")
+    measured = out.with_name("layout.html")
+    measured.write_text(out.read_text(encoding="utf-8").replace("</body>", f"{MEASURE}</body>"), encoding="utf-8")
+    dumped = chromium(root / "profile", f"--window-size={WINDOW},900", "--virtual-time-budget=5000",
+                      "--dump-dom", measured.as_uri())
+    layout = json.loads(html.unescape(re.search(r'<pre id="layout">(.*?)</pre>', dumped, re.S).group(1)))
+    return request.param, out, layout
+
+
+def test_cli_prints_the_page_path_then_the_summary(report):
+    out, code, printed = report[1:]
+    assert code == 0 and printed.splitlines()[0] == str(out) and out.is_file()
+    assert "## RD4AD reproduction report (DEMO): summary" in printed
 
 
 def test_rendered_dom_has_tables_figures_and_demo_labels(report, dom):
@@ -63,11 +113,23 @@ def test_rendered_dom_has_tables_figures_and_demo_labels(report, dom):
     assert "DEMO — synthetic data and a randomly initialised teacher; numbers are NOT a reproduction" in dom
     assert "ours (DEMO)" in dom and "Δ (DEMO)" in dom
     assert re.search(r'<td class="ours within"[^>]*>98\.0 ± 1\.4</td>', dom)      # T1 carpet
-    assert re.search(r'<td class="delta off"[^>]*>-3\.0</td>', dom)               # T2 carpet PRO
+    assert re.search(r'<td class="delta within"[^>]*>-0\.5</td>', dom)            # T2 carpet per-image PRO
+    assert re.search(r'<td class="delta off alt"[^>]*>-3\.0</td>', dom)           # T2 carpet exact AUPRO
     images = re.findall(r'<img src="(figures/[^"]+\.png)"', dom)
     assert {"figures/scores_mvtec.png", "figures/overlays_mvtec.png", "figures/loss_mvtec.png",
-            "figures/deltas_mvtec.png", "figures/scores_mnist.png"} <= set(images)
+            "figures/deltas_T1.png", "figures/compare_T1.png", "figures/compare_T7.png",
+            "figures/scores_mnist.png"} <= set(images)
+    assert not [i for i in images if re.match(r"figures/deltas_T[3-7]", i)]   # one row: no heat-map
     assert all((out.parent / image).stat().st_size > 1000 for image in images)
+    assert 'id="pro-note"' in dom and "config pro_reproduction: public" in dom
+
+
+def test_cross_table_inconsistency_is_marked_in_the_cell(dom):
+    mnist = re.search(r'<td class="paper" title="([^"]*)"[^>]*data-metric="image_auroc" data-row="MNIST"[^>]*>'
+                      r'99\.3<sup class="note">†</sup></td>', dom)
+    assert mnist and mnist.group(1) == "Supplement Table 2 prints 99.2 for the same run"
+    assert re.search(r'title="Table 4 prints 99\.3 for the same run"[^>]*data-row="Mean" data-column="MNIST"'
+                     r'[^>]*>99\.2<sup class="note">†</sup>', dom)
 
 
 def test_config_text_is_escaped_not_executed(dom):
@@ -91,3 +153,70 @@ def test_demo_runs_are_labelled_demo_under_a_paper_config(tmp_path):
         metrics.write_text(metrics.read_text().replace('"demo": false', '"demo": true'))
     page = build_report(plan, tmp_path / "demo" / "index.html").read_text()
     assert "numbers are NOT a reproduction of the paper" in page and "ours (DEMO)" in page
+
+
+def test_every_table_fits_1400px_or_scrolls_in_its_box_with_a_sticky_first_column(full):
+    _, _, layout = full
+    assert layout["window"] == WINDOW and layout["page"] <= WINDOW      # the page itself never scrolls sideways
+    tables = {t["id"]: t for t in layout["tables"]}
+    assert {f"table-{key}" for key in TABLES} <= set(tables)
+    for t in tables.values():
+        fits = t["width"] <= t["box"]
+        scrolls = t["overflow"] in ("auto", "scroll") and t["right"] <= WINDOW
+        assert fits or scrolls, t["id"]
+        assert t["firsts"] > 0 and t["loose"] == 0, t["id"]
+
+
+def test_baselines_settings_and_rows_follow_the_paper(full):
+    name, _, layout = full
+    tables = {t["id"]: t for t in layout["tables"]}
+    ours = ["ours (DEMO)", "Δ (DEMO)"] if name == "demo" else ["ours", "Δ"]
+    assert tables["table-T1"]["header"] == [          # Table 1: 128 × 128 (MKD), then 256 × 256
+        "MKD", "RD4AD (paper)", *ours,
+        "GT", "GANomaly", "US", "PSVDD", "DAAD", "MF", "PaDiM", "CutPaste", "RD4AD (paper)", *ours]
+    assert tables["table-T4"]["rows"] == ["LSA", "OCGAN", "HRN", "DAAD", "MKD", "G2D", "OiG", "RD4AD (paper)",
+                                          *ours]
+    if name == "config":
+        assert tables["table-T1"]["rows"] == [
+            "carpet", "grid", "leather", "tile", "wood", "Textures (avg)", "bottle", "cable", "capsule", "hazelnut",
+            "metal_nut", "pill", "screw", "toothbrush", "transistor", "zipper", "Objects (avg)", "Mean"]
+
+
+def test_csv_exports_equal_the_page_cells(full):
+    name, out, layout = full
+    shown = {(c["table"], c["row"], c["column"], c["metric"], c["entry"]): c["text"].replace(NOTE_MARK, "")
+             for c in layout["cells"] if "row" in c}
+    measured = [key for key in shown if key[-1] in ("ours", "delta")]
+    rows = 0
+    for table in TABLES:
+        csv = pd.read_csv(out.parent / EXPORT_DIR / f"{table}.csv", dtype={"row": str})
+        rows += len(csv)
+        for c in csv.itertuples():
+            key = (table, c.row, c.column, c.metric)
+            ours = "missing" if c.status == "missing" else fmt(c.ours_mean, c.metric, c.ours_std)
+            assert shown[key + ("ours",)] == ours, key
+            assert shown[key + ("delta",)] == fmt(c.delta, c.metric, sign=True), key
+            if c.counted:
+                assert shown[(table, c.row, c.column, c.metric.replace("_public", ""), "paper")] == \
+                    fmt(c.published, c.metric), key
+        if name == "config":     # every published RD4AD cell has a counted value and a delta
+            counted = csv[csv["counted"]]
+            assert counted["published"].notna().all() and counted["delta"].notna().all(), table
+    assert len(measured) == 2 * rows                 # and the page shows no measured cell the CSVs lack
+    if name == "config":
+        paper = pd.concat(pd.read_csv(out.parent / EXPORT_DIR / f"{t}.csv") for t in TABLES)
+        assert int(paper["counted"].sum()) == 183 and PAPER_METHOD == "RD4AD"
+
+
+def test_every_latex_table_compiles(full, tmp_path):
+    _, out, _ = full
+    if not shutil.which(PDFLATEX):
+        pytest.fail(f"{PDFLATEX} not found: install Debian's texlive-latex-recommended; CI installs it")
+    for table in TABLES:
+        tex = out.parent / EXPORT_DIR / f"{table}.tex"
+        doc = tmp_path / f"{table}.tex"
+        doc.write_text("\\documentclass{article}\n\\usepackage{booktabs}\n\\begin{document}\n"
+                       f"\\input{{{tex}}}\n\\end{{document}}\n", encoding="utf-8")
+        done = subprocess.run([PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", doc.name],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0 and (tmp_path / f"{table}.pdf").stat().st_size > 1000, done.stdout[-1500:]

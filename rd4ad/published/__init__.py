@@ -2,9 +2,10 @@
 
 ``paper.csv`` holds one row per printed cell: ``table, method, setting, dataset,
 category, metric, value`` (percent for AUROC/PRO, seconds for ``infer_s``, MB for
-``memory_mb``). Cells printed "-" have no row. The tables and their ``setting`` values are
-those declared in ``config/tables.yaml`` (``DECLARED``), which maps each setting to the run
-that reproduces it.
+``memory_mb``). Cells printed "-" have no row. The tables, their ``setting`` values and their
+compared ``methods`` are those declared in ``config/tables.yaml`` (``DECLARED``), which maps each
+setting to the run that reproduces it; settings and methods are listed there in the paper's
+printed order, and ``ROWS`` holds the printed order of the category rows.
 """
 
 from __future__ import annotations
@@ -25,13 +26,16 @@ TABLES_YAML = Path(__file__).resolve().parents[2] / "config" / "tables.yaml"
 DECLARED = yaml.safe_load(TABLES_YAML.read_text(encoding="utf-8"))
 SETTINGS = {key: tuple(str(s) for s in spec["settings"]) for key, spec in DECLARED.items() if key != "audit"}
 TABLES = tuple(SETTINGS)
+PAPER_METHOD = "RD4AD"  # the paper's own method in paper.csv
+# the compared methods of each table in printed order (left to right, top to bottom), RD4AD last
+METHODS = {key: tuple(DECLARED[key].get("methods", ())) + (PAPER_METHOD,) for key in TABLES}
 TEXTURES = ("carpet", "grid", "leather", "tile", "wood")
 OBJECTS = ("bottle", "cable", "capsule", "hazelnut", "metal_nut", "pill", "screw",
            "toothbrush", "transistor", "zipper")
 CLASS_IDS = tuple(str(k) for k in range(10))
 AVERAGES = ("textures", "objects", "mean")
-ROWS = {  # the category rows the paper prints per dataset, averages last
-    "mvtec": TEXTURES + OBJECTS + AVERAGES,
+ROWS = {  # the category rows the paper prints per dataset, in printed order (Tables 1, 2; supplement Table 2)
+    "mvtec": TEXTURES + ("textures",) + OBJECTS + ("objects", "mean"),
     "mnist": CLASS_IDS + ("mean",),
     "fmnist": CLASS_IDS + ("mean",),
     "cifar10": CLASS_IDS + ("mean",),
@@ -61,7 +65,10 @@ def _check_row(line: int, row: pd.Series) -> None:
                              "fix the row to use the documented vocabulary")
     if not re.fullmatch(r"[A-Za-z0-9]+", row["method"]):
         raise RD4ADError(f"{where}: method {row['method']!r} must be the printed name without "
-                         "citation or markup (e.g. PaDiM), or RD4AD for the paper's own method")
+                         f"citation or markup (e.g. PaDiM), or {PAPER_METHOD} for the paper's own method")
+    if row["method"] not in METHODS[row["table"]]:
+        raise RD4ADError(f"{where}: method {row['method']!r} is not among the `methods:` config/tables.yaml "
+                         f"declares for {row['table']}; add it there in the paper's printed order")
     value = pd.to_numeric(row["value"], errors="coerce")
     upper = 100.0 if row["metric"] in PERCENT_METRICS else float("inf")
     if not 0.0 <= value <= upper:

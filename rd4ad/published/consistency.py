@@ -58,3 +58,18 @@ def cross_table_mismatches(df: pd.DataFrame) -> pd.DataFrame:
     pairs = pairs[(pairs["rank_a"] < pairs["rank_b"]) & (pairs["value_a"] != pairs["value_b"])]
     columns = on + ["table_a", "value_a", "table_b", "value_b"]
     return pairs.sort_values(["rank_a", "rank_b"] + on)[columns].reset_index(drop=True)
+
+
+def cross_table_cells(df: pd.DataFrame) -> pd.DataFrame:
+    """``cross_table_mismatches`` one row per printed cell: the cell (table, method, setting, dataset,
+    category, metric) and the other table's value for the same quantity."""
+    settings = {(table, run): setting for (table, setting), run in same_run().items()}
+    pairs = cross_table_mismatches(df)
+    sides = []
+    for this, other in (("a", "b"), ("b", "a")):
+        side = pairs.rename(columns={f"table_{this}": "table", f"table_{other}": "other_table",
+                                     f"value_{other}": "other_value"})
+        side["setting"] = [settings[table, run] for table, run in zip(side["table"], side["run"])]
+        sides.append(side[["table", "method", "setting", "dataset", "category", "metric", "other_table",
+                           "other_value"]])
+    return pd.concat(sides, ignore_index=True)

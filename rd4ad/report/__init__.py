@@ -1,7 +1,8 @@
-"""The HTML report: the paper's tables as data, aggregation, figures, protocol audit.
+"""The HTML report: the paper's tables as data, aggregation, figures, exports, protocol audit.
 
 ``build_report(plan, out)`` reads the plan file and the results tree beside it and writes
-``out`` with its figures beside it; see ``python -m rd4ad report --help``.
+``out`` with its figures and exports (CSV, LaTeX, Markdown summary) beside it; see
+``python -m rd4ad report --help``.
 """
 
 from rd4ad.report.build import build_report

@@ -4,7 +4,10 @@
 Tables 1–7 and supplement Table 2. A cell is (table, dataset, setting, metric, category).
 Group averages (textures / objects / mean, as printed in Tables 1, 2, 4 and supplement
 Table 2) are taken per seed over the configured categories, then mean ± std over seeds, so
-they are missing until every member category has that seed.
+they are missing until every member category has that seed. A printed PRO (Tables 2, 3, 5–7)
+is measured twice, as the public code's per-image PRO (``pro_public``) and as the exact AUPRO
+(``pro``), each with its own delta; the config's ``pro_reproduction`` says which one is
+``counted`` (sets the status the summary counts).
 """
 
 from __future__ import annotations
@@ -13,14 +16,29 @@ import numpy as np
 import pandas as pd
 
 from rd4ad.plan import Plan
-from rd4ad.published import AVERAGES, COMPLEXITY_METRICS, OBJECTS, PERCENT_METRICS, ROWS, TEXTURES
+from rd4ad.published import (AVERAGES, COMPLEXITY_METRICS, OBJECTS, PAPER_METHOD, PERCENT_METRICS, ROWS,
+                             TEXTURES)
 from rd4ad.report.results import RUN_KEYS
 
-PAPER_METHOD = "RD4AD"
 STATUSES = ("within", "off", "missing", "unpublished", "measured")
 CELL_KEY = ["table", "dataset", "setting", "metric", "category"]
 CELL_COLUMNS = CELL_KEY + ["variant", "level", "n_seeds", "n_expected", "mean", "std",
-                           "published", "delta", "tolerance", "status"]
+                           "published", "delta", "tolerance", "status", "counted"]
+PRO_MEASURES = {"public": "pro_public", "exact": "pro"}  # config `pro_reproduction` → metrics.json key
+
+
+def measures(metric: str, pro_reproduction: str) -> tuple[str, ...]:
+    """The metrics.json keys that reproduce one printed metric, the counted one first: both PRO
+    definitions for a printed PRO (Tables 2, 3, 5–7), the metric itself otherwise."""
+    if metric != "pro":
+        return (metric,)
+    counted = PRO_MEASURES[pro_reproduction]
+    return (counted,) + tuple(m for m in PRO_MEASURES.values() if m != counted)
+
+
+def printed_metric(measure: str) -> str:
+    """The printed metric a measured one is compared with (``pro_public`` → ``pro``)."""
+    return "pro" if measure in PRO_MEASURES.values() else measure
 
 
 def to_percent(runs: pd.DataFrame) -> pd.DataFrame:
@@ -71,15 +89,21 @@ def cell_status(mean: pd.Series, published: pd.Series, tolerance: pd.Series) -> 
         ["missing", "unpublished", "measured", "within"], "off"), index=mean.index)
 
 
+def printed_order(dataset: str, categories: list[str]) -> list[str]:
+    """``categories`` in the paper's printed row order (``ROWS``), those it lacks after them as given."""
+    printed = ROWS.get(dataset, ())
+    return [c for c in printed if c in categories] + [c for c in categories if c not in printed]
+
+
 def table_rows(published: pd.DataFrame, table: str, dataset: str, configured: list[str]) -> list[str]:
-    """Row categories of one table and dataset: the published ones plus the configured ones
-    (per-category tables), then the printed averages; only the averages otherwise."""
+    """Row categories of one table and dataset in the paper's printed order: per-category tables
+    (1, 2, supplement 2) print every category, the configured ones the paper lacks just before the
+    overall mean; summary tables only the printed averages."""
     printed = ROWS.get(dataset, ("mean",))
     shown = set(published.loc[(published["table"] == table) & (published["dataset"] == dataset), "category"])
     if shown <= set(AVERAGES):
         return [c for c in printed if c in shown] or ["mean"]
-    paper = [c for c in printed if c not in AVERAGES]
-    return paper + [c for c in configured if c not in paper] + [c for c in printed if c in AVERAGES]
+    return printed_order(dataset, [c for c in printed if c != "mean"] + configured) + ["mean"]
 
 
 def _measured(plan: Plan, runs: pd.DataFrame, complexity: pd.DataFrame, dataset: str,
@@ -110,25 +134,30 @@ def build_cells(plan: Plan, runs: pd.DataFrame, complexity: pd.DataFrame,
             for dataset in spec["datasets"]:
                 rows = table_rows(published, table, dataset, plan.categories(dataset))
                 for metric in spec["metrics"]:
-                    measured = _measured(plan, runs, complexity, dataset, variant, level, metric)
-                    frame = measured.reindex(rows).rename_axis("category").reset_index()
-                    frames.append(frame.assign(table=table, dataset=dataset, setting=str(setting),
-                                               metric=metric, variant=variant, level=level or "headline"))
+                    for rank, measure in enumerate(measures(metric, plan.pro_reproduction)):
+                        measured = _measured(plan, runs, complexity, dataset, variant, level, measure)
+                        frame = measured.reindex(rows).rename_axis("category").reset_index()
+                        frames.append(frame.assign(table=table, dataset=dataset, setting=str(setting),
+                                                   metric=measure, variant=variant, level=level or "headline",
+                                                   counted=rank == 0))
     cells = pd.concat(frames, ignore_index=True)
+    printed = cells.assign(metric=cells["metric"].map(printed_metric))
     cells["n_seeds"] = cells["n_seeds"].fillna(0).astype(int)
     cells["n_expected"] = np.where(cells["metric"].isin(COMPLEXITY_METRICS), 1, len(plan.seeds))
-    cells["published"] = paper.reindex(pd.MultiIndex.from_frame(cells[CELL_KEY])).to_numpy()
+    cells["published"] = paper.reindex(pd.MultiIndex.from_frame(printed[CELL_KEY])).to_numpy()
     cells["delta"] = cells["mean"] - cells["published"]
-    cells["tolerance"] = cells["metric"].map(plan.tolerance).astype(float)
+    cells["tolerance"] = printed["metric"].map(plan.tolerance).astype(float)
     cells["status"] = cell_status(cells["mean"], cells["published"], cells["tolerance"])
     return cells[CELL_COLUMNS]
 
 
 def headline_variant(plan: Plan, dataset: str) -> str | None:
-    """The variant of the first declared cell of ``dataset`` (e.g. wrn50_256 for MVTec, Table 1)."""
+    """The variant of the first declared table of ``dataset``: its setting marked ``headline`` in
+    config/tables.yaml (wrn50_256 for MVTec, Table 1 "256"), else its first setting."""
     for spec in plan.tables.values():
         if dataset in spec["datasets"]:
-            return next(iter(spec["settings"].values()))["variant"]
+            settings = list(spec["settings"].values())
+            return next((s for s in settings if s.get("headline")), settings[0])["variant"]
     return None
 
 
@@ -146,12 +175,13 @@ def run_progress(plan: Plan, runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def delta_summary(cells: pd.DataFrame) -> pd.DataFrame:
-    """Per table: compared cells (those with a tolerance), mean delta, mean |delta| (percentage
-    points) and the count of each status."""
+    """Per table, over the counted cells: compared cells (those with a tolerance), mean delta,
+    mean |delta| (percentage points) and the count of each status."""
+    order = list(dict.fromkeys(cells["table"]))
+    cells = cells[cells["counted"]]
     with_delta = cells.dropna(subset=["delta", "tolerance"])
     deltas = with_delta.groupby("table")["delta"].agg(n_compared="size", mean_delta="mean",
                                                       mean_abs_delta=lambda d: d.abs().mean())
     counts = pd.crosstab(cells["table"], cells["status"]).reindex(columns=list(STATUSES), fill_value=0)
-    order = list(dict.fromkeys(cells["table"]))
     return deltas.join(counts, how="outer").reindex(order).fillna({"n_compared": 0}).astype(
         {"n_compared": int, **{s: int for s in STATUSES}})

@@ -1,6 +1,7 @@
 """Build ``reports/index.html`` from a plan and the results tree beside it.
 
-Figures go to ``figures/`` next to the page (relative links: the page opens from disk).
+Figures go to ``figures/`` next to the page (relative links: the page opens from disk), the
+exports (each table as CSV and LaTeX, the Markdown summary; rd4ad/report/exports.py) beside it.
 Every file is written atomically; cells without runs show "missing".
 """
 
@@ -17,19 +18,25 @@ from rd4ad.io import atomic_write_text
 from rd4ad.layout import RunFolder, RunKey
 from rd4ad.paths import writable_file
 from rd4ad.plan import Plan
-from rd4ad.published import AVERAGES, load_published
+from rd4ad.published import PAPER_METHOD, load_published
 from rd4ad.published.consistency import average_mismatches, cross_table_mismatches
-from rd4ad.report.aggregate import STATUSES, build_cells, delta_summary, headline_variant, run_progress
+from rd4ad.report.aggregate import (PRO_MEASURES, STATUSES, build_cells, delta_summary, headline_variant,
+                                    printed_order, run_progress)
 from rd4ad.report.audit import audit_comparisons
+from rd4ad.report.display import (DATASET_LABELS, MEASURE_TEXT, METRIC_LABELS, NOTE_MARK, DisplayTable, audit_table,
+                                  frame_table, label_cells, paper_table, published_notes, table_layout,
+                                  table_name)
 from rd4ad.report.environment import environment
-from rd4ad.report.figures import anomaly_overlays, delta_heatmap, loss_curves, save_figure, score_histograms
+from rd4ad.report.exports import EXPORT_DIR, SUMMARY_FILE, summary_markdown, tidy_cells, write_exports
+from rd4ad.report.figures import (anomaly_overlays, comparison_plot, delta_heatmap, loss_curves, save_figure,
+                                  score_histograms)
 from rd4ad.report.html import render_report
-from rd4ad.report.display import DATASET_LABELS, METRIC_LABELS, audit_table, frame_table, paper_table, setting_label
 from rd4ad.report.results import RUN_KEYS, collect_complexity, collect_csv, collect_runs, read_examples, read_scores
 from rd4ad.temporaries import clean_stale
 
 FIGURE_DIR = "figures"
 TITLE = "RD4AD reproduction report"
+DEMO_TAG = "DEMO — "  # before every figure title of a demo report
 
 
 @dataclass(frozen=True)
@@ -39,21 +46,33 @@ class FigureEntry:
     caption: str
 
 
+@dataclass(frozen=True)
+class TableSection:
+    """One paper table on the page: its display, its figure (or None) and its exports."""
+
+    table: DisplayTable
+    figure: FigureEntry | None
+    csv: str
+    tex: str
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)
 
 
 def headline_picks(plan: Plan, runs: pd.DataFrame) -> pd.DataFrame:
-    """Per configured dataset and category: the headline variant's run with the first configured seed."""
+    """Per configured dataset and category (in the paper's order): the headline variant's run with
+    the first configured seed that has one."""
     picks = []
     for dataset in plan.datasets:
         variant = headline_variant(plan, dataset)
-        mine = runs[(runs["dataset"] == dataset) & (runs["variant"] == variant)
-                    & runs["category"].isin(plan.categories(dataset)) & runs["seed"].isin(plan.seeds)]
-        mine = mine[RUN_KEYS + ["headline"]].drop_duplicates(RUN_KEYS)
-        picks.append(mine.sort_values("seed", key=lambda s: s.map(plan.seeds.index))
-                     .drop_duplicates("category"))
-    return pd.concat(picks, ignore_index=True) if picks else pd.DataFrame(columns=RUN_KEYS + ["headline"])
+        done = (runs[(runs["dataset"] == dataset) & (runs["variant"] == variant)]
+                .drop_duplicates(RUN_KEYS).set_index(["category", "seed"])["headline"])
+        for category in printed_order(dataset, plan.categories(dataset)):
+            seed = next((s for s in plan.seeds if (category, s) in done.index), None)
+            if seed is not None:
+                picks.append((dataset, category, variant, seed, done[category, seed]))
+    return pd.DataFrame(picks, columns=RUN_KEYS + ["headline"])
 
 
 def _folder(results: Path, pick: pd.Series) -> RunFolder:
@@ -75,10 +94,23 @@ def _examples(results: Path, picks: pd.DataFrame) -> dict:
     return {category: ex for category, ex in found.items() if ex is not None and len(ex["images"])}
 
 
-def write_figures(plan: Plan, results: Path, runs: pd.DataFrame, cells: pd.DataFrame,
-                  folder: Path, demo: bool) -> list[FigureEntry]:
-    """Score histograms, overlays (pixel-level datasets), loss curves and delta heat-maps."""
-    tag = "DEMO — " if demo else ""
+def _losses(plan: Plan, losses: pd.DataFrame, dataset: str) -> pd.DataFrame:
+    """The loss rows of ``dataset``'s configured categories and seeds, by variant (config order) and
+    category (paper order)."""
+    if not len(losses):
+        return losses
+    categories = printed_order(dataset, plan.categories(dataset))
+    variants = list(plan.config["variants"])
+    curves = losses[(losses["dataset"] == dataset) & losses["category"].isin(categories)
+                    & losses["seed"].isin(plan.seeds)]
+    order = curves["variant"].map(variants.index) * len(categories) + curves["category"].map(categories.index)
+    return curves.loc[order.sort_values(kind="stable").index]
+
+
+def write_figures(plan: Plan, results: Path, runs: pd.DataFrame, folder: Path, demo: bool) -> list[FigureEntry]:
+    """Per dataset role: score histograms (Fig. 5), overlays (pixel-level datasets; Fig. 6/7) and
+    loss curves, each left out when no run has written its files."""
+    tag = DEMO_TAG if demo else ""
     picks = headline_picks(plan, runs)
     losses = collect_csv(results, "loss")
     pixel_datasets = {d for spec in plan.tables.values() if "pixel_auroc" in spec["metrics"]
@@ -105,29 +137,79 @@ def write_figures(plan: Plan, results: Path, runs: pd.DataFrame, cells: pd.DataF
             add(anomaly_overlays(examples, f"{label}: anomaly maps"), f"overlays_{_slug(dataset)}.png",
                 f"{label}: anomaly maps (Fig. 6/7)",
                 "test images with the smoothed anomaly map (jet) and the ground-truth outline (white)")
-        curves = losses[(losses["dataset"] == dataset) & losses["category"].isin(plan.categories(dataset))
-                        & losses["seed"].isin(plan.seeds)] if len(losses) else losses
+        curves = _losses(plan, losses, dataset)
         if len(curves):
             add(loss_curves(curves, f"{label}: training loss"), f"loss_{_slug(dataset)}.png",
                 f"{label}: training loss", "mean ± sd over seeds per epoch, one panel per variant")
-        compared = cells[(cells["dataset"] == dataset) & cells["delta"].notna() & cells["tolerance"].notna()]
-        if len(compared):
-            labels = [setting_label(plan.tables[t], s) for t, s in zip(compared["table"], compared["setting"])]
-            column = (compared["table"] + " " + pd.Series(labels, index=compared.index) + " "
-                      + compared["metric"].map(METRIC_LABELS))
-            deltas = compared.assign(column=column.str.replace("  ", " ")).pivot_table(
-                index="category", columns="column", values="delta", sort=False)
-            deltas = deltas.loc[sorted(deltas.index, key=lambda c: c in AVERAGES)]
-            add(delta_heatmap(deltas, f"{label}: measured − published (pp)"), f"deltas_{_slug(dataset)}.png",
-                f"{label}: delta heat-map", "measured mean − published RD4AD value, category × table column")
     return entries
 
 
-def _context(plan: Plan, results: Path, out: Path) -> dict:
+def delta_figures(plan: Plan, tidy: pd.DataFrame, published: pd.DataFrame, folder: Path,
+                  demo: bool) -> list[FigureEntry]:
+    """Per per-category table (1, 2, supplement 2): a heat-map of the counted deltas, table column
+    × category in the paper's order; left out when fewer than two categories have one."""
+    entries = []
+    for key, spec in plan.tables.items():
+        compared = tidy[(tidy["table"] == key) & tidy["counted"] & tidy["status"].isin(["within", "off"])]
+        if table_layout(key, spec, published) != "categories" or compared["row"].nunique() < 2:
+            continue
+        mine = tidy[(tidy["table"] == key) & tidy["counted"]]
+        deltas = (mine.pivot_table(index="column", columns="row", values="delta", sort=False)
+                  .reindex(columns=list(dict.fromkeys(mine["row"]))).dropna(axis=1, how="all"))
+        title = f"{DEMO_TAG if demo else ''}{table_name(spec)}: measured − published (pp)"
+        save_figure(delta_heatmap(deltas, title), folder / f"deltas_{_slug(key)}.png")
+        entries.append(FigureEntry(f"{table_name(spec)}: delta heat-map", f"{FIGURE_DIR}/deltas_{_slug(key)}.png",
+                                   "measured mean − published RD4AD value, table column × category"))
+    return entries
+
+
+def comparison_figure(key: str, spec: dict, tidy: pd.DataFrame, folder: Path, demo: bool) -> FigureEntry | None:
+    """One table's published vs measured values with seed error bars, the cells that have a counted
+    measurement only; None when none has."""
+    mine = tidy[tidy["table"] == key]
+    measured = mine[mine["counted"] & mine["ours_mean"].notna()]
+    shown = mine[pd.MultiIndex.from_frame(mine[["column", "row"]]).isin(
+        pd.MultiIndex.from_frame(measured[["column", "row"]]))]
+    if not len(shown):
+        return None
+    name = f"compare_{_slug(key)}.png"
+    title = f"{DEMO_TAG if demo else ''}{table_name(spec)}: published vs ours"
+    save_figure(comparison_plot(shown, title), folder / name)
+    caption = (f"black bar: {PAPER_METHOD} as printed; dot: ours, mean ± sample std over seeds (green within "
+               "tolerance, red off, blue without a tolerance or a published value)")
+    other = "; grey diamond: the other PRO definition" if (~shown["counted"]).any() else ""
+    return FigureEntry(title, f"{FIGURE_DIR}/{name}", caption + other)
+
+
+def pro_counted(plan: Plan) -> str:
+    """The PRO definition that counts as the reproduction of a printed PRO (config ``pro_reproduction``)."""
+    return f"{MEASURE_TEXT[PRO_MEASURES[plan.pro_reproduction]]}, config pro_reproduction: {plan.pro_reproduction}"
+
+
+def pro_note(plan: Plan) -> str:
+    """Above the tables: both PRO definitions are shown, which one counts (sets status and counts)."""
+    tables = ", ".join(table_name(spec) for spec in plan.tables.values() if "pro" in spec["metrics"])
+    other = next(m for m in PRO_MEASURES.values() if m != PRO_MEASURES[plan.pro_reproduction])
+    return (f"PRO cells ({tables}) show both measured definitions, each with its Δ to the printed value. "
+            f"The one that counts as the reproduction (cell status, summary counts) is {pro_counted(plan)}; "
+            f"the other, {MEASURE_TEXT[other]}, is shown beside it in grey.")
+
+
+def latex_caption(plan: Plan, spec: dict, demo: bool) -> str:
+    """Caption of a table's LaTeX export: its title, what the columns hold, the counted PRO."""
+    return (("DEMO numbers, not a reproduction of the paper. " if demo else "")
+            + f"{spec['title']}. Published {PAPER_METHOD} value, ours (mean ± sample std over seeds "
+            f"{', '.join(map(str, plan.seeds))}) and Δ = ours − published."
+            + (f" PRO: {pro_counted(plan)}." if "pro" in spec["metrics"] else ""))
+
+
+def _context(plan: Plan, results: Path, out: Path) -> tuple[dict, str]:
+    """The page's template context and the Markdown summary; writes the figures and the exports."""
     published = load_published()
     runs = collect_runs(results)
     complexity = collect_complexity(results)
-    cells = build_cells(plan, runs, complexity, published)
+    cells = label_cells(plan, build_cells(plan, runs, complexity, published), published)
+    tidy = tidy_cells(cells)
     progress = run_progress(plan, runs)
     per_variant = (progress.groupby(["dataset", "variant"], sort=False)["done"].agg(done="sum", expected="size")
                    .reset_index())
@@ -137,19 +219,37 @@ def _context(plan: Plan, results: Path, out: Path) -> dict:
     missing = progress[~progress["done"]]
     comparisons = audit_comparisons(plan, runs, collect_csv(results, "audit_epochs"))
     demo = plan.demo or bool(runs["demo"].any())  # demo runs are labelled whatever the config says
-    return {
+    names = {key: table_name(spec) for key, spec in plan.tables.items()}
+    notes = published_notes(published, names)
+    figures = out.parent / FIGURE_DIR
+    # the last reads of run files (scores, examples, losses) come before the first file is written
+    run_figures = write_figures(plan, results, runs, figures, demo)
+    links = write_exports(out.parent, tidy, {key: latex_caption(plan, spec, demo)
+                                              for key, spec in plan.tables.items()})
+    counted = cells[cells["counted"]]
+    summary = delta_summary(cells).reset_index()
+    summary["table"] = summary["table"].map(names)
+    tolerance = ", ".join(f"{METRIC_LABELS.get(m, m)} ±{t:g}" for m, t in plan.tolerance.items())
+    markdown = summary_markdown(cells, tidy, names, f"{TITLE}{' (DEMO)' if demo else ''}: summary", [
+        *(["**DEMO**: synthetic data and random teachers; the numbers are not a reproduction."] if demo else []),
+        f"Tolerance (percentage points): {tolerance}. Seeds: {', '.join(map(str, plan.seeds))}.",
+        pro_note(plan)])
+    context = {
         "title": TITLE, "demo": demo, "seeds": ", ".join(map(str, plan.seeds)),
         "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "runs_done": int(progress["done"].sum()), "runs_expected": len(progress),
         "missing_runs": [f"{d}/{c}/{v}/seed{s}" for d, c, v, s in missing[RUN_KEYS].itertuples(index=False)],
-        "status_counts": {s: int((cells["status"] == s).sum()) for s in STATUSES},
-        "tolerance_text": ", ".join(f"{METRIC_LABELS.get(m, m)} ±{t:g}" for m, t in plan.tolerance.items()),
-        "delta_table": frame_table("deltas", "Mean deltas", delta_summary(cells).reset_index(), "table"),
+        "status_counts": {s: int((counted["status"] == s).sum()) for s in STATUSES},
+        "tolerance_text": tolerance, "pro_note": pro_note(plan), "summary_file": SUMMARY_FILE,
+        "export_dir": EXPORT_DIR, "note_mark": NOTE_MARK,
+        "delta_table": frame_table("deltas", "Mean deltas", summary, "table"),
         "progress_table": frame_table("progress", "Runs", per_variant, "dataset / variant"),
         "roles_table": frame_table("roles", "Dataset roles", roles, "role"),
         "env": environment(plan, runs, complexity),
-        "tables": [paper_table(key, spec, plan, cells, published, demo) for key, spec in plan.tables.items()],
-        "figures": write_figures(plan, results, runs, cells, out.parent / FIGURE_DIR, demo),
+        "tables": [TableSection(paper_table(key, spec, plan, cells, published, demo, notes),
+                                comparison_figure(key, spec, tidy, figures, demo), **links[key])
+                   for key, spec in plan.tables.items()],
+        "figures": run_figures + delta_figures(plan, tidy, published, figures, demo),
         "audit_tables": [audit_table(c) for c in comparisons],
         "inconsistency_tables": [
             frame_table("avg", "Printed averages that differ from the mean of their cells (> 0.05)",
@@ -157,12 +257,16 @@ def _context(plan: Plan, results: Path, out: Path) -> dict:
             frame_table("cross", "The same quantity printed with different values in two tables",
                         cross_table_mismatches(published), "method")],
     }
+    return context, markdown
 
 
 def build_report(plan_path: str | Path, out: str | Path) -> Path:
-    """Write the report page ``out`` (and its figures beside it) from a plan and its results; return its path."""
+    """Write the report page ``out`` (its figures and exports beside it) from a plan and its results;
+    return its path. The Markdown summary is ``SUMMARY_FILE`` beside it."""
     out = writable_file(out)
-    for folder in (out.parent, out.parent / FIGURE_DIR):
+    for folder in (out.parent, out.parent / FIGURE_DIR, out.parent / EXPORT_DIR):
         clean_stale(folder)
     plan = Plan.read(plan_path)
-    return atomic_write_text(out, render_report(_context(plan, plan.results, out)))
+    context, markdown = _context(plan, plan.results, out)
+    atomic_write_text(out.parent / SUMMARY_FILE, markdown)
+    return atomic_write_text(out, render_report(context))

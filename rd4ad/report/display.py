@@ -1,9 +1,13 @@
 """Cells → display tables laid out like the paper (header rows with spans, grouped rows).
 
-Per-category tables (Tables 1, 2, supplement Table 2): rows = categories grouped as in the
-paper plus the configured ones, then the averages; columns = (dataset, setting, metric) ×
-(published baselines, RD4AD as printed, ours, Δ). Summary tables (3–7): rows = methods,
-RD4AD as printed, ours, Δ; columns = (dataset, setting, metric).
+Three layouts, as the paper prints its tables (``table_layout``): ``categories`` (Tables 1, 2,
+supplement Table 2): category rows in printed order, columns (dataset, setting, metric) ×
+(published baselines, RD4AD as printed, ours, Δ); ``methods`` (Tables 3, 4): rows = baselines,
+RD4AD as printed, ours, Δ, columns (dataset, setting, metric); ``metrics`` (Tables 5–7): rows
+grouped by metric, columns the settings. Settings, baselines and rows follow the printed order
+(config/tables.yaml, ``rd4ad.published.ROWS``). A printed PRO gets both measured definitions,
+the counted one first. Measured and published cells carry their tidy labels (``label_cells``:
+row, column, metric) as data attributes; the exports use the same labels.
 """
 
 from __future__ import annotations
@@ -15,17 +19,31 @@ import numpy as np
 import pandas as pd
 
 from rd4ad.plan import Plan
-from rd4ad.published import AVERAGES, CLASS_IDS, OBJECTS, TEXTURES
-from rd4ad.report.aggregate import CELL_KEY, PAPER_METHOD, table_rows
+from rd4ad.published import AVERAGES, CLASS_IDS, METHODS, OBJECTS, PAPER_METHOD, TEXTURES
+from rd4ad.published.consistency import average_mismatches, cross_table_cells
+from rd4ad.report.aggregate import CELL_KEY, measures, printed_metric, table_rows
 from rd4ad.report.audit import ROLES, AuditComparison
 
 DATASET_LABELS = {"mvtec": "MVTec AD", "mnist": "MNIST", "fmnist": "F-MNIST", "cifar10": "CIFAR-10",
                   "caltech256": "Caltech-256"}
 METRIC_LABELS = {"image_auroc": "image AUROC", "pixel_auroc": "pixel AUROC", "pro": "PRO",
                  "pro_public": "per-image PRO", "infer_s": "time (s/img)", "memory_mb": "memory (MB)"}
+# the two measured definitions of a printed PRO: short (headers) and in full (the page's note)
+MEASURE_NAMES = {"pro_public": "per-image", "pro": "exact"}
+MEASURE_TEXT = {"pro_public": "the public code's per-image PRO over 200 thresholds (pro_public)",
+                "pro": "the exact dataset-level AUPRO, FPR ≤ 0.3 (pro)"}
 AVERAGE_LABELS = {"textures": "Textures (avg)", "objects": "Objects (avg)", "mean": "Mean"}
-DECIMALS = {"infer_s": 2, "memory_mb": 0}
+ROW_GROUPS = ((TEXTURES + ("textures",), "Textures"), (OBJECTS + ("objects",), "Objects"),
+              (CLASS_IDS, "Classes"), (("mean",), ""))
+EXTRA_GROUP = "Not in the paper (this configuration)"
+COLUMN_LABELS = {  # headers of the plain frame tables (summary, consistency)
+    "n_compared": "compared cells", "mean_delta": "mean Δ (pp)", "mean_abs_delta": "mean |Δ| (pp)",
+    "done": "runs done", "expected": "runs planned", "printed": "printed", "recomputed": "mean of its cells",
+    "n_cells": "cells", "table_a": "table", "value_a": "printed", "table_b": "other table",
+    "value_b": "printed there"}
+DECIMALS = {"memory_mb": 0}
 MISSING = "–"
+NOTE_MARK = "†"
 
 
 @dataclass(frozen=True)
@@ -33,6 +51,8 @@ class Cell:
     text: str
     css: str = ""
     title: str = ""
+    data: dict = field(default_factory=dict)   # data-* attributes: tidy labels and entry
+    note: str = ""                              # a paper-internal inconsistency, shown as a marker
 
 
 @dataclass(frozen=True)
@@ -45,7 +65,7 @@ class HeaderCell:
 class Row:
     label: str
     cells: list[Cell] = field(default_factory=list)
-    css: str = ""  # "group": a heading row spanning the table
+    css: str = ""  # "group": a heading row
 
 
 @dataclass(frozen=True)
@@ -58,22 +78,43 @@ class DisplayTable:
     width: int
 
 
+def decimals(value: float, metric: str) -> int:
+    """Printed decimals: 1 for percent, 0 for MB; seconds (Table 3) with at least 2 decimals and
+    2 significant digits (0.31, 0.012)."""
+    if metric == "infer_s" and np.isfinite(value) and value != 0:
+        return max(2, 1 - int(np.floor(np.log10(abs(value)))))
+    return DECIMALS.get(metric, 1)
+
+
 def fmt(value: float, metric: str = "", std: float = np.nan, sign: bool = False) -> str:
-    """A number as printed (1 decimal for percent), ``± std`` when given, MISSING for NaN."""
+    """A number as printed, ``± std`` when given, MISSING for NaN; ``sign`` puts + before a positive
+    value; a value that rounds to zero is printed unsigned (0.0, never -0.0 or +0.0)."""
     if pd.isna(value):
         return MISSING
-    decimals = DECIMALS.get(metric, 1)
-    text = f"{value:+.{decimals}f}" if sign else f"{value:.{decimals}f}"
-    return f"{text} ± {std:.{decimals}f}" if pd.notna(std) else text
+    places = decimals(value, metric)
+    text = f"{value:.{places}f}"
+    if float(text) == 0:
+        text = f"{0:.{places}f}"
+    elif sign and value > 0:
+        text = f"+{text}"
+    return f"{text} ± {std:.{places}f}" if pd.notna(std) else text
+
+
+def table_name(spec: dict) -> str:
+    """A table's name as the paper prints it: its title up to " — " (e.g. "Table 4")."""
+    return spec["title"].split(" — ")[0]
+
+
+def category_label(category: str) -> str:
+    return AVERAGE_LABELS.get(category, category)
 
 
 def category_group(category: str) -> str:
-    """Heading a category row sits under."""
-    for members, name in ((TEXTURES, "Textures"), (OBJECTS, "Objects"), (CLASS_IDS, "Classes"),
-                          (AVERAGES, "Averages")):
+    """Heading a category row sits under ("" for the overall mean)."""
+    for members, name in ROW_GROUPS:
         if category in members:
             return name
-    return "Not in the paper (this configuration)"
+    return EXTRA_GROUP
 
 
 def header_rows(columns: list[tuple], labelers: list) -> list[list[HeaderCell]]:
@@ -89,84 +130,199 @@ def setting_label(spec: dict, setting: str) -> str:
     return str(spec["settings"][setting].get("label", setting))
 
 
-def _column_labelers(spec: dict, demo: bool) -> list:
-    entry = {"paper": f"{PAPER_METHOD} (paper)", "ours": "ours (DEMO)" if demo else "ours",
-             "delta": "Δ (DEMO)" if demo else "Δ"}
+def _key_labelers(spec: dict) -> list:
     return [lambda d: DATASET_LABELS.get(d, d), lambda s: setting_label(spec, s),
-            lambda m: METRIC_LABELS.get(m, m), lambda e: entry.get(e, e)]
+            lambda m: METRIC_LABELS.get(m, m)]
+
+
+def _keys(spec: dict) -> list[tuple]:
+    """(dataset, setting, printed metric) of every published column, in printed order."""
+    return [(d, str(s), m) for s in spec["settings"] for d in spec["datasets"] for m in spec["metrics"]]
+
+
+def table_layout(key: str, spec: dict, published: pd.DataFrame) -> str:
+    """``categories`` (Tables 1, 2, supplement 2), ``methods`` (3, 4: baselines printed) or
+    ``metrics`` (5–7: the paper's own method only)."""
+    if any(len(table_rows(published, key, d, [])) > 1 for d in spec["datasets"]):
+        return "categories"
+    return "methods" if len(METHODS.get(key, ())) > 1 else "metrics"
+
+
+def _joined(spec: dict, key: tuple, levels: list[int]) -> str:
+    labelers = _key_labelers(spec)
+    return " · ".join(text for i in levels if (text := labelers[i](key[i])))
+
+
+def label_cells(plan: Plan, cells: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
+    """``cells`` with the tidy ``row`` and ``column`` labels a reader sees: per-category tables
+    (1, 2, supplement 2) row = category, column = the varying (dataset, setting, metric) labels;
+    summary tables (3–7) row = the varying (dataset, setting) labels, column = the metric."""
+    rows, columns = pd.Series("", index=cells.index), pd.Series("", index=cells.index)
+    for key, spec in plan.tables.items():
+        mine = cells["table"] == key
+        keys = _keys(spec)
+        varying = [i for i in range(3) if len({k[i] for k in keys}) > 1]
+        chosen = cells[mine]
+        printed = list(zip(chosen["dataset"], chosen["setting"], chosen["metric"].map(printed_metric)))
+        if table_layout(key, spec, published) == "categories":
+            rows[mine] = chosen["category"].map(category_label)
+            columns[mine] = [_joined(spec, k, varying or [2]) for k in printed]
+        else:
+            where = [i for i in varying if i < 2]
+            rows[mine] = [_joined(spec, k, where) or _joined(spec, k, [1]) or _joined(spec, k, [0])
+                          for k in printed]
+            columns[mine] = [_joined(spec, k, [2]) for k in printed]
+    return cells.assign(row=rows, column=columns)
+
+
+def published_notes(published: pd.DataFrame, names: dict[str, str]) -> dict[tuple, str]:
+    """Paper-internal inconsistencies by printed cell (table, method, dataset, setting, metric,
+    category): the other table's value for the same run (``cross_table_cells``), or the mean of
+    the cells a printed average summarises (``average_mismatches``). ``names``: table → its name."""
+    notes: dict[tuple, list[str]] = {}
+    for r in cross_table_cells(published).itertuples():
+        notes.setdefault((r.table, r.method, r.dataset, r.setting, r.metric, r.category), []).append(
+            f"{names.get(r.other_table, r.other_table)} prints {fmt(r.other_value, r.metric)} for the same run")
+    for r in average_mismatches(published).itertuples():
+        notes.setdefault((r.table, r.method, r.dataset, r.setting, r.metric, r.category), []).append(
+            f"the mean of the {r.n_cells} cells it summarises is {r.recomputed:.2f}")
+    return {key: "; ".join(texts) for key, texts in notes.items()}
 
 
 class _Lookup:
     """Published values and measured cells of one table, addressed by column key and category."""
 
-    def __init__(self, table: str, cells: pd.DataFrame, published: pd.DataFrame):
+    def __init__(self, table: str, cells: pd.DataFrame, published: pd.DataFrame, notes: dict[tuple, str],
+                 pro_reproduction: str):
         rows = published[published["table"] == table]
         self.cells = cells[cells["table"] == table].set_index(CELL_KEY)
         self.published = rows.set_index(CELL_KEY + ["method"])["value"]
-        self.methods = rows.groupby(["dataset", "setting", "metric"], sort=False)["method"].unique()
-        self.table = table
+        self.printed = set(zip(rows["dataset"], rows["setting"], rows["metric"], rows["method"]))
+        self.table, self.notes, self.pro_reproduction = table, notes, pro_reproduction
 
-    def baselines(self, key: tuple) -> list[str]:
-        """Published methods other than RD4AD for one column key, in the paper's order."""
-        return [m for m in self.methods.get(key, []) if m != PAPER_METHOD]
+    def baselines(self, keys: list[tuple]) -> list[str]:
+        """Published methods other than RD4AD printed in any of ``keys``, in the paper's order."""
+        return [m for m in METHODS.get(self.table, ()) if m != PAPER_METHOD
+                and any(k + (m,) in self.printed for k in keys)]
 
-    def cell(self, key: tuple, category: str, entry: str) -> Cell:
+    def measures(self, metric: str) -> tuple[str, ...]:
+        return measures(metric, self.pro_reproduction)
+
+    def labels(self, key: tuple, category: str) -> dict[str, str]:
+        """The tidy row / column labels of a cell (those of its first measure), or none."""
         dataset, setting, metric = key
-        if entry not in ("ours", "delta"):
-            method = PAPER_METHOD if entry == "paper" else entry
-            value = self.published.get((self.table, dataset, setting, metric, category, method), np.nan)
-            return Cell(fmt(value, metric), "paper" if entry == "paper" else "baseline")
-        idx = (self.table, dataset, setting, metric, category)
+        idx = (self.table, dataset, setting, self.measures(metric)[0], category)
+        return {k: self.cells.loc[idx, k] for k in ("row", "column")} if idx in self.cells.index else {}
+
+    def published_cell(self, key: tuple, category: str, method: str) -> Cell:
+        dataset, setting, metric = key
+        value = self.published.get((self.table, dataset, setting, metric, category, method), np.nan)
+        note = self.notes.get((self.table, method, dataset, setting, metric, category), "")
+        own = method == PAPER_METHOD
+        data = {"entry": "paper" if own else method, "metric": metric, **self.labels(key, category)}
+        return Cell(fmt(value, metric), "paper" if own else "baseline", note, data, note)
+
+    def measured_cell(self, key: tuple, category: str, entry: str, rank: int) -> Cell:
+        """``ours`` or ``delta`` of the ``rank``-th measure of a printed metric (blank if it has none)."""
+        dataset, setting, metric = key
+        names = self.measures(metric)
+        if rank >= len(names):
+            return Cell("")
+        measure = names[rank]
+        idx = (self.table, dataset, setting, measure, category)
         if idx not in self.cells.index:
             return Cell(MISSING)
         c = self.cells.loc[idx]
+        data = {"entry": entry, "metric": measure, "row": c["row"], "column": c["column"]}
+        counted = "" if c["counted"] else " alt"
+        note = self.notes.get((self.table, PAPER_METHOD, dataset, setting, metric, category), "")
         seeds = f"{c['n_seeds']}/{c['n_expected']} seeds, variant {c['variant']}, level {c['level']}"
+        if measure in MEASURE_TEXT:
+            seeds += f"; {MEASURE_TEXT[measure]}"
         if entry == "ours":
             text = "missing" if c["status"] == "missing" else fmt(c["mean"], metric, c["std"])
-            return Cell(text, f"ours {c['status']}", seeds)
+            return Cell(text, f"ours {c['status']}{counted}", seeds, data)
         tolerance = "" if pd.isna(c["tolerance"]) else f" (tolerance ±{c['tolerance']:g})"
-        return Cell(fmt(c["delta"], metric, sign=True), f"delta {c['status']}", f"{c['status']}{tolerance}")
+        title = f"{c['status']}{tolerance}" + ("" if c["counted"] else "; not counted (pro_reproduction)")
+        title += f"; against {fmt(c['published'], metric)}; {note}" if note else ""
+        return Cell(fmt(c["delta"], metric, sign=True), f"delta {c['status']}{counted}", title, data)
+
+    def cell(self, key: tuple, category: str, entry: tuple) -> Cell:
+        """``entry``: (method,) for a published value, (``ours`` | ``delta``, rank) for a measured one."""
+        if entry[0] in ("ours", "delta"):
+            return self.measured_cell(key, category, *entry)
+        return self.published_cell(key, category, entry[0])
 
 
-def _keys(spec: dict) -> list[tuple]:
-    return [(d, str(s), m) for d in spec["datasets"] for s in spec["settings"] for m in spec["metrics"]]
+def entry_label(entry: tuple, names: tuple[str, ...], demo: bool) -> str:
+    """Header of one entry: a baseline's name, RD4AD (paper), ours / Δ; with the PRO definition
+    when ``names`` (the measures of the entry's column) holds two."""
+    kind = entry[0]
+    if kind == PAPER_METHOD:
+        return f"{PAPER_METHOD} (paper)"
+    if kind not in ("ours", "delta"):
+        return kind
+    text = ("ours" if kind == "ours" else "Δ") + (" (DEMO)" if demo else "")
+    return f"{text} ({MEASURE_NAMES[names[entry[1]]]})" if len(names) > 1 else text
 
 
-def per_category_table(key: str, spec: dict, plan: Plan, cells: pd.DataFrame,
-                       published: pd.DataFrame, demo: bool) -> DisplayTable:
-    """Tables 1, 2, supplement 2: category rows, (dataset, setting, metric, method) columns."""
-    look = _Lookup(key, cells, published)
-    columns = [k + (entry,) for k in _keys(spec) for entry in look.baselines(k) + ["paper", "ours", "delta"]]
+def _entries(look: _Lookup, keys: list[tuple]) -> list[tuple]:
+    """Entries of a group of column keys: baselines, RD4AD, then ours and Δ per measure."""
+    ranks = max(len(look.measures(k[2])) for k in keys)
+    return ([(m,) for m in look.baselines(keys)] + [(PAPER_METHOD,)]
+            + [(kind, rank) for rank in range(ranks) for kind in ("ours", "delta")])
+
+
+def per_category_table(key: str, spec: dict, plan: Plan, look: _Lookup, published: pd.DataFrame,
+                       demo: bool) -> DisplayTable:
+    """Tables 1, 2, supplement 2: category rows, (dataset, setting, metric, entry) columns."""
+    columns = [k + (entry,) for k in _keys(spec) for entry in _entries(look, [k])]
     categories = list(dict.fromkeys(c for d in spec["datasets"]
                                     for c in table_rows(published, key, d, plan.categories(d))))
     rows = []
     for heading, members in groupby(categories, key=category_group):
-        rows.append(Row(heading, css="group"))
-        rows += [Row(AVERAGE_LABELS.get(c, c), [look.cell(col[:3], c, col[3]) for col in columns],
+        if heading:
+            rows.append(Row(heading, css="group"))
+        rows += [Row(category_label(c), [look.cell(col[:3], c, col[3]) for col in columns],
                      "average" if c in AVERAGES else "") for c in members]
-    return DisplayTable(key, spec["title"], "Category", header_rows(columns, _column_labelers(spec, demo)),
-                        rows, len(columns) + 1)
+    labelers = _key_labelers(spec) + [
+        lambda i: entry_label(columns[i][3], look.measures(columns[i][2]), demo)]
+    header = header_rows([c[:3] + (i,) for i, c in enumerate(columns)], labelers)
+    return DisplayTable(key, spec["title"], "Category", header, rows, len(columns) + 1)
 
 
-def summary_table(key: str, spec: dict, plan: Plan, cells: pd.DataFrame,
-                  published: pd.DataFrame, demo: bool) -> DisplayTable:
-    """Tables 3–7: method rows, (dataset, setting, metric) columns, mean over categories."""
-    look = _Lookup(key, cells, published)
-    columns = _keys(spec)
-    entries = list(dict.fromkeys(m for k in columns for m in look.baselines(k))) + ["paper", "ours", "delta"]
-    labelers = _column_labelers(spec, demo)
-    rows = [Row(labelers[3](e), [look.cell(k, "mean", e) for k in columns],
-                "measured" if e in ("ours", "delta") else "") for e in entries]
-    return DisplayTable(key, spec["title"], "Method", header_rows(columns, labelers), rows, len(columns) + 1)
+def summary_table(key: str, spec: dict, look: _Lookup, demo: bool, by_metric: bool) -> DisplayTable:
+    """Tables 3, 4 (``by_metric`` False: entry rows, (dataset, setting, metric) columns) and
+    5–7 (True: entry rows grouped by metric, (dataset, setting) columns); the mean over categories."""
+    keys = _keys(spec)
+    if by_metric:
+        columns = list(dict.fromkeys(k[:2] for k in keys))
+        groups = [(METRIC_LABELS.get(m, m), [c + (m,) for c in columns]) for m in spec["metrics"]]
+    else:
+        columns, groups = keys, [("", keys)]
+    rows = []
+    for heading, group in groups:
+        if heading:
+            rows.append(Row(heading, css="group"))
+        named = max((look.measures(k[2]) for k in group), key=len)  # rows of a second measure name it
+        for entry in _entries(look, group):
+            plain = len({k[2] for k in group}) > 1 and entry[-1] == 0
+            rows.append(Row(entry_label(entry, () if plain else named, demo),
+                            [look.cell(k, "mean", entry) for k in group],
+                            "measured" if entry[0] in ("ours", "delta") else ""))
+    return DisplayTable(key, spec["title"], "Metric" if by_metric else "Method",
+                        header_rows(columns, _key_labelers(spec)), rows, len(columns) + 1)
 
 
-def paper_table(key: str, spec: dict, plan: Plan, cells: pd.DataFrame,
-                published: pd.DataFrame, demo: bool) -> DisplayTable:
-    """The display of one declared table, per-category or summary as in the paper; ``demo``
-    labels the measured columns DEMO."""
-    per_category = any(len(table_rows(published, key, d, [])) > 1 for d in spec["datasets"])
-    build = per_category_table if per_category else summary_table
-    return build(key, spec, plan, cells, published, demo)
+def paper_table(key: str, spec: dict, plan: Plan, cells: pd.DataFrame, published: pd.DataFrame,
+                demo: bool, notes: dict[tuple, str]) -> DisplayTable:
+    """The display of one declared table in its paper layout; ``cells`` labelled (``label_cells``),
+    ``notes`` from ``published_notes``; ``demo`` labels the measured entries DEMO."""
+    look = _Lookup(key, cells, published, notes, plan.pro_reproduction)
+    layout = table_layout(key, spec, published)
+    if layout == "categories":
+        return per_category_table(key, spec, plan, look, published, demo)
+    return summary_table(key, spec, look, demo, by_metric=layout == "metrics")
 
 
 def audit_table(comparison: AuditComparison) -> DisplayTable:
@@ -183,19 +339,22 @@ def audit_table(comparison: AuditComparison) -> DisplayTable:
             c = frame.loc[(metric, category, role)]
             text = "missing" if c["n_seeds"] == 0 else fmt(c["mean"], metric, c["std"], sign=role == "delta")
             row.append(Cell(text, role if c["n_seeds"] else "missing", f"{c['n_seeds']} seeds"))
-        rows.append(Row(AVERAGE_LABELS.get(category, category), row, "average" if category in AVERAGES else ""))
+        rows.append(Row(category_label(category), row, "average" if category in AVERAGES else ""))
     labelers = [lambda m: METRIC_LABELS.get(m, m), lambda r: names[r]]
     return DisplayTable(comparison.key, comparison.title, "Category", header_rows(columns, labelers),
                         rows, len(columns) + 1)
 
 
 def frame_table(key: str, title: str, frame: pd.DataFrame, index: str) -> DisplayTable:
-    """A plain DataFrame as a display table: ``index`` column as row labels, the rest as cells."""
+    """A plain DataFrame as a display table: ``index`` column as row labels, the rest as cells,
+    headers from ``COLUMN_LABELS``."""
     columns = [c for c in frame.columns if c != index]
+
     def text(value) -> str:
         if isinstance(value, float):
             return MISSING if np.isnan(value) else f"{value:.2f}"
         return str(value)
 
     rows = [Row(str(r[index]), [Cell(text(v)) for v in r[columns]]) for _, r in frame.iterrows()]
-    return DisplayTable(key, title, index, [[HeaderCell(str(c)) for c in columns]], rows, len(columns) + 1)
+    return DisplayTable(key, title, COLUMN_LABELS.get(index, index),
+                        [[HeaderCell(COLUMN_LABELS.get(str(c), str(c))) for c in columns]], rows, len(columns) + 1)

@@ -1,0 +1,75 @@
+"""The report's take-away files beside ``index.html``: every regenerated table as tidy CSV and as
+booktabs LaTeX (``tables/<key>.csv``, ``tables/<key>.tex``), and a Markdown summary
+(``summary.md``: per-table within / off / missing counts and the largest deltas) that the
+``report`` command also prints, for CI to show or post.
+
+The tidy columns are one per cell and measure: table, row, column (the labels a reader sees,
+``display.label_cells``), metric (``pro_public`` and ``pro`` for the two PRO definitions),
+counted (the one ``pro_reproduction`` names), published, ours mean, std, seeds, delta, status.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from rd4ad.io import atomic_write_text
+from rd4ad.report.aggregate import STATUSES, delta_summary
+from rd4ad.report.display import fmt
+from rd4ad.report.latex import latex_table
+
+EXPORT_DIR = "tables"
+SUMMARY_FILE = "summary.md"
+TIDY_COLUMNS = ["table", "row", "column", "metric", "counted", "published", "ours_mean", "ours_std",
+                "n_seeds", "delta", "status"]
+LARGEST = 10  # deltas listed in the Markdown summary
+
+
+def tidy_cells(cells: pd.DataFrame) -> pd.DataFrame:
+    """Labelled cells (``display.label_cells``) → the export columns, in the report's order."""
+    return cells.rename(columns={"mean": "ours_mean", "std": "ours_std"})[TIDY_COLUMNS].reset_index(drop=True)
+
+
+def write_exports(folder: Path, tidy: pd.DataFrame, captions: dict[str, str]) -> dict[str, dict[str, str]]:
+    """``<folder>/tables/<key>.csv`` and ``.tex`` of every table in ``captions`` (key → caption);
+    returns key → {"csv", "tex"} paths relative to ``folder``."""
+    links = {}
+    for key, caption in captions.items():
+        mine = tidy[tidy["table"] == key]
+        csv, tex = f"{EXPORT_DIR}/{key}.csv", f"{EXPORT_DIR}/{key}.tex"
+        atomic_write_text(folder / csv, mine.to_csv(index=False, float_format="%.10g"))
+        atomic_write_text(folder / tex, latex_table(mine, caption, f"tab:rd4ad-{key}"))
+        links[key] = {"csv": csv, "tex": tex}
+    return links
+
+
+def _md(text) -> str:
+    return str(text).replace("|", "\\|")
+
+
+def _md_table(header: list[str], rows: list[list], text_columns: int = 1) -> list[str]:
+    """A Markdown table; the first ``text_columns`` left-aligned, the numbers right-aligned."""
+    align = ["---"] * text_columns + ["--:"] * (len(header) - text_columns)
+    return ["| " + " | ".join(_md(h) for h in header) + " |", "| " + " | ".join(align) + " |"] + [
+        "| " + " | ".join(_md(v) for v in row) + " |" for row in rows]
+
+
+def summary_markdown(cells: pd.DataFrame, tidy: pd.DataFrame, names: dict[str, str], heading: str,
+                     notes: list[str]) -> str:
+    """Markdown: ``heading``, ``notes`` (one paragraph each), per table (``names``: key → printed
+    name) the compared cells, each status and the mean deltas, then the ``LARGEST`` deltas."""
+    summary = delta_summary(cells)
+    lines = [f"## {heading}", ""] + [line for note in notes for line in (note, "")]
+    header = ["Table", "compared", *STATUSES, "mean Δ (pp)", "mean |Δ| (pp)"]
+    lines += _md_table(header, [[names.get(key, key), int(r["n_compared"]), *(int(r[s]) for s in STATUSES),
+                                 fmt(r["mean_delta"], sign=True), fmt(r["mean_abs_delta"])]
+                                for key, r in summary.iterrows()])
+    compared = tidy[tidy["counted"] & tidy["status"].isin(["within", "off"])]
+    largest = compared.loc[compared["delta"].abs().sort_values(ascending=False, kind="stable").index[:LARGEST]]
+    lines += ["", f"Largest deltas (of {len(compared)} compared cells):", ""]
+    lines += _md_table(["Table", "Row", "Column", "Published", "Ours", "Δ", "Status"], [
+        [names.get(c["table"], c["table"]), c["row"], c["column"], fmt(c["published"], c["metric"]),
+         fmt(c["ours_mean"], c["metric"], c["ours_std"]), fmt(c["delta"], c["metric"], sign=True), c["status"]]
+        for _, c in largest.iterrows()], text_columns=3)
+    return "\n".join(lines) + "\n"
