@@ -168,7 +168,7 @@ class Plan:
                 "complexity": complexity}
 
     def to_json(self) -> str:
-        """The plan file's text; keys keep their order (the first setting of a table is its headline)."""
+        """The plan file's text; keys keep their order (the paper's printed order of config/tables.yaml)."""
         return json.dumps(self.to_dict(), indent=2) + "\n"
 
     @property

@@ -38,9 +38,14 @@ RUNS = {
 AUDIT_EPOCHS = [{"epoch": 10, "image_auroc": 0.995, "pixel_auroc": 0.975, "pro": 0.92},
                 {"epoch": 20, "image_auroc": 0.99, "pixel_auroc": 0.98, "pro": 0.93}]
 COMPLEXITY = {"infer_s": 0.5, "memory_mb": 400.0}
+CPU_NAME, GPU_NAME = "Intel(R) Core(TM) i7-9700 CPU @ 3.00GHz (8 threads)", "NVIDIA H100 80GB HBM3"
+GPU_COMPLEXITY = {"device": GPU_NAME, "infer_s": 0.0113, "memory_mb": 1520.4,
+                  "memory_measure": "torch.cuda.max_memory_allocated"}
 # Every variant config/tables.yaml names (the workflow plan needs them all); only some have runs.
-VARIANTS = ("wrn50_256", "wrn50_128", "wrn50_pre", "wrn50_pre_oce", "r18_256", "r50_256", "novelty_r18",
-            "wrn50_eq2", "wrn50_supdec")
+_DECLARED = load_yaml(TABLES_YAML)
+VARIANTS = tuple(dict.fromkeys(
+    [t["variant"] for key, spec in _DECLARED.items() if key != "audit" for t in spec["settings"].values()]
+    + [pair[role] for pair in _DECLARED["audit"].values() for role in ("reference", "alternative")]))
 UNRUN_DATASETS = {"fmnist": ["0"], "cifar10": ["0"], "caltech256": ["r0"]}
 
 
@@ -116,7 +121,8 @@ def build_tree(root: Path, mode: str = "paper", artifacts: bool = True,
             write_artifacts(folder, key[3])
     pd.DataFrame(AUDIT_EPOCHS).to_csv(results / "mvtec/carpet/wrn50_256/seed111/audit_epochs.csv", index=False)
     _write_json(results / "mvtec/complexity/wrn50_256.json",
-                {"device": "cpu", **COMPLEXITY, "batch_size": 1, "image_size": 256, "backbone": "wide_resnet50_2"})
+                {"device": CPU_NAME, **COMPLEXITY, "memory_measure": "weights + peak RSS growth of the first inference",
+                 "gpu": GPU_COMPLEXITY, "batch_size": 1, "image_size": 256, "backbone": "wide_resnet50_2"})
     config = write_config(root / "config.yaml", {"mvtec": ["carpet", "bottle"], "mnist": ["0", "1"],
                                                  **UNRUN_DATASETS}, mode=mode, roots=roots, **settings)
     return plan_config_file(config).write(), results

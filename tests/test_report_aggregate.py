@@ -79,8 +79,8 @@ def test_summary_progress_and_audit(tree):
     assert summary.loc["T1", "mean_delta"] == pytest.approx((-0.9 + 0.0 - 1.5 + 2.0 + 0.5) / 5)
     assert summary.loc["T3", "n_compared"] == 3 and summary.loc["T3", "measured"] == 2
     progress = run_progress(plan, runs)
-    # mvtec: 2 categories × (6 table variants + 2 audit alternatives) × 2 seeds; novelty: 5 classes × 2 seeds
-    assert (int(progress["done"].sum()), len(progress)) == (7, 2 * 8 * 2 + 5 * 2)
+    # mvtec: 2 categories × (6 table variants + 4 audit alternatives) × 2 seeds; novelty: 5 classes × 2 seeds
+    assert (int(progress["done"].sum()), len(progress)) == (7, 2 * 10 * 2 + 5 * 2)
     audits = {a.key: a.frame.set_index(["metric", "category", "role"]) for a in
               audit_comparisons(plan, runs, collect_csv(results, "audit_epochs"))}
     assert audits["loss"].loc[("image_auroc", "carpet", "delta"), "mean"] == pytest.approx(-4.0)

@@ -111,7 +111,7 @@ def _measured(plan: Plan, runs: pd.DataFrame, complexity: pd.DataFrame, dataset:
     """n_seeds / mean / std per category (and averages) for one measured column."""
     if metric in COMPLEXITY_METRICS:
         hit = complexity[(complexity["dataset"] == dataset) & (complexity["variant"] == variant)
-                         & (complexity["metric"] == metric)]
+                         & (complexity["metric"] == metric) & (complexity["processor"] == "cpu")]
         value = hit["value"].iloc[0] if len(hit) else np.nan
         return pd.DataFrame({"n_seeds": [int(len(hit) > 0)], "mean": [value], "std": [np.nan]},
                             index=["mean"])

@@ -1,10 +1,12 @@
 """Protocol audit: paper vs public code, each difference measured on the runs that exist.
 
-Four comparisons, each reference → alternative, paired per seed and category:
-loss (flat cosine of the public code vs Eq. 1–2) and decoder blocks (code [3,4,6] vs
-supplement [6,4,3]) from extra trained variants; PRO definition (exact AUPRO vs the
-public code's per-image PRO) and epoch selection (last epoch vs the best of the every-10
-test evaluations, which leaks the test set) from the reference runs themselves.
+Each comparison is reference → alternative, paired per seed and category. The pairs of
+config/tables.yaml ``audit:`` come from extra trained variants — loss (flat cosine of the
+public code vs Eq. 1–2), decoder blocks (code [3,4,6] vs supplement [6,4,3]), precision
+(bf16 autocast vs fp32) and the end of MFF (plain concatenation vs §3.2's 1×1 conv-BN-ReLU);
+PRO definition (exact AUPRO vs the public code's per-image PRO) and epoch selection (last
+epoch vs the best of the every-10 test evaluations, which leaks the test set) come from the
+reference runs themselves.
 """
 
 from __future__ import annotations
@@ -92,7 +94,8 @@ def epoch_selection(plan: Plan, runs: pd.DataFrame, audit_epochs: pd.DataFrame,
 
 
 def audit_comparisons(plan: Plan, runs: pd.DataFrame, audit_epochs: pd.DataFrame) -> list[AuditComparison]:
-    """All four audited differences; ``runs`` as collected (fractions)."""
+    """Every audited difference: the declared pairs, then PRO definition and epoch selection;
+    ``runs`` as collected (fractions)."""
     runs = to_percent(runs[runs["seed"].isin(plan.seeds)])
     reference = headline_variant(plan, AUDIT_DATASET)
     comparisons = [variant_pair(plan, runs, key, spec) for key, spec in plan.audit.items()]

@@ -28,9 +28,11 @@ from rd4ad.report.display import (DATASET_LABELS, MEASURE_TEXT, METRIC_LABELS, N
                                   table_name)
 from rd4ad.report.environment import environment
 from rd4ad.report.exports import EXPORT_DIR, SUMMARY_FILE, summary_markdown, tidy_cells, write_exports
+from rd4ad.report.failures import run_failures
 from rd4ad.report.figures import (anomaly_overlays, comparison_plot, delta_heatmap, loss_curves, save_figure,
                                   score_histograms)
 from rd4ad.report.html import render_report
+from rd4ad.report.provenance import table_caption
 from rd4ad.report.results import RUN_KEYS, collect_complexity, collect_csv, collect_runs, read_examples, read_scores
 from rd4ad.temporaries import clean_stale
 
@@ -51,6 +53,7 @@ class TableSection:
     """One paper table on the page: its display, its figure (or None) and its exports."""
 
     table: DisplayTable
+    caption: str  # what produced it: precision, timing devices (rd4ad/report/provenance.py)
     figure: FigureEntry | None
     csv: str
     tex: str
@@ -195,12 +198,13 @@ def pro_note(plan: Plan) -> str:
             f"the other, {MEASURE_TEXT[other]}, is shown beside it in grey.")
 
 
-def latex_caption(plan: Plan, spec: dict, demo: bool) -> str:
-    """Caption of a table's LaTeX export: its title, what the columns hold, the counted PRO."""
+def latex_caption(plan: Plan, spec: dict, demo: bool, caption: str) -> str:
+    """Caption of a table's LaTeX export: its title, what the columns hold, the counted PRO, and
+    ``caption`` (what produced it)."""
     return (("DEMO numbers, not a reproduction of the paper. " if demo else "")
             + f"{spec['title']}. Published {PAPER_METHOD} value, ours (mean ± sample std over seeds "
             f"{', '.join(map(str, plan.seeds))}) and Δ = ours − published."
-            + (f" PRO: {pro_counted(plan)}." if "pro" in spec["metrics"] else ""))
+            + (f" PRO: {pro_counted(plan)}." if "pro" in spec["metrics"] else "") + f" {caption}")
 
 
 def _context(plan: Plan, results: Path, out: Path) -> tuple[dict, str]:
@@ -224,8 +228,10 @@ def _context(plan: Plan, results: Path, out: Path) -> tuple[dict, str]:
     figures = out.parent / FIGURE_DIR
     # the last reads of run files (scores, examples, losses) come before the first file is written
     run_figures = write_figures(plan, results, runs, figures, demo)
-    links = write_exports(out.parent, tidy, {key: latex_caption(plan, spec, demo)
+    captions = {key: table_caption(plan, spec, complexity) for key, spec in plan.tables.items()}
+    links = write_exports(out.parent, tidy, {key: latex_caption(plan, spec, demo, captions[key])
                                               for key, spec in plan.tables.items()})
+    failures = run_failures(results, [RunKey(*k) for k in missing[RUN_KEYS].itertuples(index=False)])
     counted = cells[cells["counted"]]
     summary = delta_summary(cells).reset_index()
     summary["table"] = summary["table"].map(names)
@@ -238,7 +244,8 @@ def _context(plan: Plan, results: Path, out: Path) -> tuple[dict, str]:
         "title": TITLE, "demo": demo, "seeds": ", ".join(map(str, plan.seeds)),
         "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "runs_done": int(progress["done"].sum()), "runs_expected": len(progress),
-        "missing_runs": [f"{d}/{c}/{v}/seed{s}" for d, c, v, s in missing[RUN_KEYS].itertuples(index=False)],
+        "n_failed": int((failures["state"] == "failed").sum()),
+        "failures_table": frame_table("failures", "Runs not finished", failures, "run") if len(failures) else None,
         "status_counts": {s: int((counted["status"] == s).sum()) for s in STATUSES},
         "tolerance_text": tolerance, "pro_note": pro_note(plan), "summary_file": SUMMARY_FILE,
         "export_dir": EXPORT_DIR, "note_mark": NOTE_MARK,
@@ -246,7 +253,7 @@ def _context(plan: Plan, results: Path, out: Path) -> tuple[dict, str]:
         "progress_table": frame_table("progress", "Runs", per_variant, "dataset / variant"),
         "roles_table": frame_table("roles", "Dataset roles", roles, "role"),
         "env": environment(plan, runs, complexity),
-        "tables": [TableSection(paper_table(key, spec, plan, cells, published, demo, notes),
+        "tables": [TableSection(paper_table(key, spec, plan, cells, published, demo, notes), captions[key],
                                 comparison_figure(key, spec, tidy, figures, demo), **links[key])
                    for key, spec in plan.tables.items()],
         "figures": run_figures + delta_figures(plan, tidy, published, figures, demo),

@@ -24,7 +24,8 @@ from rd4ad.published import COMPLEXITY_METRICS
 
 RUN_KEYS = [f.name for f in dataclasses.fields(RunKey)]
 RUN_COLUMNS = ["run"] + RUN_KEYS + ["level", "metric", "value", "headline", "demo", "device"]
-COMPLEXITY_COLUMNS = ["dataset", "variant", "metric", "value", "device"]
+COMPLEXITY_COLUMNS = ["dataset", "variant", "metric", "value", "device", "processor", "memory_measure"]
+PROCESSORS = ("cpu", "gpu")  # the CPU figures are compared with the paper's (Intel i7); the GPU's are shown
 EXAMPLE_KEYS = ("images", "masks", "maps", "names")
 REEVALUATE = "delete it and re-run python -m rd4ad evaluate (or snakemake)"
 
@@ -92,15 +93,18 @@ def collect_csv(results: str | Path, name: str) -> pd.DataFrame:
 
 
 def collect_complexity(results: str | Path) -> pd.DataFrame:
-    """Table 3 measurements ``<results>/<dataset>/complexity/<variant>.json``, one row per metric."""
+    """Table 3 measurements ``<results>/<dataset>/complexity/<variant>.json``, one row per metric and
+    processor: the CPU figures (top level) and, when measured, the GPU's (``gpu``)."""
     rows = []
     for dataset, variant, path in complexity_files(results):
         data = _read_json(path)
-        for metric in COMPLEXITY_METRICS:
-            if data.get(metric) is not None:
-                rows.append({"dataset": dataset, "variant": variant, "metric": metric,
-                             "value": checked_value(path, metric, data[metric], high=math.inf),
-                             "device": str(data.get("device", "unknown"))})
+        for processor, figures in zip(PROCESSORS, (data, data.get("gpu") or {})):
+            for metric in COMPLEXITY_METRICS:
+                if figures.get(metric) is not None:
+                    rows.append({"dataset": dataset, "variant": variant, "metric": metric,
+                                 "value": checked_value(path, metric, figures[metric], high=math.inf),
+                                 "device": str(figures.get("device", "unknown")), "processor": processor,
+                                 "memory_measure": str(figures.get("memory_measure", ""))})
     return pd.DataFrame(rows, columns=COMPLEXITY_COLUMNS)
 
 

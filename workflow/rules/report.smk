@@ -21,7 +21,8 @@ rule plan:
 
 
 rule report:
-    """Every table, the audit and the figures as one HTML page."""
+    """Every table, the audit and the figures as one HTML page, its exports beside it; the Markdown
+    summary goes to the console (stdout), errors to the log."""
     input:
         plan=PLAN_FILE,
         runs=[str(PLAN.folder(key).metrics) for key in PLAN.runs],
@@ -33,7 +34,7 @@ rule report:
     benchmark:
         str(layout.logs(RESULTS) / "report_benchmark.tsv")
     shell:
-        "python -m rd4ad report --plan {input.plan:q} --out {output:q} > {log:q} 2>&1"
+        "python -m rd4ad report --plan {input.plan:q} --out {output:q} 2> {log:q}"
 
 
 onerror:

@@ -1,0 +1,71 @@
+"""What produced each table (its caption: precision, Table 3's devices) and which runs did not finish."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from results_fixtures import CPU_NAME, GPU_NAME, UNRUN_DATASETS, build_tree, write_config
+from rd4ad.layout import RunFolder, RunKey
+from rd4ad.plan import Plan
+from rd4ad.planner import load_yaml, plan_config_file
+from rd4ad.published import load_published
+from rd4ad.report.aggregate import build_cells
+from rd4ad.report.failures import run_failures
+from rd4ad.report.provenance import table_caption
+from rd4ad.report.results import collect_complexity, collect_runs
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory):
+    plan_path, results = build_tree(tmp_path_factory.mktemp("provenance"))
+    return Plan.read(plan_path), results
+
+
+def test_table3_compares_the_cpu_and_names_both_devices(tree):
+    plan, results = tree
+    complexity = collect_complexity(results)
+    assert sorted(zip(complexity["processor"], complexity["metric"], complexity["value"])) == [
+        ("cpu", "infer_s", 0.5), ("cpu", "memory_mb", 400.0), ("gpu", "infer_s", 0.0113), ("gpu", "memory_mb", 1520.4)]
+    cells = build_cells(plan, collect_runs(results), complexity, load_published()).set_index(
+        ["table", "metric", "category"])
+    assert cells.loc[("T3", "infer_s", "mean"), "mean"] == 0.5, "the paper's CPU figure is compared with ours on CPU"
+    assert cells.loc[("T3", "memory_mb", "mean"), "delta"] == pytest.approx(400.0 - 352.0)
+    caption = table_caption(plan, plan.tables["T3"], complexity)
+    assert (f"measured on the CPU, {CPU_NAME}: 0.5 s/image, 400 MB (weights + peak RSS growth of the first "
+            "inference), compared with the paper's (an Intel i7 CPU, §4.2)") in caption
+    assert f"On the GPU, shown without a delta: {GPU_NAME}: 0.0113 s/image, 1520 MB " \
+           "(torch.cuda.max_memory_allocated)" in caption
+    assert "GPU" not in table_caption(plan, plan.tables["T1"], complexity)
+
+
+def test_caption_states_the_precision_of_the_runs(tmp_path):
+    config = write_config(tmp_path / "config.yaml", {"mvtec": ["carpet"], "mnist": ["0"], **UNRUN_DATASETS})
+    plan = plan_config_file(config)
+    empty = collect_complexity(tmp_path / "results")
+    assert table_caption(plan, plan.tables["T1"], empty) == "Precision of the runs: fp32 (TF32 off)."
+    data = load_yaml(config)
+    data["variants"]["wrn50_128"]["precision"] = "bf16"
+    config.write_text(yaml.safe_dump(data))
+    plan = plan_config_file(config)
+    assert table_caption(plan, plan.tables["T1"], empty) == \
+        "Precision of the runs: bf16 autocast, fp32 weights / fp32 (TF32 off)."
+    assert table_caption(plan, plan.tables["T3"], empty).endswith(
+        "Time and memory: not measured yet. No GPU was timed (the measuring machine had none).")
+
+
+def test_runs_not_finished_name_their_log_and_error_line(tmp_path):
+    keys = [RunKey("mvtec", c, "wrn50_256", 0) for c in ("carpet", "grid", "tile")]
+    carpet, grid, _ = (RunFolder(tmp_path, k) for k in keys)
+    for folder in (carpet, grid):
+        folder.path.mkdir(parents=True)
+    carpet.log("train").write_text("epoch 1\n")
+    carpet.log("evaluate").write_text("loading\nrd4ad evaluate: error: cannot write x/scores.csv: Is a directory\n")
+    grid.log("train").write_text("epoch 1\nepoch 2\n")
+    failures = run_failures(tmp_path, [keys[2], keys[1], keys[0]])
+    assert failures.to_dict("records") == [
+        {"run": "mvtec/carpet/wrn50_256/seed0", "state": "failed", "job": "evaluate", "log": str(carpet.log("evaluate")),
+         "error": "rd4ad evaluate: error: cannot write x/scores.csv: Is a directory"},
+        {"run": "mvtec/grid/wrn50_256/seed0", "state": "unfinished", "job": "train", "log": str(grid.log("train")),
+         "error": ""},
+        {"run": "mvtec/tile/wrn50_256/seed0", "state": "not started", "job": "", "log": "", "error": ""}]
