@@ -22,9 +22,11 @@ include: "workflow/rules/common.smk"
 
 
 rule all:
-    """The HTML report of every table (and everything it needs)."""
+    """The HTML report of every table, and every result it reads: a result file deleted after the
+    report was built (or missing from results copied elsewhere) is made again, then the report."""
     input:
         PLAN.config["report"],
+        RESULT_FILES,
     default_target: True
 
 

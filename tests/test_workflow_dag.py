@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 from snakemake.api import SnakemakeApi
+from snakemake.settings.enums import RerunTrigger
 from snakemake.settings.types import ConfigSettings, DAGSettings, OutputSettings, ResourceSettings, StorageSettings
 from snakemake_interface_logger_plugins.common import LogEvent
 
@@ -17,6 +18,9 @@ from rd4ad.layout import Resources
 from rd4ad.planner import load_yaml, make_plan
 
 REPO = Path(__file__).resolve().parents[1]
+# What `snakemake` on the command line gets from the workflow profile (the API reads no profile).
+PROFILE_TRIGGERS = {RerunTrigger.parse_choice(t)
+                    for t in load_yaml(REPO / "profiles" / "default" / "config.yaml")["rerun-triggers"]}
 
 # training jobs = the distinct (dataset, category, variant, seed) runs the tables need:
 # paper: T1/T2 (wrn50_256, wrn50_128) 2×15×3 + T5 (pre, pre_oce) 2×15×3 + T6 (r18, r50) 2×15×3
@@ -62,7 +66,8 @@ def dry_run_counts(configfile: str | Path, workdir: Path, executor: str = "dryru
                 config_settings=ConfigSettings(configfiles=[REPO / "config" / configfile],
                                                config={"tables": str(REPO / "config" / "tables.yaml")}),
                 storage_settings=StorageSettings(), snakefile=REPO / "Snakefile", workdir=workdir)
-            dag = workflow.dag(DAGSettings(targets={"all"}, forceall=executor == "touch"))
+            dag = workflow.dag(DAGSettings(targets={"all"}, forceall=executor == "touch",
+                                           rerun_triggers=PROFILE_TRIGGERS))
             dag.execute_workflow(executor=executor)
     finally:
         logger.removeHandler(handler)
@@ -143,7 +148,8 @@ def _complete_tree(config: Path, workdir: Path):
 
 def test_losing_resources_reschedules_only_the_missing_evaluation(tmp_path):
     """A complete run, then resources/ deleted (a cleaned disk, results copied to another machine)
-    and one metrics.json: the data is made again and that one run evaluated; nothing is trained."""
+    and one metrics.json: the data is made again and that one run evaluated, then the report;
+    nothing is trained (with the workflow profile's rerun triggers)."""
     config = _ci_config(tmp_path)
     plan = _complete_tree(config, tmp_path)
     shutil.rmtree(tmp_path / plan.config["resources"])

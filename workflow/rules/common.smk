@@ -16,6 +16,9 @@ PLAN = make_plan(config, ", ".join(map(str, workflow.configfiles)) or "the run c
 RESULTS = PLAN.config["results"]
 RESOURCES = layout.Resources(Path(PLAN.config["resources"]))
 PLAN_FILE = str(PLAN.path)
+# What the report reads: every run's metrics.json and every Table 3 measurement.
+RESULT_FILES = [str(PLAN.folder(key).metrics) for key in PLAN.runs] + [
+    str(PLAN.complexity_file(m)) for m in PLAN.complexity.values()]
 # Rule paths with the run's wildcards in place of its key.
 RUN = layout.RunFolder(Path(RESULTS), layout.RunKey("{dataset}", "{category}", "{variant}", "{seed}"))
 

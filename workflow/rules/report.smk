@@ -25,8 +25,7 @@ rule report:
     summary goes to the console (stdout), errors to the log."""
     input:
         plan=PLAN_FILE,
-        runs=[str(PLAN.folder(key).metrics) for key in PLAN.runs],
-        complexity=[str(PLAN.complexity_file(m)) for m in PLAN.complexity.values()],
+        results=RESULT_FILES,
     output:
         PLAN.config["report"],
     log:
