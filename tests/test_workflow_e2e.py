@@ -8,6 +8,7 @@ regressions — bilinear upsampling with align_corners=False, the Eq. 2 loss in 
 one — fail the drift check, naming the metrics that moved."""
 
 import dataclasses
+import hashlib
 import json
 import os
 import re
@@ -60,6 +61,12 @@ def _finish(process: subprocess.Popen) -> tuple[int, str]:
     return process.returncode, out
 
 
+def _finished(model: Path) -> tuple[str, int]:
+    """A finished run as training left it: its weights' digest and when its loss.csv was last written
+    (every epoch rewrites it). Snakemake may touch model.pt itself."""
+    return hashlib.sha256(model.read_bytes()).hexdigest(), (model.parent / "loss.csv").stat().st_mtime_ns
+
+
 def _job_counts(out: str) -> dict[str, int]:
     """The "Job stats" table Snakemake prints before running: rule → jobs."""
     table = out.split("Job stats:", 1)[1].split("total", 1)[0]
@@ -91,8 +98,7 @@ def killed_and_resumed(tmp_path_factory):
 
     assert not (slow / "model.pt").exists()
     resume = load_checkpoint(slow / "resume.pt")
-    done = {p: (p.stat().st_mtime_ns, (p.parent / "loss.csv").stat().st_mtime_ns)
-            for p in (workdir / "results").rglob("model.pt")}
+    done = {p: _finished(p) for p in (workdir / "results").rglob("model.pt")}
     subprocess.run(_command(workdir, "--unlock"), env=_env(workdir), check=True, capture_output=True)
     code, failed_out = _finish(_snakemake(workdir, "--rerun-incomplete"))
     report = (workdir / "reports" / "ci" / "index.html").read_text()
@@ -119,7 +125,7 @@ def test_killed_dag_resumes_without_retraining(killed_and_resumed):
     slow = workdir / SLOW_RUN
     assert 1 <= resume["epoch"] < SLOW_EPOCHS
     assert killed_and_resumed.just_written / "model.pt" in done
-    assert {p: (p.stat().st_mtime_ns, (p.parent / "loss.csv").stat().st_mtime_ns) for p in done} == done, \
+    assert {p: _finished(p) for p in done} == done, \
         "a run that had its model.pt when the DAG was killed is never trained again"
     losses = pd.read_csv(slow / "loss.csv")
     assert list(losses["epoch"]) == list(range(1, SLOW_EPOCHS + 1))
