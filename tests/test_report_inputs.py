@@ -60,12 +60,13 @@ def test_malformed_metrics_json_names_the_file(tree, capsys, content, message):
 def test_a_timing_must_be_finite_and_not_negative(tree, capsys):
     _, results, _ = tree
     path = results / "mvtec/complexity/wrn50_256.json"
-    for bad, shown in (("-1", "-1"), ("Infinity", "inf")):
-        path.write_text(path.read_text().replace('"infer_s": 0.5', f'"infer_s": {bad}'))
-        with pytest.raises(RD4ADError, match=rf"infer_s = {shown} is not a number in \[0, inf\]"):
-            collect_complexity(results)
-        path.write_text(path.read_text().replace(f'"infer_s": {bad}', '"infer_s": 0.5'))
-    assert collect_complexity(results)["value"].tolist() == [0.5, 400.0]
+    for good in ("0.5", "0.0113"):  # the CPU figure and the GPU's
+        for bad, shown in (("-1", "-1"), ("Infinity", "inf")):
+            path.write_text(path.read_text().replace(f'"infer_s": {good}', f'"infer_s": {bad}'))
+            with pytest.raises(RD4ADError, match=rf"infer_s = {shown} is not a number in \[0, inf\]"):
+                collect_complexity(results)
+            path.write_text(path.read_text().replace(f'"infer_s": {bad}', f'"infer_s": {good}'))
+    assert collect_complexity(results)["value"].tolist() == [0.5, 400.0, 0.0113, 1520.4]
 
 
 @pytest.mark.parametrize("damage, message", [
