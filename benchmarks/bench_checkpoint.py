@@ -65,8 +65,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench_checkpoint_") as tmp:
         states = {key: measure_state(run_of[group["variant"].iloc[0]], Path(tmp))
                   for key, group in runs.groupby(STATE_KEYS)}
-    runs["state_bytes"] = [states[tuple(r[k] for k in STATE_KEYS)][0] for _, r in runs.iterrows()]
-    runs["state_s"] = [states[tuple(r[k] for k in STATE_KEYS)][1] for _, r in runs.iterrows()]
+    state = runs[STATE_KEYS].apply(tuple, axis=1).map(states)
+    runs["state_bytes"], runs["state_s"] = state.str[0], state.str[1]
     interval = 60 * args.checkpoint_minutes
     runs["epoch_n"] = runs["epochs"] - 1
     runs["time_n"] = [min(math.floor(t / interval) if interval else e - 1, e - 1)

@@ -67,6 +67,11 @@ class Measurement:
                              "pass the entry as the plan writes it") from err
 
 
+def table_variants(table: dict) -> set[str]:
+    """The variants whose runs fill a declared table (config/tables.yaml ``settings``)."""
+    return {setting["variant"] for setting in table["settings"].values()}
+
+
 def variant_categories(config: dict, dataset: str, variant: str | None = None) -> list[str]:
     """Categories of a dataset role, restricted to those ``variant`` trains on (its ``categories:``)."""
     only = config["variants"].get(variant, {}).get("categories")

@@ -20,7 +20,7 @@ from rd4ad.errors import RD4ADError
 from rd4ad.io import read_mapping
 from rd4ad.layout import RunKey, plan_file
 from rd4ad.names import SCHEMA
-from rd4ad.plan import AUDIT_DATASET, Measurement, Plan, PlannedRun, variant_categories
+from rd4ad.plan import AUDIT_DATASET, Measurement, Plan, PlannedRun, table_variants, variant_categories
 from rd4ad.published import COMPLEXITY_METRICS, TABLES
 from rd4ad.run import RunConfig, knob_schema, knobs
 from rd4ad.training.checkpoints import CHECKPOINT_MINUTES
@@ -99,7 +99,7 @@ def table_runs(config: dict, tables: dict) -> dict[str, list[RunKey]]:
     for key, table in tables.items():
         if key == "audit":
             continue
-        variants = sorted({s["variant"] for s in table["settings"].values()})
+        variants = sorted(table_variants(table))
         out[key] = sorted(_runs(config, table["datasets"], variants, f"config/tables.yaml {key}"))
     audit = config["audit"]
     for name, pair in tables.get("audit", {}).items():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from rd4ad.plan import Plan
+from rd4ad.plan import Plan, table_variants
 from rd4ad.precision import LABELS as PRECISION_LABELS
 from rd4ad.published import COMPLEXITY_METRICS
 
@@ -17,7 +17,7 @@ PAPER_DEVICE = "an Intel i7 CPU"
 
 def table_precision(plan: Plan, spec: dict) -> str:
     """The precision(s) of the planned runs that fill a table, e.g. "bf16 autocast, fp32 weights"."""
-    variants = {target["variant"] for target in spec["settings"].values()}
+    variants = table_variants(spec)
     precisions = sorted({p.run.precision for p in plan.runs.values() if p.run.variant in variants})
     return " / ".join(PRECISION_LABELS[p] for p in precisions) or "no runs planned"
 
@@ -33,8 +33,8 @@ def timing_devices(spec: dict, complexity: pd.DataFrame) -> str:
     and the GPU figures shown beside them (no delta: the paper timed a CPU); "" for other tables."""
     if not set(COMPLEXITY_METRICS) & set(spec["metrics"]):
         return ""
-    variants = {target["variant"] for target in spec["settings"].values()}
-    mine = complexity[complexity["variant"].isin(variants) & complexity["dataset"].isin(spec["datasets"])]
+    mine = complexity[complexity["variant"].isin(table_variants(spec))
+                      & complexity["dataset"].isin(spec["datasets"])]
     cpu, gpu = mine[mine["processor"] == "cpu"], mine[mine["processor"] == "gpu"]
     text = (f"Time and memory measured on the CPU, {_device_figures(cpu)}, compared with the paper's "
             f"({PAPER_DEVICE}, §4.2)." if len(cpu) else "Time and memory: not measured yet.")
