@@ -15,4 +15,14 @@ if ! command -v pdflatex >/dev/null 2>&1; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq texlive-latex-recommended >/dev/null) \
     || echo "warning: could not install texlive-latex-recommended; the LaTeX export test will fail" >&2
 fi
+# The suite's temporary folders (trained models, the CI DAG) peak at about 1.2 GB; stop now with
+# one clear line rather than with "No space left on device" in the middle of a training test.
+tmp=${TMPDIR:-/tmp}
+need_mb=2048
+free_mb=$(df -Pm "$tmp" | awk 'NR == 2 {print $4}')
+if [ "$free_mb" -lt "$need_mb" ]; then
+  echo "error: the tests need ${need_mb} MB free in $tmp for their temporary files; it has ${free_mb} MB." \
+       "Free some space there or point TMPDIR at a folder with room." >&2
+  exit 1
+fi
 exec .venv/bin/python -m pytest "$@"
