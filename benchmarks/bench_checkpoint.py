@@ -45,7 +45,7 @@ def measure_state(run, folder: Path) -> tuple[int, float]:
     optimizer.step()
     losses = [{"epoch": e, "loss": 0.1, "seconds": 1.0} for e in range(1, run.epochs)]
     start = time.perf_counter()
-    size = save_epoch_state(folder / "resume.pt", run, {}, run.epochs - 1, model, optimizer, losses, [])
+    size = save_epoch_state(folder / "resume.pt", run, {}, {}, run.epochs - 1, model, optimizer, losses, [])
     return size, time.perf_counter() - start
 
 

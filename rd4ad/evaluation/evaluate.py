@@ -14,6 +14,7 @@ from rd4ad.data import SplitArrays
 from rd4ad.errors import RD4ADError, UnreadableFileError
 from rd4ad.evaluation.inference import BATCH_SIZE, infer_level_maps
 from rd4ad.evaluation.levels import evaluate_maps
+from rd4ad.fingerprints import split_digest, teacher_digest
 from rd4ad.io import atomic_write_bytes, atomic_write_json, atomic_write_text, load_checkpoint
 from rd4ad.layout import RunFolder
 from rd4ad.numerics import numerics_record
@@ -29,7 +30,9 @@ RETRAIN = "delete it and train the run again (python -m rd4ad train …, or reru
 
 def load_trained(model_path: str | Path, device: torch.device) -> tuple[torch.nn.Module, RunConfig, dict]:
     """Rebuild the model of ``model.pt`` (teacher from its weights, student from the file); also
-    the CPU numerics record it was trained under (empty for files that predate the record)."""
+    what training recorded: ``numerics`` (CPU numerics) and ``inputs`` (digests of the training
+    split and teacher), each empty for files that predate it. A teacher whose digest differs from
+    the recorded one raises: the student was distilled from another teacher."""
     path = Path(model_path)
     if not path.is_file():
         raise RD4ADError(f"{path}: no such checkpoint; train the run first (python -m rd4ad train …)")
@@ -47,7 +50,12 @@ def load_trained(model_path: str | Path, device: torch.device) -> tuple[torch.nn
     except (RD4ADError, TypeError, ValueError, RuntimeError) as err:
         raise RD4ADError(f"{path}: its run config or weights do not fit ({str(err).splitlines()[0][:200]}); "
                          f"{RETRAIN}") from err
-    return model.to(device).eval(), run, ckpt.get("numerics", {})
+    inputs, teacher = ckpt.get("inputs", {}), teacher_digest(model)
+    if inputs.get("teacher", teacher) != teacher:
+        raise RD4ADError(f"{path}: trained against another teacher than the '{run.teacher_weights}' "
+                         f"{run.backbone} weights found now (digest {inputs['teacher'][:12]}…, now {teacher[:12]}…); "
+                         f"put the original teacher weights back, or {RETRAIN}")
+    return model.to(device).eval(), run, {"numerics": ckpt.get("numerics", {}), "inputs": inputs}
 
 
 def example_indices(labels: np.ndarray, n: int = N_EXAMPLES) -> np.ndarray:
@@ -74,11 +82,12 @@ def evaluate_run(folder: RunFolder, device: torch.device, batch_size: int = BATC
     """Evaluate the model of ``folder`` on its run's test split; write the three result files there.
 
     ``metrics.json`` records the numerics of training and of this evaluation (``rd4ad.numerics``,
-    ``rd4ad.precision``)."""
+    ``rd4ad.precision``) and the digests of the run's inputs (``rd4ad.fingerprints``): training
+    split and teacher from ``model.pt``, and the test split evaluated here."""
     start = time.perf_counter()
     writable_file(folder.metrics)
     clean_stale(folder.path)
-    model, run, train_numerics = load_trained(folder.model, device)
+    model, run, trained = load_trained(folder.model, device)
     arrays = run.load_split("test", cache_dir)
     apply_tf32(run.precision)
     maps = infer_level_maps(model, arrays, device, batch_size=batch_size, precision=run.precision,
@@ -89,7 +98,8 @@ def evaluate_run(folder: RunFolder, device: torch.device, batch_size: int = BATC
     atomic_write_bytes(folder.examples, _examples_npz(arrays, headline))
     result = {"run": run.to_dict(), "demo": run.demo, "headline": HEADLINE, "levels": metrics,
               "n_test": int(len(arrays.labels)), "n_anomalous": int(arrays.labels.sum()),
-              "device": str(device), "numerics": {"train": train_numerics,
+              "device": str(device), "inputs": {**trained["inputs"], "test_data": split_digest(arrays)},
+              "numerics": {"train": trained["numerics"],
                                                      "evaluate": {**numerics_record(numerics),
                                                                   **precision_record(run.precision)}},
               "eval_seconds": round(time.perf_counter() - start, 3)}

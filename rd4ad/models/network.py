@@ -49,6 +49,11 @@ class RD4AD(nn.Module):
         return {f"{name}.{key}": value for name, module in self.student_modules().items()
                 for key, value in module.state_dict().items()}
 
+    def frozen_state_dict(self) -> dict[str, torch.Tensor]:
+        """Every tensor training leaves unchanged: the teacher, and the bottleneck when it is frozen."""
+        student = tuple(f"{name}." for name in self.student_modules())
+        return {key: value for key, value in self.state_dict().items() if not key.startswith(student)}
+
     def load_student_state_dict(self, state: Mapping[str, torch.Tensor]) -> None:
         """Load :meth:`student_state_dict` output; a mismatch raises RD4ADError."""
         expected = set(self.student_state_dict())

@@ -48,15 +48,16 @@ class CheckpointClock:
         self.last = self.clock()
 
 
-def model_state(run: RunConfig, record: dict, student: dict) -> dict:
-    """What ``model.pt`` holds: the run, its numerics record and the final student weights."""
-    return {"run": run.to_dict(), "numerics": record, "epochs": run.epochs, "student": student}
+def model_state(run: RunConfig, record: dict, inputs: dict, student: dict) -> dict:
+    """What ``model.pt`` holds: the run, its numerics record, the digests of its inputs
+    (``rd4ad.fingerprints``: training split and teacher) and the final student weights."""
+    return {"run": run.to_dict(), "numerics": record, "inputs": inputs, "epochs": run.epochs, "student": student}
 
 
-def save_epoch_state(path: Path, run: RunConfig, record: dict, epoch: int, model, optimizer,
+def save_epoch_state(path: Path, run: RunConfig, record: dict, inputs: dict, epoch: int, model, optimizer,
                      losses: list, audits: list) -> int:
     """Write the resumable state after ``epoch`` to ``path`` atomically; its size in bytes."""
-    atomic_torch_save({"run": run.to_dict(), "numerics": record, "epoch": epoch,
+    atomic_torch_save({"run": run.to_dict(), "numerics": record, "inputs": inputs, "epoch": epoch,
                        "student": model.student_state_dict(), "optimizer": optimizer.state_dict(),
                        "losses": losses, "audits": audits}, path)
     return path.stat().st_size

@@ -6,7 +6,8 @@ resumable until its evaluation starts. Shuffling draws from a generator seeded b
 epoch), so a run killed and resumed ends with exactly the weights of an uninterrupted run. A
 ``resume.pt`` that cannot be read or does not fit the run is moved aside
 (``resume.pt.corrupt``) and training starts over: nothing it held can be trusted, and
-nothing else is lost.
+nothing else is lost; so is an epoch state written from other training data or another teacher
+(their digests, ``rd4ad/fingerprints.py``, are recorded with every state and with the model).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from rd4ad.data import SplitArrays
 from rd4ad.errors import RD4ADError
 from rd4ad.evaluation.inference import infer_level_maps
 from rd4ad.evaluation.levels import evaluate_maps
+from rd4ad.fingerprints import split_digest, teacher_digest
 from rd4ad.io import atomic_write_text, move_aside
 from rd4ad.layout import RunFolder
 from rd4ad.models import distillation_loss
@@ -61,11 +63,15 @@ def _fresh(run: RunConfig, device: torch.device, compile: bool):
     return model, optimizer, torch.compile(model) if compile else model
 
 
-def _resume(state: dict, model, optimizer, run: RunConfig) -> tuple[list, list, int]:
-    """Load ``state`` into the model and optimizer; (losses, audits, first epoch). Raises on a mismatch."""
+def _resume(state: dict, model, optimizer, run: RunConfig, inputs: dict) -> tuple[list, list, int]:
+    """Load ``state`` into the model and optimizer; (losses, audits, first epoch). Raises on a mismatch,
+    an epoch state written from other training data or another teacher (``inputs``) included."""
     epoch = state["epoch"]
     if not (isinstance(epoch, int) and 1 <= epoch < run.epochs):
         raise ValueError(f"epoch {epoch!r} outside 1..{run.epochs - 1}")
+    changed = sorted(key for key in inputs if state.get("inputs", {}).get(key) != inputs[key])
+    if changed:
+        raise ValueError(f"written from other inputs ({', '.join(changed)} digest differs)")
     model.load_student_state_dict(state["student"])
     optimizer.load_state_dict(state["optimizer"])
     return list(state["losses"]), list(state["audits"]), epoch + 1
@@ -104,12 +110,13 @@ def train_run(run: RunConfig, folder: RunFolder, device: torch.device, cache_dir
 
     channels_last = run.fast and device.type == "cuda"
     model, optimizer, forward = _fresh(run, device, compile)
+    inputs = {"train_data": split_digest(train), "teacher": teacher_digest(model)}
     losses: list[dict] = []
     audits: list[dict] = []
     first_epoch = 1
     if state is not None:
         try:
-            losses, audits, first_epoch = _resume(state, model, optimizer, run)
+            losses, audits, first_epoch = _resume(state, model, optimizer, run, inputs)
         except (RD4ADError, KeyError, ValueError, TypeError, RuntimeError) as err:
             move_aside(resume_path, f"resume checkpoint does not fit this run ({str(err).splitlines()[0][:160]})",
                        START_OVER)
@@ -148,7 +155,7 @@ def train_run(run: RunConfig, folder: RunFolder, device: torch.device, cache_dir
             audits.append(_audit(model, test, run, device, epoch))
         atomic_write_text(folder.loss, pd.DataFrame(losses).to_csv(index=False, float_format="%.9g"))
         if epoch < run.epochs and clock.due():
-            save_epoch_state(resume_path, run, record, epoch, model, optimizer, losses, audits)
+            save_epoch_state(resume_path, run, record, inputs, epoch, model, optimizer, losses, audits)
             clock.saved()
             checkpointed = epoch
         if on_epoch_end is not None:
@@ -156,4 +163,4 @@ def train_run(run: RunConfig, folder: RunFolder, device: torch.device, cache_dir
 
     if audits:
         atomic_write_text(folder.audit_epochs, pd.DataFrame(audits).to_csv(index=False, float_format="%.9g"))
-    return write_model(folder, model_state(run, record, model.student_state_dict()))
+    return write_model(folder, model_state(run, record, inputs, model.student_state_dict()))
