@@ -1,6 +1,9 @@
-"""What produced each table (its caption: precision, Table 3's devices) and which runs did not finish."""
+"""What produced each table (its caption: precision, Table 3's devices), which runs did not finish,
+and which runs were made from inputs other than those they should share."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 import yaml
@@ -11,9 +14,11 @@ from rd4ad.plan import Plan
 from rd4ad.planner import load_yaml, plan_config_file
 from rd4ad.published import load_published
 from rd4ad.report.aggregate import build_cells
+from rd4ad.report.build import build_report
 from rd4ad.report.failures import run_failures
+from rd4ad.report.inputs import FIELDS, mixed_inputs
 from rd4ad.report.provenance import table_caption
-from rd4ad.report.results import collect_complexity, collect_runs
+from rd4ad.report.results import collect_complexity, collect_inputs, collect_runs
 
 
 @pytest.fixture(scope="module")
@@ -69,3 +74,50 @@ def test_runs_not_finished_name_their_log_and_error_line(tmp_path):
         {"run": "mvtec/grid/wrn50_256/seed0", "state": "unfinished", "job": "train", "log": str(grid.log("train")),
          "error": ""},
         {"run": "mvtec/tile/wrn50_256/seed0", "state": "not started", "job": "", "log": "", "error": ""}]
+
+
+def _record_inputs(results, key: tuple, train_data: str, teacher: str = "t" * 64) -> None:
+    """Give the fabricated run ``key`` the run fields and input digests evaluation writes."""
+    path = results / key[0] / key[1] / key[2] / f"seed{key[3]}" / "metrics.json"
+    data = json.loads(path.read_text())
+    data["run"].update(loader=key[0], data_root=f"resources/{key[0]}", image_size=256, protocol={},
+                       backbone="wide_resnet50_2", teacher_weights="imagenet_v1", bottleneck="pre+oce+mff")
+    data["inputs"] = {"train_data": train_data, "teacher": teacher, "test_data": f"{key[1]}-test".ljust(64, "0")}
+    path.write_text(json.dumps(data))
+
+
+def test_runs_of_one_split_made_from_other_data_are_named(tmp_path):
+    plan, results = build_tree(tmp_path, artifacts=False)
+    carpet = [("mvtec", "carpet", "wrn50_256", 111), ("mvtec", "carpet", "wrn50_256", 112),
+              ("mvtec", "carpet", "wrn50_eq2", 111)]
+    for key in carpet[:2]:
+        _record_inputs(results, key, "a" * 64)
+    _record_inputs(results, carpet[2], "b" * 64)  # the dataset was replaced before this run trained
+    _record_inputs(results, ("mvtec", "bottle", "wrn50_256", 111), "c" * 64)
+    # ("mvtec", "bottle", "wrn50_256", 112) recorded no digests: left out, not counted as different
+
+    mixed = mixed_inputs(collect_inputs(results, FIELDS))
+    assert mixed.to_dict("records") == [
+        {"input": "training data", "shared by": "loader=mvtec, data_root=resources/mvtec, category=carpet, "
+         "image_size=256", "digest": "aaaaaaaaaaaa…", "runs": "mvtec/carpet/wrn50_256/seed111, "
+         "mvtec/carpet/wrn50_256/seed112", "count": 2},
+        {"input": "training data", "shared by": "loader=mvtec, data_root=resources/mvtec, category=carpet, "
+         "image_size=256", "digest": "bbbbbbbbbbbb…", "runs": "mvtec/carpet/wrn50_eq2/seed111", "count": 1}]
+
+    _record_inputs(results, ("mvtec", "bottle", "wrn50_256", 112), "c" * 64, teacher="u" * 64)
+    page = build_report(plan, tmp_path / "report" / "index.html")
+    html, summary = page.read_text(), (page.parent / "summary.md").read_text()
+    assert "Runs made from different inputs" in html and "mvtec/carpet/wrn50_eq2/seed111" in html
+    assert "uuuuuuuuuuuu…" in html, "a teacher that differs among runs of one backbone and weights is named too"
+    assert "**Inputs differ**: 2 group(s) of runs" in summary
+
+
+def test_runs_that_agree_on_their_inputs_add_no_section(tmp_path):
+    plan, results = build_tree(tmp_path, artifacts=False)
+    for key in [("mvtec", "carpet", "wrn50_256", 111), ("mvtec", "carpet", "wrn50_256", 112)]:
+        _record_inputs(results, key, "a" * 64)
+    _record_inputs(results, ("mvtec", "bottle", "wrn50_256", 111), "c" * 64)
+    assert mixed_inputs(collect_inputs(results, FIELDS)).empty
+    page = build_report(plan, tmp_path / "report" / "index.html")
+    assert "Runs made from different inputs" not in page.read_text()
+    assert "Inputs differ" not in (page.parent / "summary.md").read_text()

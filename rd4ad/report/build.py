@@ -32,8 +32,10 @@ from rd4ad.report.failures import run_failures
 from rd4ad.report.figures import (anomaly_overlays, comparison_plot, delta_heatmap, loss_curves, save_figure,
                                   score_histograms)
 from rd4ad.report.html import render_report
+from rd4ad.report.inputs import FIELDS, mixed_inputs
 from rd4ad.report.provenance import table_caption
-from rd4ad.report.results import RUN_KEYS, collect_complexity, collect_csv, collect_runs, read_examples, read_scores
+from rd4ad.report.results import (RUN_KEYS, collect_complexity, collect_csv, collect_inputs, collect_runs, read_examples,
+                                  read_scores)
 from rd4ad.temporaries import clean_stale
 
 FIGURE_DIR = "figures"
@@ -232,6 +234,7 @@ def _context(plan: Plan, results: Path, out: Path) -> tuple[dict, str]:
     links = write_exports(out.parent, tidy, {key: latex_caption(plan, spec, demo, captions[key])
                                               for key, spec in plan.tables.items()})
     failures = run_failures(results, [RunKey(*k) for k in missing[RUN_KEYS].itertuples(index=False)])
+    mixed = mixed_inputs(collect_inputs(results, FIELDS))
     counted = cells[cells["counted"]]
     summary = delta_summary(cells).reset_index()
     summary["table"] = summary["table"].map(names)
@@ -239,13 +242,17 @@ def _context(plan: Plan, results: Path, out: Path) -> tuple[dict, str]:
     markdown = summary_markdown(cells, tidy, names, f"{TITLE}{' (DEMO)' if demo else ''}: summary", [
         *(["**DEMO**: synthetic data and random teachers; the numbers are not a reproduction."] if demo else []),
         f"Tolerance (percentage points): {tolerance}. Seeds: {', '.join(map(str, plan.seeds))}.",
-        pro_note(plan)])
+        pro_note(plan),
+        *([f"**Inputs differ**: {len(mixed.drop_duplicates(['input', 'shared by']))} group(s) of runs that should share their data or "
+           "teacher were made from different content (the report's \"Runs made from different inputs\")."]
+          if len(mixed) else [])])
     context = {
         "title": TITLE, "demo": demo, "seeds": ", ".join(map(str, plan.seeds)),
         "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "runs_done": int(progress["done"].sum()), "runs_expected": len(progress),
         "n_failed": int((failures["state"] == "failed").sum()),
         "failures_table": frame_table("failures", "Runs not finished", failures, "run") if len(failures) else None,
+        "mixed_table": frame_table("mixed", "Runs made from different inputs", mixed, "input") if len(mixed) else None,
         "status_counts": {s: int((counted["status"] == s).sum()) for s in STATUSES},
         "tolerance_text": tolerance, "pro_note": pro_note(plan), "summary_file": SUMMARY_FILE,
         "export_dir": EXPORT_DIR, "note_mark": NOTE_MARK,

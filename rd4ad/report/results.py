@@ -10,6 +10,7 @@ unreadable or malformed file is an ``RD4ADError`` naming it and the key.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import zipfile
 from pathlib import Path
@@ -72,6 +73,19 @@ def collect_numerics(results: str | Path) -> list[dict]:
         numerics = _read_json(path).get("numerics") or {}
         records += [r for r in (numerics.get("train"), numerics.get("evaluate")) if r]
     return records
+
+
+def collect_inputs(results: str | Path, fields: tuple[str, ...]) -> pd.DataFrame:
+    """The input digests (``rd4ad.fingerprints``) of every run that recorded them, with the run's
+    ``fields`` (its ``RunConfig`` values; a mapping as sorted JSON text) beside them."""
+    rows = []
+    for key, path in run_files(results, "metrics"):
+        data = _read_json(path)
+        inputs, run = data.get("inputs"), data.get("run") or {}
+        if isinstance(inputs, dict) and inputs:
+            rows.append({"run": str(key), **{f: json.dumps(run.get(f), sort_keys=True) if isinstance(run.get(f), dict)
+                                             else run.get(f) for f in fields}, **inputs})
+    return pd.DataFrame(rows, columns=["run", *fields, *sorted({k for r in rows for k in r} - {"run", *fields})])
 
 
 def read_csv(path: Path, **kwargs) -> pd.DataFrame:
