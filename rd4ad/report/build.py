@@ -228,13 +228,13 @@ def _context(plan: Plan, results: Path, out: Path) -> tuple[dict, str]:
     names = {key: table_name(spec) for key, spec in plan.tables.items()}
     notes = published_notes(published, names)
     figures = out.parent / FIGURE_DIR
+    mixed = mixed_inputs(collect_inputs(results, FIELDS))
     # the last reads of run files (scores, examples, losses) come before the first file is written
     run_figures = write_figures(plan, results, runs, figures, demo)
     captions = {key: table_caption(plan, spec, complexity) for key, spec in plan.tables.items()}
     links = write_exports(out.parent, tidy, {key: latex_caption(plan, spec, demo, captions[key])
                                               for key, spec in plan.tables.items()})
     failures = run_failures(results, [RunKey(*k) for k in missing[RUN_KEYS].itertuples(index=False)])
-    mixed = mixed_inputs(collect_inputs(results, FIELDS))
     counted = cells[cells["counted"]]
     summary = delta_summary(cells).reset_index()
     summary["table"] = summary["table"].map(names)
