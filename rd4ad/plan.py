@@ -72,6 +72,14 @@ def table_variants(table: dict) -> set[str]:
     return {setting["variant"] for setting in table["settings"].values()}
 
 
+def audit_pairs(config: dict, declared: dict) -> dict[str, dict]:
+    """The protocol audit pairs: config/tables.yaml ``audit:``, each ``reference`` / ``alternative``
+    replaced where the run config's ``audit.pairs`` names other variants for that pair (the demo
+    and CI configs measure bf16 on a small pair of their own, not on their fp32 headline)."""
+    chosen = config.get("audit", {}).get("pairs", {})
+    return {name: {**pair, **chosen.get(name, {})} for name, pair in declared.get("audit", {}).items()}
+
+
 def variant_categories(config: dict, dataset: str, variant: str | None = None) -> list[str]:
     """Categories of a dataset role, restricted to those ``variant`` trains on (its ``categories:``)."""
     only = config["variants"].get(variant, {}).get("categories")
@@ -147,8 +155,8 @@ class Plan:
 
     @property
     def audit(self) -> dict[str, dict]:
-        """The protocol audit pairs of tables.yaml (``reference`` vs ``alternative`` variant)."""
-        return self.declared.get("audit", {})
+        """The protocol audit pairs (``reference`` vs ``alternative`` variant): ``audit_pairs``."""
+        return audit_pairs(self.config, self.declared)
 
     @property
     def audit_seeds(self) -> tuple[int, ...]:

@@ -20,7 +20,7 @@ from rd4ad.errors import RD4ADError
 from rd4ad.io import read_mapping
 from rd4ad.layout import RunKey, plan_file
 from rd4ad.names import SCHEMA
-from rd4ad.plan import AUDIT_DATASET, Measurement, Plan, PlannedRun, table_variants, variant_categories
+from rd4ad.plan import AUDIT_DATASET, audit_pairs, Measurement, Plan, PlannedRun, table_variants, variant_categories
 from rd4ad.published import COMPLEXITY_METRICS, TABLES
 from rd4ad.run import RunConfig, knob_schema, knobs
 from rd4ad.training.checkpoints import CHECKPOINT_MINUTES
@@ -93,6 +93,20 @@ def _runs(config: dict, datasets, variants, where: str, categories=None, seeds=N
     return runs
 
 
+def _check_pair(config: dict, name: str, pair: dict) -> None:
+    """A pair the run config chose (``audit.pairs``) for an audit named after a run knob (loss,
+    precision, …) must differ in that knob."""
+    if name not in config["audit"]["pairs"] or name not in {f.name for f in knobs()}:
+        return
+    for role in ("reference", "alternative"):
+        _check(config, "variants", pair[role], f"audit pair {name!r}")
+    ref, alt = (config["variants"][pair[role]][name] for role in ("reference", "alternative"))
+    if ref == alt:
+        raise RD4ADError(f"audit pair {name!r}: variants {pair['reference']!r} and {pair['alternative']!r} both have "
+                         f"{name}: {ref}; give the pair variants that differ in {name} (run config audit.pairs "
+                         f"or config/tables.yaml audit.{name})")
+
+
 def table_runs(config: dict, tables: dict) -> dict[str, list[RunKey]]:
     """Runs each table needs (``audit:<name>`` for the protocol audit pairs), sorted."""
     out = {}
@@ -102,7 +116,12 @@ def table_runs(config: dict, tables: dict) -> dict[str, list[RunKey]]:
         variants = sorted(table_variants(table))
         out[key] = sorted(_runs(config, table["datasets"], variants, f"config/tables.yaml {key}"))
     audit = config["audit"]
-    for name, pair in tables.get("audit", {}).items():
+    unknown = sorted(set(audit["pairs"]) - set(tables.get("audit", {})))
+    if unknown:
+        raise RD4ADError(f"run config audit.pairs: unknown pairs {unknown}; config/tables.yaml `audit:` declares "
+                         f"{', '.join(tables.get('audit', {}))}")
+    for name, pair in audit_pairs(config, tables).items():
+        _check_pair(config, name, pair)
         runs = _runs(config, [AUDIT_DATASET], [pair["reference"], pair["alternative"]],
                      f"config/tables.yaml audit.{name}", audit["categories"], audit["seeds"])
         out[f"audit:{name}"] = sorted(runs)

@@ -5,6 +5,14 @@ matrix products and convolutions on TF32 tensor cores (10-bit mantissa); ``bf16`
 forward pass under ``torch.autocast`` in bfloat16 with float32 master weights and a float32
 loss, on CUDA and on CPU. TF32 is set explicitly for every job (PyTorch's own defaults
 differ between matrix products and cuDNN convolutions).
+
+bf16 is fast only where the hardware has it: CUDA GPUs from Ampere on, and CPUs with
+AVX512-BF16 or AMX through oneDNN. Elsewhere (most laptops: AVX2 only) and under pinned CPU
+numerics (oneDNN off, rd4ad/numerics.py) autocast emulates it: a ResNet18 epoch at 64 px took
+25x the fp32 time on an AVX2-only CPU and 7x under pinned numerics
+(``python benchmarks/bench_precision.py`` prints the ratio on this machine). Such a job says so
+in one line (``emulated_bf16_warning``); the demo and CI configs therefore train their
+headline in fp32 and measure bf16 on one small pair of runs.
 """
 
 from __future__ import annotations
@@ -20,6 +28,23 @@ def apply_tf32(precision: str) -> None:
     allowed = precision == "tf32"
     torch.backends.cuda.matmul.allow_tf32 = allowed
     torch.backends.cudnn.allow_tf32 = allowed
+
+
+def bf16_native(device: torch.device) -> bool:
+    """True when bf16 autocast on ``device`` runs on native bf16 kernels, not an emulation."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported(including_emulation=False)
+    return bool(torch.backends.mkldnn.enabled and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
+def emulated_bf16_warning(run_name: str, precision: str, device: torch.device) -> str | None:
+    """One line for a job that asked for bf16 where it is emulated (None otherwise)."""
+    if precision != "bf16" or bf16_native(device):
+        return None
+    why = ("oneDNN is off (pinned CPU numerics)" if device.type == "cpu" and not torch.backends.mkldnn.enabled
+           else f"this {device.type.upper()} has no native bf16 kernels")
+    return (f"warning: {run_name}: precision bf16 is emulated here ({why}); expect about 7-25x the fp32 time "
+            "(python benchmarks/bench_precision.py measures it); set precision: fp32 for runs on this machine")
 
 
 def autocast(precision: str, device: torch.device) -> torch.autocast:

@@ -27,8 +27,9 @@ PROFILE_TRIGGERS = {RerunTrigger.parse_choice(t)
 #        + T4/S2 (MNIST, F-MNIST, CIFAR-10 10 classes each, Caltech-256 5 repeats) 35×3
 #        + audit (eq2, supdec, fp32, mffpaper) 4×15×1 seed; T3 and T7 reuse wrn50_256.
 PAPER_RUNS = 90 + 90 + 90 + 105 + 60
-# demo: wrn50_256 and wrn50_128 on 3 synthetic categories, 8 more variants on one, 4 novelty roles × 2 digits.
-DEMO_RUNS = 2 * 3 + 8 + 4 * 2
+# demo: wrn50_256 and wrn50_128 on 3 synthetic categories, 9 more variants on one (the precision audit's
+# r18_bf16 / r18_fp32 pair among them), 4 novelty roles × 2 digits.
+DEMO_RUNS = 2 * 3 + 9 + 4 * 2
 CI_RUNS = 10 + 4
 EXPECTED = {
     "config.yaml": {"fetch": 5, "fetch_weights": 3, "train": PAPER_RUNS, "evaluate": PAPER_RUNS,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 import time
 from pathlib import Path
 
@@ -14,12 +15,13 @@ from rd4ad.data import SplitArrays
 from rd4ad.errors import RD4ADError, UnreadableFileError
 from rd4ad.evaluation.inference import BATCH_SIZE, infer_level_maps
 from rd4ad.evaluation.levels import evaluate_maps
+from rd4ad.fast_path import fast_path
 from rd4ad.fingerprints import split_digest, teacher_digest
 from rd4ad.io import atomic_write_bytes, atomic_write_json, atomic_write_text, load_checkpoint
 from rd4ad.layout import RunFolder
 from rd4ad.numerics import numerics_record
 from rd4ad.paths import writable_file
-from rd4ad.precision import apply_tf32, precision_record
+from rd4ad.precision import apply_tf32, emulated_bf16_warning, precision_record
 from rd4ad.run import RunConfig
 from rd4ad.scoring import HEADLINE
 from rd4ad.temporaries import clean_stale
@@ -78,20 +80,24 @@ def _examples_npz(arrays: SplitArrays, maps: torch.Tensor) -> bytes:
 
 
 def evaluate_run(folder: RunFolder, device: torch.device, batch_size: int = BATCH_SIZE,
-                 cache_dir: str | None = None, numerics: str = "native") -> dict:
+                 cache_dir: str | None = None, numerics: str = "native", fast_on_cpu: bool = False) -> dict:
     """Evaluate the model of ``folder`` on its run's test split; write the three result files there.
 
     ``metrics.json`` records the numerics of training and of this evaluation (``rd4ad.numerics``,
     ``rd4ad.precision``) and the digests of the run's inputs (``rd4ad.fingerprints``): training
-    split and teacher from ``model.pt``, and the test split evaluated here."""
+    split and teacher from ``model.pt``, and the test split evaluated here. ``fast_on_cpu`` runs the
+    fast path's channels_last on CPU too (rd4ad/fast_path.py)."""
     start = time.perf_counter()
     writable_file(folder.metrics)
     clean_stale(folder.path)
     model, run, trained = load_trained(folder.model, device)
     arrays = run.load_split("test", cache_dir)
     apply_tf32(run.precision)
+    warning = emulated_bf16_warning(f"evaluate {run.key}", run.precision, device)
+    if warning:
+        print(warning, file=sys.stderr)
     maps = infer_level_maps(model, arrays, device, batch_size=batch_size, precision=run.precision,
-                            channels_last=run.fast and device.type == "cuda")
+                            channels_last=fast_path(run.fast, device, on_cpu=fast_on_cpu))
     metrics, scores, headline = evaluate_maps(maps, arrays, run.score, device)
     table = pd.DataFrame({"name": arrays.names, "defect": arrays.defects, "label": arrays.labels, **scores})
     atomic_write_text(folder.scores, table.to_csv(index=False, float_format="%.9g"))

@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from rd4ad.data import SplitArrays
 from rd4ad.errors import RD4ADError
+from rd4ad.fast_path import fast_path
 from rd4ad.evaluation.inference import infer_level_maps
 from rd4ad.evaluation.levels import evaluate_maps
 from rd4ad.fingerprints import split_digest, teacher_digest
@@ -34,7 +35,7 @@ from rd4ad.models import distillation_loss
 from rd4ad.models.inputs import to_model_input
 from rd4ad.numerics import numerics_record
 from rd4ad.paths import writable_file
-from rd4ad.precision import apply_tf32, autocast, precision_record
+from rd4ad.precision import apply_tf32, autocast, emulated_bf16_warning, precision_record
 from rd4ad.run import RunConfig
 from rd4ad.scoring import HEADLINE, LEVEL_SUBSETS
 from rd4ad.temporaries import clean_stale
@@ -47,19 +48,19 @@ def epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
     return torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
 
 
-def _optimizer(model: torch.nn.Module, run: RunConfig, device: torch.device) -> torch.optim.Optimizer:
-    fused = run.fast and device.type == "cuda"
-    return torch.optim.Adam(model.trainable_parameters(), lr=run.lr, betas=(0.5, 0.999), fused=fused or None)
+def _optimizer(model: torch.nn.Module, run: RunConfig, fast: bool) -> torch.optim.Optimizer:
+    return torch.optim.Adam(model.trainable_parameters(), lr=run.lr, betas=(0.5, 0.999), fused=fast or None)
 
 
-def _fresh(run: RunConfig, device: torch.device, compile: bool):
-    """The seeded model, its optimizer and the forward to train (``torch.compile`` of the model or itself)."""
+def _fresh(run: RunConfig, device: torch.device, compile: bool, fast: bool):
+    """The seeded model, its optimizer and the forward to train (``torch.compile`` of the model or itself);
+    ``fast``: channels_last and fused Adam (rd4ad/fast_path.py)."""
     torch.manual_seed(run.seed)
     np.random.seed(run.seed % 2**32)
     model = run.build_model().to(device)
-    if run.fast and device.type == "cuda":
+    if fast:
         model = model.to(memory_format=torch.channels_last)
-    optimizer = _optimizer(model, run, device)
+    optimizer = _optimizer(model, run, fast)
     return model, optimizer, torch.compile(model) if compile else model
 
 
@@ -77,23 +78,25 @@ def _resume(state: dict, model, optimizer, run: RunConfig, inputs: dict) -> tupl
     return list(state["losses"]), list(state["audits"]), epoch + 1
 
 
-def _audit(model, test: SplitArrays, run: RunConfig, device, epoch: int) -> dict:
-    maps = infer_level_maps(model, test, device, precision=run.precision,
-                            channels_last=run.fast and device.type == "cuda")
+def _audit(model, test: SplitArrays, run: RunConfig, device, epoch: int, fast: bool) -> dict:
+    maps = infer_level_maps(model, test, device, precision=run.precision, channels_last=fast)
     metrics, _, _ = evaluate_maps(maps, test, run.score, device, {HEADLINE: LEVEL_SUBSETS[HEADLINE]})
     return {"epoch": epoch, **{k: v for k, v in metrics[HEADLINE].items() if k != "pro_public"}}
 
 
 def train_run(run: RunConfig, folder: RunFolder, device: torch.device, cache_dir: str | None = None,
               on_epoch_end: Callable[[int], None] | None = None, compile: bool = False,
-              numerics: str = "native", checkpoint_minutes: float = CHECKPOINT_MINUTES) -> Path:
+              numerics: str = "native", checkpoint_minutes: float = CHECKPOINT_MINUTES,
+              fast_on_cpu: bool = False) -> Path:
     """Train ``run`` and write its ``folder.model`` atomically; resume from ``folder.resume`` if present.
 
     ``compile`` runs the training forward through ``torch.compile`` (same parameters; an
     execution choice, not part of the run). ``numerics`` names the CPU numerics the process
     runs under (``rd4ad.numerics``; applied by the caller) and is recorded with the weights.
     A resume checkpoint is written when ``checkpoint_minutes`` of wall time have passed since
-    the last one (0: after every epoch). Returns the model path.
+    the last one (0: after every epoch). ``fast_on_cpu`` runs the fast path (``run.fast``) on CPU
+    too (rd4ad/fast_path.py). bf16 where it is emulated is said in one line on stderr. Returns
+    the model path.
     """
     writable_file(folder.model)
     clean_stale(folder.path)
@@ -108,8 +111,11 @@ def train_run(run: RunConfig, folder: RunFolder, device: torch.device, cache_dir
     test = run.load_split("test", cache_dir) if run.eval_every else None
     images = train.images.to(device).contiguous()
 
-    channels_last = run.fast and device.type == "cuda"
-    model, optimizer, forward = _fresh(run, device, compile)
+    warning = emulated_bf16_warning(f"train {run.key}", run.precision, device)
+    if warning:
+        print(warning, file=sys.stderr)
+    fast = fast_path(run.fast, device, on_cpu=fast_on_cpu)
+    model, optimizer, forward = _fresh(run, device, compile, fast)
     inputs = {"train_data": split_digest(train), "teacher": teacher_digest(model)}
     losses: list[dict] = []
     audits: list[dict] = []
@@ -120,7 +126,7 @@ def train_run(run: RunConfig, folder: RunFolder, device: torch.device, cache_dir
         except (RD4ADError, KeyError, ValueError, TypeError, RuntimeError) as err:
             move_aside(resume_path, f"resume checkpoint does not fit this run ({str(err).splitlines()[0][:160]})",
                        START_OVER)
-            model, optimizer, forward = _fresh(run, device, compile)  # the failed load left it half-written
+            model, optimizer, forward = _fresh(run, device, compile, fast)  # the failed load left it half-written
     checkpointed = first_epoch - 1 if first_epoch > 1 else None
     clock = CheckpointClock(checkpoint_minutes)
 
@@ -134,7 +140,7 @@ def train_run(run: RunConfig, folder: RunFolder, device: torch.device, cache_dir
         total = torch.zeros((), device=device)
         batches = 0
         for start in range(0, len(order), run.batch_size):
-            x = to_model_input(images[order[start:start + run.batch_size]], train.normalize, channels_last)
+            x = to_model_input(images[order[start:start + run.batch_size]], train.normalize, fast)
             with autocast(run.precision, device):
                 feats_e, feats_d = forward(x)
                 loss = distillation_loss([f.float() for f in feats_e], [f.float() for f in feats_d], run.loss)
@@ -152,7 +158,7 @@ def train_run(run: RunConfig, folder: RunFolder, device: torch.device, cache_dir
         losses.append({"epoch": epoch, "loss": mean_loss, "seconds": round(time.perf_counter() - tic, 4)})
         progress.set_postfix(loss=f"{mean_loss:.4f}")
         if run.eval_every and epoch % run.eval_every == 0:
-            audits.append(_audit(model, test, run, device, epoch))
+            audits.append(_audit(model, test, run, device, epoch, fast))
         atomic_write_text(folder.loss, pd.DataFrame(losses).to_csv(index=False, float_format="%.9g"))
         if epoch < run.epochs and clock.due():
             save_epoch_state(resume_path, run, record, inputs, epoch, model, optimizer, losses, audits)
