@@ -27,14 +27,16 @@ from rd4ad.numerics import CPU_NUMERICS, PINNED_ENV
 from rd4ad.run import RunConfig
 
 
-def epoch_seconds(data: Path, results: Path, backbone: str, image_size: int, epochs: int, numerics: str) -> float:
-    """Mean training seconds of epochs 2… of one run in a fresh single-threaded process."""
+def epoch_seconds(data: Path, results: Path, backbone: str, image_size: int, epochs: int, numerics: str,
+                  precision: str = "fp32", env: dict | None = None) -> float:
+    """Mean training seconds of epochs 2… of one run in a fresh single-threaded process (``env``: extra
+    environment variables, e.g. ISA limits)."""
     run = RunConfig(dataset="mvtec", category="nut", variant="bench", seed=0, loader="mvtec", data_root=str(data),
                     protocol={}, demo=True, backbone=backbone, image_size=image_size, epochs=epochs, lr=0.005,
-                    batch_size=8, teacher_weights="random")
+                    batch_size=8, teacher_weights="random", precision=precision)
     cmd = [sys.executable, "-m", "rd4ad", "train", "--run-json", json.dumps(run.to_dict()), "--results", str(results),
            "--device", "cpu", "--cpu-numerics", numerics]
-    env = {k: v for k, v in os.environ.items() if k not in PINNED_ENV} | {"OMP_NUM_THREADS": "1"}
+    env = {k: v for k, v in os.environ.items() if k not in PINNED_ENV} | {"OMP_NUM_THREADS": "1"} | (env or {})
     subprocess.run(cmd, env=env, check=True, capture_output=True)
     return float(pd.read_csv(RunFolder(results, run.key).loss)["seconds"].iloc[1:].mean())
 

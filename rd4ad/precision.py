@@ -41,8 +41,8 @@ def emulated_bf16_warning(run_name: str, precision: str, device: torch.device) -
     """One line for a job that asked for bf16 where it is emulated (None otherwise)."""
     if precision != "bf16" or bf16_native(device):
         return None
-    why = ("oneDNN is off (pinned CPU numerics)" if device.type == "cpu" and not torch.backends.mkldnn.enabled
-           else f"this {device.type.upper()} has no native bf16 kernels")
+    why = ("oneDNN off: pinned CPU numerics" if device.type == "cpu" and not torch.backends.mkldnn.enabled
+           else f"no native bf16 kernels on this {device.type.upper()}")
     return (f"warning: {run_name}: precision bf16 is emulated here ({why}); expect about 7-25x the fp32 time "
             "(python benchmarks/bench_precision.py measures it); set precision: fp32 for runs on this machine")
 

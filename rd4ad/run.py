@@ -72,7 +72,7 @@ class RunConfig:
     precision: str = _knob("; ".join(f"{k}: {v}" for k, v in PRECISION_LABELS.items()) + " (rd4ad/precision.py; "
                            "the paper and the public code: fp32)", "fp32", choices=PRECISIONS)
     fast: bool = _knob("GPU fast path: channels_last and fused Adam (tests/test_fast_path.py checks it against "
-                       "the public code's loop); no effect on CPU", True)
+                       "the public code's loop); on CPU only when asked (rd4ad/fast_path.py)", True)
 
     def __post_init__(self) -> None:
         for f in knobs():

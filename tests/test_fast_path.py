@@ -19,13 +19,16 @@ from torch.utils.data import Sampler
 from rd4ad.data import load_split
 from rd4ad.data.synth import SynthConfig, generate
 from rd4ad.device import set_deterministic
-from rd4ad.evaluation.evaluate import load_trained
+from rd4ad.evaluation.evaluate import evaluate_run, load_trained
+from rd4ad.fast_path import fast_path
 from rd4ad.evaluation.inference import infer_level_maps
 from rd4ad.evaluation.levels import evaluate_maps
 from rd4ad.layout import RunFolder
+from rd4ad.models import distillation_loss
+from rd4ad.models.inputs import to_model_input
 from rd4ad.run import RunConfig
 from rd4ad.scoring import HEADLINE
-from rd4ad.training.loop import epoch_order, train_run
+from rd4ad.training.loop import _fresh, epoch_order, train_run
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))  # the public loop is a benchmark baseline
 from public_loop import public_train_loader, train_public  # noqa: E402
@@ -104,3 +107,49 @@ def test_gpu_fast_path_matches_public_loop_within_half_a_point(tmp_path_factory)
     fast, _, _ = load_trained(train_run(run, RunFolder(tmp_path_factory.mktemp("gpu"), run.key), cuda), cuda)
     a, b = _metrics(fast, run, cuda)[HEADLINE], _metrics(public, run, cuda)[HEADLINE]
     assert abs(a["image_auroc"] - b["image_auroc"]) <= 0.005
+
+
+def test_fast_path_runs_on_cpu_when_asked(synth_root):
+    run = _run(synth_root)
+    assert not fast_path(run.fast, CPU) and fast_path(run.fast, CPU, on_cpu=True)
+    assert not fast_path(False, torch.device("cuda")) and fast_path(True, torch.device("cuda"))
+    model, optimizer, _ = _fresh(run, CPU, False, fast_path(run.fast, CPU, on_cpu=True))
+    assert model.encoder.conv1.weight.is_contiguous(memory_format=torch.channels_last)
+    assert optimizer.defaults["fused"] is True
+
+
+def test_fast_path_on_cpu_equals_plain_path_within_rounding(synth_root):
+    """channels_last and fused Adam on CPU: the same loss and gradients within float rounding, and
+    the same Adam update for the same gradients, so that on a GPU box only the device is new."""
+    set_deterministic(True)
+    run = _run(synth_root)
+    images = load_split("mvtec", synth_root, "brick", "train", 64).images[:8]
+    steps = {}
+    for fast in (False, True):
+        model, optimizer, forward = _fresh(run, CPU, False, fast)
+        model.train()
+        feats_e, feats_d = forward(to_model_input(images, True, fast))
+        loss = distillation_loss(feats_e, feats_d, run.loss)
+        loss.backward()
+        grads = [p.grad.clone() for p in model.trainable_parameters()]
+        steps[fast] = (float(loss), grads, model, optimizer)
+    (loss_plain, g_plain, *_), (loss_fast, g_fast, *_) = steps[False], steps[True]
+    assert abs(loss_fast - loss_plain) <= 1e-6 * abs(loss_plain)
+    for a, b in zip(g_plain, g_fast):
+        assert torch.allclose(a, b, rtol=1e-3, atol=1e-6)
+    for fast in (False, True):  # the plain path's gradients into both optimizers, three steps
+        _, _, model, optimizer = steps[fast]
+        for _ in range(3):
+            for p, g in zip(model.trainable_parameters(), g_plain):
+                p.grad = torch.empty_like(p).copy_(g)  # in the parameter's memory format, as backward gives it
+            optimizer.step()
+    for a, b in zip(steps[False][2].trainable_parameters(), steps[True][2].trainable_parameters()):
+        assert torch.allclose(a, b, rtol=1e-5, atol=1e-7)
+
+
+def test_fast_path_on_cpu_trains_and_evaluates(synth_root, tmp_path):
+    run = _run(synth_root)
+    folder = RunFolder(tmp_path, run.key)
+    train_run(run, folder, CPU, fast_on_cpu=True)
+    metrics = evaluate_run(folder, CPU, fast_on_cpu=True)["levels"][HEADLINE]
+    assert 0.0 <= metrics["image_auroc"] <= 1.0 and 0.0 <= metrics["pixel_auroc"] <= 1.0
