@@ -17,6 +17,8 @@ headline in fp32 and measure bf16 on one small pair of runs.
 
 from __future__ import annotations
 
+import sys
+
 import torch
 
 PRECISIONS = ("fp32", "tf32", "bf16")
@@ -45,6 +47,13 @@ def emulated_bf16_warning(run_name: str, precision: str, device: torch.device) -
            else f"no native bf16 kernels on this {device.type.upper()}")
     return (f"warning: {run_name}: precision bf16 is emulated here ({why}); expect about 7-25x the fp32 time "
             "(python benchmarks/bench_precision.py measures it); set precision: fp32 for runs on this machine")
+
+
+def warn_if_emulated_bf16(job: str, precision: str, device: torch.device) -> None:
+    """Print ``emulated_bf16_warning`` on stderr when there is one (train and evaluate jobs)."""
+    warning = emulated_bf16_warning(job, precision, device)
+    if warning:
+        print(warning, file=sys.stderr)
 
 
 def autocast(precision: str, device: torch.device) -> torch.autocast:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import sys
 import time
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from rd4ad.io import atomic_write_bytes, atomic_write_json, atomic_write_text, l
 from rd4ad.layout import RunFolder
 from rd4ad.numerics import numerics_record
 from rd4ad.paths import writable_file
-from rd4ad.precision import apply_tf32, emulated_bf16_warning, precision_record
+from rd4ad.precision import apply_tf32, precision_record, warn_if_emulated_bf16
 from rd4ad.run import RunConfig
 from rd4ad.scoring import HEADLINE
 from rd4ad.temporaries import clean_stale
@@ -93,9 +92,7 @@ def evaluate_run(folder: RunFolder, device: torch.device, batch_size: int = BATC
     model, run, trained = load_trained(folder.model, device)
     arrays = run.load_split("test", cache_dir)
     apply_tf32(run.precision)
-    warning = emulated_bf16_warning(f"evaluate {run.key}", run.precision, device)
-    if warning:
-        print(warning, file=sys.stderr)
+    warn_if_emulated_bf16(f"evaluate {run.key}", run.precision, device)
     maps = infer_level_maps(model, arrays, device, batch_size=batch_size, precision=run.precision,
                             channels_last=fast_path(run.fast, device, on_cpu=fast_on_cpu))
     metrics, scores, headline = evaluate_maps(maps, arrays, run.score, device)

@@ -35,7 +35,7 @@ from rd4ad.models import distillation_loss
 from rd4ad.models.inputs import to_model_input
 from rd4ad.numerics import numerics_record
 from rd4ad.paths import writable_file
-from rd4ad.precision import apply_tf32, autocast, emulated_bf16_warning, precision_record
+from rd4ad.precision import apply_tf32, autocast, precision_record, warn_if_emulated_bf16
 from rd4ad.run import RunConfig
 from rd4ad.scoring import HEADLINE, LEVEL_SUBSETS
 from rd4ad.temporaries import clean_stale
@@ -111,9 +111,7 @@ def train_run(run: RunConfig, folder: RunFolder, device: torch.device, cache_dir
     test = run.load_split("test", cache_dir) if run.eval_every else None
     images = train.images.to(device).contiguous()
 
-    warning = emulated_bf16_warning(f"train {run.key}", run.precision, device)
-    if warning:
-        print(warning, file=sys.stderr)
+    warn_if_emulated_bf16(f"train {run.key}", run.precision, device)
     fast = fast_path(run.fast, device, on_cpu=fast_on_cpu)
     model, optimizer, forward = _fresh(run, device, compile, fast)
     inputs = {"train_data": split_digest(train), "teacher": teacher_digest(model)}
