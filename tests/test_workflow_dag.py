@@ -30,7 +30,8 @@ PAPER_RUNS = 90 + 90 + 90 + 105 + 60
 # demo: wrn50_256 and wrn50_128 on 3 synthetic categories, 9 more variants on one (the precision audit's
 # r18_bf16 / r18_fp32 pair among them), 4 novelty roles × 2 digits.
 DEMO_RUNS = 2 * 3 + 9 + 4 * 2
-CI_RUNS = 10 + 4
+# ci: 11 variants on nut (the precision audit's r18_bf16 / r18_fp32 pair among them), 4 novelty roles × 1 digit.
+CI_RUNS = 11 + 4
 EXPECTED = {
     "config.yaml": {"fetch": 5, "fetch_weights": 3, "train": PAPER_RUNS, "evaluate": PAPER_RUNS,
                     "complexity": 1, "plan": 1, "report": 1, "all": 1},
