@@ -5,7 +5,7 @@
 
 The default config file comes from the workflow profile profiles/default (a `configfile:`
 directive here would be deep-merged with --configfile). The config is validated and planned
-once (rd4ad/planner.py) in workflow/rules/common.smk; the `plan` rule writes that plan to
+once (rd4ad/planning/planner.py) in workflow/rules/common.smk; the `plan` rule writes that plan to
 <results>/plan.json, which every job and the report read. See workflow/README.md.
 """
 

@@ -28,7 +28,7 @@ import torch
 
 from extrapolate import add_h100_arguments, estimate_seconds, planned_runs, variant_flops
 from rd4ad.models import distillation_loss
-from rd4ad.planner import plan_config_file
+from rd4ad.planning.planner import plan_config_file
 from rd4ad.training.checkpoints import CHECKPOINT_MINUTES, save_epoch_state
 
 STATE_KEYS = ["backbone", "bottleneck", "decoder_blocks", "mff_fuse"]  # what the size of a state depends on

@@ -17,10 +17,10 @@ import numpy as np
 import torch
 
 from bench_pro import make_data
-from rd4ad.complexity import device_name
 from rd4ad.data import SplitArrays
-from rd4ad.device import resolve_device
+from rd4ad.evaluation.complexity import device_name
 from rd4ad.evaluation.levels import evaluate_maps
+from rd4ad.machine.device import resolve_device
 from rd4ad.scoring import HEADLINE
 
 

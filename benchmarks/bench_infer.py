@@ -2,7 +2,7 @@
 
 Measures ``wide_resnet50_2`` at 256 px (the paper's Table 3 setting; weights do not change the
 cost, so a random teacher is used) on the CPU and, when present, on CUDA, with the device
-named; what is timed and counted is documented in ``rd4ad/complexity.py``. The paper reports
+named; what is timed and counted is documented in ``rd4ad/evaluation/complexity.py``. The paper reports
 0.31 s/image and 352 MB on an Intel i7. Run: ``python benchmarks/bench_infer.py [--repeats 10]``.
 """
 
@@ -13,7 +13,7 @@ import argparse
 import torch
 
 from public_loop import public_code_model
-from rd4ad.complexity import device_name, inference_seconds, peak_memory_mb, weight_mb
+from rd4ad.evaluation.complexity import device_name, inference_seconds, peak_memory_mb, weight_mb
 
 
 def main() -> None:

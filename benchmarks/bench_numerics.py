@@ -1,6 +1,6 @@
 """Benchmark: what pinned CPU numerics cost — training seconds per epoch, native vs pinned.
 
-Pinning (``rd4ad/numerics.py``) is process-wide and must precede the first torch computation,
+Pinning (``rd4ad/machine/numerics.py``) is process-wide and must precede the first torch computation,
 so each mode trains in its own process: the same run (synthetic nut, random teacher, one
 intra-op thread as every workflow job has) through ``python -m rd4ad train --cpu-numerics MODE``.
 The per-epoch training seconds come from ``loss.csv`` (epoch 1 is the warm-up and not counted).
@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from rd4ad.contract.layout import RunFolder
+from rd4ad.contract.run import RunConfig
 from rd4ad.data.synth import SynthConfig, generate
-from rd4ad.layout import RunFolder
-from rd4ad.numerics import CPU_NUMERICS, PINNED_ENV
-from rd4ad.run import RunConfig
+from rd4ad.machine.numerics import CPU_NUMERICS, PINNED_ENV
 
 
 def epoch_seconds(data: Path, results: Path, backbone: str, image_size: int, epochs: int, numerics: str,

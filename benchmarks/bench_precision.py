@@ -30,10 +30,10 @@ import torch
 from bench_numerics import epoch_seconds
 from rd4ad.data import SplitArrays
 from rd4ad.data.synth import SynthConfig, generate
-from rd4ad.device import resolve_device
 from rd4ad.evaluation.inference import infer_level_maps
+from rd4ad.machine.device import resolve_device
+from rd4ad.machine.numerics import CPU_NUMERICS
 from rd4ad.models import build_model
-from rd4ad.numerics import CPU_NUMERICS
 from rd4ad.scoring import HEADLINE, LEVEL_SUBSETS, subset_scores
 
 
@@ -48,8 +48,8 @@ AVX2_ONLY = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
 
 
 def bf16_is_native(env: dict) -> bool:
-    """What ``rd4ad.precision.bf16_native`` sees on CPU in a process with ``env``."""
-    code = "import torch; from rd4ad.precision import bf16_native; print(bf16_native(torch.device('cpu')))"
+    """What ``rd4ad.machine.precision.bf16_native`` sees on CPU in a process with ``env``."""
+    code = "import torch; from rd4ad.machine.precision import bf16_native; print(bf16_native(torch.device('cpu')))"
     done = subprocess.run([sys.executable, "-c", code], env={**os.environ, **env},
                           capture_output=True, text=True, check=True)
     return done.stdout.strip() == "True"

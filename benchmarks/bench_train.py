@@ -24,12 +24,12 @@ import pandas as pd
 
 from extrapolate import add_h100_arguments, report
 from public_loop import public_code_model, train_public
-from rd4ad.complexity import device_name, training_flops_per_image
+from rd4ad.contract.layout import RunFolder
+from rd4ad.contract.run import RunConfig
 from rd4ad.data import load_split
 from rd4ad.data.synth import SynthConfig, generate
-from rd4ad.device import resolve_device, set_deterministic
-from rd4ad.layout import RunFolder
-from rd4ad.run import RunConfig
+from rd4ad.evaluation.complexity import device_name, training_flops_per_image
+from rd4ad.machine.device import resolve_device, set_deterministic
 from rd4ad.training.loop import train_run
 
 

@@ -3,7 +3,7 @@
 Image-steps are counted from the run configuration: for every planned run (each table's
 datasets × categories × variant × seed, plus the protocol audit, each run once) the
 training-set size × epochs. Costs scale by FLOPs: each variant's FLOPs per training
-image-step are counted on its real model (``rd4ad.complexity.training_flops_per_image``);
+image-step are counted on its real model (``rd4ad.evaluation.complexity.training_flops_per_image``);
 a device that reached ``F`` FLOP/s on the benchmarked variant is assumed to reach ``F`` on
 every variant. For the H100 (none measured in this session) the rate is an ASSUMPTION:
 ``--peak-tflops`` × ``--fraction-of-peak``, with every optimizer step at least
@@ -25,11 +25,11 @@ from pathlib import Path
 import pandas as pd
 
 from public_loop import public_code_model
-from rd4ad.complexity import training_flops_per_image
-from rd4ad.errors import RD4ADError
+from rd4ad.evaluation.complexity import training_flops_per_image
+from rd4ad.files.errors import RD4ADError
 from rd4ad.models import build_model
-from rd4ad.plan import Plan
-from rd4ad.planner import plan_config_file
+from rd4ad.planning.plan import Plan
+from rd4ad.planning.planner import plan_config_file
 
 MVTEC_TRAIN = {"carpet": 280, "grid": 264, "leather": 245, "tile": 230, "wood": 247, "bottle": 209,
                "cable": 224, "capsule": 219, "hazelnut": 391, "metal_nut": 220, "pill": 267, "screw": 320,

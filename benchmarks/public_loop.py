@@ -21,10 +21,10 @@ import torch
 from torch.utils.data import DataLoader, Sampler
 from torchvision import datasets, transforms
 
-from rd4ad.errors import RD4ADError
+from rd4ad.contract.run import RunConfig
+from rd4ad.files.errors import RD4ADError
 from rd4ad.models import RD4AD, build_model, distillation_loss
 from rd4ad.models.inputs import IMAGENET_MEAN, IMAGENET_STD
-from rd4ad.run import RunConfig
 
 
 def public_code_model(backbone: str) -> RD4AD:

@@ -3,7 +3,7 @@
 Two kinds of honest noise, two tolerances (percentage points, the unit of the paper's tables):
 
 - **Same numerics environment as the baseline** (torch version, CPU numerics mode, the kernels
-  and thread count in force — ``rd4ad.numerics``; with ``cpu_numerics: pinned`` the CPU model
+  and thread count in force — ``rd4ad.machine.numerics``; with ``cpu_numerics: pinned`` the CPU model
   does not count): an unchanged code base reproduces the baseline bit for bit, so a value is
   flagged when it moves by more than ``fixed_pp``.
 - **Another environment** (another torch, native numerics on another CPU, a GPU): the
@@ -15,7 +15,7 @@ Two kinds of honest noise, two tolerances (percentage points, the unit of the pa
 The baseline file (format 2)::
 
     {"format": 2,
-     "environment": {...},                        # rd4ad.numerics records of the baseline's runs
+     "environment": {...},                        # rd4ad.machine.numerics records of the baseline's runs
      "tolerance": {"fixed_pp": 0.5, "k": 3.0},
      "seeds": [0, 1, 2], "reference_seeds": [0],
      "values": {"<dataset>/<category>/<variant>/seed<k>/<level>/<metric>": value | null},
@@ -24,6 +24,8 @@ The baseline file (format 2)::
 ``values`` holds the reference seeds' metrics as in ``metrics.json`` (fractions; ``null`` where
 the dataset has no such metric, e.g. pixel AUROC of a novelty set). A metric that could not be
 computed (NaN) is an error naming its file, when a baseline is written as when one is checked.
+
+Imports: ``rd4ad.files``, ``rd4ad.machine``, ``rd4ad.report`` (the results reader, never the planner or Snakemake).
 """
 
 from __future__ import annotations
@@ -36,9 +38,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rd4ad.errors import RD4ADError
-from rd4ad.io import atomic_write_json, read_mapping
-from rd4ad.numerics import ISA_LIMITS, KERNEL_ENV
+from rd4ad.files.errors import RD4ADError
+from rd4ad.files.io import atomic_write_json, read_mapping
+from rd4ad.machine.numerics import ISA_LIMITS, KERNEL_ENV
 from rd4ad.report.results import collect_numerics, collect_runs
 
 FORMAT = 2

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup_env.sh
 export PATH="$PWD/.venv/bin:$PATH"   # the jobs call `python -m rd4ad …`
 CORES=${CORES:-$(nproc)}
-GPUS=$(python -m rd4ad.gpu_slots --count)
+GPUS=$(python -m rd4ad.machine.gpu_slots --count)
 # `gpu` caps the train/evaluate jobs running at once: one per GPU, or one per core on a
 # CPU-only machine (there it is only a concurrency limit; each job then uses one thread).
 CAP=$(( GPUS > 0 ? GPUS : CORES ))

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from rd4ad.planner import load_yaml, make_plan, plan_config_file
+from rd4ad.planning.planner import load_yaml, make_plan, plan_config_file
 from rd4ad.published import PAPER_METHOD, PERCENT_METRICS, load_published
 
 REPO = Path(__file__).resolve().parents[1]

@@ -25,7 +25,7 @@ def test_train_help_says_where_the_run_comes_from(capsys):
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     out = " ".join(capsys.readouterr().out.split())
-    assert "--run-json" in out and "rd4ad/run.py RunConfig" in out
+    assert "--run-json" in out and "rd4ad/contract/run.py RunConfig" in out
     assert "python -m rd4ad plan --config config/demo.yaml --run mvtec/brick/wrn50_256/seed0" in out
 
 

@@ -15,8 +15,8 @@ import yaml
 from data_fixtures import mvtec_tree
 from results_fixtures import build_tree
 from rd4ad.cli import main
-from rd4ad.layout import RunFolder
-from rd4ad.run import RunConfig
+from rd4ad.contract.layout import RunFolder
+from rd4ad.contract.run import RunConfig
 
 REPO = Path(__file__).resolve().parents[1]
 RUN = RunConfig(dataset="mnist", category="3", variant="novelty", seed=7, loader="digits", data_root="", protocol={},

@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 import torch
 
-from rd4ad.complexity import device_name, inference_seconds, score_image, training_flops_per_image, weight_mb
+from rd4ad.contract.run import RunConfig
 from rd4ad.data import SplitArrays
-from rd4ad.errors import RD4ADError
+from rd4ad.evaluation.complexity import device_name, inference_seconds, score_image, training_flops_per_image, weight_mb
 from rd4ad.evaluation.inference import infer_level_maps
 from rd4ad.evaluation.levels import evaluate_maps
+from rd4ad.files.errors import RD4ADError
 from rd4ad.models import build_model
-from rd4ad.plan import Measurement
-from rd4ad.run import RunConfig
+from rd4ad.planning.plan import Measurement
 from rd4ad.scoring import HEADLINE
 
 CPU = torch.device("cpu")

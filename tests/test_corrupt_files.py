@@ -11,11 +11,11 @@ import pytest
 import torch
 
 from rd4ad.cli import main
+from rd4ad.contract.layout import RunFolder
+from rd4ad.contract.run import RunConfig
 from rd4ad.data import load_split
-from rd4ad.device import set_deterministic
-from rd4ad.io import load_checkpoint
-from rd4ad.layout import RunFolder
-from rd4ad.run import RunConfig
+from rd4ad.files.io import load_checkpoint
+from rd4ad.machine.device import set_deterministic
 from rd4ad.training.loop import train_run
 
 CPU = torch.device("cpu")

@@ -20,8 +20,8 @@ from rd4ad.data.caltech import ARCHIVE as CALTECH, fetch_caltech
 from rd4ad.data.download import RemoteFile, download
 from rd4ad.data.mvtec import ARCHIVE as MVTEC, CATEGORIES, fetch_mvtec, validate_mvtec
 from rd4ad.data.validate import RECORD
-from rd4ad.errors import RD4ADError
-from rd4ad.temporaries import temp_prefix
+from rd4ad.files.errors import RD4ADError
+from rd4ad.files.temporaries import temp_prefix
 
 NAME = MVTEC.filename
 

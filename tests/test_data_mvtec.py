@@ -12,7 +12,7 @@ from PIL import Image
 from data_fixtures import mvtec_tree, write_png
 from rd4ad.data import load, load_split
 from rd4ad.data.arrays import resize_mask
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 
 
 @pytest.fixture()

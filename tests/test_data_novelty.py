@@ -10,7 +10,7 @@ from torchvision.datasets import CIFAR10
 from data_fixtures import caltech_tree, write_cifar10, write_mnist_raw
 from rd4ad.data import load_split
 from rd4ad.data.caltech import protocol_files
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 
 TRAIN = np.arange(30) % 10
 TEST = np.arange(20) % 10

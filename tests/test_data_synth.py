@@ -17,12 +17,12 @@ from rd4ad.cli import main
 from rd4ad.data import load_split
 from rd4ad.data.mvtec import validate_mvtec
 from rd4ad.data.synth import CATEGORIES, SynthConfig, generate
+from rd4ad.data.synth import textures
 from rd4ad.data.synth.defects import DEFECTS
 from rd4ad.data.synth.generator import CATEGORY_DEFECTS, normal_image
-from rd4ad.data.synth import textures
-from rd4ad.data.validate import RECORD
 from rd4ad.data.synth.textures import texture_crop
-from rd4ad.errors import RD4ADError
+from rd4ad.data.validate import RECORD
+from rd4ad.files.errors import RD4ADError
 
 SMALL = SynthConfig(image_size=48, n_train=3, n_test_good=2, n_test_defect=2)
 

@@ -13,7 +13,7 @@ from rd4ad.data import load_split
 from rd4ad.data import validate
 from rd4ad.data.mvtec import fetch_mvtec
 from rd4ad.data.validate import RECORD
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 
 FIX = "; repair or remove what is named, or delete the folder and run `python -m rd4ad fetch mvtec` (or `synth`) again"
 

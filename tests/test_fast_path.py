@@ -16,17 +16,17 @@ import pytest
 import torch
 from torch.utils.data import Sampler
 
+from rd4ad.contract.layout import RunFolder
+from rd4ad.contract.run import RunConfig
 from rd4ad.data import load_split
 from rd4ad.data.synth import SynthConfig, generate
-from rd4ad.device import set_deterministic
 from rd4ad.evaluation.evaluate import evaluate_run, load_trained
-from rd4ad.fast_path import fast_path
 from rd4ad.evaluation.inference import infer_level_maps
 from rd4ad.evaluation.levels import evaluate_maps
-from rd4ad.layout import RunFolder
+from rd4ad.machine.device import set_deterministic
+from rd4ad.machine.fast_path import fast_path
 from rd4ad.models import distillation_loss
 from rd4ad.models.inputs import to_model_input
-from rd4ad.run import RunConfig
 from rd4ad.scoring import HEADLINE
 from rd4ad.training.loop import _fresh, epoch_order, train_run
 

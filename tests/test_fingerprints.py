@@ -8,15 +8,15 @@ import os
 import pytest
 import torch
 
+from rd4ad.contract.fingerprints import split_digest, teacher_digest
+from rd4ad.contract.layout import RunFolder
+from rd4ad.contract.run import RunConfig
 from rd4ad.data import load_split
 from rd4ad.data.synth import SynthConfig, generate
-from rd4ad.errors import RD4ADError
 from rd4ad.evaluation.evaluate import evaluate_run
-from rd4ad.fingerprints import split_digest, teacher_digest
-from rd4ad.io import load_checkpoint
-from rd4ad.layout import RunFolder
+from rd4ad.files.errors import RD4ADError
+from rd4ad.files.io import load_checkpoint
 from rd4ad.models import build_model
-from rd4ad.run import RunConfig
 from rd4ad.training.loop import train_run
 
 CPU = torch.device("cpu")

@@ -1,4 +1,4 @@
-"""GPU slot locking (rd4ad/gpu_slots.py): N slots, N jobs at most, never two on one GPU."""
+"""GPU slot locking (rd4ad/machine/gpu_slots.py): N slots, N jobs at most, never two on one GPU."""
 
 import contextlib
 import os
@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from rd4ad.errors import RD4ADError
-from rd4ad.gpu_slots import acquire_gpu_slot, visible_gpus
+from rd4ad.files.errors import RD4ADError
+from rd4ad.machine.gpu_slots import acquire_gpu_slot, visible_gpus
 
 RECORD = ("import os, sys, time; t0 = time.time(); time.sleep(0.4); "
           "open(sys.argv[1], 'w').write(f\"{os.environ['CUDA_VISIBLE_DEVICES']} {t0} {time.time()}\")")
@@ -18,7 +18,7 @@ RECORD = ("import os, sys, time; t0 = time.time(); time.sleep(0.4); "
 
 def test_concurrent_jobs_never_hold_the_same_gpu(tmp_path):
     """Six wrapped jobs race for two simulated GPUs: per GPU their run intervals never overlap."""
-    procs = [subprocess.Popen([sys.executable, "-m", "rd4ad.gpu_slots", "--lock-dir", str(tmp_path / "locks"),
+    procs = [subprocess.Popen([sys.executable, "-m", "rd4ad.machine.gpu_slots", "--lock-dir", str(tmp_path / "locks"),
                                "--gpus", "0,1", "--", sys.executable, "-c", RECORD, str(tmp_path / f"job{i}")])
              for i in range(6)]
     assert [p.wait(timeout=120) for p in procs] == [0] * 6
@@ -47,7 +47,7 @@ def test_slots_are_distinct_and_exhaust(tmp_path, monkeypatch):
 
 
 def test_a_killed_job_releases_its_slot(tmp_path):
-    holder = subprocess.Popen([sys.executable, "-m", "rd4ad.gpu_slots", "--lock-dir", str(tmp_path), "--gpus", "0",
+    holder = subprocess.Popen([sys.executable, "-m", "rd4ad.machine.gpu_slots", "--lock-dir", str(tmp_path), "--gpus", "0",
                                "--", "sleep", "60"], stderr=subprocess.PIPE, text=True)
     assert "running on GPU 0" in holder.stderr.readline()
     with pytest.raises(RD4ADError):
@@ -78,7 +78,7 @@ def test_visible_gpus_follow_cuda_visible_devices(monkeypatch, listed, ids):
 
 def test_wrapper_runs_the_command_unpinned_on_cpu(tmp_path):
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
-    out = subprocess.run([sys.executable, "-m", "rd4ad.gpu_slots", "--lock-dir", str(tmp_path), "--",
+    out = subprocess.run([sys.executable, "-m", "rd4ad.machine.gpu_slots", "--lock-dir", str(tmp_path), "--",
                           sys.executable, "-c", "import os; print(repr(os.environ['CUDA_VISIBLE_DEVICES']))"],
                          env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "''"

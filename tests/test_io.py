@@ -9,9 +9,9 @@ from pathlib import PurePosixPath
 import pytest
 import torch
 
-from rd4ad import io
-from rd4ad.errors import StorageError, UnreadableFileError
-from rd4ad.io import (atomic_save_with, atomic_torch_save, atomic_write_json, load_checkpoint, move_aside,
+from rd4ad.files import io
+from rd4ad.files.errors import StorageError, UnreadableFileError
+from rd4ad.files.io import (atomic_save_with, atomic_torch_save, atomic_write_json, load_checkpoint, move_aside,
                       replace_folder)
 
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from rd4ad.cli import main
+from rd4ad.contract.layout import RunFolder, complexity_file, plan_file
+from rd4ad.contract.run import RunConfig
 from rd4ad.data.synth import SynthConfig, generate
-from rd4ad.layout import RunFolder, complexity_file, plan_file
-from rd4ad.run import RunConfig
 
 PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 24, 1, 2
 RUN = RunConfig(dataset="mnist", category="3", variant="novelty", seed=7, loader="digits", data_root="", protocol={},

@@ -1,4 +1,4 @@
-"""The results layout (rd4ad/layout.py): run keys, run folders, and reading a tree back."""
+"""The results layout (rd4ad/contract/layout.py): run keys, run folders, and reading a tree back."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rd4ad.errors import RD4ADError
-from rd4ad.layout import RunFolder, RunKey, complexity_file, complexity_files, parse, run_files
+from rd4ad.contract.layout import RunFolder, RunKey, complexity_file, complexity_files, parse, run_files
+from rd4ad.files.errors import RD4ADError
 
 KEY = RunKey("mvtec", "metal_nut", "wrn50_256", 111)
 

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 from rd4ad.models import distillation_loss
 
 

@@ -6,7 +6,7 @@ from scipy.ndimage import gaussian_filter
 from skimage import measure
 from sklearn.metrics import auc
 
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 from rd4ad.metrics import aupro, label_regions, pro_curve, pro_public
 
 

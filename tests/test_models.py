@@ -5,7 +5,7 @@ import torch
 from torch import nn
 from torchvision.models.resnet import Bottleneck, conv1x1
 
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 from rd4ad.models import build_model
 from rd4ad.models.bottleneck import OCBE
 from rd4ad.models.decoder import DECODER_BLOCKS, Decoder

@@ -11,15 +11,15 @@ import pytest
 
 from data_fixtures import mvtec_tree
 from rd4ad.cli import main
+from rd4ad.contract.checks import MAX_SEED
+from rd4ad.contract.run import RunConfig
 from rd4ad.data import load_split
 from rd4ad.data.cache import cached_split
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
+from rd4ad.files.names import check_name
+from rd4ad.files.paths import under
 from rd4ad.models.network import IMAGE_STRIDE
-from rd4ad.names import check_name
-from rd4ad.paths import under
-from rd4ad.planner import load_schema, load_yaml, plan_config_file, resolve_config
-from rd4ad.run_checks import MAX_SEED
-from rd4ad.run import RunConfig
+from rd4ad.planning.planner import load_schema, load_yaml, plan_config_file, resolve_config
 
 REPO = Path(__file__).resolve().parents[1]
 RUN = dict(dataset="mnist", category="3", variant="novelty", seed=7, loader="digits", data_root="", protocol={},

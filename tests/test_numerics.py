@@ -17,10 +17,10 @@ import sys
 import pytest
 import torch
 
-from rd4ad.io import load_checkpoint
-from rd4ad.layout import RunFolder
-from rd4ad.numerics import PINNED_ENV, cpu_vector_isa
-from rd4ad.run import RunConfig
+from rd4ad.contract.layout import RunFolder
+from rd4ad.contract.run import RunConfig
+from rd4ad.files.io import load_checkpoint
+from rd4ad.machine.numerics import PINNED_ENV, cpu_vector_isa
 
 AVX2_CPU = {"ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"}
 AVX512_CPU = {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE", "OMP_NUM_THREADS": "2"}
@@ -82,7 +82,7 @@ def test_native_numerics_change_with_the_vector_isa(nut, tmp_path):
 
 def test_pinned_settings_reach_torch():
     """What ``pin_cpu_numerics`` changes in a process (run in a fresh one: torch reads them once)."""
-    code = ("from rd4ad.numerics import apply_cpu_numerics, numerics_record; apply_cpu_numerics('pinned'); "
+    code = ("from rd4ad.machine.numerics import apply_cpu_numerics, numerics_record; apply_cpu_numerics('pinned'); "
             "import json; print(json.dumps(numerics_record('pinned')))")
     env = {k: v for k, v in os.environ.items() if k not in PINNED_ENV}
     record = json.loads(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,

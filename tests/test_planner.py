@@ -1,4 +1,4 @@
-"""Planning (rd4ad/planner.py) and the plan file (rd4ad/plan.py): runs per table, dedup, the runs' knobs."""
+"""Planning (rd4ad/planning/planner.py) and the plan file (rd4ad/planning/plan.py): runs per table, dedup, the runs' knobs."""
 
 import copy
 import json
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from rd4ad.errors import RD4ADError
-from rd4ad.plan import Plan
-from rd4ad.planner import complexity_jobs, load_tables, load_yaml, make_plan, resolve_config, table_runs
+from rd4ad.files.errors import RD4ADError
+from rd4ad.planning.plan import Plan
+from rd4ad.planning.planner import complexity_jobs, load_tables, load_yaml, make_plan, resolve_config, table_runs
 
 REPO = Path(__file__).resolve().parents[1]
 TABLES = load_tables(REPO / "config" / "tables.yaml")

@@ -5,7 +5,7 @@ import sys
 
 import torch
 
-from rd4ad.precision import bf16_native, emulated_bf16_warning
+from rd4ad.machine.precision import bf16_native, emulated_bf16_warning
 
 CPU = torch.device("cpu")
 
@@ -30,7 +30,7 @@ def test_pinned_numerics_emulate_bf16_and_say_so():
 
 
 def test_a_cpu_limited_to_avx2_has_no_native_bf16():
-    code = "import torch; from rd4ad.precision import bf16_native; print(bf16_native(torch.device('cpu')))"
+    code = "import torch; from rd4ad.machine.precision import bf16_native; print(bf16_native(torch.device('cpu')))"
     env = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "PATH": ""}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"

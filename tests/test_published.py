@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 from rd4ad.published import COLUMNS, load_published, validate_published
 from rd4ad.published.consistency import average_mismatches, cross_table_mismatches, same_run
 

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from results_fixtures import UNRUN_DATASETS, build_tree, write_config, write_metrics
-from rd4ad.errors import RD4ADError
-from rd4ad.plan import Plan
-from rd4ad.planner import plan_config_file
+from rd4ad.files.errors import RD4ADError
+from rd4ad.planning.plan import Plan
+from rd4ad.planning.planner import plan_config_file
 from rd4ad.published import load_published
 from rd4ad.report.aggregate import build_cells, delta_summary, run_progress
 from rd4ad.report.audit import audit_comparisons

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from results_fixtures import build_tree
-from rd4ad.plan import Plan
+from rd4ad.planning.plan import Plan
 from rd4ad.published import load_published
 from rd4ad.report.aggregate import build_cells, delta_summary
 from rd4ad.report.display import NOTE_MARK, fmt, frame_table, label_cells, paper_table, published_notes, table_name

@@ -11,7 +11,7 @@ import pytest
 
 from results_fixtures import build_tree
 from rd4ad.cli import main
-from rd4ad.plan import Plan
+from rd4ad.planning.plan import Plan
 from rd4ad.published import TABLES, load_published
 from rd4ad.report.build import comparison_figure, delta_figures
 from rd4ad.report.exports import EXPORT_DIR, SUMMARY_FILE, TIDY_COLUMNS

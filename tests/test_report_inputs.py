@@ -11,7 +11,7 @@ import pytest
 
 from results_fixtures import build_tree
 from rd4ad.cli import main
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 from rd4ad.report.figures import anomaly_overlays, delta_heatmap, loss_curves, save_figure, score_histograms
 from rd4ad.report.results import collect_complexity, collect_runs
 

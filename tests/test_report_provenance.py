@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from results_fixtures import CPU_NAME, GPU_NAME, UNRUN_DATASETS, build_tree, write_config
-from rd4ad.layout import RunFolder, RunKey
-from rd4ad.plan import Plan
-from rd4ad.planner import load_yaml, plan_config_file
+from rd4ad.contract.layout import RunFolder, RunKey
+from rd4ad.planning.plan import Plan
+from rd4ad.planning.planner import load_yaml, plan_config_file
 from rd4ad.published import load_published
 from rd4ad.report.aggregate import build_cells
 from rd4ad.report.build import build_report

@@ -1,4 +1,4 @@
-"""The run contract (rd4ad/run.py): one owner of a run's fields, defaults and allowed values."""
+"""The run contract (rd4ad/contract/run.py): one owner of a run's fields, defaults and allowed values."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
+from rd4ad.contract.run import RunConfig, knobs
 from rd4ad.data import LOADERS
-from rd4ad.errors import RD4ADError
-from rd4ad.planner import SCHEMA, load_schema, load_yaml, resolve_config
-from rd4ad.run import RunConfig, knobs
+from rd4ad.files.errors import RD4ADError
+from rd4ad.planning.planner import SCHEMA, load_schema, load_yaml, resolve_config
 
 RUN = dict(dataset="mnist", category="3", variant="v", seed=7, loader="digits", data_root="", protocol={},
            demo=True, backbone="resnet18", image_size=32, epochs=1, lr=0.001, batch_size=16, teacher_weights="random")

@@ -7,7 +7,7 @@ import pytest
 import torch
 from scipy.ndimage import gaussian_filter
 
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 from rd4ad.scoring import LEVEL_SUBSETS, gaussian_smooth, image_scores, level_maps, subset_maps, subset_scores
 
 

@@ -7,8 +7,8 @@ import subprocess
 import sys
 import time
 
-from rd4ad import temporaries
-from rd4ad.temporaries import STALE_AFTER_S, clean_stale, temp_prefix
+from rd4ad.files import temporaries
+from rd4ad.files.temporaries import STALE_AFTER_S, clean_stale, temp_prefix
 
 
 def _dead_pid() -> int:

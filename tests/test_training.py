@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from rd4ad.device import set_deterministic
-from rd4ad.errors import RD4ADError
+from rd4ad.contract.layout import RunFolder
+from rd4ad.contract.run import RunConfig
 from rd4ad.evaluation.evaluate import evaluate_run
-from rd4ad.io import load_checkpoint
-from rd4ad.layout import RunFolder
-from rd4ad.run import RunConfig
+from rd4ad.files.errors import RD4ADError
+from rd4ad.files.io import load_checkpoint
+from rd4ad.machine.device import set_deterministic
 from rd4ad.training import checkpoints, loop
 from rd4ad.training.loop import train_run
 

@@ -9,7 +9,7 @@ import pytest
 import torch
 import torchvision
 
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 from rd4ad.models import build_model, download_teacher_weights, load_teacher_state_dict, teacher_weights_file
 from rd4ad.models import weights
 

@@ -14,8 +14,8 @@ from snakemake.settings.enums import RerunTrigger
 from snakemake.settings.types import ConfigSettings, DAGSettings, OutputSettings, ResourceSettings, StorageSettings
 from snakemake_interface_logger_plugins.common import LogEvent
 
-from rd4ad.layout import Resources
-from rd4ad.planner import load_yaml, make_plan
+from rd4ad.contract.layout import Resources
+from rd4ad.planning.planner import load_yaml, make_plan
 
 REPO = Path(__file__).resolve().parents[1]
 # What `snakemake` on the command line gets from the workflow profile (the API reads no profile).

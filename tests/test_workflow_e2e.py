@@ -24,8 +24,8 @@ import pandas as pd
 import pytest
 
 from rd4ad.cli import main
-from rd4ad.io import load_checkpoint
-from rd4ad.planner import load_yaml, make_plan
+from rd4ad.files.io import load_checkpoint
+from rd4ad.planning.planner import load_yaml, make_plan
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "tests" / "baselines" / "ci.json"

@@ -1,13 +1,16 @@
 """Command-line interface: ``python -m rd4ad <command> …``.
 
-Every module in this package is one sub-command. It defines a docstring (the
-command's help), ``configure(parser)`` to add its arguments and ``run(args) -> int``.
+Every module in this package is one sub-command (a module whose name starts with an underscore,
+``_arguments``, is a helper). It defines a docstring (the command's help), ``configure(parser)``
+to add its arguments and ``run(args) -> int``.
 Only the chosen command's module is imported (the others are listed from their
 docstrings), so a command imports only what it needs.
 
 No error reaches the user as a raw traceback: ``RD4ADError`` and ``OSError`` become one line
 naming the file and what to do; anything unexpected becomes one line plus the path of a log
-holding the traceback (``rd4ad.crashlog``). ``--debug`` prints the traceback as well.
+holding the traceback (``rd4ad.files.crashlog``). ``--debug`` prints the traceback as well.
+
+Imports: any part of rd4ad (the top layer).
 """
 
 from __future__ import annotations
@@ -20,14 +23,16 @@ import sys
 import traceback
 from pathlib import Path
 
-from rd4ad.crashlog import write_crash_log
-from rd4ad.errors import RD4ADError, describe_os_error
+from rd4ad.files.crashlog import write_crash_log
+from rd4ad.files.errors import RD4ADError, describe_os_error
 
 
 def _commands() -> dict[str, str]:
     """Command name → its module docstring, read without importing the module."""
     out = {}
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
         source = (Path(__path__[0]) / f"{info.name}.py").read_text(encoding="utf-8")
         out[info.name] = (ast.get_docstring(ast.parse(source)) or info.name).strip()
     return out

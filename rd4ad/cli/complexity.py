@@ -5,7 +5,7 @@ The measurement comes whole, as the JSON of a planned one (an entry of "complexi
 Writes <results>/<dataset>/complexity/<variant>.json: the CPU figures, which the paper's
 (Intel i7 CPU) are compared with — {"device", "infer_s", "memory_mb", "memory_measure", …} —
 and, when a GPU is used (--device auto on a CUDA machine, or cuda), the same under "gpu". See
-rd4ad/complexity.py for exactly what is timed and which memory is counted (CUDA: allocator
+rd4ad/evaluation/complexity.py for exactly what is timed and which memory is counted (CUDA: allocator
 peak; CPU: weights + peak resident-set growth). Weights do not change the cost, so no trained
 model is needed.
 """
@@ -18,12 +18,12 @@ import json
 import torch
 
 from rd4ad.cli.train import add_execution_arguments, apply_execution, parse_json
-from rd4ad.complexity import measure_inference, weight_mb
-from rd4ad.device import resolve_device
-from rd4ad.io import atomic_write_json
-from rd4ad.layout import complexity_file
-from rd4ad.paths import writable_file
-from rd4ad.plan import Measurement
+from rd4ad.contract.layout import complexity_file
+from rd4ad.evaluation.complexity import measure_inference, weight_mb
+from rd4ad.files.io import atomic_write_json
+from rd4ad.files.paths import writable_file
+from rd4ad.machine.device import resolve_device
+from rd4ad.planning.plan import Measurement
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 
-from rd4ad.arguments import non_negative_float
+from rd4ad.cli._arguments import non_negative_float
 from rd4ad.drift import (compare, drift_failed, drift_report, environment, load_baseline, metric_values,
                          same_numerics, write_baseline)
 

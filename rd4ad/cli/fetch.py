@@ -20,7 +20,7 @@ import argparse
 from rd4ad.data.caltech import fetch_caltech
 from rd4ad.data.mvtec import fetch_mvtec
 from rd4ad.data.torchvision_sets import CLASSES, fetch_torchvision
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 from rd4ad.models.encoder import BACKBONES
 
 TARGETS = ("mvtec", *CLASSES, "caltech256", "weights")

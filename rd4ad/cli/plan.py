@@ -18,7 +18,7 @@ import json
 
 import pandas as pd
 
-from rd4ad.planner import plan_config_file
+from rd4ad.planning.planner import plan_config_file
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

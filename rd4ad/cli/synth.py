@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from rd4ad.arguments import non_negative_int
+from rd4ad.cli._arguments import non_negative_int
 from rd4ad.data.synth import CATEGORIES, SynthConfig, generate
 
 

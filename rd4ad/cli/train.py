@@ -1,6 +1,6 @@
 """Train one run (dataset × category × variant × seed) and write its model.pt.
 
-The run comes whole, as the JSON the plan holds for it (rd4ad/run.py RunConfig; `python -m
+The run comes whole, as the JSON the plan holds for it (rd4ad/contract/run.py RunConfig; `python -m
 rd4ad plan --config CONFIG` lists the runs, `--run KEY` prints one). Its folder is
 <results>/<dataset>/<category>/<variant>/seed<k>/. The run resumes from resume.pt there when
 a previous attempt was killed (it is written every --checkpoint-minutes of wall time); model.pt
@@ -16,12 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 
-from rd4ad.arguments import device_name, non_negative_float
-from rd4ad.device import resolve_device, set_deterministic
-from rd4ad.errors import RD4ADError
-from rd4ad.numerics import CPU_NUMERICS, apply_cpu_numerics
-from rd4ad.layout import RunFolder
-from rd4ad.run import RunConfig
+from rd4ad.cli._arguments import device_name, non_negative_float
+from rd4ad.contract.layout import RunFolder
+from rd4ad.contract.run import RunConfig
+from rd4ad.files.errors import RD4ADError
+from rd4ad.machine.device import resolve_device, set_deterministic
+from rd4ad.machine.numerics import CPU_NUMERICS, apply_cpu_numerics
 from rd4ad.training.checkpoints import CHECKPOINT_MINUTES
 from rd4ad.training.loop import train_run
 
@@ -36,7 +36,7 @@ def add_execution_arguments(parser: argparse.ArgumentParser) -> None:
                    help="allow nondeterministic kernels (faster on GPU; CI uses the deterministic default)")
     g.add_argument("--cpu-numerics", default="native", choices=CPU_NUMERICS,
                    help="native: this CPU's fastest kernels; pinned: the same bits on every x86-64 CPU "
-                        "(rd4ad/numerics.py; the CI config)")
+                        "(rd4ad/machine/numerics.py; the CI config)")
 
 
 def apply_execution(args: argparse.Namespace) -> None:
@@ -57,7 +57,7 @@ def parse_json(text: str, option: str) -> dict:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--run-json", required=True, help="the run: RunConfig as JSON (rd4ad/run.py)")
+    parser.add_argument("--run-json", required=True, help="the run: RunConfig as JSON (rd4ad/contract/run.py)")
     add_execution_arguments(parser)
     parser.add_argument("--checkpoint-minutes", type=non_negative_float, default=CHECKPOINT_MINUTES,
                         help="wall time between resume checkpoints (default %(default)g; 0: after every epoch)")

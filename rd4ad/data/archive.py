@@ -10,8 +10,8 @@ from typing import Callable
 
 from rd4ad.data.download import RemoteFile, download, file_digest
 from rd4ad.data.extract import extract_validated
-from rd4ad.errors import RD4ADError, StorageError
-from rd4ad.temporaries import clean_stale
+from rd4ad.files.errors import RD4ADError, StorageError
+from rd4ad.files.temporaries import clean_stale
 
 
 def fetch_archive(remote: RemoteFile, root: str | os.PathLike, validate: Callable[[Path], None],

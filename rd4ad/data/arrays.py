@@ -20,7 +20,7 @@ from PIL import Image, UnidentifiedImageError
 from torchvision.transforms import InterpolationMode
 from torchvision.transforms.functional import resize
 
-from rd4ad.errors import UnreadableFileError
+from rd4ad.files.errors import UnreadableFileError
 
 REGENERATE = ("re-download or re-generate the dataset (delete its folder and run `python -m rd4ad fetch`/`synth` "
               "again)")

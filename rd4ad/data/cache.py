@@ -4,7 +4,7 @@ The key is the SHA-256 of a JSON record of the request (dataset, split, category
 size, protocol knobs) and of the source listing: the sorted ``(relative path, size,
 mtime_ns)`` of every file the split is decoded from. Touching or replacing a source file
 changes the key, so a stale entry is never read. Entries are written atomically
-(``rd4ad.io``) and read with ``weights_only=True``. An entry that cannot be read is moved aside
+(``rd4ad.files.io``) and read with ``weights_only=True``. An entry that cannot be read is moved aside
 (``<entry>.corrupt``) and decoded again; a cache folder that cannot be written only disables
 caching, with a warning.
 """
@@ -22,10 +22,10 @@ import numpy as np
 import torch
 
 from rd4ad.data.arrays import SplitArrays
-from rd4ad.errors import StorageError, UnreadableFileError, describe_os_error
-from rd4ad.io import atomic_torch_save, load_checkpoint, move_aside
-from rd4ad.paths import under
-from rd4ad.temporaries import clean_stale
+from rd4ad.files.errors import StorageError, UnreadableFileError, describe_os_error
+from rd4ad.files.io import atomic_torch_save, load_checkpoint, move_aside
+from rd4ad.files.paths import under
+from rd4ad.files.temporaries import clean_stale
 
 
 def source_listing(files: list[Path], base: str | os.PathLike) -> list[tuple[str, int, int]]:

@@ -19,7 +19,7 @@ import numpy as np
 from rd4ad.data.archive import fetch_archive
 from rd4ad.data.arrays import SplitArrays, open_image, resize_image, stack_images
 from rd4ad.data.download import RemoteFile
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 
 ARCHIVE = RemoteFile(
     url="https://data.caltech.edu/records/nyy15-4j048/files/256_ObjectCategories.tar",

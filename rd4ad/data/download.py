@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from rd4ad.errors import RD4ADError, StorageError, describe_os_error
-from rd4ad.temporaries import temp_prefix
+from rd4ad.files.errors import RD4ADError, StorageError, describe_os_error
+from rd4ad.files.temporaries import temp_prefix
 
 CHUNK = 1 << 20
 

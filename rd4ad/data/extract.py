@@ -23,8 +23,8 @@ import zlib
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
-from rd4ad.errors import RD4ADError, StorageError, describe_os_error
-from rd4ad.temporaries import temp_prefix
+from rd4ad.files.errors import RD4ADError, StorageError, describe_os_error
+from rd4ad.files.temporaries import temp_prefix
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 

@@ -18,8 +18,8 @@ from rd4ad.data.archive import fetch_archive
 from rd4ad.data.arrays import SplitArrays, open_image, resize_image, resize_mask, stack_images
 from rd4ad.data.download import RemoteFile
 from rd4ad.data.validate import file_problems, validate_recorded
-from rd4ad.errors import RD4ADError
-from rd4ad.paths import under
+from rd4ad.files.errors import RD4ADError
+from rd4ad.files.paths import under
 
 CATEGORIES = ("carpet", "grid", "leather", "tile", "wood", "bottle", "cable", "capsule", "hazelnut",
               "metal_nut", "pill", "screw", "toothbrush", "transistor", "zipper")

@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image
 
 from rd4ad.data.arrays import SplitArrays, resize_image, stack_images
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 
 
 def parse_class(category: str, n_classes: int) -> int:

@@ -14,7 +14,7 @@ from torchvision.datasets import CIFAR10, MNIST, FashionMNIST, VisionDataset
 
 from rd4ad.data.arrays import SplitArrays
 from rd4ad.data.novelty import one_class_split, parse_class
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 
 CLASSES: dict[str, type[VisionDataset]] = {"mnist": MNIST, "fmnist": FashionMNIST, "cifar10": CIFAR10}
 NORMALIZE = {"mnist": False, "fmnist": False, "cifar10": True}

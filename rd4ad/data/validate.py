@@ -25,8 +25,8 @@ from PIL import Image
 
 from rd4ad.data.arrays import binarize, open_image
 from rd4ad.data.cache import cache_key, source_listing
-from rd4ad.errors import RD4ADError, StorageError, UnreadableFileError
-from rd4ad.io import atomic_write_json, read_mapping
+from rd4ad.files.errors import RD4ADError, StorageError, UnreadableFileError
+from rd4ad.files.io import atomic_write_json, read_mapping
 
 RECORD = "rd4ad_validated.json"
 CHECKS = 1  # the version of the checks below: raise it when they change, so older records are checked again

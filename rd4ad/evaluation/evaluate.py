@@ -10,20 +10,20 @@ import numpy as np
 import pandas as pd
 import torch
 
+from rd4ad.contract.fingerprints import split_digest, teacher_digest
+from rd4ad.contract.layout import RunFolder
+from rd4ad.contract.run import RunConfig
 from rd4ad.data import SplitArrays
-from rd4ad.errors import RD4ADError, UnreadableFileError
 from rd4ad.evaluation.inference import BATCH_SIZE, infer_level_maps
 from rd4ad.evaluation.levels import evaluate_maps
-from rd4ad.fast_path import fast_path
-from rd4ad.fingerprints import split_digest, teacher_digest
-from rd4ad.io import atomic_write_bytes, atomic_write_json, atomic_write_text, load_checkpoint
-from rd4ad.layout import RunFolder
-from rd4ad.numerics import numerics_record
-from rd4ad.paths import writable_file
-from rd4ad.precision import apply_tf32, precision_record, warn_if_emulated_bf16
-from rd4ad.run import RunConfig
+from rd4ad.files.errors import RD4ADError, UnreadableFileError
+from rd4ad.files.io import atomic_write_bytes, atomic_write_json, atomic_write_text, load_checkpoint
+from rd4ad.files.paths import writable_file
+from rd4ad.files.temporaries import clean_stale
+from rd4ad.machine.fast_path import fast_path
+from rd4ad.machine.numerics import numerics_record
+from rd4ad.machine.precision import apply_tf32, precision_record, warn_if_emulated_bf16
 from rd4ad.scoring import HEADLINE
-from rd4ad.temporaries import clean_stale
 
 N_EXAMPLES = 6
 RETRAIN = "delete it and train the run again (python -m rd4ad train …, or rerun snakemake)"
@@ -82,10 +82,10 @@ def evaluate_run(folder: RunFolder, device: torch.device, batch_size: int = BATC
                  cache_dir: str | None = None, numerics: str = "native", fast_on_cpu: bool = False) -> dict:
     """Evaluate the model of ``folder`` on its run's test split; write the three result files there.
 
-    ``metrics.json`` records the numerics of training and of this evaluation (``rd4ad.numerics``,
-    ``rd4ad.precision``) and the digests of the run's inputs (``rd4ad.fingerprints``): training
+    ``metrics.json`` records the numerics of training and of this evaluation (``rd4ad.machine.numerics``,
+    ``rd4ad.machine.precision``) and the digests of the run's inputs (``rd4ad.contract.fingerprints``): training
     split and teacher from ``model.pt``, and the test split evaluated here. ``fast_on_cpu`` runs the
-    fast path's channels_last on CPU too (rd4ad/fast_path.py)."""
+    fast path's channels_last on CPU too (rd4ad/machine/fast_path.py)."""
     start = time.perf_counter()
     writable_file(folder.metrics)
     clean_stale(folder.path)

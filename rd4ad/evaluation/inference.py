@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 
 from rd4ad.data import SplitArrays
+from rd4ad.machine.precision import autocast
 from rd4ad.models.inputs import to_model_input
-from rd4ad.precision import autocast
 from rd4ad.scoring import level_maps
 
 BATCH_SIZE = 32  # images per inference batch: an execution choice, the maps do not depend on it
@@ -17,7 +17,7 @@ def infer_level_maps(model: torch.nn.Module, arrays: SplitArrays, device: torch.
                      channels_last: bool = False) -> torch.Tensor:
     """(N, K, S, S) float32 maps 1 − cos(f_E^k, f_D^k), upsampled to the image size, on CPU.
 
-    The forward runs at ``precision`` (rd4ad/precision.py); the maps are computed in float32."""
+    The forward runs at ``precision`` (rd4ad/machine/precision.py); the maps are computed in float32."""
     model.eval()
     size = arrays.images.shape[-1]
     out = []

@@ -1,4 +1,7 @@
-"""Metrics of the paper (fractions in [0, 1]): image/pixel AUROC, exact AUPRO, the public code's PRO."""
+"""Metrics of the paper (fractions in [0, 1]): image/pixel AUROC, exact AUPRO, the public code's PRO.
+
+Imports: ``rd4ad.files``.
+"""
 
 from rd4ad.metrics.auroc import image_auroc, pixel_auroc
 from rd4ad.metrics.pro import aupro, label_regions, pro_curve

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from sklearn.metrics import roc_auc_score
 
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 
 
 def _check_labels(what: str, present: list) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 from scipy import ndimage
 from sklearn.metrics import auc
 
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 
 EIGHT_CONNECTED_PER_IMAGE = np.zeros((3, 3, 3), dtype=int)
 EIGHT_CONNECTED_PER_IMAGE[1] = 1

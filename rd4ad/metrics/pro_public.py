@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import auc
 
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 from rd4ad.metrics.pro import label_regions, validate_pixel_inputs
 
 FPR_LIMIT = 0.3

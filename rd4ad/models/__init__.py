@@ -1,4 +1,7 @@
-"""RD4AD model: frozen teacher, one-class bottleneck, student decoder, teacher weights, the distillation loss."""
+"""RD4AD model: frozen teacher, one-class bottleneck, student decoder, teacher weights, the distillation loss.
+
+Imports: ``rd4ad.files``.
+"""
 
 from rd4ad.models.bottleneck import BOTTLENECKS, MFF_FUSES
 from rd4ad.models.decoder import DECODER_BLOCKS

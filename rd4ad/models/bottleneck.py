@@ -18,7 +18,7 @@ import torch
 from torch import nn
 from torchvision.models.resnet import conv1x1, conv3x3
 
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 from rd4ad.models.encoder import BackboneSpec, Frozen, resnet_init_
 
 BOTTLENECKS = ("pre", "pre+oce", "pre+oce+mff")

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 from torchvision.models.resnet import Bottleneck
 
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 from rd4ad.models.bottleneck import CODE_PLANES
 from rd4ad.models.encoder import BackboneSpec, backbone_spec, resnet_init_
 

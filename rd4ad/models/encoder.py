@@ -14,7 +14,7 @@ from torch import nn
 from torchvision.models import ResNet, resnet18, resnet50, wide_resnet50_2
 from torchvision.models.resnet import BasicBlock, Bottleneck
 
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 
 
 @dataclass(frozen=True)

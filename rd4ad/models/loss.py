@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 
 
 def flat_cosine_distance(fe: torch.Tensor, fd: torch.Tensor) -> torch.Tensor:

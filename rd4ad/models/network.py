@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 from rd4ad.models.bottleneck import build_bottleneck
 from rd4ad.models.decoder import Decoder, stage_blocks
 from rd4ad.models.encoder import Encoder, Frozen, backbone_spec
@@ -76,7 +76,7 @@ def build_model(backbone: str, teacher_weights: str, bottleneck: str, decoder_bl
     """RD4AD with the given teacher, bottleneck ablation (Table 5), end of MFF (§3.2) and decoder depth
     (supplement Table 1).
 
-    No defaults here: a run's knobs and their defaults are ``RunConfig``'s (rd4ad/run.py).
+    No defaults here: a run's knobs and their defaults are ``RunConfig``'s (rd4ad/contract/run.py).
     The student draws its initial weights from the global RNG (seed it first); the teacher
     does not touch it. ``imagenet_v1`` weights are read from ``cache_dir`` / the torch hub cache.
     """

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 import torch
 from torchvision.models import ResNet, ResNet18_Weights, ResNet50_Weights, Wide_ResNet50_2_Weights
 
-from rd4ad.errors import RD4ADError, UnreadableFileError
-from rd4ad.io import load_checkpoint
+from rd4ad.files.errors import RD4ADError, UnreadableFileError
+from rd4ad.files.io import load_checkpoint
 from rd4ad.models.encoder import backbone_spec
 
 TEACHER_URLS: dict[str, str] = {

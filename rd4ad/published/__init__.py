@@ -6,6 +6,8 @@ category, metric, value`` (percent for AUROC/PRO, seconds for ``infer_s``, MB fo
 compared ``methods`` are those declared in ``config/tables.yaml`` (``DECLARED``), which maps each
 setting to the run that reproduces it; settings and methods are listed there in the paper's
 printed order, and ``ROWS`` holds the printed order of the category rows.
+
+Imports: ``rd4ad.files``, ``rd4ad.scoring``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 
 COLUMNS = ("table", "method", "setting", "dataset", "category", "metric", "value")
 KEY = COLUMNS[:-1]

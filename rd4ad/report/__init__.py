@@ -3,6 +3,9 @@
 ``build_report(plan, out)`` reads the plan file and the results tree beside it and writes
 ``out`` with its figures and exports (CSV, LaTeX, Markdown summary) beside it; see
 ``python -m rd4ad report --help``.
+
+Imports: ``rd4ad.files``, ``rd4ad.machine``, ``rd4ad.contract``, ``rd4ad.published``,
+``rd4ad.planning`` (the plan file, never the planner or Snakemake).
 """
 
 from rd4ad.report.build import build_report

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rd4ad.plan import Plan
+from rd4ad.planning.plan import Plan
 from rd4ad.published import (AVERAGES, COMPLEXITY_METRICS, OBJECTS, PAPER_METHOD, PERCENT_METRICS, ROWS,
                              TEXTURES)
 from rd4ad.report.results import RUN_KEYS

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from rd4ad.io import atomic_write_text
-from rd4ad.layout import RunFolder, RunKey
-from rd4ad.paths import writable_file
-from rd4ad.plan import Plan
+from rd4ad.contract.layout import RunFolder, RunKey
+from rd4ad.files.io import atomic_write_text
+from rd4ad.files.paths import writable_file
+from rd4ad.files.temporaries import clean_stale
+from rd4ad.planning.plan import Plan
 from rd4ad.published import PAPER_METHOD, load_published
 from rd4ad.published.consistency import average_mismatches, cross_table_mismatches
 from rd4ad.report.aggregate import (PRO_MEASURES, STATUSES, build_cells, delta_summary, headline_variant,
@@ -36,7 +37,6 @@ from rd4ad.report.inputs import FIELDS, mixed_inputs
 from rd4ad.report.provenance import table_caption
 from rd4ad.report.results import (RUN_KEYS, collect_complexity, collect_csv, collect_inputs, collect_runs, read_examples,
                                   read_scores)
-from rd4ad.temporaries import clean_stale
 
 FIGURE_DIR = "figures"
 TITLE = "RD4AD reproduction report"

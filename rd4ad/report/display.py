@@ -18,7 +18,7 @@ from itertools import groupby
 import numpy as np
 import pandas as pd
 
-from rd4ad.plan import Plan
+from rd4ad.planning.plan import Plan
 from rd4ad.published import AVERAGES, CLASS_IDS, METHODS, OBJECTS, PAPER_METHOD, TEXTURES
 from rd4ad.published.consistency import average_mismatches, cross_table_cells
 from rd4ad.report.aggregate import CELL_KEY, measures, printed_metric, table_rows

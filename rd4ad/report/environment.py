@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from rd4ad.plan import Plan
+from rd4ad.planning.plan import Plan
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from rd4ad.io import atomic_write_text
+from rd4ad.files.io import atomic_write_text
 from rd4ad.report.aggregate import STATUSES, delta_summary
 from rd4ad.report.display import fmt
 from rd4ad.report.latex import latex_table

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from rd4ad.layout import RunFolder, RunKey
+from rd4ad.contract.layout import RunFolder, RunKey
 
 STEPS = ("evaluate", "train")  # the later job's log speaks first: its run got that far
 FAILURE_COLUMNS = ["run", "state", "job", "log", "error"]

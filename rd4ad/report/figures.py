@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from rd4ad.io import atomic_save_with
+from rd4ad.files.io import atomic_save_with
 from rd4ad.published import PAPER_METHOD
 from rd4ad.report.display import fmt
 

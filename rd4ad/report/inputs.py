@@ -2,7 +2,7 @@
 
 Every run of one data split (loader, data root, category, image size, protocol) must have seen
 the same decoded images, and every run of one teacher (backbone, weights, bottleneck) the same
-frozen tensors: their digests (``rd4ad/fingerprints.py``, recorded in ``metrics.json``) must
+frozen tensors: their digests (``rd4ad/contract/fingerprints.py``, recorded in ``metrics.json``) must
 agree. When they do not — a dataset replaced by another version half-way through, other teacher
 files — the tables compare numbers that were not produced the same way, and the report says
 which runs to retrain. Runs that recorded no digests are left out.

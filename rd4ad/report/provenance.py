@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from rd4ad.plan import Plan, table_variants
-from rd4ad.precision import LABELS as PRECISION_LABELS
+from rd4ad.machine.precision import LABELS as PRECISION_LABELS
+from rd4ad.planning.plan import Plan, table_variants
 from rd4ad.published import COMPLEXITY_METRICS
 
 PAPER_DEVICE = "an Intel i7 CPU"

@@ -1,4 +1,4 @@
-"""Read a results tree (rd4ad/layout.py, docs/architecture.md "Run folder") into tidy pandas frames.
+"""Read a results tree (rd4ad/contract/layout.py, docs/architecture.md "Run folder") into tidy pandas frames.
 
 Run folders are ``<results>/<dataset>/<category>/<variant>/seed<k>/``; the dataset key is
 the role of the run configuration (``mvtec``, ``mnist`` …), whatever data fills it.
@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rd4ad.errors import RD4ADError
-from rd4ad.io import read_mapping
-from rd4ad.layout import RunFolder, RunKey, complexity_files, run_files
+from rd4ad.contract.layout import RunFolder, RunKey, complexity_files, run_files
+from rd4ad.files.errors import RD4ADError
+from rd4ad.files.io import read_mapping
 from rd4ad.published import COMPLEXITY_METRICS
 
 RUN_KEYS = [f.name for f in dataclasses.fields(RunKey)]
@@ -67,7 +67,7 @@ def collect_runs(results: str | Path) -> pd.DataFrame:
 
 
 def collect_numerics(results: str | Path) -> list[dict]:
-    """The CPU numerics records (``rd4ad.numerics``) of every run's training and evaluation."""
+    """The CPU numerics records (``rd4ad.machine.numerics``) of every run's training and evaluation."""
     records = []
     for _, path in run_files(results, "metrics"):
         numerics = _read_json(path).get("numerics") or {}
@@ -76,7 +76,7 @@ def collect_numerics(results: str | Path) -> list[dict]:
 
 
 def collect_inputs(results: str | Path, fields: tuple[str, ...]) -> pd.DataFrame:
-    """The input digests (``rd4ad.fingerprints``) of every run that recorded them, with the run's
+    """The input digests (``rd4ad.contract.fingerprints``) of every run that recorded them, with the run's
     ``fields`` (its ``RunConfig`` values; a mapping as sorted JSON text) beside them."""
     rows = []
     for key, path in run_files(results, "metrics"):

@@ -1,4 +1,7 @@
-"""Anomaly scoring (Eq. 3): per-level maps, level subsets (Table 7), Gaussian smoothing, image scores."""
+"""Anomaly scoring (Eq. 3): per-level maps, level subsets (Table 7), Gaussian smoothing, image scores.
+
+Imports: ``rd4ad.files``.
+"""
 
 from rd4ad.scoring.anomaly_map import (HEADLINE, LEVEL_SUBSETS, REDUCTIONS, image_scores, level_maps, subset_maps,
                                        subset_scores)

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import torch
 
-from rd4ad.errors import UnreadableFileError
-from rd4ad.io import atomic_link, atomic_torch_save, load_checkpoint, move_aside
-from rd4ad.layout import RunFolder
-from rd4ad.run import RunConfig
+from rd4ad.contract.layout import RunFolder
+from rd4ad.contract.run import RunConfig
+from rd4ad.files.errors import UnreadableFileError
+from rd4ad.files.io import atomic_link, atomic_torch_save, load_checkpoint, move_aside
 
 CHECKPOINT_MINUTES = 10.0
 RESUME_KEYS = ("run", "epoch", "student", "optimizer", "losses", "audits")
@@ -50,7 +50,7 @@ class CheckpointClock:
 
 def model_state(run: RunConfig, record: dict, inputs: dict, student: dict) -> dict:
     """What ``model.pt`` holds: the run, its numerics record, the digests of its inputs
-    (``rd4ad.fingerprints``: training split and teacher) and the final student weights."""
+    (``rd4ad.contract.fingerprints``: training split and teacher) and the final student weights."""
     return {"run": run.to_dict(), "numerics": record, "inputs": inputs, "epochs": run.epochs, "student": student}
 
 

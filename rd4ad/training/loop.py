@@ -7,7 +7,7 @@ epoch), so a run killed and resumed ends with exactly the weights of an uninterr
 ``resume.pt`` that cannot be read or does not fit the run is moved aside
 (``resume.pt.corrupt``) and training starts over: nothing it held can be trusted, and
 nothing else is lost; so is an epoch state written from other training data or another teacher
-(their digests, ``rd4ad/fingerprints.py``, are recorded with every state and with the model).
+(their digests, ``rd4ad/contract/fingerprints.py``, are recorded with every state and with the model).
 """
 
 from __future__ import annotations
@@ -23,22 +23,22 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
+from rd4ad.contract.fingerprints import split_digest, teacher_digest
+from rd4ad.contract.layout import RunFolder
+from rd4ad.contract.run import RunConfig
 from rd4ad.data import SplitArrays
-from rd4ad.errors import RD4ADError
-from rd4ad.fast_path import fast_path
 from rd4ad.evaluation.inference import infer_level_maps
 from rd4ad.evaluation.levels import evaluate_maps
-from rd4ad.fingerprints import split_digest, teacher_digest
-from rd4ad.io import atomic_write_text, move_aside
-from rd4ad.layout import RunFolder
+from rd4ad.files.errors import RD4ADError
+from rd4ad.files.io import atomic_write_text, move_aside
+from rd4ad.files.paths import writable_file
+from rd4ad.files.temporaries import clean_stale
+from rd4ad.machine.fast_path import fast_path
+from rd4ad.machine.numerics import numerics_record
+from rd4ad.machine.precision import apply_tf32, autocast, precision_record, warn_if_emulated_bf16
 from rd4ad.models import distillation_loss
 from rd4ad.models.inputs import to_model_input
-from rd4ad.numerics import numerics_record
-from rd4ad.paths import writable_file
-from rd4ad.precision import apply_tf32, autocast, precision_record, warn_if_emulated_bf16
-from rd4ad.run import RunConfig
 from rd4ad.scoring import HEADLINE, LEVEL_SUBSETS
-from rd4ad.temporaries import clean_stale
 from rd4ad.training.checkpoints import (CHECKPOINT_MINUTES, START_OVER, CheckpointClock, is_final, load_resume,
                                         model_state, restore_model, save_epoch_state, write_model)
 
@@ -54,7 +54,7 @@ def _optimizer(model: torch.nn.Module, run: RunConfig, fast: bool) -> torch.opti
 
 def _fresh(run: RunConfig, device: torch.device, compile: bool, fast: bool):
     """The seeded model, its optimizer and the forward to train (``torch.compile`` of the model or itself);
-    ``fast``: channels_last and fused Adam (rd4ad/fast_path.py)."""
+    ``fast``: channels_last and fused Adam (rd4ad/machine/fast_path.py)."""
     torch.manual_seed(run.seed)
     np.random.seed(run.seed % 2**32)
     model = run.build_model().to(device)
@@ -92,10 +92,10 @@ def train_run(run: RunConfig, folder: RunFolder, device: torch.device, cache_dir
 
     ``compile`` runs the training forward through ``torch.compile`` (same parameters; an
     execution choice, not part of the run). ``numerics`` names the CPU numerics the process
-    runs under (``rd4ad.numerics``; applied by the caller) and is recorded with the weights.
+    runs under (``rd4ad.machine.numerics``; applied by the caller) and is recorded with the weights.
     A resume checkpoint is written when ``checkpoint_minutes`` of wall time have passed since
     the last one (0: after every epoch). ``fast_on_cpu`` runs the fast path (``run.fast``) on CPU
-    too (rd4ad/fast_path.py). bf16 where it is emulated is said in one line on stderr. Returns
+    too (rd4ad/machine/fast_path.py). bf16 where it is emulated is said in one line on stderr. Returns
     the model path.
     """
     writable_file(folder.model)

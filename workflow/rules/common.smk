@@ -1,16 +1,16 @@
 # The plan and the Snakemake-only helpers the rules share: wildcard constraints, input
 # functions, the GPU prefix, and the params that hand each job its run whole (so that a
 # changed run, and only it, runs again). What runs comes from the plan; every path from
-# rd4ad/layout.py.
+# rd4ad/contract/layout.py.
 
 import json
 import re
 import shlex
 from pathlib import Path
 
-from rd4ad import layout
+from rd4ad.contract import layout
 from rd4ad.models.weights import teacher_weights_file
-from rd4ad.planner import make_plan
+from rd4ad.planning.planner import make_plan
 
 PLAN = make_plan(config, ", ".join(map(str, workflow.configfiles)) or "the run config (--config)")
 RESULTS = PLAN.config["results"]
@@ -101,13 +101,13 @@ def cli_flags(options):
 
 def execution_flags():
     """Where train / evaluate / complexity write and read: the results root and the image cache;
-    whether nondeterministic GPU kernels are allowed; the CPU numerics (rd4ad/numerics.py)."""
+    whether nondeterministic GPU kernels are allowed; the CPU numerics (rd4ad/machine/numerics.py)."""
     return cli_flags({"results": RESULTS, "cache_dir": str(RESOURCES.cache),
                       "nondeterministic": PLAN.config["nondeterministic"], "cpu_numerics": PLAN.config["cpu_numerics"]})
 
 
 def gpu_job():
     """What train / evaluate / complexity run under: the teacher cache as TORCH_HOME and
-    ``rd4ad.gpu_slots`` pinning the job to a free GPU slot (``jobs_per_gpu`` slots per GPU)."""
-    return (f"TORCH_HOME={shlex.quote(str(RESOURCES.torch_home))} python -m rd4ad.gpu_slots "
+    ``rd4ad.machine.gpu_slots`` pinning the job to a free GPU slot (``jobs_per_gpu`` slots per GPU)."""
+    return (f"TORCH_HOME={shlex.quote(str(RESOURCES.torch_home))} python -m rd4ad.machine.gpu_slots "
             f"--jobs-per-gpu {PLAN.config['jobs_per_gpu']} --")

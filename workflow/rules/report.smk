@@ -2,7 +2,7 @@
 
 
 rule plan:
-    """<results>/plan.json: the resolved config, the tables, every run and its files (rd4ad/plan.py).
+    """<results>/plan.json: the resolved config, the tables, every run and its files (rd4ad/planning/plan.py).
 
     Planned in-process (workflow/rules/common.smk), so the config as Snakemake merged it (files and
     --config overrides, defaults filled) reaches the file without passing through a shell line.

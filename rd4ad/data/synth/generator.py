@@ -7,7 +7,7 @@ defective image), plus ``synth.json`` recording the configuration and the valida
 ``numpy.random.default_rng([seed, category, split, defect, index])``, so a
 category's images do not depend on which other categories are generated, and the same seed
 gives byte-identical PNG files. The set is written to a hidden sibling folder, validated, then
-swapped into place in one step (``rd4ad.io.replace_folder``): a killed run leaves the previous
+swapped into place in one step (``rd4ad.files.io.replace_folder``): a killed run leaves the previous
 set untouched. ``overwrite`` replaces only a folder this generator wrote (its ``synth.json``
 names every entry), never another dataset or a user's files.
 """
@@ -30,9 +30,9 @@ from rd4ad.data.synth.defects import DEFECTS
 from rd4ad.data.synth.objects import draw_nut
 from rd4ad.data.synth.textures import texture_crop
 from rd4ad.data.validate import RECORD
-from rd4ad.errors import RD4ADError
-from rd4ad.io import atomic_write_json, replace_folder
-from rd4ad.temporaries import clean_stale, temp_prefix
+from rd4ad.files.errors import RD4ADError
+from rd4ad.files.io import atomic_write_json, replace_folder
+from rd4ad.files.temporaries import clean_stale, temp_prefix
 
 CATEGORY_DEFECTS = {
     "brick": ("scratch", "color", "contamination", "hole"),

@@ -2,7 +2,7 @@
 
 ``RunConfig`` is the one place that states a run's fields, their defaults and their allowed
 values. The knobs of a config's ``variants:`` entry are checked against :func:`knob_schema`,
-generated from the fields below (rd4ad/planner.py adds it to the config schema), so the
+generated from the fields below (rd4ad/planning/planner.py adds it to the config schema), so the
 schema's defaults are these defaults. The plan stores each run as ``to_dict()``; ``model.pt``
 and ``metrics.json`` carry the same dict.
 """
@@ -12,14 +12,14 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import MISSING, dataclass, field
 
+from rd4ad.contract.checks import check_run_values
+from rd4ad.contract.layout import RunKey
 from rd4ad.data import LOADERS, SplitArrays, load_split
 from rd4ad.data.caltech import PROTOCOL_KEYS
-from rd4ad.errors import RD4ADError
-from rd4ad.layout import RunKey
+from rd4ad.files.errors import RD4ADError
+from rd4ad.machine.precision import LABELS as PRECISION_LABELS, PRECISIONS
 from rd4ad.models import BACKBONES, BOTTLENECKS, DECODER_BLOCKS, LOSSES, MFF_FUSES, RD4AD, build_model
 from rd4ad.models.network import IMAGE_STRIDE
-from rd4ad.precision import LABELS as PRECISION_LABELS, PRECISIONS
-from rd4ad.run_checks import check_run_values
 from rd4ad.scoring import REDUCTIONS
 
 _JSON_TYPES = {"str": "string", "int": "integer", "float": "number", "bool": "boolean"}
@@ -69,10 +69,10 @@ class RunConfig:
                        choices=REDUCTIONS)
     eval_every: int = _knob("audit only (leaks the test set): evaluate on the test set every N epochs as "
                             "the public code does; 0 = off", 0, minimum=0)
-    precision: str = _knob("; ".join(f"{k}: {v}" for k, v in PRECISION_LABELS.items()) + " (rd4ad/precision.py; "
+    precision: str = _knob("; ".join(f"{k}: {v}" for k, v in PRECISION_LABELS.items()) + " (rd4ad/machine/precision.py; "
                            "the paper and the public code: fp32)", "fp32", choices=PRECISIONS)
     fast: bool = _knob("GPU fast path: channels_last and fused Adam (tests/test_fast_path.py checks it against "
-                       "the public code's loop); on CPU only when asked (rd4ad/fast_path.py)", True)
+                       "the public code's loop); on CPU only when asked (rd4ad/machine/fast_path.py)", True)
 
     def __post_init__(self) -> None:
         for f in knobs():
@@ -91,7 +91,7 @@ class RunConfig:
         unknown = sorted(set(self.protocol) - set(PROTOCOL_KEYS))
         if unknown:
             raise RD4ADError(f"run config key 'protocol' has unknown keys {unknown}; known: {', '.join(PROTOCOL_KEYS)}")
-        check_run_values(self)
+        check_run_values(vars(self))
 
     @property
     def key(self) -> RunKey:

@@ -27,7 +27,7 @@ from pathlib import Path
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 from rd4ad.models import distillation_loss
 from rd4ad.models.inputs import to_model_input
 from rd4ad.scoring import HEADLINE, LEVEL_SUBSETS, level_maps, subset_scores

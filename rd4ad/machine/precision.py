@@ -8,7 +8,7 @@ differ between matrix products and cuDNN convolutions).
 
 bf16 is fast only where the hardware has it: CUDA GPUs from Ampere on, and CPUs with
 AVX512-BF16 or AMX through oneDNN. Elsewhere (most laptops: AVX2 only) and under pinned CPU
-numerics (oneDNN off, rd4ad/numerics.py) autocast emulates it: a ResNet18 epoch at 64 px took
+numerics (oneDNN off, rd4ad/machine/numerics.py) autocast emulates it: a ResNet18 epoch at 64 px took
 25x the fp32 time on an AVX2-only CPU and 7x under pinned numerics
 (``python benchmarks/bench_precision.py`` prints the ratio on this machine). Such a job says so
 in one line (``emulated_bf16_warning``); the demo and CI configs therefore train their

@@ -52,7 +52,7 @@ def pin_cpu_numerics() -> None:
 def apply_cpu_numerics(mode: str) -> None:
     """``pinned`` → ``pin_cpu_numerics()``; ``native`` leaves the process as it is."""
     if mode not in CPU_NUMERICS:
-        from rd4ad.errors import RD4ADError
+        from rd4ad.files.errors import RD4ADError
 
         raise RD4ADError(f"cpu numerics {mode!r}: choose one of {', '.join(CPU_NUMERICS)}")
     if mode == "pinned":

@@ -6,7 +6,7 @@ import errno
 import os
 from pathlib import Path
 
-from rd4ad.errors import RD4ADError, StorageError, describe_os_error
+from rd4ad.files.errors import RD4ADError, StorageError, describe_os_error
 
 
 def under(root: str | os.PathLike, *parts: str) -> Path:

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import yaml
 
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 
-SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
 
 @functools.cache

@@ -1,7 +1,7 @@
 """Atomic file writes and safe checkpoint loading.
 
 torch is imported only by the functions that need it (light commands stay fast).
-Every result file is written to a temporary sibling (``rd4ad.temporaries``) and moved into
+Every result file is written to a temporary sibling (``rd4ad.files.temporaries``) and moved into
 place with ``os.replace``, so a killed job never leaves a half-written output that looks
 done. A write that fails (disk full, read-only folder) is a ``StorageError`` naming the
 file; a checkpoint that cannot be parsed is an ``UnreadableFileError``.
@@ -19,8 +19,8 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from rd4ad.errors import RD4ADError, StorageError, UnreadableFileError, describe_os_error
-from rd4ad.temporaries import temp_prefix
+from rd4ad.files.errors import RD4ADError, StorageError, UnreadableFileError, describe_os_error
+from rd4ad.files.temporaries import temp_prefix
 
 if TYPE_CHECKING:
     import torch

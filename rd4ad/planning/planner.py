@@ -1,9 +1,9 @@
-"""Plan the workflow: the run config and config/tables.yaml in, a ``Plan`` (rd4ad/plan.py) out.
+"""Plan the workflow: the run config and config/tables.yaml in, a ``Plan`` (rd4ad/planning/plan.py) out.
 
 Which runs (dataset × category × variant × seed) every table needs, deduplicated so that a run
 several tables read is trained once, and which variants Table 3 measures. The run config is
 validated here, once, against workflow/schemas/config.schema.yaml, whose ``variant`` entry is
-completed by the knobs of ``RunConfig`` (rd4ad/run.py); the defaults are filled from the schema.
+completed by the knobs of ``RunConfig`` (rd4ad/contract/run.py); the defaults are filled from the schema.
 Used by the Snakefile and ``python -m rd4ad plan``; the report and the jobs read the plan file.
 """
 
@@ -15,14 +15,14 @@ from pathlib import Path
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import best_match
 
-from rd4ad.config_errors import schema_error_message
-from rd4ad.errors import RD4ADError
-from rd4ad.io import read_mapping
-from rd4ad.layout import RunKey, plan_file
-from rd4ad.names import SCHEMA
-from rd4ad.plan import AUDIT_DATASET, audit_pairs, Measurement, Plan, PlannedRun, table_variants, variant_categories
+from rd4ad.contract.layout import RunKey, plan_file
+from rd4ad.contract.run import RunConfig, knob_schema, knobs
+from rd4ad.files.errors import RD4ADError
+from rd4ad.files.io import read_mapping
+from rd4ad.files.names import SCHEMA
+from rd4ad.planning.config_errors import schema_error_message
+from rd4ad.planning.plan import AUDIT_DATASET, audit_pairs, Measurement, Plan, PlannedRun, table_variants, variant_categories
 from rd4ad.published import COMPLEXITY_METRICS, TABLES
-from rd4ad.run import RunConfig, knob_schema, knobs
 from rd4ad.training.checkpoints import CHECKPOINT_MINUTES
 
 

@@ -11,7 +11,7 @@ never leaves a slot taken. The lock files live in a node-local folder
 
 Used by the Snakemake rules as a wrapper that execs the job with the lock held::
 
-    python -m rd4ad.gpu_slots -- python -m rd4ad train ...
+    python -m rd4ad.machine.gpu_slots -- python -m rd4ad train ...
 
 No GPU visible (``CUDA_VISIBLE_DEVICES`` empty, or no ``nvidia-smi``): the command runs
 unchanged on the CPU. Under SLURM with GPUs allocated, the scheduler already pinned the
@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 
 LOCK_DIR_ENV = "RD4AD_GPU_LOCK_DIR"
 SCHEDULER_GPU_ENV = ("SLURM_JOB_GPUS", "SLURM_STEP_GPUS")
@@ -120,11 +120,11 @@ def acquire_gpu_slot(lock_dir: str | os.PathLike, n_gpus: int, gpu_ids: list[str
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m rd4ad.gpu_slots [--lock-dir D] [--gpus 0,1] -- CMD …``: exec CMD on a free GPU.
+    """``python -m rd4ad.machine.gpu_slots [--lock-dir D] [--gpus 0,1] -- CMD …``: exec CMD on a free GPU.
 
     ``--count`` prints the number of visible GPUs instead (scripts/run_demo.sh sizes the cap with it).
     """
-    parser = argparse.ArgumentParser(prog="python -m rd4ad.gpu_slots", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m rd4ad.machine.gpu_slots", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lock-dir", default=None, help=f"lock folder (default ${LOCK_DIR_ENV} or <tmp>/rd4ad-gpu-slots)")
     parser.add_argument("--gpus", default=None, help="comma-separated GPU ids to share (default: the visible GPUs)")

@@ -1,6 +1,6 @@
 """This tool's temporary files and folders, and removing those a killed process left behind.
 
-Every result is first written to a hidden sibling (``rd4ad.io``: ``.<name>.<owner>~<random>.tmp``;
+Every result is first written to a hidden sibling (``rd4ad.files.io``: ``.<name>.<owner>~<random>.tmp``;
 downloads: ``….part``; extracted archives and synthetic sets: ``.<name>.partial-<owner>~<random>``),
 where ``<owner>`` is ``<host>~<pid>`` of the writing process. A SIGKILL leaves that sibling
 behind; :func:`clean_stale` removes it on the next start: at once when its process, on this

@@ -2,7 +2,7 @@
 
 ::
 
-    <results>/plan.json                                 the plan of the workflow (rd4ad/plan.py)
+    <results>/plan.json                                 the plan of the workflow (rd4ad/planning/plan.py)
     <results>/<dataset>/<category>/<variant>/seed<k>/   one run (RunFolder; docs/architecture.md)
     <results>/<dataset>/complexity/<variant>.json       a Table 3 measurement
     <results>/logs/                                     logs of the jobs that belong to no run
@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 
 PLAN = "plan.json"
 LOGS = "logs"

@@ -1,6 +1,6 @@
 """The plan of one workflow, as one file: ``<results>/plan.json`` (docs/architecture.md "Plan").
 
-The workflow's ``plan`` rule writes it once (rd4ad/planner.py makes it from the run config);
+The workflow's ``plan`` rule writes it once (rd4ad/planning/planner.py makes it from the run config);
 the report reads it together with the run folders. It holds the resolved run config
 (validated, defaults filled), config/tables.yaml as declared, every planned run — its
 ``RunConfig``, the tables that read it, the files it produces — and the Table 3 measurements.
@@ -15,11 +15,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from rd4ad.errors import RD4ADError
-from rd4ad.io import atomic_write_text, read_mapping
-from rd4ad.layout import RunFolder, complexity_file
+from rd4ad.contract.layout import RunFolder, complexity_file
+from rd4ad.contract.run import RunConfig
+from rd4ad.files.errors import RD4ADError
+from rd4ad.files.io import atomic_write_text, read_mapping
 from rd4ad.published import TABLES
-from rd4ad.run import RunConfig
 
 FORMAT = 1
 AUDIT_DATASET = "mvtec"  # the tables.yaml `audit:` pairs are trained on the MVTec categories

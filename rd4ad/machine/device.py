@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from rd4ad.errors import RD4ADError
+from rd4ad.files.errors import RD4ADError
 
 
 def resolve_device(name: str = "auto") -> torch.device:
