@@ -25,7 +25,8 @@ The baseline file (format 2)::
 the dataset has no such metric, e.g. pixel AUROC of a novelty set). A metric that could not be
 computed (NaN) is an error naming its file, when a baseline is written as when one is checked.
 
-Imports: ``rd4ad.files``, ``rd4ad.machine``, ``rd4ad.report`` (the results reader, never the planner or Snakemake).
+Imports: ``rd4ad.files``, ``rd4ad.machine``, ``rd4ad.report`` (the results reader, never the planner or
+Snakemake), ``rd4ad.statistics`` (the seed spread, the report's too).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from rd4ad.files.errors import RD4ADError
 from rd4ad.files.io import atomic_write_json, read_mapping
 from rd4ad.machine.numerics import ISA_LIMITS, KERNEL_ENV
 from rd4ad.report.results import collect_numerics, collect_runs
+from rd4ad.statistics.seeds import seed_spread
 
 FORMAT = 2
 FIXED_PP = 0.5
@@ -113,7 +115,8 @@ def write_baseline(path: str | Path, results: str | Path, reference_seeds: list[
     absent = sorted(set(reference) - set(seeds))
     if absent:
         raise RD4ADError(f"--reference-seeds {absent}: not in {results} (its seeds: {seeds})")
-    spread = (frame["value"] * 100.0).groupby(frame.index.map(seedless)).std(ddof=1)
+    spread = (frame["value"] * 100.0).groupby(frame.index.map(seedless)).agg(
+        lambda seeds: seed_spread(seeds.to_numpy())[0])
     values = frame[frame["seed"].isin(reference)]["value"]
     return atomic_write_json(path, {
         "format": FORMAT, "environment": environment(results),

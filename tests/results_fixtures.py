@@ -60,12 +60,17 @@ def levels_from(headline: dict) -> dict:
             for level, offset in LEVEL_OFFSETS.items()}
 
 
+INTERVAL_HALF = 0.01  # test-set interval written for each run: headline value ± this (clipped to [0, 1])
+
+
 def write_metrics(folder: Path, key: tuple, headline: dict, demo: bool = False) -> None:
     dataset, category, variant, seed = key
+    intervals = {m: [max(v - INTERVAL_HALF, 0.0), min(v + INTERVAL_HALF, 1.0)]
+                 for m, v in headline.items() if v is not None and m != "pro_public"}
     _write_json(folder / "metrics.json", {
         "run": {"dataset": dataset, "category": category, "variant": variant, "seed": seed},
         "demo": demo, "headline": HEADLINE, "levels": levels_from(headline), "device": "cpu",
-        "eval_seconds": 1.0})
+        "intervals": {"level": HEADLINE, **intervals}, "eval_seconds": 1.0})
 
 
 def write_artifacts(folder: Path, seed: int, size: int = 32, n_test: int = 12) -> None:

@@ -151,5 +151,9 @@ def test_fast_path_on_cpu_trains_and_evaluates(synth_root, tmp_path):
     run = _run(synth_root)
     folder = RunFolder(tmp_path, run.key)
     train_run(run, folder, CPU, fast_on_cpu=True)
-    metrics = evaluate_run(folder, CPU, fast_on_cpu=True)["levels"][HEADLINE]
+    result = evaluate_run(folder, CPU, fast_on_cpu=True)
+    metrics = result["levels"][HEADLINE]
     assert 0.0 <= metrics["image_auroc"] <= 1.0 and 0.0 <= metrics["pixel_auroc"] <= 1.0
+    for metric in ("image_auroc", "pixel_auroc", "pro"):  # an MVTec-format run bootstraps its pixel metrics too
+        low, high = result["intervals"][metric]
+        assert 0.0 <= low < high <= 1.0, metric

@@ -113,8 +113,10 @@ def test_rendered_dom_has_tables_figures_and_demo_labels(report, dom):
     assert "DEMO — synthetic data and a randomly initialised teacher; numbers are NOT a reproduction" in dom
     assert "ours (DEMO)" in dom and "Δ (DEMO)" in dom
     assert re.search(r'<td class="ours within"[^>]*>98\.0 ± 1\.4</td>', dom)      # T1 carpet
-    assert re.search(r'<td class="delta within"[^>]*>-0\.5</td>', dom)            # T2 carpet per-image PRO
-    assert re.search(r'<td class="delta off alt"[^>]*>-3\.0</td>', dom)           # T2 carpet exact AUPRO
+    assert re.search(r'<td class="delta within verdict-consistent"[^>]*>-0\.5</td>', dom)  # T2 carpet per-image PRO
+    assert re.search(r'<td class="delta off verdict-consistent alt"[^>]*>-3\.0</td>', dom)  # T2 carpet exact AUPRO
+    assert re.search(r'<td class="delta within verdict-below"[^>]*>-0\.2</td>', dom)  # T2 bottle pixel: no spread
+    assert 'td.delta.verdict-below::after { content: " ↓"; }' in dom
     images = re.findall(r'<img src="(figures/[^"]+\.png)"', dom)
     assert {"figures/scores_mvtec.png", "figures/overlays_mvtec.png", "figures/loss_mvtec.png",
             "figures/deltas_T1.png", "figures/compare_T1.png", "figures/compare_T7.png",

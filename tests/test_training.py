@@ -76,12 +76,18 @@ def test_same_seed_same_metrics_different_seed_differs(tmp_path):
     for name in ("a", "b"):
         folder = RunFolder(tmp_path / name, run.key)
         train_run(run, folder, CPU)
-        results.append(evaluate_run(folder, CPU)["levels"])
-    assert results[0] == results[1]
+        result = evaluate_run(folder, CPU)
+        results.append({"levels": result["levels"], "intervals": result["intervals"]})
+    assert results[0] == results[1], "metrics and their test-set intervals repeat bit for bit"
     other = RunConfig(epochs=2, **{**RUN, "seed": 8})
     train_run(other, RunFolder(tmp_path, other.key), CPU)
-    assert evaluate_run(RunFolder(tmp_path, other.key), CPU)["levels"] != results[0]
-    assert 0.0 <= results[0]["M1+2+3"]["image_auroc"] <= 1.0
+    assert evaluate_run(RunFolder(tmp_path, other.key), CPU)["levels"] != results[0]["levels"]
+    assert 0.0 <= results[0]["levels"]["M1+2+3"]["image_auroc"] <= 1.0
+    intervals = results[0]["intervals"]
+    assert (intervals["level"], intervals["n_resamples"], sorted(intervals)) == (
+        "M1+2+3", 1000, ["bins", "confidence", "image_auroc", "level", "method", "n_resamples", "seed"])
+    low, high = intervals["image_auroc"]
+    assert 0.0 <= low <= high <= 1.0 and high - low > 0.01, "a finite test set leaves some spread"
 
 
 def test_nan_loss_stops_with_clear_error(tmp_path, monkeypatch):

@@ -15,6 +15,7 @@ from rd4ad.contract.layout import RunFolder
 from rd4ad.contract.run import RunConfig
 from rd4ad.data import SplitArrays
 from rd4ad.evaluation.inference import BATCH_SIZE, infer_level_maps
+from rd4ad.evaluation.intervals import headline_intervals
 from rd4ad.evaluation.levels import evaluate_maps
 from rd4ad.files.errors import RD4ADError, UnreadableFileError
 from rd4ad.files.io import atomic_write_bytes, atomic_write_json, atomic_write_text, load_checkpoint
@@ -100,11 +101,11 @@ def evaluate_run(folder: RunFolder, device: torch.device, batch_size: int = BATC
     atomic_write_text(folder.scores, table.to_csv(index=False, float_format="%.9g"))
     atomic_write_bytes(folder.examples, _examples_npz(arrays, headline))
     result = {"run": run.to_dict(), "demo": run.demo, "headline": HEADLINE, "levels": metrics,
+              "intervals": headline_intervals(arrays, scores[HEADLINE], headline),
               "n_test": int(len(arrays.labels)), "n_anomalous": int(arrays.labels.sum()),
               "device": str(device), "inputs": {**trained["inputs"], "test_data": split_digest(arrays)},
               "numerics": {"train": trained["numerics"],
-                                                     "evaluate": {**numerics_record(numerics),
-                                                                  **precision_record(run.precision)}},
+                           "evaluate": {**numerics_record(numerics), **precision_record(run.precision)}},
               "eval_seconds": round(time.perf_counter() - start, 3)}
     atomic_write_json(folder.metrics, result)
     return result

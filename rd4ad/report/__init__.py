@@ -4,7 +4,7 @@
 ``out`` with its figures and exports (CSV, LaTeX, Markdown summary) beside it; see
 ``python -m rd4ad report --help``.
 
-Imports: ``rd4ad.files``, ``rd4ad.machine``, ``rd4ad.contract``, ``rd4ad.published``,
+Imports: ``rd4ad.files``, ``rd4ad.machine``, ``rd4ad.contract``, ``rd4ad.published``, ``rd4ad.statistics``,
 ``rd4ad.planning`` (the plan file, never the planner or Snakemake).
 """
 

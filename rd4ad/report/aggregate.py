@@ -1,4 +1,4 @@
-"""Tables as data → cells: mean ± std over seeds, the published value, delta and a status.
+"""Tables as data → cells: mean ± std over seeds, the published value, delta, a status and a verdict.
 
 ``config/tables.yaml`` says which run (variant, level subset) fills each published cell of
 Tables 1–7 and supplement Table 2. A cell is (table, dataset, setting, metric, category).
@@ -8,6 +8,13 @@ they are missing until every member category has that seed. A printed PRO (Table
 is measured twice, as the public code's per-image PRO (``pro_public``) and as the exact AUPRO
 (``pro``), each with its own delta; the config's ``pro_reproduction`` says which one is
 ``counted`` (sets the status the summary counts).
+
+Two judgements per cell. The *status* compares |delta| with the config's fixed tolerance (the
+practical "equal enough" band). The *verdict* asks whether the published run could be one more
+run of ours: the seed prediction interval (``rd4ad.statistics.seeds``) holds the published value
+(consistent) or lies below / above it; with one seed it is undetermined. A group average gets
+its interval from its per-seed means. Cells of the headline level subset also carry the test-set
+bootstrap interval of their runs (``metrics.json`` ``intervals``; bounds averaged over seeds).
 """
 
 from __future__ import annotations
@@ -19,11 +26,14 @@ from rd4ad.planning.plan import Plan
 from rd4ad.published import (AVERAGES, COMPLEXITY_METRICS, OBJECTS, PAPER_METHOD, PERCENT_METRICS, ROWS,
                              TEXTURES)
 from rd4ad.report.results import RUN_KEYS
+from rd4ad.statistics.seeds import (VERDICTS, prediction_interval, seed_count, seed_spread, seeds_needed,
+                                    single_run_floor, verdict)
 
 STATUSES = ("within", "off", "missing", "unpublished", "measured")
 CELL_KEY = ["table", "dataset", "setting", "metric", "category"]
-CELL_COLUMNS = CELL_KEY + ["variant", "level", "n_seeds", "n_expected", "mean", "std",
-                           "published", "delta", "tolerance", "status", "counted"]
+CELL_COLUMNS = CELL_KEY + ["variant", "level", "n_seeds", "n_expected", "mean", "std", "pi_low", "pi_high",
+                           "test_low", "test_high", "published", "delta", "tolerance", "status", "verdict",
+                           "counted"]
 PRO_MEASURES = {"public": "pro_public", "exact": "pro"}  # config `pro_reproduction` → metrics.json key
 
 
@@ -76,9 +86,12 @@ def with_averages(matrix: pd.DataFrame, groups: dict[str, list[str]]) -> pd.Data
 
 
 def summarize(matrix: pd.DataFrame) -> pd.DataFrame:
-    """Per row: number of seeds, mean and sample std (ddof 1; NaN for one seed)."""
-    return pd.DataFrame({"n_seeds": matrix.count(axis=1), "mean": matrix.mean(axis=1),
-                         "std": matrix.std(axis=1, ddof=1)})
+    """Per row: number of seeds, mean, sample std (ddof 1) and the seed prediction interval
+    (``pi_low``, ``pi_high``); std and interval NaN for one seed."""
+    values = matrix.to_numpy(dtype=float)
+    low, high = prediction_interval(values)
+    return pd.DataFrame({"n_seeds": seed_count(values), "mean": matrix.mean(axis=1), "std": seed_spread(values),
+                         "pi_low": low, "pi_high": high}, index=matrix.index)
 
 
 def cell_status(mean: pd.Series, published: pd.Series, tolerance: pd.Series) -> pd.Series:
@@ -113,18 +126,29 @@ def _measured(plan: Plan, runs: pd.DataFrame, complexity: pd.DataFrame, dataset:
         hit = complexity[(complexity["dataset"] == dataset) & (complexity["variant"] == variant)
                          & (complexity["metric"] == metric) & (complexity["processor"] == "cpu")]
         value = hit["value"].iloc[0] if len(hit) else np.nan
-        return pd.DataFrame({"n_seeds": [int(len(hit) > 0)], "mean": [value], "std": [np.nan]},
-                            index=["mean"])
+        return pd.DataFrame({"n_seeds": [int(len(hit) > 0)], "mean": [value], "std": [np.nan],
+                             "pi_low": [np.nan], "pi_high": [np.nan]}, index=["mean"])
     categories = plan.categories(dataset, variant)
     matrix = seed_matrix(runs, dataset, variant, metric, level, categories, plan.seeds)
     return summarize(with_averages(matrix, category_groups(dataset, categories)))
 
 
-def build_cells(plan: Plan, runs: pd.DataFrame, complexity: pd.DataFrame,
-                published: pd.DataFrame) -> pd.DataFrame:
-    """Every cell of every declared table: measured mean ± std, published RD4AD value, delta, status.
+def cell_test_intervals(intervals: pd.DataFrame, seeds: tuple[int, ...]) -> pd.DataFrame:
+    """Per (dataset, category, variant, metric): the runs' test-set interval bounds in percent,
+    averaged over ``seeds`` (``intervals`` is ``collect_intervals`` output)."""
+    chosen = intervals[intervals["seed"].isin(seeds)]
+    means = chosen.groupby(["dataset", "category", "variant", "metric"])[["low", "high"]].mean() * 100.0
+    return means.rename(columns={"low": "test_low", "high": "test_high"})
 
-    ``runs`` is ``collect_runs`` output (fractions); ``published`` is ``load_published()``."""
+
+def build_cells(plan: Plan, runs: pd.DataFrame, complexity: pd.DataFrame, published: pd.DataFrame,
+                intervals: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every cell of every declared table: measured mean ± std, the seed prediction interval, the
+    test-set interval (headline level subset), published RD4AD value, delta, status and verdict.
+
+    ``runs`` is ``collect_runs`` output (fractions); ``intervals`` ``collect_intervals``'s (none: no
+    test-set intervals); ``published`` is ``load_published()``."""
+    test_set = cell_test_intervals(intervals, plan.seeds) if intervals is not None and len(intervals) else None
     runs = to_percent(runs[runs["seed"].isin(plan.seeds)])
     paper = published[published["method"] == PAPER_METHOD].set_index(CELL_KEY)["value"]
     frames = []
@@ -137,9 +161,9 @@ def build_cells(plan: Plan, runs: pd.DataFrame, complexity: pd.DataFrame,
                     for rank, measure in enumerate(measures(metric, plan.pro_reproduction)):
                         measured = _measured(plan, runs, complexity, dataset, variant, level, measure)
                         frame = measured.reindex(rows).rename_axis("category").reset_index()
-                        frames.append(frame.assign(table=table, dataset=dataset, setting=str(setting),
-                                                   metric=measure, variant=variant, level=level or "headline",
-                                                   counted=rank == 0))
+                        frame = frame.assign(table=table, dataset=dataset, setting=str(setting), metric=measure,
+                                             variant=variant, level=level or "headline", counted=rank == 0)
+                        frames.append(_with_test_set(frame, test_set if level is None else None))
     cells = pd.concat(frames, ignore_index=True)
     printed = cells.assign(metric=cells["metric"].map(printed_metric))
     cells["n_seeds"] = cells["n_seeds"].fillna(0).astype(int)
@@ -148,7 +172,19 @@ def build_cells(plan: Plan, runs: pd.DataFrame, complexity: pd.DataFrame,
     cells["delta"] = cells["mean"] - cells["published"]
     cells["tolerance"] = printed["metric"].map(plan.tolerance).astype(float)
     cells["status"] = cell_status(cells["mean"], cells["published"], cells["tolerance"])
+    compared = cells["status"].isin(("within", "off"))
+    cells["verdict"] = np.where(compared, verdict(cells["published"], cells["pi_low"], cells["pi_high"],
+                                                  cells["n_seeds"]), "")
     return cells[CELL_COLUMNS]
+
+
+def _with_test_set(frame: pd.DataFrame, test_set: pd.DataFrame | None) -> pd.DataFrame:
+    """``frame`` (cells of one dataset, variant and metric) with its runs' test-set bounds, if any."""
+    if test_set is None:
+        return frame.assign(test_low=np.nan, test_high=np.nan)
+    key = pd.MultiIndex.from_frame(frame[["dataset", "category", "variant", "metric"]])
+    found = test_set.reindex(key)
+    return frame.assign(test_low=found["test_low"].to_numpy(), test_high=found["test_high"].to_numpy())
 
 
 def headline_variant(plan: Plan, dataset: str) -> str | None:
@@ -185,3 +221,19 @@ def delta_summary(cells: pd.DataFrame) -> pd.DataFrame:
     counts = pd.crosstab(cells["table"], cells["status"]).reindex(columns=list(STATUSES), fill_value=0)
     return deltas.join(counts, how="outer").reindex(order).fillna({"n_compared": 0}).astype(
         {"n_compared": int, **{s: int for s in STATUSES}})
+
+
+def verdict_summary(cells: pd.DataFrame) -> pd.DataFrame:
+    """Per table, over the counted compared cells: the count of each verdict; the median seed
+    spread (pp); the seeds whose mean would be pinned to ±0.5 pp at that spread (95 %,
+    ``rd4ad.statistics.seeds.seeds_needed``); and the half-width that no number of seeds removes
+    when the comparison is with one published run (``single_run_floor``). The last three are
+    advice: they never change a verdict."""
+    order = list(dict.fromkeys(cells["table"]))
+    compared = cells[cells["counted"] & cells["status"].isin(("within", "off"))]
+    counts = pd.crosstab(compared["table"], compared["verdict"]).reindex(columns=list(VERDICTS), fill_value=0)
+    spread = compared.dropna(subset=["std"]).groupby("table")["std"].median()
+    advice = pd.DataFrame({"median_spread": spread, "seeds_needed": seeds_needed(spread.to_numpy()),
+                           "single_run_floor": single_run_floor(spread.to_numpy())}, index=spread.index)
+    summary = counts.join(advice, how="left").reindex([t for t in order if t in counts.index])
+    return summary.astype({v: int for v in VERDICTS})

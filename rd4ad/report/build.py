@@ -21,22 +21,23 @@ from rd4ad.files.temporaries import clean_stale
 from rd4ad.planning.plan import Plan
 from rd4ad.published import PAPER_METHOD, load_published
 from rd4ad.published.consistency import average_mismatches, cross_table_mismatches
-from rd4ad.report.aggregate import (PRO_MEASURES, STATUSES, build_cells, delta_summary, headline_variant,
-                                    printed_order, run_progress)
+from rd4ad.report.aggregate import (PRO_MEASURES, STATUSES, VERDICTS, build_cells, delta_summary, headline_variant,
+                                    printed_order, run_progress, verdict_summary)
 from rd4ad.report.audit import audit_comparisons
-from rd4ad.report.display import (DATASET_LABELS, MEASURE_TEXT, METRIC_LABELS, NOTE_MARK, DisplayTable, audit_table,
-                                  frame_table, label_cells, paper_table, published_notes, table_layout,
+from rd4ad.report.display import (DATASET_LABELS, MEASURE_TEXT, METRIC_LABELS, NOTE_MARK, VERDICT_MARKS, DisplayTable,
+                                  audit_table, frame_table, label_cells, paper_table, published_notes, table_layout,
                                   table_name)
 from rd4ad.report.environment import environment
-from rd4ad.report.exports import EXPORT_DIR, SUMMARY_FILE, summary_markdown, tidy_cells, write_exports
+from rd4ad.report.exports import (EXPORT_DIR, SUMMARY_FILE, seeds_line, seeds_text, summary_markdown, tidy_cells,
+                                  write_exports)
 from rd4ad.report.failures import run_failures
 from rd4ad.report.figures import (anomaly_overlays, comparison_plot, delta_heatmap, loss_curves, save_figure,
                                   score_histograms)
 from rd4ad.report.html import render_report
 from rd4ad.report.inputs import FIELDS, mixed_inputs
 from rd4ad.report.provenance import table_caption
-from rd4ad.report.results import (RUN_KEYS, collect_complexity, collect_csv, collect_inputs, collect_runs, read_examples,
-                                  read_scores)
+from rd4ad.report.results import (RUN_KEYS, collect_complexity, collect_csv, collect_inputs, collect_intervals,
+                                  collect_runs, read_examples, read_scores)
 
 FIGURE_DIR = "figures"
 TITLE = "RD4AD reproduction report"
@@ -186,6 +187,16 @@ def comparison_figure(key: str, spec: dict, tidy: pd.DataFrame, folder: Path, de
     return FigureEntry(title, f"{FIGURE_DIR}/{name}", caption + other)
 
 
+MARKS_TEXT = ", ".join(f"{mark} {verdict}" for verdict, mark in VERDICT_MARKS.items())
+VERDICT_RULE = (
+    f"Verdict ({MARKS_TEXT}; the mark after each Δ): with n ≥ 2 seeds, mean m and sample sd s, "
+    "one more training run of ours falls in m ± t(n−1, 0.975)·s·√(1 + 1/n) with 95 % probability "
+    "(runs independent and normally distributed); widened by ±0.05 for the published value's rounding, "
+    "that interval holds the published value (consistent: it could be one more run of ours) or lies below "
+    "or above it. One seed gives no interval: undetermined, and the fixed tolerance alone decides the status. "
+    "Both counts are shown; a group average's interval comes from its per-seed means.")
+
+
 def pro_counted(plan: Plan) -> str:
     """The PRO definition that counts as the reproduction of a printed PRO (config ``pro_reproduction``)."""
     return f"{MEASURE_TEXT[PRO_MEASURES[plan.pro_reproduction]]}, config pro_reproduction: {plan.pro_reproduction}"
@@ -205,7 +216,8 @@ def latex_caption(plan: Plan, spec: dict, demo: bool, caption: str) -> str:
     ``caption`` (what produced it)."""
     return (("DEMO numbers, not a reproduction of the paper. " if demo else "")
             + f"{spec['title']}. Published {PAPER_METHOD} value, ours (mean ± sample std over seeds "
-            f"{', '.join(map(str, plan.seeds))}) and Δ = ours − published."
+            f"{', '.join(map(str, plan.seeds))}) and Δ = ours − published, marked with the seed verdict "
+            f"({MARKS_TEXT}: the published value against the 95 % prediction interval of one more run of ours)."
             + (f" PRO: {pro_counted(plan)}." if "pro" in spec["metrics"] else "") + f" {caption}")
 
 
@@ -214,7 +226,7 @@ def _context(plan: Plan, results: Path, out: Path) -> tuple[dict, str]:
     published = load_published()
     runs = collect_runs(results)
     complexity = collect_complexity(results)
-    cells = label_cells(plan, build_cells(plan, runs, complexity, published), published)
+    cells = label_cells(plan, build_cells(plan, runs, complexity, published, collect_intervals(results)), published)
     tidy = tidy_cells(cells)
     progress = run_progress(plan, runs)
     per_variant = (progress.groupby(["dataset", "variant"], sort=False)["done"].agg(done="sum", expected="size")
@@ -238,11 +250,12 @@ def _context(plan: Plan, results: Path, out: Path) -> tuple[dict, str]:
     counted = cells[cells["counted"]]
     summary = delta_summary(cells).reset_index()
     summary["table"] = summary["table"].map(names)
+    verdicts = verdict_summary(cells)
     tolerance = ", ".join(f"{METRIC_LABELS.get(m, m)} ±{t:g}" for m, t in plan.tolerance.items())
     markdown = summary_markdown(cells, tidy, names, f"{TITLE}{' (DEMO)' if demo else ''}: summary", [
         *(["**DEMO**: synthetic data and random teachers; the numbers are not a reproduction."] if demo else []),
         f"Tolerance (percentage points): {tolerance}. Seeds: {', '.join(map(str, plan.seeds))}.",
-        pro_note(plan),
+        VERDICT_RULE, pro_note(plan),
         *([f"**Inputs differ**: {len(mixed.drop_duplicates(['input', 'shared by']))} group(s) of runs that should share their data or "
            "teacher were made from different content (the report's \"Runs made from different inputs\")."]
           if len(mixed) else [])])
@@ -254,6 +267,12 @@ def _context(plan: Plan, results: Path, out: Path) -> tuple[dict, str]:
         "failures_table": frame_table("failures", "Runs not finished", failures, "run") if len(failures) else None,
         "mixed_table": frame_table("mixed", "Runs made from different inputs", mixed, "input") if len(mixed) else None,
         "status_counts": {s: int((counted["status"] == s).sum()) for s in STATUSES},
+        "verdict_counts": {v: int((counted["verdict"] == v).sum()) for v in VERDICTS},
+        "verdict_rule": VERDICT_RULE, "seeds_line": seeds_line(verdicts, names), "verdict_marks": VERDICT_MARKS,
+        "verdict_table": frame_table("verdicts", "Verdicts from the seeds",
+                                     verdicts.reset_index().assign(table=lambda f: f["table"].map(names),
+                                                                   seeds_needed=lambda f: f["seeds_needed"].map(seeds_text)),
+                                     "table"),
         "tolerance_text": tolerance, "pro_note": pro_note(plan), "summary_file": SUMMARY_FILE,
         "export_dir": EXPORT_DIR, "note_mark": NOTE_MARK,
         "delta_table": frame_table("deltas", "Mean deltas", summary, "table"),

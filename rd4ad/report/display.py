@@ -40,7 +40,9 @@ COLUMN_LABELS = {  # headers of the plain frame tables (summary, consistency)
     "n_compared": "compared cells", "mean_delta": "mean Δ (pp)", "mean_abs_delta": "mean |Δ| (pp)",
     "done": "runs done", "expected": "runs planned", "printed": "printed", "recomputed": "mean of its cells",
     "n_cells": "cells", "table_a": "table", "value_a": "printed", "table_b": "other table",
-    "value_b": "printed there"}
+    "value_b": "printed there", "median_spread": "median seed sd (pp)", "seeds_needed": "seeds for ±0.5 pp",
+    "single_run_floor": "single-run floor (pp)"}
+VERDICT_MARKS = {"consistent": "≈", "below": "↓", "above": "↑", "undetermined": "?"}
 DECIMALS = {"memory_mb": 0}
 MISSING = "–"
 NOTE_MARK = "†"
@@ -241,17 +243,40 @@ class _Lookup:
             seeds += f"; {MEASURE_TEXT[measure]}"
         if entry == "ours":
             text = "missing" if c["status"] == "missing" else fmt(c["mean"], metric, c["std"])
-            return Cell(text, f"ours {c['status']}{counted}", seeds, data)
+            return Cell(text, f"ours {c['status']}{counted}", seeds + interval_text(c, measure), data)
         tolerance = "" if pd.isna(c["tolerance"]) else f" (tolerance ±{c['tolerance']:g})"
         title = f"{c['status']}{tolerance}" + ("" if c["counted"] else "; not counted (pro_reproduction)")
+        title += verdict_text(c, measure)
         title += f"; against {fmt(c['published'], metric)}; {note}" if note else ""
-        return Cell(fmt(c["delta"], metric, sign=True), f"delta {c['status']}{counted}", title, data)
+        # the verdict's mark (VERDICT_MARKS) is drawn by the stylesheet after the number, which stays the cell's text
+        return Cell(fmt(c["delta"], metric, sign=True), f"delta {c['status']} verdict-{c['verdict'] or 'none'}{counted}",
+                    title, data)
 
     def cell(self, key: tuple, category: str, entry: tuple) -> Cell:
         """``entry``: (method,) for a published value, (``ours`` | ``delta``, rank) for a measured one."""
         if entry[0] in ("ours", "delta"):
             return self.measured_cell(key, category, *entry)
         return self.published_cell(key, category, entry[0])
+
+
+def verdict_text(c: pd.Series, metric: str) -> str:
+    """A cell's verdict for its hover text: the seed prediction interval and where the published value lies."""
+    if not c["verdict"]:
+        return ""
+    if c["verdict"] == "undetermined":
+        return "; verdict undetermined: one seed, no seed interval (the tolerance alone decides)"
+    interval = f"[{fmt(c['pi_low'], metric)}, {fmt(c['pi_high'], metric)}]"
+    where = {"consistent": "inside", "below": "above", "above": "below"}[c["verdict"]]
+    return (f"; verdict {c['verdict']}: the published {fmt(c['published'], metric)} lies {where} the "
+            f"95 % prediction interval of one more run of ours, {interval} ({c['n_seeds']} seeds)")
+
+
+def interval_text(c: pd.Series, metric: str) -> str:
+    """The runs' test-set bootstrap interval for a cell's hover text (none for averages, other levels)."""
+    if pd.isna(c["test_low"]):
+        return ""
+    return (f"; test-set 95 % interval (bootstrap over test images, mean over seeds): "
+            f"[{fmt(c['test_low'], metric)}, {fmt(c['test_high'], metric)}]")
 
 
 def entry_label(entry: tuple, names: tuple[str, ...], demo: bool) -> str:

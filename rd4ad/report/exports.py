@@ -1,11 +1,13 @@
 """The report's take-away files beside ``index.html``: every regenerated table as tidy CSV and as
 booktabs LaTeX (``tables/<key>.csv``, ``tables/<key>.tex``), and a Markdown summary
-(``summary.md``: per-table within / off / missing counts and the largest deltas) that the
+(``summary.md``: per-table status and verdict counts, the seeds advice and the largest deltas) that the
 ``report`` command also prints, for CI to show or post.
 
 The tidy columns are one per cell and measure: table, row, column (the labels a reader sees,
 ``display.label_cells``), metric (``pro_public`` and ``pro`` for the two PRO definitions),
-counted (the one ``pro_reproduction`` names), published, ours mean, std, seeds, delta, status.
+counted (the one ``pro_reproduction`` names), published, ours mean, std, seeds, the seed
+prediction interval (``pi_low``, ``pi_high``), the test-set interval (``test_low``, ``test_high``),
+delta, status and verdict.
 """
 
 from __future__ import annotations
@@ -15,14 +17,15 @@ from pathlib import Path
 import pandas as pd
 
 from rd4ad.files.io import atomic_write_text
-from rd4ad.report.aggregate import STATUSES, delta_summary
+from rd4ad.report.aggregate import STATUSES, VERDICTS, delta_summary, verdict_summary
 from rd4ad.report.display import fmt
 from rd4ad.report.latex import latex_table
+from rd4ad.statistics.seeds import MAX_SEEDS
 
 EXPORT_DIR = "tables"
 SUMMARY_FILE = "summary.md"
 TIDY_COLUMNS = ["table", "row", "column", "metric", "counted", "published", "ours_mean", "ours_std",
-                "n_seeds", "delta", "status"]
+                "n_seeds", "pi_low", "pi_high", "test_low", "test_high", "delta", "status", "verdict"]
 LARGEST = 10  # deltas listed in the Markdown summary
 
 
@@ -65,11 +68,34 @@ def summary_markdown(cells: pd.DataFrame, tidy: pd.DataFrame, names: dict[str, s
     lines += _md_table(header, [[names.get(key, key), int(r["n_compared"]), *(int(r[s]) for s in STATUSES),
                                  fmt(r["mean_delta"], sign=True), fmt(r["mean_abs_delta"])]
                                 for key, r in summary.iterrows()])
+    verdicts = verdict_summary(cells)
+    lines += ["", "Verdicts from the seeds (the published value inside / below / above the 95 % prediction "
+              "interval of one more run of ours; undetermined with one seed):", ""]
+    lines += _md_table(["Table", *VERDICTS, "median seed sd (pp)", "seeds for ±0.5 pp", "single-run floor (pp)"],
+                       [[names.get(key, key), *(int(r[v]) for v in VERDICTS), fmt(r["median_spread"]),
+                         seeds_text(r["seeds_needed"]), fmt(r["single_run_floor"])] for key, r in verdicts.iterrows()])
+    lines += ["", seeds_line(verdicts, names)]
     compared = tidy[tidy["counted"] & tidy["status"].isin(["within", "off"])]
     largest = compared.loc[compared["delta"].abs().sort_values(ascending=False, kind="stable").index[:LARGEST]]
     lines += ["", f"Largest deltas (of {len(compared)} compared cells):", ""]
-    lines += _md_table(["Table", "Row", "Column", "Published", "Ours", "Δ", "Status"], [
+    lines += _md_table(["Table", "Row", "Column", "Published", "Ours", "Δ", "Status", "Verdict"], [
         [names.get(c["table"], c["table"]), c["row"], c["column"], fmt(c["published"], c["metric"]),
-         fmt(c["ours_mean"], c["metric"], c["ours_std"]), fmt(c["delta"], c["metric"], sign=True), c["status"]]
-        for _, c in largest.iterrows()], text_columns=3)
+         fmt(c["ours_mean"], c["metric"], c["ours_std"]), fmt(c["delta"], c["metric"], sign=True), c["status"],
+         c["verdict"]] for _, c in largest.iterrows()], text_columns=3)
     return "\n".join(lines) + "\n"
+
+
+def seeds_text(n: float) -> str:
+    """A seeds-needed count as printed: "" unknown, "> 1000" beyond the search."""
+    return "" if pd.isna(n) else f"> {MAX_SEEDS}" if n > MAX_SEEDS else f"{int(n)}"
+
+
+def seeds_line(verdicts: pd.DataFrame, names: dict[str, str]) -> str:
+    """The "add seeds" advice: per table with a seed spread, the seeds that would pin its mean to
+    ±0.5 pp; or, with one seed everywhere, that verdicts need two or more."""
+    known = verdicts.dropna(subset=["seeds_needed"])
+    if not len(known):
+        return ("Seeds needed: unknown, every cell has one seed; run two or more (config `seeds:`) for "
+                "verdicts and for this advice.")
+    return "Seeds needed to pin a table's mean to ±0.5 pp (95 %, at its median seed sd): " + "; ".join(
+        f"{names.get(key, key)} {seeds_text(r['seeds_needed'])}" for key, r in known.iterrows()) + "."

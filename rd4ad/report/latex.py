@@ -3,19 +3,20 @@
 Rows and column groups come from the tidy export (rd4ad/report/exports.py: ``row``, ``column``)
 in the paper's printed order; only the counted measure of each cell (for PRO, the definition
 config ``pro_reproduction`` names). A table with one row label (Tables 3–7 print one value per
-column) is set with its columns as rows. Needs ``\\usepackage{booktabs}``; text is escaped.
+column) is set with its columns as rows. Δ carries the seed verdict's mark (≈ consistent, ↓ below,
+↑ above, ? undetermined). Needs ``\\usepackage{booktabs}``; text is escaped.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from rd4ad.report.display import MISSING, fmt
+from rd4ad.report.display import MISSING, VERDICT_MARKS, fmt
 
 SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
             "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
             "×": r"$\times$", "·": r"$\cdot$", "±": r"$\pm$", "Δ": r"$\Delta$", "≤": r"$\leq$",
-            "−": r"$-$", "–": "--", "—": "---"}
+            "−": r"$-$", "–": "--", "—": "---", "≈": r"$\approx$", "↓": r"$\downarrow$", "↑": r"$\uparrow$"}
 HEADER = ("Paper", "Ours", r"$\Delta$")
 
 
@@ -34,8 +35,9 @@ def latex_number(text: str) -> str:
 def _values(cell: pd.Series) -> list[str]:
     metric = cell["metric"]
     ours = "missing" if pd.isna(cell["ours_mean"]) else fmt(cell["ours_mean"], metric, cell["ours_std"])
+    mark = VERDICT_MARKS.get(cell["verdict"], "")
     return [latex_number(fmt(cell["published"], metric)), latex_number(ours),
-            latex_number(fmt(cell["delta"], metric, sign=True))]
+            latex_number(fmt(cell["delta"], metric, sign=True)) + (f" {latex_text(mark)}" if mark else "")]
 
 
 def latex_table(tidy: pd.DataFrame, caption: str, label: str) -> str:

@@ -25,6 +25,8 @@ from rd4ad.published import COMPLEXITY_METRICS
 
 RUN_KEYS = [f.name for f in dataclasses.fields(RunKey)]
 RUN_COLUMNS = ["run"] + RUN_KEYS + ["level", "metric", "value", "headline", "demo", "device"]
+INTERVAL_COLUMNS = RUN_KEYS + ["level", "metric", "low", "high"]
+INTERVAL_METRICS = ("image_auroc", "pixel_auroc", "pro")
 COMPLEXITY_COLUMNS = ["dataset", "variant", "metric", "value", "device", "processor", "memory_measure"]
 PROCESSORS = ("cpu", "gpu")  # the CPU figures are compared with the paper's (Intel i7); the GPU's are shown
 EXAMPLE_KEYS = ("images", "masks", "maps", "names")
@@ -64,6 +66,28 @@ def collect_runs(results: str | Path) -> pd.DataFrame:
                              "headline": str(data["headline"]), "demo": bool(data.get("demo", False)),
                              "device": str(data.get("device", "unknown"))})
     return pd.DataFrame(rows, columns=RUN_COLUMNS)
+
+
+def collect_intervals(results: str | Path) -> pd.DataFrame:
+    """The test-set intervals of every ``metrics.json`` that has them (``intervals``: a level subset
+    and [low, high] fractions per metric): one row per run and metric."""
+    rows = []
+    for key, path in run_files(results, "metrics"):
+        intervals = _read_json(path).get("intervals")
+        if intervals is None:
+            continue
+        if not isinstance(intervals, dict) or not isinstance(intervals.get("level"), str):
+            raise RD4ADError(f"{path}: 'intervals' needs a 'level' and [low, high] per metric; {REEVALUATE}")
+        for metric in INTERVAL_METRICS:
+            bounds = intervals.get(metric)
+            if bounds is None:
+                continue
+            if not (isinstance(bounds, list) and len(bounds) == 2):
+                raise RD4ADError(f"{path}: intervals.{metric} = {bounds!r} is not [low, high]; {REEVALUATE}")
+            low, high = (checked_value(path, f"intervals.{metric}", b) for b in bounds)
+            rows.append({**dataclasses.asdict(key), "level": intervals["level"], "metric": metric,
+                         "low": low, "high": high})
+    return pd.DataFrame(rows, columns=INTERVAL_COLUMNS)
 
 
 def collect_numerics(results: str | Path) -> list[dict]:
