@@ -28,8 +28,8 @@ PROFILE_TRIGGERS = {RerunTrigger.parse_choice(t)
 #        + audit (eq2, supdec, fp32, mffpaper) 4×15×1 seed; T3 and T7 reuse wrn50_256.
 PAPER_RUNS = 90 + 90 + 90 + 105 + 60
 # demo: wrn50_256 and wrn50_128 on 3 synthetic categories, 9 more variants on one (the precision audit's
-# r18_bf16 / r18_fp32 pair among them), 4 novelty roles × 2 digits.
-DEMO_RUNS = 2 * 3 + 9 + 4 * 2
+# r18_bf16 / r18_fp32 pair among them), 4 novelty roles × 1 digit.
+DEMO_RUNS = 2 * 3 + 9 + 4 * 1
 # ci: 11 variants on nut (the precision audit's r18_bf16 / r18_fp32 pair among them), 4 novelty roles × 1 digit.
 CI_RUNS = 11 + 4
 EXPECTED = {
