@@ -11,19 +11,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import sklearn.datasets
 from PIL import Image
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
 
 from rd4ad.data.arrays import SplitArrays
 from rd4ad.data.novelty import one_class_split, parse_class
 
 SPLIT_SEED = 0
+# scikit-learn is imported where the digits are read: importing it costs about 1.3 s, which every
+# process importing rd4ad.data (all train and evaluate jobs) would pay otherwise.
 
 
 def load_digits_split(category: str, split: str, image_size: int) -> SplitArrays:
     """One-class split of the digits with normal class ``category``."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
     normal = parse_class(category, 10)
     digits = load_digits()
     pixels = np.rint(digits.images * (255.0 / 16.0)).astype(np.uint8)
@@ -36,4 +38,6 @@ def load_digits_split(category: str, split: str, image_size: int) -> SplitArrays
 
 def source_files() -> list[Path]:
     """The CSV scikit-learn reads the digits from (fingerprinted by the cache)."""
+    import sklearn.datasets
+
     return [Path(sklearn.datasets.__file__).parent / "data" / "digits.csv.gz"]

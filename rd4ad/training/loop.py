@@ -28,7 +28,6 @@ from rd4ad.contract.layout import RunFolder
 from rd4ad.contract.run import RunConfig
 from rd4ad.data import SplitArrays
 from rd4ad.evaluation.inference import infer_level_maps
-from rd4ad.evaluation.levels import evaluate_maps
 from rd4ad.files.errors import RD4ADError
 from rd4ad.files.io import atomic_write_text, move_aside
 from rd4ad.files.paths import writable_file
@@ -79,6 +78,9 @@ def _resume(state: dict, model, optimizer, run: RunConfig, inputs: dict) -> tupl
 
 
 def _audit(model, test: SplitArrays, run: RunConfig, device, epoch: int, fast: bool) -> dict:
+    # the metrics (and scikit-learn, ~1.3 s to import) load only in a run that audits
+    from rd4ad.evaluation.levels import evaluate_maps
+
     maps = infer_level_maps(model, test, device, precision=run.precision, channels_last=fast)
     metrics, _, _ = evaluate_maps(maps, test, run.score, device, {HEADLINE: LEVEL_SUBSETS[HEADLINE]})
     return {"epoch": epoch, **{k: v for k, v in metrics[HEADLINE].items() if k != "pro_public"}}
