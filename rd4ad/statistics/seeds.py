@@ -17,6 +17,8 @@ one value per row (scikit-learn style: arrays in, arrays out, keyword-only optio
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy import stats
 
@@ -44,11 +46,10 @@ def seed_spread(values) -> np.ndarray:
     array([1.])
     """
     values = _rows(values)
-    n = seed_count(values)
-    mean = np.nanmean(np.where(n[:, None] > 0, values, 0.0), axis=1)
-    squares = np.nansum((values - mean[:, None]) ** 2, axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(n >= 2, np.sqrt(squares / (n - 1)), np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # rows of fewer than two seeds: NaN, as documented
+        spread = np.nanstd(values, axis=1, ddof=1)
+    return np.where(seed_count(values) >= 2, spread, np.nan)
 
 
 def prediction_interval(values, *, confidence: float = CONFIDENCE,
@@ -62,7 +63,9 @@ def prediction_interval(values, *, confidence: float = CONFIDENCE,
     """
     values = _rows(values)
     n = seed_count(values).astype(float)
-    mean = np.where(n > 0, np.nansum(values, axis=1) / np.maximum(n, 1), np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a row without seeds: NaN
+        mean = np.nanmean(values, axis=1)
     spread = seed_spread(values)
     with np.errstate(invalid="ignore", divide="ignore"):
         t = stats.t.ppf((1 + confidence) / 2, np.where(n >= 2, n - 1, np.nan))
