@@ -111,3 +111,10 @@ def gpu_job():
     ``rd4ad.machine.gpu_slots`` pinning the job to a free GPU slot (``jobs_per_gpu`` slots per GPU)."""
     return (f"TORCH_HOME={shlex.quote(str(RESOURCES.torch_home))} python -m rd4ad.machine.gpu_slots "
             f"--jobs-per-gpu {PLAN.config['jobs_per_gpu']} --")
+
+
+def all_cores():
+    """The threads of a job that must have the machine to itself: every core given to ``--cores``
+    on one machine; on a cluster executor (no ``--cores``) 1, which the profile's ``set-threads``
+    replaces (profiles/slurm: 8)."""
+    return workflow.resource_settings.cores or 1

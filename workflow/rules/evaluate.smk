@@ -42,7 +42,7 @@ rule complexity:
         measurement=measurement_json,
         execution=execution_flags(),
         gpu_job=gpu_job(),
-    threads: workflow.cores
+    threads: all_cores()
     resources:
         gpu=1,
     shell:
