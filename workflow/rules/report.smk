@@ -22,7 +22,9 @@ rule plan:
 
 rule report:
     """Every table, the audit and the figures as one HTML page, its exports beside it; the Markdown
-    summary goes to the console (stdout), errors to the log."""
+    summary goes to the console (stdout), errors to the log. A local rule: it needs no GPU and reads
+    only the run files, so on a cluster it runs where snakemake runs (as the onerror report does)
+    instead of waiting for a scheduler slot."""
     input:
         plan=PLAN_FILE,
         results=RESULT_FILES,
@@ -32,6 +34,7 @@ rule report:
         str(layout.logs(RESULTS) / "report.log"),
     benchmark:
         str(layout.logs(RESULTS) / "report_benchmark.tsv")
+    localrule: True
     shell:
         "python -m rd4ad report --plan {input.plan:q} --out {output:q} 2> {log:q}"
 
