@@ -84,6 +84,17 @@ def test_wrapper_runs_the_command_unpinned_on_cpu(tmp_path):
     assert out.stdout.strip() == "''"
 
 
+def test_a_job_pinned_by_slurm_keeps_its_gpu_and_takes_no_lock(tmp_path):
+    """Under SLURM (SLURM_STEP_GPUS set) the scheduler's CUDA_VISIBLE_DEVICES stands and no lock file is made."""
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "1", "SLURM_STEP_GPUS": "1"}
+    out = subprocess.run([sys.executable, "-m", "rd4ad.machine.gpu_slots", "--lock-dir", str(tmp_path / "locks"),
+                          "--", sys.executable, "-c", "import os; print(os.environ['CUDA_VISIBLE_DEVICES'])"],
+                         env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "1"
+    assert "scheduler pinned this job (SLURM_STEP_GPUS=1, CUDA_VISIBLE_DEVICES=1)" in out.stderr
+    assert not (tmp_path / "locks").exists()
+
+
 def test_jobs_per_gpu_fills_every_gpu_before_sharing(tmp_path, monkeypatch):
     """Two GPUs × two shares: slots go 0, 1 (one job per GPU) then 2, 3 (the second shares); then full."""
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")

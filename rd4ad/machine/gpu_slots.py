@@ -138,7 +138,12 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("give the command to run after --")
-    pinned = any(os.environ.get(k) for k in SCHEDULER_GPU_ENV)
+    pinned = {k: os.environ[k] for k in SCHEDULER_GPU_ENV if os.environ.get(k)}
+    if pinned:
+        given = ", ".join(f"{k}={v}" for k, v in pinned.items())
+        print(f"gpu_slots: the scheduler pinned this job ({given}, "
+              f"CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES', '')}); no lock taken",
+              file=sys.stderr, flush=True)
     ids = [] if pinned else ([g for g in args.gpus.split(",") if g] if args.gpus is not None else visible_gpus())
     try:
         with acquire_gpu_slot(args.lock_dir or default_lock_dir(), len(ids), ids,
