@@ -4,6 +4,7 @@ and which runs were made from inputs other than those they should share."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 import yaml
@@ -70,10 +71,30 @@ def test_runs_not_finished_name_their_log_and_error_line(tmp_path):
     failures = run_failures(tmp_path, [keys[2], keys[1], keys[0]])
     assert failures.to_dict("records") == [
         {"run": "mvtec/carpet/wrn50_256/seed0", "state": "failed", "job": "evaluate", "log": str(carpet.log("evaluate")),
-         "error": "rd4ad evaluate: error: cannot write x/scores.csv: Is a directory"},
+         "slurm_log": "", "error": "rd4ad evaluate: error: cannot write x/scores.csv: Is a directory"},
         {"run": "mvtec/grid/wrn50_256/seed0", "state": "unfinished", "job": "train", "log": str(grid.log("train")),
-         "error": ""},
-        {"run": "mvtec/tile/wrn50_256/seed0", "state": "not started", "job": "", "log": "", "error": ""}]
+         "slurm_log": "", "error": ""},
+        {"run": "mvtec/tile/wrn50_256/seed0", "state": "not started", "job": "", "log": "", "slurm_log": "", "error": ""}]
+
+
+def test_a_job_cancelled_under_slurm_is_failed_with_the_schedulers_log(tmp_path):
+    """The run's own log stops without an error; the newest SLURM log the plugin kept says why."""
+    key = RunKey("mvtec", "carpet", "wrn50_256", 0)
+    folder = RunFolder(tmp_path / "results", key)
+    folder.path.mkdir(parents=True)
+    folder.log("train").write_text("epoch 1\nepoch 2\n")
+    logs = tmp_path / "slurm_logs"
+    older, newer = logs / "rule_train" / "mvtec_carpet_wrn50_256_0" / "7.log", logs / "rule_train" / "mvtec_carpet_wrn50_256_0" / "9.log"
+    older.parent.mkdir(parents=True)
+    older.write_text("slurmstepd-vm: error: *** JOB 7 ON vm CANCELLED AT 2026-12-03T10:00:00 ***\n")
+    newer.write_text("rule train ...\nslurmstepd-vm: error: *** JOB 9 ON vm CANCELLED AT 2026-12-03T11:00:00 ***\n"
+                     "WorkflowError: At least one job did not complete successfully.\n"
+                     "srun: error: vm: task 0: Exited with exit code 1\n")
+    os.utime(older, (1, 1))
+    (logs / "rule_train" / "mvtec_carpet_wrn50_128_0").mkdir()  # another variant's folder: not this run's
+    [row] = run_failures(tmp_path / "results", [key], logs).to_dict("records")
+    assert row == {"run": str(key), "state": "failed", "job": "train", "log": str(folder.log("train")),
+                   "slurm_log": str(newer), "error": "slurmstepd-vm: error: *** JOB 9 ON vm CANCELLED AT 2026-12-03T11:00:00 ***"}
 
 
 def _record_inputs(results, key: tuple, train_data: str, teacher: str = "t" * 64) -> None:

@@ -247,6 +247,8 @@ def _context(plan: Plan, results: Path, out: Path) -> tuple[dict, str]:
     links = write_exports(out.parent, tidy, {key: latex_caption(plan, spec, demo, captions[key])
                                               for key, spec in plan.tables.items()})
     failures = run_failures(results, [RunKey(*k) for k in missing[RUN_KEYS].itertuples(index=False)])
+    if not failures["slurm_log"].any():
+        failures = failures.drop(columns="slurm_log")  # not run under SLURM
     counted = cells[cells["counted"]]
     summary = delta_summary(cells).reset_index()
     summary["table"] = summary["table"].map(names)
