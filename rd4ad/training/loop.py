@@ -128,6 +128,8 @@ def train_run(run: RunConfig, folder: RunFolder, device: torch.device, cache_dir
                        START_OVER)
             model, optimizer, forward = _fresh(run, device, compile, fast)  # the failed load left it half-written
     checkpointed = first_epoch - 1 if first_epoch > 1 else None
+    if checkpointed:
+        print(f"{resume_path}: resuming after epoch {checkpointed} of {run.epochs}", file=sys.stderr)
     clock = CheckpointClock(checkpoint_minutes)
 
     progress = tqdm(range(first_epoch, run.epochs + 1), initial=first_epoch - 1, total=run.epochs,
