@@ -4,8 +4,10 @@ what a finished run looks like from outside."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
+import pickle
 import re
 import signal
 import subprocess
@@ -13,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Callable, TypeVar
 
 from rd4ad.files.io import load_checkpoint
 from rd4ad.planning.planner import load_yaml, make_plan
@@ -23,7 +26,8 @@ CI_CONFIG = REPO / "config" / "ci.yaml"
 SLOW_RUN = "results/ci/mvtec/nut/wrn50_256/seed0"  # 30 epochs, a resume.pt every 6 s; scheduled first
 SLOW_EPOCHS = 30
 FAILING_RUN = "mnist/0/novelty_r18/seed0"  # its evaluation cannot write scores.csv in the first re-run
-GROUP = "ci_dag"  # the pytest-xdist group of the tests on this DAG: one worker runs them all (tests/conftest.py)
+GROUP = "ci_dag"  # the pytest-xdist group of the local checks of this DAG (tests/conftest.py)
+T = TypeVar("T")
 
 
 def env(workdir: Path) -> dict:
@@ -101,3 +105,18 @@ def kill_and_resume(workdir: Path) -> SimpleNamespace:
     assert code_retry == 0, retry_out[-3000:]
     return SimpleNamespace(workdir=workdir, resume=resume, done=done, just_written=just_written,
                            failed=(code, failed_out, report), retry=retry_out)
+
+
+def once_per_session(folder: Path, name: str, make: Callable[[Path], T]) -> T:
+    """``make(folder / name)`` once for every pytest-xdist worker of the session (``folder`` is
+    theirs in common): the first worker to ask runs it holding ``folder/<name>.lock``, the others
+    wait for it and read its pickled result."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        result = folder / f"{name}.pickle"
+        if result.is_file():
+            return pickle.loads(result.read_bytes())
+        made = make(folder / name)
+        result.write_bytes(pickle.dumps(made))
+        return made

@@ -1,23 +1,36 @@
 """Fixtures shared across test modules, and the order the suite runs in.
 
-scripts/test.sh runs the suite on two pytest-xdist workers (``-n 2 --dist loadgroup``). The tests
-on the CI DAG (tests/test_workflow_e2e.py, tests/test_workflow_slurm.py) share one session fixture,
-so they form one group (``ci_dag.GROUP``) that one worker runs; it is the longest, so it is collected
-first and starts at once while the other worker takes the rest."""
+scripts/test.sh runs the suite on two pytest-xdist workers (``-n 2 --dist loadgroup``), so every
+test process and the CLI processes it starts use one intra-op thread (OMP_NUM_THREADS=1, set
+before torch loads): two workers, or a worker and the CI DAG's jobs, share the cores without
+OpenMP threads spinning against each other.
 
-import pytest
+The CI DAG (tests/ci_dag.py) runs once per session, on the worker that asks first. Its local
+checks form the xdist group ``ci_dag``, the largest work unit, which one worker starts with; the
+other worker runs the rest, collected in order, the SLURM continuation of the DAG last."""
 
-from ci_dag import GROUP, kill_and_resume
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import pytest  # noqa: E402
+
+from ci_dag import kill_and_resume, once_per_session  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def ci_dag(tmp_path_factory):
-    """The CI DAG run to the end through a kill, a failed job and its retry (tests/ci_dag.py); the
-    local end-to-end tests check it, the SLURM one continues a copy of it."""
-    return kill_and_resume(tmp_path_factory.mktemp("ci_dag"))
+def shared_tmp(tmp_path_factory):
+    """A temporary folder common to every xdist worker of this session."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session")
+def ci_dag(shared_tmp):
+    """The CI DAG run to the end through a kill, a failed job and its retry; one run for all workers."""
+    return once_per_session(shared_tmp, "ci_dag", kill_and_resume)
 
 
 def pytest_collection_modifyitems(items):
-    """The CI DAG group first (stable: each part keeps its order)."""
-    items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None
-               or item.get_closest_marker("xdist_group").args[:1] != (GROUP,))
+    """The SLURM tests last (stable: everything else keeps its order)."""
+    items.sort(key=lambda item: item.path.name == "test_workflow_slurm.py")

@@ -18,17 +18,18 @@ import shutil
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from ci_dag import BASELINE, GROUP, REPO, ci_plan, command, finish, finished_runs, start
+from ci_dag import BASELINE, REPO, ci_plan, command, finish, finished_runs, once_per_session, start
 from rd4ad.cli import main
 from rd4ad.contract.layout import RunFolder, parse
 from rd4ad.files.io import load_checkpoint
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(GROUP)]
+pytestmark = pytest.mark.slow
 
 SLURM = REPO / "scripts" / "slurm_local.sh"
 PROFILE = REPO / "profiles" / "slurm"
@@ -61,8 +62,9 @@ def _cannot_start() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def slurm_cluster():
+@contextmanager
+def _slurm_cluster():
+    """The one-node cluster of scripts/slurm_local.sh, started if needed and stopped if this started it."""
     reason = _cannot_start()
     if reason:
         pytest.skip(f"no SLURM test cluster: {reason}")
@@ -70,9 +72,11 @@ def slurm_cluster():
     started = subprocess.run(["bash", str(SLURM), "start"], capture_output=True, text=True)
     if started.returncode != 0:
         pytest.skip(f"no SLURM test cluster: {(started.stderr.strip().splitlines() or ['?'])[-1]}")
-    yield
-    if not was_up:
-        subprocess.run(["bash", str(SLURM), "stop"], capture_output=True)
+    try:
+        yield
+    finally:
+        if not was_up:
+            subprocess.run(["bash", str(SLURM), "stop"], capture_output=True)
 
 
 def _environment(workdir: Path) -> dict:
@@ -88,9 +92,14 @@ def _job_id(comment: str) -> str | None:
     return next((line.split()[0] for line in out.splitlines() if line.split()[1:] == [comment]), None)
 
 
-@pytest.fixture(scope="module")
-def slurm_dag(ci_dag, slurm_cluster, tmp_path_factory):
-    return cancel_fail_and_retry(ci_dag.workdir, tmp_path_factory.mktemp("slurm_dag") / "ci")
+@pytest.fixture(scope="session")
+def slurm_dag(ci_dag, shared_tmp):
+    """The SLURM continuation of the CI DAG, once for all xdist workers."""
+    def on_the_cluster(folder: Path) -> dict:
+        with _slurm_cluster():
+            return cancel_fail_and_retry(ci_dag.workdir, folder / "ci")
+
+    return once_per_session(shared_tmp, "slurm_dag", on_the_cluster)
 
 
 def cancel_fail_and_retry(finished_dag: Path, workdir: Path) -> dict:
