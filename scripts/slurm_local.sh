@@ -22,7 +22,9 @@ die() { echo "slurm_local.sh: $*" >&2; exit 1; }
 
 install_packages() {
   local missing=()
-  for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  for p in "${PACKAGES[@]}"; do  # removed packages keep a status entry ("config-files"): not installed
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
   [ ${#missing[@]} -eq 0 ] && return
   command -v apt-get >/dev/null || die "needs ${missing[*]} and there is no apt-get; install SLURM 22.05 + munge by hand"
   echo "== installing ${missing[*]} (Debian packages)" >&2
