@@ -25,5 +25,5 @@ if [ "$free_mb" -lt "$need_mb" ]; then
        "Free some space there or point TMPDIR at a folder with room." >&2
   exit 1
 fi
-# Two workers (pytest-xdist); the CI DAG tests stay on one of them (tests/conftest.py).
+# Two workers (pytest-xdist); the CI DAG runs once for both, its local checks as one group (tests/conftest.py).
 exec .venv/bin/python -m pytest -n 2 --dist loadgroup "$@"
