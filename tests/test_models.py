@@ -8,8 +8,10 @@ from torchvision.models.resnet import Bottleneck, conv1x1
 from rd4ad.files.errors import RD4ADError
 from rd4ad.models import build_model
 from rd4ad.models.bottleneck import OCBE
+from rd4ad.models.choices import BACKBONE_NAMES, DECODER_BLOCK_KINDS, LOSS_NAMES
 from rd4ad.models.decoder import DECODER_BLOCKS, Decoder
 from rd4ad.models.encoder import BACKBONES
+from rd4ad.models.loss import LOSSES
 
 FULL = ("pre+oce+mff", "code", "code")  # the public code's model: full OCBE, decoder [3,4,6], plain MFF
 
@@ -28,6 +30,14 @@ def n_params(module: nn.Module) -> int:
 def public_unused_conv4(expansion: int) -> int:
     """The public code's BN_layer also builds conv4 (1x1, 1024e → 512e) + bn4, never used in forward."""
     return n_params(nn.Sequential(conv1x1(1024 * expansion, 512 * expansion), nn.BatchNorm2d(512 * expansion)))
+
+
+def test_the_names_planning_checks_are_the_implemented_ones():
+    """Planning checks a run against rd4ad.models.choices (no torch); the model keys its parts by them."""
+    assert tuple(BACKBONES) == BACKBONE_NAMES
+    assert tuple(DECODER_BLOCKS) == DECODER_BLOCK_KINDS
+    assert all(tuple(blocks) == BACKBONE_NAMES for blocks in DECODER_BLOCKS.values())
+    assert tuple(LOSSES) == LOSS_NAMES
 
 
 @pytest.mark.parametrize("backbone", list(BACKBONES))

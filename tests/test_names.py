@@ -18,7 +18,7 @@ from rd4ad.data.cache import cached_split
 from rd4ad.files.errors import RD4ADError
 from rd4ad.files.names import check_name
 from rd4ad.files.paths import under
-from rd4ad.models.network import IMAGE_STRIDE
+from rd4ad.models.choices import IMAGE_STRIDE
 from rd4ad.planning.planner import load_schema, load_yaml, plan_config_file, resolve_config
 
 REPO = Path(__file__).resolve().parents[1]

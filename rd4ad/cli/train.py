@@ -22,7 +22,7 @@ from rd4ad.contract.run import RunConfig
 from rd4ad.files.errors import RD4ADError
 from rd4ad.machine.device import resolve_device, set_deterministic
 from rd4ad.machine.numerics import CPU_NUMERICS, apply_cpu_numerics
-from rd4ad.training.checkpoints import CHECKPOINT_MINUTES
+from rd4ad.training.defaults import CHECKPOINT_MINUTES
 from rd4ad.training.loop import train_run
 
 

@@ -9,7 +9,7 @@ from typing import Any, Mapping
 
 from rd4ad.files.errors import RD4ADError
 from rd4ad.files.names import check_name
-from rd4ad.models.network import IMAGE_STRIDE
+from rd4ad.models.choices import IMAGE_STRIDE
 
 MAX_SEED = 2**32 - 1  # 32-bit: the epoch shuffle seeds torch with seed · 100_003 + epoch, far from overflow
 

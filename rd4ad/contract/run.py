@@ -1,7 +1,9 @@
 """One run of the suite — dataset × category × variant × seed — with every knob that shapes it.
 
 ``RunConfig`` is the one place that states a run's fields, their defaults and their allowed
-values. The knobs of a config's ``variants:`` entry are checked against :func:`knob_schema`,
+values. Planning imports this module, so it loads no torch: the allowed values come from the torch-free
+``choices`` modules of the parts that implement them, and the data and the model load on first use.
+The knobs of a config's ``variants:`` entry are checked against :func:`knob_schema`,
 generated from the fields below (rd4ad/planning/planner.py adds it to the config schema), so the
 schema's defaults are these defaults. The plan stores each run as ``to_dict()``; ``model.pt``
 and ``metrics.json`` carry the same dict.
@@ -11,16 +13,20 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import MISSING, dataclass, field
+from typing import TYPE_CHECKING
 
 from rd4ad.contract.checks import check_run_values
 from rd4ad.contract.layout import RunKey
-from rd4ad.data import LOADERS, SplitArrays, load_split
-from rd4ad.data.caltech import PROTOCOL_KEYS
+from rd4ad.data.choices import LOADERS, PROTOCOL_KEYS
 from rd4ad.files.errors import RD4ADError
-from rd4ad.machine.precision import LABELS as PRECISION_LABELS, PRECISIONS
-from rd4ad.models import BACKBONES, BOTTLENECKS, DECODER_BLOCKS, LOSSES, MFF_FUSES, RD4AD, build_model
-from rd4ad.models.network import IMAGE_STRIDE
-from rd4ad.scoring import REDUCTIONS
+from rd4ad.machine.choices import LABELS as PRECISION_LABELS, PRECISIONS
+from rd4ad.models.choices import (BACKBONE_NAMES, BOTTLENECKS, DECODER_BLOCK_KINDS, IMAGE_STRIDE, LOSS_NAMES,
+                                  MFF_FUSES)
+from rd4ad.scoring.choices import REDUCTIONS
+
+if TYPE_CHECKING:
+    from rd4ad.data import SplitArrays
+    from rd4ad.models import RD4AD
 
 _JSON_TYPES = {"str": "string", "int": "integer", "float": "number", "bool": "boolean"}
 
@@ -47,7 +53,7 @@ class RunConfig:
     demo: bool              # demo data: labelled DEMO, never compared as a reproduction
 
     # The knobs of the variant (config `variants:`).
-    backbone: str = _knob("teacher ResNet (Table 6)", choices=BACKBONES)
+    backbone: str = _knob("teacher ResNet (Table 6)", choices=BACKBONE_NAMES)
     image_size: int = _knob("images are resized to image_size × image_size (Tables 1–2: 256 and 128); a multiple "
                             "of the teacher's stride, the only sizes at which the student's features match",
                             minimum=IMAGE_STRIDE, multiple_of=IMAGE_STRIDE)
@@ -62,9 +68,9 @@ class RunConfig:
     mff_fuse: str = _knob("end of MFF: code: the public code's plain concatenation; paper: §3.2's 1×1 conv + BN + "
                           "ReLU on it (pre+oce+mff only)", "code", choices=MFF_FUSES)
     decoder_blocks: str = _knob("code: the public code's [3,4,6]; supplement: supplement Table 1's [6,4,3]",
-                                "code", choices=DECODER_BLOCKS)
+                                "code", choices=DECODER_BLOCK_KINDS)
     loss: str = _knob("flat: the public code's cosine over flattened C·H·W; eq2: paper Eq. 1–2", "flat",
-                      choices=LOSSES)
+                      choices=LOSS_NAMES)
     score: str = _knob("image score: max of the map (MVTec) or its sum (novelty detection, Table 4)", "max",
                        choices=REDUCTIONS)
     eval_every: int = _knob("audit only (leaks the test set): evaluate on the test set every N epochs as "
@@ -100,11 +106,15 @@ class RunConfig:
 
     def load_split(self, split: str, cache_dir: str | None = None) -> SplitArrays:
         """The run's ``train`` or ``test`` split (``rd4ad.data.load_split`` with its protocol knobs)."""
+        from rd4ad.data import load_split  # torch: not loaded by planning
+
         return load_split(self.loader, self.data_root, self.category, split, self.image_size,
                           cache_dir=cache_dir, **self.protocol)
 
     def build_model(self) -> RD4AD:
         """The RD4AD model this run trains (teacher weights loaded, student initialised from the global RNG)."""
+        from rd4ad.models import build_model  # torch: not loaded by planning
+
         return build_model(self.backbone, self.teacher_weights, self.bottleneck, self.decoder_blocks, self.mff_fuse)
 
     def to_dict(self) -> dict:

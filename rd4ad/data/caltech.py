@@ -30,7 +30,6 @@ ARCHIVE = RemoteFile(
 FOLDER = "256_ObjectCategories"
 CLUTTER = "257.clutter"
 N_CATEGORIES = 257
-PROTOCOL_KEYS = ("n_inlier_categories", "outlier_ratio", "train_per_category", "protocol_seed")  # protocol_files
 FIX = "delete the folder and run `python -m rd4ad fetch caltech256` again"
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from rd4ad.data import caltech, digits, mvtec, torchvision_sets
 from rd4ad.data.arrays import SplitArrays
 from rd4ad.data.cache import cached_split, source_listing
+from rd4ad.data.choices import LOADERS
 from rd4ad.files.errors import RD4ADError
 from rd4ad.files.names import check_name
 
-LOADERS = ("mvtec", "mnist", "fmnist", "cifar10", "caltech256", "digits")
 SPLITS = ("train", "test")
 
 

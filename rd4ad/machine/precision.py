@@ -21,8 +21,7 @@ import sys
 
 import torch
 
-PRECISIONS = ("fp32", "tf32", "bf16")
-LABELS = {"fp32": "fp32 (TF32 off)", "tf32": "fp32 with TF32 on CUDA", "bf16": "bf16 autocast, fp32 weights"}
+from rd4ad.machine.choices import LABELS, PRECISIONS
 
 
 def apply_tf32(precision: str) -> None:

@@ -19,10 +19,9 @@ from torch import nn
 from torchvision.models.resnet import conv1x1, conv3x3
 
 from rd4ad.files.errors import RD4ADError
+from rd4ad.models.choices import BOTTLENECKS, MFF_FUSES
 from rd4ad.models.encoder import BackboneSpec, Frozen, resnet_init_
 
-BOTTLENECKS = ("pre", "pre+oce", "pre+oce+mff")
-MFF_FUSES = ("code", "paper")
 CODE_PLANES = 512
 
 

@@ -14,11 +14,6 @@ from rd4ad.models.decoder import Decoder, stage_blocks
 from rd4ad.models.encoder import Encoder, Frozen, backbone_spec
 from rd4ad.models.weights import teacher_resnet
 
-# The bottleneck sees the image at stride 32 and the decoder doubles three times back to the
-# teacher's strides 16, 8, 4: the student's features match the teacher's only when the image
-# side is a multiple of 32.
-IMAGE_STRIDE = 32
-
 
 class RD4AD(nn.Module):
     """``model(x) -> (feats_e, feats_d)``: teacher features [f1, f2, f3] and student features [d1, d2, d3].

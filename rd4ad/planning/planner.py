@@ -23,7 +23,7 @@ from rd4ad.files.names import SCHEMA
 from rd4ad.planning.config_errors import schema_error_message
 from rd4ad.planning.plan import AUDIT_DATASET, audit_pairs, Measurement, Plan, PlannedRun, table_variants, variant_categories
 from rd4ad.published import COMPLEXITY_METRICS, TABLES
-from rd4ad.training.checkpoints import CHECKPOINT_MINUTES
+from rd4ad.training.defaults import CHECKPOINT_MINUTES
 
 
 

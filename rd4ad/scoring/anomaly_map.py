@@ -8,13 +8,13 @@ import torch
 import torch.nn.functional as F
 
 from rd4ad.files.errors import RD4ADError
+from rd4ad.scoring.choices import REDUCTIONS
 from rd4ad.scoring.smoothing import gaussian_smooth
 
 LEVEL_SUBSETS: dict[str, tuple[int, ...]] = {
     "M1": (0,), "M2": (1,), "M3": (2,), "M2+3": (1, 2), "M1+2+3": (0, 1, 2),
 }
 HEADLINE = "M1+2+3"
-REDUCTIONS = ("max", "sum")  # image score: S_AD = max of the map (MVTec), sum for novelty detection
 
 
 def level_maps(feats_e: Sequence[torch.Tensor], feats_d: Sequence[torch.Tensor], size: int) -> torch.Tensor:

@@ -27,8 +27,8 @@ from rd4ad.contract.layout import RunFolder
 from rd4ad.contract.run import RunConfig
 from rd4ad.files.errors import UnreadableFileError
 from rd4ad.files.io import atomic_link, atomic_torch_save, load_checkpoint, move_aside
+from rd4ad.training.defaults import CHECKPOINT_MINUTES
 
-CHECKPOINT_MINUTES = 10.0
 RESUME_KEYS = ("run", "epoch", "student", "optimizer", "losses", "audits")
 FINAL_KEYS = ("run", "epochs", "student")
 START_OVER = "training starts again from epoch 1"

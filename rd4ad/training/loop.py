@@ -38,7 +38,8 @@ from rd4ad.machine.precision import apply_tf32, autocast, precision_record, warn
 from rd4ad.models import distillation_loss
 from rd4ad.models.inputs import to_model_input
 from rd4ad.scoring import HEADLINE, LEVEL_SUBSETS
-from rd4ad.training.checkpoints import (CHECKPOINT_MINUTES, START_OVER, CheckpointClock, is_final, load_resume,
+from rd4ad.training.defaults import CHECKPOINT_MINUTES
+from rd4ad.training.checkpoints import (START_OVER, CheckpointClock, is_final, load_resume,
                                         model_state, restore_model, save_epoch_state, write_model)
 
 
