@@ -2,7 +2,8 @@
 docstring which other parts it imports (its "Imports:" paragraph); the import statements of its
 modules must stay within that, the parts' declarations must form no cycle, no two modules may import
 each other (directly or round a loop), and the package root keeps at most five modules. What the
-report, drift, evaluation, Table 3 and the train command load in a fresh interpreter is checked as well."""
+report, drift, evaluation, Table 3, the train command and planning load in a fresh interpreter is
+checked as well."""
 
 from __future__ import annotations
 
@@ -110,6 +111,7 @@ def test_imports_are_read_at_any_depth_and_resolved_to_modules(tmp_path):
     (("rd4ad.cli.report", "rd4ad.drift"), ("snakemake", "rd4ad.planning.planner")),
     (("rd4ad.evaluation.evaluate", "rd4ad.evaluation.complexity"), ("rd4ad.training",)),
     (("rd4ad.cli.train",), ("sklearn",)),  # ~1.3 s per train job: only the digits and the audit need it
+    (("rd4ad.planning.planner",), ("torch",)),  # every snakemake start parses the plan: ~4 s with torch
 ])
 def test_imports_go_one_way(modules, forbidden):
     loaded = loaded_after(*modules)

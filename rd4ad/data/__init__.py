@@ -1,10 +1,15 @@
 """Datasets: downloads with checksums, safe extraction, MVTec loader/validator, novelty splits,
 the synthetic MVTec-format set and the digits novelty set (docs/architecture.md "Data contract").
 
+The names below load their module (and torch) on first use (``lazy_loader``), so that
+``rd4ad.data.choices`` is read at planning time without torch.
+
 Imports: ``rd4ad.files``.
 """
 
-from rd4ad.data.arrays import SplitArrays
-from rd4ad.data.load import LOADERS, load_split
+import lazy_loader
 
-__all__ = ["LOADERS", "SplitArrays", "load_split"]
+__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs={
+    "arrays": ["SplitArrays"],
+    "load": ["LOADERS", "load_split"],
+})

@@ -1,14 +1,18 @@
 """RD4AD model: frozen teacher, one-class bottleneck, student decoder, teacher weights, the distillation loss.
 
+The names below load their module (and torch) on first use (``lazy_loader``), so that
+``rd4ad.models.choices`` is read at planning time without torch.
+
 Imports: ``rd4ad.files``.
 """
 
-from rd4ad.models.bottleneck import BOTTLENECKS, MFF_FUSES
-from rd4ad.models.decoder import DECODER_BLOCKS
-from rd4ad.models.encoder import BACKBONES
-from rd4ad.models.loss import LOSSES, distillation_loss
-from rd4ad.models.network import RD4AD, build_model
-from rd4ad.models.weights import download_teacher_weights, load_teacher_state_dict, teacher_weights_file
+import lazy_loader
 
-__all__ = ["BACKBONES", "BOTTLENECKS", "DECODER_BLOCKS", "LOSSES", "MFF_FUSES", "RD4AD", "build_model", "distillation_loss",
-           "download_teacher_weights", "load_teacher_state_dict", "teacher_weights_file"]
+__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs={
+    "bottleneck": ["BOTTLENECKS", "MFF_FUSES"],
+    "decoder": ["DECODER_BLOCKS"],
+    "encoder": ["BACKBONES"],
+    "loss": ["LOSSES", "distillation_loss"],
+    "network": ["RD4AD", "build_model"],
+    "weights": ["download_teacher_weights", "load_teacher_state_dict", "teacher_weights_file"],
+})

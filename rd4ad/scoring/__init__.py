@@ -1,11 +1,15 @@
 """Anomaly scoring (Eq. 3): per-level maps, level subsets (Table 7), Gaussian smoothing, image scores.
 
+The names below load their module (and torch) on first use (``lazy_loader``), so that
+``rd4ad.scoring.choices`` is read at planning time without torch.
+
 Imports: ``rd4ad.files``.
 """
 
-from rd4ad.scoring.anomaly_map import (HEADLINE, LEVEL_SUBSETS, REDUCTIONS, image_scores, level_maps, subset_maps,
-                                       subset_scores)
-from rd4ad.scoring.smoothing import gaussian_kernel1d, gaussian_smooth
+import lazy_loader
 
-__all__ = ["HEADLINE", "LEVEL_SUBSETS", "REDUCTIONS", "gaussian_kernel1d", "gaussian_smooth", "image_scores",
-           "level_maps", "subset_maps", "subset_scores"]
+__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs={
+    "anomaly_map": ["HEADLINE", "LEVEL_SUBSETS", "REDUCTIONS", "image_scores", "level_maps", "subset_maps",
+                    "subset_scores"],
+    "smoothing": ["gaussian_kernel1d", "gaussian_smooth"],
+})

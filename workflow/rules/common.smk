@@ -9,7 +9,6 @@ import shlex
 from pathlib import Path
 
 from rd4ad.contract import layout
-from rd4ad.models.weights import teacher_weights_file
 from rd4ad.planning.planner import make_plan
 
 PLAN = make_plan(config, ", ".join(map(str, workflow.configfiles)) or "the run config (--config)")
@@ -75,6 +74,10 @@ def dataset_ready(wildcards):
 def weights_files():
     """IMAGENET1K_V1 file → backbone, for the variants with ``teacher_weights: imagenet_v1``."""
     backbones = {v["backbone"] for v in PLAN.config["variants"].values() if v["teacher_weights"] == "imagenet_v1"}
+    if not backbones:
+        return {}
+    from rd4ad.models.weights import teacher_weights_file  # torch: only for a config that fetches weights
+
     return {str(teacher_weights_file(b, RESOURCES.weights)): b for b in sorted(backbones)}
 
 
