@@ -31,27 +31,28 @@ def demo():
 
 def test_paper_runs_per_table(paper):
     per_table = {k: len(v) for k, v in table_runs(paper.config, TABLES).items()}
-    assert per_table == {"T1": 2 * 15 * 3, "T2": 2 * 15 * 3, "T3": 15 * 3, "T4": (10 + 10 + 10 + 5) * 3,
+    assert per_table == {"T1": 3 * 15 * 3, "T2": 3 * 15 * 3, "T3": 15 * 3, "T4": (10 + 10 + 10 + 5) * 3,
                          "T5": 3 * 15 * 3, "T6": 3 * 15 * 3, "T7": 15 * 3, "S2": 30 * 3,
                          "audit:loss": 2 * 15, "audit:decoder_blocks": 2 * 15, "audit:precision": 2 * 15,
-                         "audit:mff_fuse": 2 * 15}
+                         "audit:mff_fuse": 2 * 15, "audit:implementation": 2 * 15}
 
 
 def test_shared_runs_are_trained_once(paper):
     runs = [p.run for p in paper.runs.values()]
-    assert len(runs) == len({r.key for r in runs}) == 90 + 90 + 90 + 105 + 60
+    assert len(runs) == len({r.key for r in runs}) == 90 + 90 + 90 + 105 + 60 + 45
     variants = Counter(r.variant for r in runs)
     assert variants["wrn50_256"] == 45 and variants["wrn50_eq2"] == 15 and variants["novelty_r18"] == 105
     assert {r.seed for r in runs if r.variant == "wrn50_supdec"} == {111}
     assert paper.runs["mvtec/bottle/wrn50_256/seed111"].tables == \
-        ("T1", "T2", "T3", "T5", "T6", "T7", "audit:loss", "audit:decoder_blocks", "audit:precision", "audit:mff_fuse")
+        ("T1", "T2", "T3", "T5", "T6", "T7", "audit:loss", "audit:decoder_blocks", "audit:precision", "audit:mff_fuse",
+         "audit:implementation")
     assert paper.runs["mvtec/bottle/wrn50_256/seed112"].tables == ("T1", "T2", "T3", "T5", "T6", "T7")
     assert str(paper.folder("mvtec/bottle/wrn50_256/seed112").model) == "results/mvtec/bottle/wrn50_256/seed112/model.pt"
 
 
 def test_demo_runs_respect_variant_categories(demo):
     keys = [p.run.key for p in demo.runs.values()]
-    assert len(keys) == 19
+    assert len(keys) == 20
     assert {k.category for k in keys if k.variant == "wrn50_256"} == {"brick", "grass", "nut"}
     assert {k.category for k in keys if k.variant == "r50_256"} == {"nut"}
     assert {k.category for k in keys if k.dataset == "caltech256"} == {"6"}

@@ -79,8 +79,9 @@ def test_summary_progress_and_audit(tree):
     assert summary.loc["T1", "mean_delta"] == pytest.approx((-0.9 + 0.0 - 1.5 + 2.0 + 0.5) / 5)
     assert summary.loc["T3", "n_compared"] == 3 and summary.loc["T3", "measured"] == 2
     progress = run_progress(plan, runs)
-    # mvtec: 2 categories × (6 table variants + 4 audit alternatives) × 2 seeds; novelty: 5 classes × 2 seeds
-    assert (int(progress["done"].sum()), len(progress)) == (7, 2 * 10 * 2 + 5 * 2)
+    # mvtec: 2 categories × (7 table variants, anomalib_rd among them, + 4 audit alternatives) × 2 seeds;
+    # novelty: 5 classes × 2 seeds
+    assert (int(progress["done"].sum()), len(progress)) == (7, 2 * 11 * 2 + 5 * 2)
     audits = {a.key: a.frame.set_index(["metric", "category", "role"]) for a in
               audit_comparisons(plan, runs, collect_csv(results, "audit_epochs"))}
     assert audits["loss"].loc[("image_auroc", "carpet", "delta"), "mean"] == pytest.approx(-4.0)
@@ -102,7 +103,7 @@ def test_demo_categories_become_rows(tmp_path):
     assert t1.loc["mean", "delta"] == pytest.approx(80.0 - 98.5)
     table = paper_table("T1", plan.tables["T1"], plan, label_cells(plan, cells, published), published,
                         demo=True, notes={})
-    assert [h.text for h in table.header[-1]][-2:] == ["ours (DEMO)", "Δ (DEMO)"]
+    assert [h.text for h in table.header[-1]][-3:] == ["ours (DEMO)", "Δ (DEMO)", "ours (DEMO)"]  # 256, anomalib
     labels = [row.label for row in table.rows]   # a category the paper lacks: just before the overall mean
     assert labels[-4:] == ["Objects (avg)", "Not in the paper (this configuration)", "brick", "Mean"]
 
@@ -157,16 +158,16 @@ def test_rows_settings_and_baselines_follow_the_printed_order(tree):
     published = load_published()
     cells = label_cells(plan, build_cells(plan, runs, collect_complexity(results), published), published)
     t1 = paper_table("T1", plan.tables["T1"], plan, cells, published, demo=False, notes={})
-    assert [h.text for h in t1.header[0]] == ["128 × 128", "256 × 256"]          # Table 1: 128 first
+    assert [h.text for h in t1.header[0]] == ["128 × 128", "256 × 256", "anomalib RD"]  # Table 1: 128 first
     assert [h.text for h in t1.header[1]] == [
         "MKD", "RD4AD (paper)", "ours", "Δ",
-        "GT", "GANomaly", "US", "PSVDD", "DAAD", "MF", "PaDiM", "CutPaste", "RD4AD (paper)", "ours", "Δ"]
+        "GT", "GANomaly", "US", "PSVDD", "DAAD", "MF", "PaDiM", "CutPaste", "RD4AD (paper)", "ours", "Δ", "ours"]
     labels = [row.label for row in t1.rows]
     assert labels[:7] == ["Textures", "carpet", "grid", "leather", "tile", "wood", "Textures (avg)"]
     assert labels[7:] == ["Objects", "bottle", "cable", "capsule", "hazelnut", "metal_nut", "pill", "screw",
                           "toothbrush", "transistor", "zipper", "Objects (avg)", "Mean"]
     t2 = paper_table("T2", plan.tables["T2"], plan, cells, published, demo=False, notes={})
-    assert [h.text for h in t2.header[-1]][-9:] == [   # Table 2, 256 × 256, PRO
+    assert [h.text for h in t2.header[-1]][-12:-3] == [   # Table 2, 256 × 256, PRO (then anomalib RD)
         "US", "MF", "SPADE", "PaDiM", "RD4AD (paper)", "ours (per-image)", "Δ (per-image)", "ours (exact)",
         "Δ (exact)"]
     t4 = paper_table("T4", plan.tables["T4"], plan, cells, published, demo=False, notes={})

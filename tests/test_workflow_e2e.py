@@ -104,3 +104,17 @@ def test_injected_regression_fails_the_drift_check(ci_dag, tmp_path, capsys, reg
     failing = out.split("largest moves")[0].splitlines()
     flagged = [line.split()[0] for line in failing if line.endswith(" DRIFT")]
     assert flagged and all(key.startswith(run + "/") for key in flagged), out
+
+
+def test_the_anomalib_row_and_the_cross_implementation_section_hold_measured_numbers(ci_dag):
+    run = json.loads((ci_dag.workdir / "results/ci/mvtec/nut/anomalib_rd/seed0/metrics.json").read_text())
+    ours, theirs = run["levels"]["M1+2+3"], run["anomalib"]["metrics"]
+    assert ours["image_auroc"] == pytest.approx(theirs["image_auroc"], abs=1e-6)
+    assert ours["pixel_auroc"] == pytest.approx(theirs["pixel_auroc"], abs=1e-6) and ours["pixel_auroc"] > 0.5
+    report = (ci_dag.workdir / "reports" / "ci" / "index.html").read_text()
+    section = report[report.index('<section id="implementations">'):]
+    section = section[:section.index("</section>")]
+    assert "anomalib 2.7.0" in section and "Known differences between the implementations" in section
+    assert f"{ours['pixel_auroc'] * 100:.1f}" in section, "anomalib's pixel AUROC, measured, in the section"
+    t1 = report[report.index('id="table-T1"'):]
+    assert "anomalib RD" in t1[:t1.index("</table>")]

@@ -69,6 +69,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     run_cfg = RunConfig.from_dict(parse_json(args.run_json, "--run-json"))
     apply_execution(args)
+    if run_cfg.implementation == "anomalib":
+        from rd4ad.anomalib_rd.train import train_anomalib_run  # the optional extra: loaded only when asked
+
+        print(train_anomalib_run(run_cfg, RunFolder(args.results, run_cfg.key), resolve_device(args.device),
+                                 cache_dir=args.cache_dir, numerics=args.cpu_numerics))
+        return 0
     print(train_run(run_cfg, RunFolder(args.results, run_cfg.key), resolve_device(args.device),
                     cache_dir=args.cache_dir, compile=args.compile, numerics=args.cpu_numerics,
                     checkpoint_minutes=args.checkpoint_minutes))

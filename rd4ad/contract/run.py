@@ -20,13 +20,18 @@ from rd4ad.contract.layout import RunKey
 from rd4ad.data.choices import LOADERS, PROTOCOL_KEYS
 from rd4ad.files.errors import RD4ADError
 from rd4ad.machine.choices import LABELS as PRECISION_LABELS, PRECISIONS
-from rd4ad.models.choices import (BACKBONE_NAMES, BOTTLENECKS, DECODER_BLOCK_KINDS, IMAGE_STRIDE, LOSS_NAMES,
-                                  MFF_FUSES)
+from rd4ad.models.choices import (BACKBONE_NAMES, BOTTLENECKS, DECODER_BLOCK_KINDS, IMAGE_STRIDE, IMPLEMENTATIONS,
+                                  LOSS_NAMES, MFF_FUSES)
 from rd4ad.scoring.choices import REDUCTIONS
 
 if TYPE_CHECKING:
     from rd4ad.data import SplitArrays
     from rd4ad.models import RD4AD
+
+# What an `implementation: anomalib` run takes from its variant; anomalib's ReverseDistillation has no
+# switch for the other knobs (they must keep their defaults) and fixes Adam(lr=0.005, betas=(0.5, 0.99)).
+ANOMALIB_TAKES = ("implementation", "backbone", "image_size", "epochs", "batch_size", "teacher_weights")
+ANOMALIB_LR = 0.005
 
 _JSON_TYPES = {"str": "string", "int": "integer", "float": "number", "bool": "boolean"}
 
@@ -53,6 +58,10 @@ class RunConfig:
     demo: bool              # demo data: labelled DEMO, never compared as a reproduction
 
     # The knobs of the variant (config `variants:`).
+    implementation: str = _knob("rd4ad: this suite's model and loop; anomalib: anomalib's ReverseDistillation and "
+                                "its Engine, which take epochs, batch_size, image_size, backbone, teacher and "
+                                "seed from the run and fix the rest (the optional extra `anomalib`)", "rd4ad",
+                                choices=IMPLEMENTATIONS)
     backbone: str = _knob("teacher ResNet (Table 6)", choices=BACKBONE_NAMES)
     image_size: int = _knob("images are resized to image_size × image_size (Tables 1–2: 256 and 128); a multiple "
                             "of the teacher's stride, the only sizes at which the student's features match",
@@ -98,6 +107,18 @@ class RunConfig:
         if unknown:
             raise RD4ADError(f"run config key 'protocol' has unknown keys {unknown}; known: {', '.join(PROTOCOL_KEYS)}")
         check_run_values(vars(self))
+        if self.implementation == "anomalib":
+            self._check_anomalib_knobs()
+
+    def _check_anomalib_knobs(self) -> None:
+        if self.lr != ANOMALIB_LR:
+            raise RD4ADError(f"variant {self.variant!r}: implementation anomalib trains with anomalib's fixed "
+                             f"lr {ANOMALIB_LR}; set lr: {ANOMALIB_LR} (got {self.lr})")
+        for f in knobs():
+            if f.name not in ANOMALIB_TAKES + ("lr",) and getattr(self, f.name) != f.default:
+                raise RD4ADError(f"variant {self.variant!r}: implementation anomalib has no switch for "
+                                 f"{f.name} (anomalib's ReverseDistillation fixes it); remove "
+                                 f"{f.name}: {getattr(self, f.name)!r} from the variant")
 
     @property
     def key(self) -> RunKey:

@@ -16,7 +16,7 @@ from rd4ad.contract.run import RunConfig
 from rd4ad.data import SplitArrays
 from rd4ad.evaluation.inference import BATCH_SIZE, infer_level_maps
 from rd4ad.evaluation.intervals import headline_intervals
-from rd4ad.evaluation.levels import evaluate_maps
+from rd4ad.evaluation.levels import evaluate_maps, metric_row
 from rd4ad.files.errors import RD4ADError, UnreadableFileError
 from rd4ad.files.io import atomic_write_bytes, atomic_write_json, atomic_write_text, load_checkpoint
 from rd4ad.files.paths import writable_file
@@ -30,11 +30,9 @@ N_EXAMPLES = 6
 RETRAIN = "delete it and train the run again (python -m rd4ad train …, or rerun snakemake)"
 
 
-def load_trained(model_path: str | Path, device: torch.device) -> tuple[torch.nn.Module, RunConfig, dict]:
-    """Rebuild the model of ``model.pt`` (teacher from its weights, student from the file); also
-    what training recorded: ``numerics`` (CPU numerics) and ``inputs`` (digests of the training
-    split and teacher), each empty for files that predate it. A teacher whose digest differs from
-    the recorded one raises: the student was distilled from another teacher."""
+def read_model(model_path: str | Path) -> dict:
+    """The contents of a ``model.pt`` written by ``python -m rd4ad train`` (either implementation);
+    anything else is one clear error naming the file."""
     path = Path(model_path)
     if not path.is_file():
         raise RD4ADError(f"{path}: no such checkpoint; train the run first (python -m rd4ad train …)")
@@ -42,14 +40,32 @@ def load_trained(model_path: str | Path, device: torch.device) -> tuple[torch.nn
         ckpt = load_checkpoint(path)
     except UnreadableFileError as err:
         raise RD4ADError(f"{err}; {RETRAIN}") from err
-    if not (isinstance(ckpt, dict) and isinstance(ckpt.get("run"), dict) and isinstance(ckpt.get("student"), dict)):
+    weights = "anomalib" if isinstance(ckpt, dict) and isinstance(ckpt.get("anomalib"), dict) else "student"
+    if not (isinstance(ckpt, dict) and isinstance(ckpt.get("run"), dict) and isinstance(ckpt.get(weights), dict)):
         raise RD4ADError(f"{path}: not a model.pt written by `python -m rd4ad train` (no 'run' and 'student'); "
                          f"{RETRAIN}")
+    return ckpt
+
+
+def _run_of(ckpt: dict, path: Path) -> RunConfig:
     try:
-        run = RunConfig.from_dict(ckpt["run"])
+        return RunConfig.from_dict(ckpt["run"])
+    except (RD4ADError, TypeError, ValueError) as err:
+        raise RD4ADError(f"{path}: its run config does not fit ({str(err).splitlines()[0][:200]}); {RETRAIN}") from err
+
+
+def load_trained(model_path: str | Path, device: torch.device) -> tuple[torch.nn.Module, RunConfig, dict]:
+    """Rebuild the model of ``model.pt`` (teacher from its weights, student from the file); also
+    what training recorded: ``numerics`` (CPU numerics) and ``inputs`` (digests of the training
+    split and teacher), each empty for files that predate it. A teacher whose digest differs from
+    the recorded one raises: the student was distilled from another teacher."""
+    path = Path(model_path)
+    ckpt = read_model(path)
+    run = _run_of(ckpt, path)
+    try:
         model = run.build_model()
         model.load_student_state_dict(ckpt["student"])
-    except (RD4ADError, TypeError, ValueError, RuntimeError) as err:
+    except (RD4ADError, TypeError, ValueError, RuntimeError, KeyError) as err:
         raise RD4ADError(f"{path}: its run config or weights do not fit ({str(err).splitlines()[0][:200]}); "
                          f"{RETRAIN}") from err
     inputs, teacher = ckpt.get("inputs", {}), teacher_digest(model)
@@ -90,6 +106,9 @@ def evaluate_run(folder: RunFolder, device: torch.device, batch_size: int = BATC
     start = time.perf_counter()
     writable_file(folder.metrics)
     clean_stale(folder.path)
+    ckpt = read_model(folder.model)
+    if _run_of(ckpt, folder.model).implementation == "anomalib":
+        return _evaluate_anomalib(folder, ckpt, device, batch_size, cache_dir, numerics, start)
     model, run, trained = load_trained(folder.model, device)
     arrays = run.load_split("test", cache_dir)
     apply_tf32(run.precision)
@@ -97,6 +116,35 @@ def evaluate_run(folder: RunFolder, device: torch.device, batch_size: int = BATC
     maps = infer_level_maps(model, arrays, device, batch_size=batch_size, precision=run.precision,
                             channels_last=fast_path(run.fast, device, on_cpu=fast_on_cpu))
     metrics, scores, headline = evaluate_maps(maps, arrays, run.score, device)
+    return _write_results(folder, run, arrays, metrics, scores, headline, trained, device, numerics, start)
+
+
+def _evaluate_anomalib(folder: RunFolder, ckpt: dict, device: torch.device, batch_size: int,
+                       cache_dir: str | None, numerics: str, start: float) -> dict:
+    """An ``implementation: anomalib`` run: anomalib's raw maps and scores, scored by this suite's
+    metrics (the headline subset: anomalib's map is the smoothed sum of all three levels) and by
+    anomalib's own (``metrics.json`` ``anomalib``)."""
+    from rd4ad.anomalib_rd.evaluate import anomalib_metrics, restore_anomalib_rd
+    from rd4ad.anomalib_rd.model import anomalib_outputs
+
+    run = _run_of(ckpt, folder.model)
+    apply_tf32(run.precision)
+    module = restore_anomalib_rd(ckpt, run, RETRAIN)
+    arrays = run.load_split("test", cache_dir)
+    maps, image = anomalib_outputs(module, arrays.images, device, batch_size)
+    scores = {HEADLINE: image.numpy().astype(np.float64)}
+    metrics = {HEADLINE: metric_row(arrays.labels, arrays.masks, maps.numpy(), scores[HEADLINE])}
+    own = {"version": ckpt["anomalib"]["version"], "teacher": ckpt["anomalib"]["teacher"],
+           "metrics": anomalib_metrics(arrays.labels, arrays.masks, maps, image)}
+    trained = {"numerics": ckpt.get("numerics", {}), "inputs": ckpt.get("inputs", {})}
+    return _write_results(folder, run, arrays, metrics, scores, maps, trained, device, numerics, start,
+                          anomalib=own)
+
+
+def _write_results(folder: RunFolder, run: RunConfig, arrays: SplitArrays, metrics: dict, scores: dict,
+                   headline: torch.Tensor, trained: dict, device: torch.device, numerics: str, start: float,
+                   **extra) -> dict:
+    """``scores.csv``, ``examples.npz``, then ``metrics.json`` (last: the evaluation's declared output)."""
     table = pd.DataFrame({"name": arrays.names, "defect": arrays.defects, "label": arrays.labels, **scores})
     atomic_write_text(folder.scores, table.to_csv(index=False, float_format="%.9g"))
     atomic_write_bytes(folder.examples, _examples_npz(arrays, headline))
@@ -106,6 +154,6 @@ def evaluate_run(folder: RunFolder, device: torch.device, batch_size: int = BATC
               "device": str(device), "inputs": {**trained["inputs"], "test_data": split_digest(arrays)},
               "numerics": {"train": trained["numerics"],
                            "evaluate": {**numerics_record(numerics), **precision_record(run.precision)}},
-              "eval_seconds": round(time.perf_counter() - start, 3)}
+              "eval_seconds": round(time.perf_counter() - start, 3), **extra}
     atomic_write_json(folder.metrics, result)
     return result

@@ -10,6 +10,14 @@ from rd4ad.metrics import aupro, image_auroc, pixel_auroc, pro_public
 from rd4ad.scoring import HEADLINE, LEVEL_SUBSETS, subset_scores
 
 
+def metric_row(labels: np.ndarray, masks: np.ndarray | None, maps: np.ndarray, scores: np.ndarray) -> dict:
+    """image_auroc of ``scores``; pixel_auroc, pro (exact AUPRO) and pro_public of ``maps`` (None without masks)."""
+    row = {"image_auroc": image_auroc(labels, scores), "pixel_auroc": None, "pro": None, "pro_public": None}
+    if masks is not None:
+        row.update(pixel_auroc=pixel_auroc(masks, maps), pro=aupro(masks, maps), pro_public=pro_public(masks, maps))
+    return row
+
+
 def evaluate_maps(maps: torch.Tensor, arrays: SplitArrays, reduce: str, device: torch.device,
                   subsets: dict[str, tuple[int, ...]] = LEVEL_SUBSETS):
     """Metrics (fractions) and image scores for every subset; also the headline smoothed maps.
@@ -20,15 +28,8 @@ def evaluate_maps(maps: torch.Tensor, arrays: SplitArrays, reduce: str, device: 
     metrics, scores, headline = {}, {}, None
     for name, levels in subsets.items():
         smoothed, image = subset_scores(maps, levels, reduce, device)
-        s = image.numpy().astype(np.float64)
-        scores[name] = s
-        row = {"image_auroc": image_auroc(arrays.labels, s),
-               "pixel_auroc": None, "pro": None, "pro_public": None}
-        if arrays.masks is not None:
-            m = smoothed.numpy()
-            row.update(pixel_auroc=pixel_auroc(arrays.masks, m), pro=aupro(arrays.masks, m),
-                       pro_public=pro_public(arrays.masks, m))
-        metrics[name] = row
+        scores[name] = image.numpy().astype(np.float64)
+        metrics[name] = metric_row(arrays.labels, arrays.masks, smoothed.numpy(), scores[name])
         if name == HEADLINE:
             headline = smoothed
     return metrics, scores, headline

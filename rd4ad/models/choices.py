@@ -2,6 +2,9 @@
 these (rd4ad/contract/run.py) before any job starts. The modules that build the model key their
 implementations by the same names (tests/test_models.py checks that they agree)."""
 
+# Whose model and training loop a run uses: this suite's (rd4ad/models, rd4ad/training) or anomalib's
+# ReverseDistillation trained by its Engine (rd4ad/anomalib_rd, an optional extra).
+IMPLEMENTATIONS = ("rd4ad", "anomalib")
 BACKBONE_NAMES = ("resnet18", "resnet50", "wide_resnet50_2")  # teachers of Table 6
 BOTTLENECKS = ("pre", "pre+oce", "pre+oce+mff")  # the Table 5 ablation of the OCBE
 MFF_FUSES = ("code", "paper")

@@ -15,6 +15,7 @@ from pathlib import Path
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import best_match
 
+from rd4ad.anomalib_rd.availability import require_anomalib
 from rd4ad.contract.layout import RunKey, plan_file
 from rd4ad.contract.run import RunConfig, knob_schema, knobs
 from rd4ad.files.errors import RD4ADError
@@ -24,7 +25,6 @@ from rd4ad.planning.config_errors import schema_error_message
 from rd4ad.planning.plan import AUDIT_DATASET, audit_pairs, Measurement, Plan, PlannedRun, table_variants, variant_categories
 from rd4ad.published import COMPLEXITY_METRICS, TABLES
 from rd4ad.training.defaults import CHECKPOINT_MINUTES
-
 
 
 def load_yaml(path: str | Path) -> dict:
@@ -161,6 +161,8 @@ def make_plan(raw: dict, source: str = "run config", base: Path | None = None) -
         for key in keys:
             users.setdefault(key, []).append(table)
     runs = {str(key): PlannedRun(run_config(config, key), tuple(users[key])) for key in sorted(users)}
+    if any(planned.run.implementation == "anomalib" for planned in runs.values()):
+        require_anomalib(source)
     complexity = {}
     for dataset, variant in complexity_jobs(config, tables):
         key = RunKey(dataset, config["datasets"][dataset]["categories"][0], variant, config["seeds"][0])

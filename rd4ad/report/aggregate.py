@@ -162,7 +162,8 @@ def build_cells(plan: Plan, runs: pd.DataFrame, complexity: pd.DataFrame, publis
                         measured = _measured(plan, runs, complexity, dataset, variant, level, measure)
                         frame = measured.reindex(rows).rename_axis("category").reset_index()
                         frame = frame.assign(table=table, dataset=dataset, setting=str(setting), metric=measure,
-                                             variant=variant, level=level or "headline", counted=rank == 0)
+                                             variant=variant, level=level or "headline",
+                                             counted=rank == 0 and target.get("published", True))
                         frames.append(_with_test_set(frame, test_set if level is None else None))
     cells = pd.concat(frames, ignore_index=True)
     printed = cells.assign(metric=cells["metric"].map(printed_metric))

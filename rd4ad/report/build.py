@@ -24,6 +24,7 @@ from rd4ad.published.consistency import average_mismatches, cross_table_mismatch
 from rd4ad.report.aggregate import (PRO_MEASURES, STATUSES, VERDICTS, build_cells, delta_summary, headline_variant,
                                     printed_order, run_progress, verdict_summary)
 from rd4ad.report.audit import audit_comparisons
+from rd4ad.report.cross_implementation import cross_implementation_context
 from rd4ad.report.display import (DATASET_LABELS, MEASURE_TEXT, METRIC_LABELS, NOTE_MARK, VERDICT_MARKS, DisplayTable,
                                   audit_table, frame_table, label_cells, paper_table, published_notes, table_layout,
                                   table_name)
@@ -36,8 +37,8 @@ from rd4ad.report.figures import (anomaly_overlays, comparison_plot, delta_heatm
 from rd4ad.report.html import render_report
 from rd4ad.report.inputs import FIELDS, mixed_inputs
 from rd4ad.report.provenance import table_caption
-from rd4ad.report.results import (RUN_KEYS, collect_complexity, collect_csv, collect_inputs, collect_intervals,
-                                  collect_runs, read_examples, read_scores)
+from rd4ad.report.results import (RUN_KEYS, collect_anomalib_metrics, collect_complexity, collect_csv,
+                                  collect_inputs, collect_intervals, collect_runs, read_examples, read_scores)
 
 FIGURE_DIR = "figures"
 TITLE = "RD4AD reproduction report"
@@ -286,6 +287,7 @@ def _context(plan: Plan, results: Path, out: Path) -> tuple[dict, str]:
                    for key, spec in plan.tables.items()],
         "figures": run_figures + delta_figures(plan, tidy, published, figures, demo),
         "audit_tables": [audit_table(c) for c in comparisons],
+        **cross_implementation_context(plan, comparisons, collect_anomalib_metrics(results), published, demo),
         "inconsistency_tables": [
             frame_table("avg", "Printed averages that differ from the mean of their cells (> 0.05)",
                         average_mismatches(published), "table"),

@@ -291,9 +291,12 @@ def entry_label(entry: tuple, names: tuple[str, ...], demo: bool) -> str:
     return f"{text} ({MEASURE_NAMES[names[entry[1]]]})" if len(names) > 1 else text
 
 
-def _entries(look: _Lookup, keys: list[tuple]) -> list[tuple]:
-    """Entries of a group of column keys: baselines, RD4AD, then ours and Δ per measure."""
+def _entries(look: _Lookup, keys: list[tuple], printed: bool = True) -> list[tuple]:
+    """Entries of a group of column keys: baselines, RD4AD, then ours and Δ per measure; only
+    ours per measure for a setting the paper does not print (``published: false``)."""
     ranks = max(len(look.measures(k[2])) for k in keys)
+    if not printed:
+        return [("ours", rank) for rank in range(ranks)]
     return ([(m,) for m in look.baselines(keys)] + [(PAPER_METHOD,)]
             + [(kind, rank) for rank in range(ranks) for kind in ("ours", "delta")])
 
@@ -301,7 +304,8 @@ def _entries(look: _Lookup, keys: list[tuple]) -> list[tuple]:
 def per_category_table(key: str, spec: dict, plan: Plan, look: _Lookup, published: pd.DataFrame,
                        demo: bool) -> DisplayTable:
     """Tables 1, 2, supplement 2: category rows, (dataset, setting, metric, entry) columns."""
-    columns = [k + (entry,) for k in _keys(spec) for entry in _entries(look, [k])]
+    columns = [k + (entry,) for k in _keys(spec)
+               for entry in _entries(look, [k], spec["settings"][k[1]].get("published", True))]
     categories = list(dict.fromkeys(c for d in spec["datasets"]
                                     for c in table_rows(published, key, d, plan.categories(d))))
     rows = []

@@ -26,6 +26,7 @@ from rd4ad.published import COMPLEXITY_METRICS
 RUN_KEYS = [f.name for f in dataclasses.fields(RunKey)]
 RUN_COLUMNS = ["run"] + RUN_KEYS + ["level", "metric", "value", "headline", "demo", "device"]
 INTERVAL_COLUMNS = RUN_KEYS + ["level", "metric", "low", "high"]
+ANOMALIB_COLUMNS = RUN_KEYS + ["metric", "value", "version"]
 INTERVAL_METRICS = ("image_auroc", "pixel_auroc", "pro")
 COMPLEXITY_COLUMNS = ["dataset", "variant", "metric", "value", "device", "processor", "memory_measure"]
 PROCESSORS = ("cpu", "gpu")  # the CPU figures are compared with the paper's (Intel i7); the GPU's are shown
@@ -66,6 +67,20 @@ def collect_runs(results: str | Path) -> pd.DataFrame:
                              "headline": str(data["headline"]), "demo": bool(data.get("demo", False)),
                              "device": str(data.get("device", "unknown"))})
     return pd.DataFrame(rows, columns=RUN_COLUMNS)
+
+
+def collect_anomalib_metrics(results: str | Path) -> pd.DataFrame:
+    """anomalib's own metric values and release, from every ``metrics.json`` of an ``implementation:
+    anomalib`` run (its ``anomalib`` entry)."""
+    rows = []
+    for key, path in run_files(results, "metrics"):
+        own = _read_json(path).get("anomalib")
+        if not isinstance(own, dict):
+            continue
+        for metric, value in own.get("metrics", {}).items():
+            rows.append({**dataclasses.asdict(key), "metric": metric, "version": str(own.get("version")),
+                         "value": checked_value(path, f"anomalib.metrics.{metric}", value)})
+    return pd.DataFrame(rows, columns=ANOMALIB_COLUMNS)
 
 
 def collect_intervals(results: str | Path) -> pd.DataFrame:
