@@ -69,11 +69,17 @@ def load_trained(model_path: str | Path, device: torch.device) -> tuple[torch.nn
         raise RD4ADError(f"{path}: its run config or weights do not fit ({str(err).splitlines()[0][:200]}); "
                          f"{RETRAIN}") from err
     inputs, teacher = ckpt.get("inputs", {}), teacher_digest(model)
-    if inputs.get("teacher", teacher) != teacher:
-        raise RD4ADError(f"{path}: trained against another teacher than the '{run.teacher_weights}' "
-                         f"{run.backbone} weights found now (digest {inputs['teacher'][:12]}…, now {teacher[:12]}…); "
-                         f"put the original teacher weights back, or {RETRAIN}")
+    _check_teacher(path, run, inputs.get("teacher", teacher), teacher)
     return model.to(device).eval(), run, {"numerics": ckpt.get("numerics", {}), "inputs": inputs}
+
+
+def _check_teacher(path: Path, run: RunConfig, recorded: str, now: str) -> None:
+    """A teacher digest that differs from the one ``model.pt`` recorded raises: the student was
+    distilled from another teacher."""
+    if recorded != now:
+        raise RD4ADError(f"{path}: trained against another teacher than the '{run.teacher_weights}' "
+                         f"{run.backbone} weights found now (digest {recorded[:12]}…, now {now[:12]}…); "
+                         f"put the original teacher weights back, or {RETRAIN}")
 
 
 def example_indices(labels: np.ndarray, n: int = N_EXAMPLES) -> np.ndarray:
@@ -124,12 +130,14 @@ def _evaluate_anomalib(folder: RunFolder, ckpt: dict, device: torch.device, batc
     """An ``implementation: anomalib`` run: anomalib's raw maps and scores, scored by this suite's
     metrics (the headline subset: anomalib's map is the smoothed sum of all three levels) and by
     anomalib's own (``metrics.json`` ``anomalib``)."""
-    from rd4ad.anomalib_rd.evaluate import anomalib_metrics, restore_anomalib_rd
-    from rd4ad.anomalib_rd.model import anomalib_outputs
+    from rd4ad.anomalib_rd.metrics import anomalib_metrics
+    from rd4ad.anomalib_rd.model import anomalib_outputs, build_anomalib_rd, encoder_digest
 
     run = _run_of(ckpt, folder.model)
     apply_tf32(run.precision)
-    module = restore_anomalib_rd(ckpt, run, RETRAIN)
+    module = build_anomalib_rd(run)
+    _check_teacher(folder.model, run, ckpt["inputs"]["teacher"], encoder_digest(module))
+    module.model.load_state_dict(ckpt["anomalib"]["state_dict"])
     arrays = run.load_split("test", cache_dir)
     maps, image = anomalib_outputs(module, arrays.images, device, batch_size)
     scores = {HEADLINE: image.numpy().astype(np.float64)}
