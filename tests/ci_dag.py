@@ -13,18 +13,25 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Callable, TypeVar
 
+import pytest
+
 from rd4ad.files.io import load_checkpoint
+from rd4ad.training.hold import HELD, VARIABLE as HOLD_VARIABLE
 from rd4ad.planning.planner import load_yaml, make_plan
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "tests" / "baselines" / "ci.json"
 CI_CONFIG = REPO / "config" / "ci.yaml"
-SLOW_RUN = "results/ci/mvtec/nut/wrn50_256/seed0"  # 30 epochs, a resume.pt every 6 s; scheduled first
-SLOW_EPOCHS = 30
+SLOW_KEY = "mvtec/nut/wrn50_256/seed0"  # the run killed mid-training: scheduled first, held after HOLD_EPOCH
+SLOW_RUN = f"results/ci/{SLOW_KEY}"
+HOLD_EPOCH = 1
+HANG_SECONDS = 2400  # one DAG phase; CI's own limit is 90 min: a phase this long has hung, whatever the CPU
 FAILING_RUN = "mnist/0/novelty_r18/seed0"  # its evaluation cannot write scores.csv in the first re-run
 GROUP = "ci_dag"  # the pytest-xdist group of the local checks of this DAG (tests/conftest.py)
 T = TypeVar("T")
@@ -43,14 +50,46 @@ def command(workdir: Path, *extra: str, executor: tuple[str, ...] = ("--cores", 
             "--config", f"tables={REPO / 'config' / 'tables.yaml'}", *executor, "--keep-going", *extra]
 
 
-def start(argv: list[str], environment: dict) -> subprocess.Popen:
-    return subprocess.Popen(argv, env=environment, cwd=REPO, start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+def start(argv: list[str], environment: dict, log: Path) -> subprocess.Popen:
+    """Snakemake in its own process group, its console output to ``log`` (a pipe nobody reads while
+    the test waits would fill and stall it)."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w") as out:
+        return subprocess.Popen(argv, env=environment, cwd=REPO, start_new_session=True,
+                                stdout=out, stderr=subprocess.STDOUT, text=True)
 
 
-def finish(process: subprocess.Popen) -> tuple[int, str]:
-    out, _ = process.communicate(timeout=1200)
-    return process.returncode, out
+def finish(process: subprocess.Popen, log: Path, what: str) -> tuple[int, str]:
+    """Wait for ``process`` to end; its exit code and console output. The limit only guards against a
+    hang (HANG_SECONDS, far above any machine's run time) and names what hung."""
+    try:
+        process.wait(timeout=HANG_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        raise AssertionError(f"{what} still ran after {HANG_SECONDS} s: hung (its log, {log}, ends with)\n"
+                             + log.read_text()[-3000:]) from None
+    return process.returncode, log.read_text()
+
+
+def wait_for(condition: Callable[[], T], process: subprocess.Popen, log: Path, what: str) -> T:
+    """Poll ``condition`` until it returns something true; fails if ``process`` ends first (or hangs,
+    as :func:`finish` says)."""
+    deadline = time.monotonic() + HANG_SECONDS
+    while not (found := condition()):
+        if process.poll() is not None:
+            raise AssertionError(f"the DAG ended (exit {process.returncode}) before {what}; its log ends with\n"
+                                 + log.read_text()[-3000:])
+        if time.monotonic() > deadline:
+            os.killpg(process.pid, signal.SIGKILL)
+            raise AssertionError(f"no {what} after {HANG_SECONDS} s: hung; {log} ends with\n" + log.read_text()[-3000:])
+        time.sleep(0.05)
+    return found
+
+
+def held(run: Path) -> bool:
+    """Whether the training job of ``run`` is waiting at its hold (RD4AD_TEST_HOLD, rd4ad/training/hold.py)."""
+    log = run / "train.log"
+    return log.is_file() and HELD in log.read_text()
 
 
 def finished(model: Path) -> tuple[str, int]:
@@ -74,49 +113,84 @@ def ci_plan():
 
 
 def kill_and_resume(workdir: Path) -> SimpleNamespace:
-    """The CI DAG killed right after a model.pt appeared (the slow run holding a checkpoint), re-run as
-    the README says with one evaluation failing, then once more after the cause is gone."""
+    """The CI DAG killed like a lost node right after a model.pt appeared while the slow run holds a
+    checkpoint, re-run as the README says with one evaluation failing, then once more after the cause
+    is gone. The kill moment is caused, not raced: the slow run is held after its first epoch
+    (RD4AD_TEST_HOLD) until the kill, so it holds a checkpoint and no model.pt on any CPU."""
     slow = workdir / SLOW_RUN
+    logs = workdir / "console"
     blocker = workdir / "results" / "ci" / FAILING_RUN / "scores.csv"
     blocker.mkdir(parents=True)  # a folder where evaluate writes scores.csv: that job fails
-    first = start(command(workdir, "--prioritize", f"{SLOW_RUN}/model.pt"), env(workdir))  # trains while the others finish
-    deadline = time.monotonic() + 900
-    seen = set()
-    fresh = []
-    while time.monotonic() < deadline and first.poll() is None:
-        models = {p for p in (workdir / "results").rglob("model.pt") if p.parent != slow}
-        fresh, seen = sorted(models - seen), models
-        if fresh and (slow / "resume.pt").is_file():
+    holding = {**env(workdir), HOLD_VARIABLE: f"{SLOW_KEY}@{HOLD_EPOCH}"}
+    first = start(command(workdir, "--prioritize", f"{SLOW_RUN}/model.pt"), holding, logs / "first.log")
+    try:
+        wait_for(lambda: held(slow), first, logs / "first.log", f"the slow run held after epoch {HOLD_EPOCH}")
+        others = len(ci_plan().runs) - 1
+        before = {p for p in (workdir / "results").rglob("model.pt")}
+
+        def a_model_appeared():
+            models = {p for p in (workdir / "results").rglob("model.pt") if p.parent != slow}
+            return sorted(models - before) or (len(models) == others and sorted(models))
+
+        fresh = wait_for(a_model_appeared, first, logs / "first.log", "another run's model.pt")
+    finally:
+        if first.poll() is None:
             os.killpg(first.pid, signal.SIGKILL)  # no cleanup: a lost node
-            break
-        time.sleep(0.01)
-    assert fresh, "no run finished while the slow run trained:\n" + first.stdout.read()[-3000:]
-    first.wait(timeout=60)
-    just_written = fresh[0].parent
+    first.wait()
+    just_written = max(fresh, key=lambda p: p.stat().st_mtime_ns).parent
 
     assert not (slow / "model.pt").exists()
     resume = load_checkpoint(slow / "resume.pt")
     done = finished_runs(workdir)
     subprocess.run(command(workdir, "--unlock"), env=env(workdir), check=True, capture_output=True)
-    code, failed_out = finish(start(command(workdir, "--rerun-incomplete"), env(workdir)))
+    code, failed_out = finish(start(command(workdir, "--rerun-incomplete"), env(workdir), logs / "failed.log"),
+                              logs / "failed.log", "the re-run after the kill")
     report = (workdir / "reports" / "ci" / "index.html").read_text()
     blocker.rmdir()
-    code_retry, retry_out = finish(start(command(workdir, "--rerun-incomplete"), env(workdir)))
+    code_retry, retry_out = finish(start(command(workdir, "--rerun-incomplete"), env(workdir), logs / "retry.log"),
+                                   logs / "retry.log", "the retry of the failed evaluation")
     assert code_retry == 0, retry_out[-3000:]
     return SimpleNamespace(workdir=workdir, resume=resume, done=done, just_written=just_written,
                            failed=(code, failed_out, report), retry=retry_out)
 
 
-def once_per_session(folder: Path, name: str, make: Callable[[Path], T]) -> T:
+@dataclass(frozen=True)
+class Failed:
+    """A session step that did not finish: the test that reports it, and why (for the others to skip)."""
+
+    reporter: str
+    cause: str
+    skipped: bool = False
+
+    def require(self):
+        pytest.skip(f"{self.cause.splitlines()[0][:300]}" if self.skipped else
+                    f"not checked: the step it needs failed, as {self.reporter} reports")
+
+
+def required(outcome: T | Failed) -> T:
+    """The outcome of a session step, or this test skipped because the step failed (or was skipped)."""
+    if isinstance(outcome, Failed):
+        outcome.require()
+    return outcome
+
+
+def once_per_session(folder: Path, name: str, make: Callable[[Path], T], reporter: str) -> T | Failed:
     """``make(folder / name)`` once for every pytest-xdist worker of the session (``folder`` is
     theirs in common): the first worker to ask runs it holding ``folder/<name>.lock``, the others
-    wait for it and read its pickled result."""
+    wait for it and read its pickled result. A step that fails or skips is recorded as
+    :class:`Failed` once: ``reporter`` (a test) reports the cause, every other test that needs the
+    step skips (:func:`required`), and nothing after it starts from a half-made tree."""
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         result = folder / f"{name}.pickle"
         if result.is_file():
             return pickle.loads(result.read_bytes())
-        made = make(folder / name)
+        try:
+            made = make(folder / name)
+        except pytest.skip.Exception as skip:
+            made = Failed(reporter, str(skip.msg), skipped=True)
+        except Exception as err:  # recorded for the reporter, which fails with it
+            made = Failed(reporter, f"{type(err).__name__}: {err}\n{traceback.format_exc()[-4000:]}")
         result.write_bytes(pickle.dumps(made))
         return made

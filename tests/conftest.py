@@ -15,7 +15,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import pytest  # noqa: E402
 
-from ci_dag import kill_and_resume, once_per_session  # noqa: E402
+from ci_dag import kill_and_resume, once_per_session, required  # noqa: E402
+
+DAG_REPORTER = "tests/test_workflow_e2e.py::test_the_ci_dag_runs_through_a_kill_a_failure_and_a_retry"
 
 
 @pytest.fixture(scope="session")
@@ -26,9 +28,16 @@ def shared_tmp(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def ci_dag(shared_tmp):
-    """The CI DAG run to the end through a kill, a failed job and its retry; one run for all workers."""
-    return once_per_session(shared_tmp, "ci_dag", kill_and_resume)
+def ci_dag_outcome(shared_tmp):
+    """The CI DAG run to the end through a kill, a failed job and its retry (one run for all workers),
+    or why it did not get there (``ci_dag.Failed``), which one test reports."""
+    return once_per_session(shared_tmp, "ci_dag", kill_and_resume, DAG_REPORTER)
+
+
+@pytest.fixture(scope="session")
+def ci_dag(ci_dag_outcome):
+    """The finished CI DAG; a test that needs it skips when it failed (the cause is reported once)."""
+    return required(ci_dag_outcome)
 
 
 def pytest_collection_modifyitems(items):

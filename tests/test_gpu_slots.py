@@ -5,13 +5,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 from rd4ad.files.errors import RD4ADError
 from rd4ad.machine.gpu_slots import acquire_gpu_slot, visible_gpus
 
+HANG_SECONDS = 600  # only guards against a hang: the six jobs take a few seconds on any machine
 RECORD = ("import os, sys, time; t0 = time.time(); time.sleep(0.4); "
           "open(sys.argv[1], 'w').write(f\"{os.environ['CUDA_VISIBLE_DEVICES']} {t0} {time.time()}\")")
 
@@ -21,7 +21,7 @@ def test_concurrent_jobs_never_hold_the_same_gpu(tmp_path):
     procs = [subprocess.Popen([sys.executable, "-m", "rd4ad.machine.gpu_slots", "--lock-dir", str(tmp_path / "locks"),
                                "--gpus", "0,1", "--", sys.executable, "-c", RECORD, str(tmp_path / f"job{i}")])
              for i in range(6)]
-    assert [p.wait(timeout=120) for p in procs] == [0] * 6
+    assert [p.wait(timeout=HANG_SECONDS) for p in procs] == [0] * 6
     records = [(tmp_path / f"job{i}").read_text().split() for i in range(6)]
     by_gpu = {}
     for gpu, start, end in records:
@@ -54,11 +54,9 @@ def test_a_killed_job_releases_its_slot(tmp_path):
         with acquire_gpu_slot(tmp_path, 1, timeout_seconds=0):
             pass
     holder.send_signal(signal.SIGKILL)
-    holder.wait(timeout=10)
-    start = time.monotonic()
-    with acquire_gpu_slot(tmp_path, 1, timeout_seconds=5) as slot:
+    holder.wait()
+    with acquire_gpu_slot(tmp_path, 1, timeout_seconds=0) as slot:  # free at once: the OS released the lock
         assert slot == 0
-    assert time.monotonic() - start < 2
 
 
 def test_cpu_only_runs_without_a_slot(tmp_path, monkeypatch):

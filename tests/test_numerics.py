@@ -49,7 +49,7 @@ def _train_and_evaluate(nut, results, numerics: str, simulated_cpu: dict) -> tup
     out = RunFolder(results, run.key)
     env = {k: v for k, v in os.environ.items() if k not in (*AVX2_CPU, *AVX512_CPU, *PINNED_ENV)}
     proc = subprocess.run([sys.executable, "-c", DRIVER, *train, "--then", *evaluate],
-                          env={**env, **simulated_cpu}, capture_output=True, text=True, timeout=300)
+                          env={**env, **simulated_cpu}, capture_output=True, text=True, timeout=1800)  # a hang guard
     assert proc.returncode == 0, proc.stderr[-2000:]
     student = load_checkpoint(out.model)["student"]
     digest = hashlib.sha256(b"".join(student[k].numpy().tobytes() for k in sorted(student))).hexdigest()

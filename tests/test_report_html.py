@@ -65,7 +65,7 @@ def chromium(profile, *args: str) -> str:
         pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium); "
                     "the report test needs it and CI installs it")
     done = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
-                          capture_output=True, text=True, timeout=90)
+                          capture_output=True, text=True, timeout=600)  # a hang guard
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 
@@ -225,5 +225,5 @@ def test_every_latex_table_compiles(full, tmp_path):
         doc.write_text("\\documentclass{article}\n\\usepackage{booktabs}\n\\begin{document}\n"
                        f"\\input{{{tex}}}\n\\end{{document}}\n", encoding="utf-8")
         done = subprocess.run([PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", doc.name],
-                              cwd=tmp_path, capture_output=True, text=True, timeout=60)
+                              cwd=tmp_path, capture_output=True, text=True, timeout=600)  # a hang guard
         assert done.returncode == 0 and (tmp_path / f"{table}.pdf").stat().st_size > 1000, done.stdout[-1500:]

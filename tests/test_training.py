@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,8 @@ from rd4ad.files.errors import RD4ADError
 from rd4ad.files.io import load_checkpoint
 from rd4ad.machine.device import set_deterministic
 from rd4ad.training import checkpoints, loop
+from rd4ad.cli import main
+from rd4ad.training.hold import HELD, VARIABLE as HOLD_VARIABLE, held_epoch
 from rd4ad.training.loop import train_run
 
 CPU = torch.device("cpu")
@@ -46,16 +47,19 @@ def test_killed_run_resumes_to_identical_weights_and_metrics(tmp_path):
 
     killed = RunFolder(tmp_path / "killed", run.key)
     out, resume = killed.model, killed.resume
-    proc = subprocess.Popen(_cli_args(run, killed.results), cwd=Path(__file__).parents[1],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and proc.poll() is None and not resume.exists():
-        time.sleep(0.05)
-    assert proc.poll() is None, f"training ended before it could be killed: {proc.stderr.read().decode()}"
+    held_at = 2  # the run holds after epoch 2 until killed (rd4ad/training/hold.py): the same moment on any CPU
+    proc = subprocess.Popen(_cli_args(run, killed.results), cwd=Path(__file__).parents[1], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, HOLD_VARIABLE: f"{run.key}@{held_at}"})
+    lines = []
+    for line in proc.stderr:  # ends when the process does
+        lines.append(line)
+        if line.startswith(HELD):
+            break
+    assert lines and lines[-1] == f"{HELD} {held_at}; waiting to be killed\n", "".join(lines)[-2000:]
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     killed_at = load_checkpoint(resume)["epoch"]
-    assert 1 <= killed_at < run.epochs and not out.exists()
+    assert killed_at == held_at and not out.exists()
 
     seen = []
     train_run(run, killed, CPU, on_epoch_end=seen.append)
@@ -67,6 +71,19 @@ def test_killed_run_resumes_to_identical_weights_and_metrics(tmp_path):
     assert os.path.samefile(resume, out), "resume.pt is model.pt's final state until the run is evaluated"
     assert evaluate_run(reference, CPU)["levels"] == evaluate_run(killed, CPU)["levels"]
     assert killed.loss.read_text().count("\n") == run.epochs + 1
+
+
+def test_the_test_hold_names_one_run_and_an_epoch_with_a_checkpoint(tmp_path, monkeypatch, capsys):
+    assert held_epoch("mnist/3/novelty/seed7", {}) is None
+    assert held_epoch("mnist/3/novelty/seed7", {HOLD_VARIABLE: "mnist/3/novelty/seed7@3"}) == 3
+    assert held_epoch("mnist/3/novelty/seed8", {HOLD_VARIABLE: "mnist/3/novelty/seed7@3"}) is None
+    with pytest.raises(RD4ADError, match="expected '<run key>@<epoch>'"):
+        held_epoch("mnist/3/novelty/seed7", {HOLD_VARIABLE: "mnist/3/novelty/seed7@0"})
+    run = RunConfig(epochs=2, **RUN)
+    monkeypatch.setenv(HOLD_VARIABLE, f"{run.key}@2")  # the last epoch writes no resume checkpoint
+    assert main(_cli_args(run, tmp_path)[3:]) == 2
+    assert f"run {run.key} has 2 epochs; hold it after an earlier one" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir()), "refused before anything was written"
 
 
 def test_same_seed_same_metrics_different_seed_differs(tmp_path):

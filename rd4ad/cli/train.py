@@ -23,6 +23,7 @@ from rd4ad.files.errors import RD4ADError
 from rd4ad.machine.device import resolve_device, set_deterministic
 from rd4ad.machine.numerics import CPU_NUMERICS, apply_cpu_numerics
 from rd4ad.training.defaults import CHECKPOINT_MINUTES
+from rd4ad.training.hold import VARIABLE as HOLD_VARIABLE, held_epoch, hold_after
 from rd4ad.training.loop import train_run
 
 
@@ -75,7 +76,12 @@ def run(args: argparse.Namespace) -> int:
         print(train_anomalib_run(run_cfg, RunFolder(args.results, run_cfg.key), resolve_device(args.device),
                                  cache_dir=args.cache_dir, numerics=args.cpu_numerics))
         return 0
+    hold = held_epoch(str(run_cfg.key))
+    if hold is not None and hold >= run_cfg.epochs:
+        raise RD4ADError(f"{HOLD_VARIABLE}: run {run_cfg.key} has {run_cfg.epochs} epochs; hold it after an "
+                         f"earlier one, so that it holds a resume checkpoint")
     print(train_run(run_cfg, RunFolder(args.results, run_cfg.key), resolve_device(args.device),
                     cache_dir=args.cache_dir, compile=args.compile, numerics=args.cpu_numerics,
-                    checkpoint_minutes=args.checkpoint_minutes))
+                    checkpoint_minutes=0 if hold else args.checkpoint_minutes,
+                    on_epoch_end=hold_after(hold) if hold else None))
     return 0
