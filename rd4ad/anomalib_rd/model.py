@@ -21,7 +21,7 @@ TEACHER = ("the suite's teacher (teacher_weights) mapped into anomalib's timm en
            "(model.encoder.feature_extractor); anomalib's own pre_trained download is off")
 
 
-def build_anomalib_rd(run: RunConfig) -> ReverseDistillation:
+def build_anomalib_rd(run: RunConfig, cache_dir: str | None = None) -> ReverseDistillation:
     """anomalib's Lightning module for ``run``: bottleneck and decoder initialised from ``run.seed``,
     images resized to ``run.image_size`` and ImageNet-normalised by its pre-processor, no
     post-processing (raw maps and scores are what this suite scores)."""
@@ -31,7 +31,7 @@ def build_anomalib_rd(run: RunConfig) -> ReverseDistillation:
                                  pre_processor=ReverseDistillation.configure_pre_processor(size),
                                  post_processor=False, evaluator=False, visualizer=False)
     encoder = module.model.encoder.feature_extractor
-    teacher = teacher_resnet(run.backbone, run.teacher_weights).state_dict()
+    teacher = teacher_resnet(run.backbone, run.teacher_weights, calibration=run.teacher_calibration(cache_dir)).state_dict()
     missing = sorted(set(encoder.state_dict()) - set(teacher))
     if missing:
         raise RD4ADError(f"run {run.key}: anomalib's {run.backbone} encoder has tensors the torchvision teacher "

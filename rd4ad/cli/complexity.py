@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     apply_execution(args)
     device = resolve_device(args.device)
     torch.manual_seed(run_cfg.seed)
-    model = run_cfg.build_model()
+    model = run_cfg.build_model(args.cache_dir)
     size, repeats, warmup = run_cfg.image_size, measurement.repeats, measurement.warmup
     result = {**measure_inference(model, size, torch.device("cpu"), repeats, warmup),
               "weights_mb": round(weight_mb(model), 1), "batch_size": 1, "image_size": size,

@@ -20,8 +20,8 @@ from rd4ad.contract.layout import RunKey
 from rd4ad.data.choices import LOADERS, PROTOCOL_KEYS
 from rd4ad.files.errors import RD4ADError
 from rd4ad.machine.choices import LABELS as PRECISION_LABELS, PRECISIONS
-from rd4ad.models.choices import (BACKBONE_NAMES, BOTTLENECKS, DECODER_BLOCK_KINDS, IMAGE_STRIDE, IMPLEMENTATIONS,
-                                  LOSS_NAMES, MFF_FUSES)
+from rd4ad.models.choices import (BACKBONE_NAMES, BOTTLENECKS, CALIBRATED_TEACHER, DECODER_BLOCK_KINDS,
+                                  IMAGE_STRIDE, IMPLEMENTATIONS, LOSS_NAMES, MFF_FUSES)
 from rd4ad.scoring.choices import REDUCTIONS
 
 if TYPE_CHECKING:
@@ -71,6 +71,8 @@ class RunConfig:
                       exclusive_minimum=0)
     batch_size: int = _knob("training batch size (paper: 16)", minimum=1)
     teacher_weights: str = _knob("imagenet_v1 (the paper's, fetched into <resources>/torch) | random | "
+                                 "random_calibrated (random, BatchNorm statistics set from the run's training "
+                                 "images: the demo's and CI's teacher, rd4ad/models/calibration.py) | "
                                  "path to a .pth state dict")
     bottleneck: str = _knob("Table 5 ablation: pre | pre+oce | pre+oce+mff (the full OCBE)", "pre+oce+mff",
                             choices=BOTTLENECKS)
@@ -132,11 +134,21 @@ class RunConfig:
         return load_split(self.loader, self.data_root, self.category, split, self.image_size,
                           cache_dir=cache_dir, **self.protocol)
 
-    def build_model(self) -> RD4AD:
-        """The RD4AD model this run trains (teacher weights loaded, student initialised from the global RNG)."""
+    def teacher_calibration(self, cache_dir: str | None = None):
+        """What a ``random_calibrated`` teacher is calibrated on: the run's training images and whether
+        they are ImageNet-normalised (None for the other teachers)."""
+        if self.teacher_weights != CALIBRATED_TEACHER:
+            return None
+        train = self.load_split("train", cache_dir)
+        return train.images, train.normalize
+
+    def build_model(self, cache_dir: str | None = None) -> RD4AD:
+        """The RD4AD model this run trains (teacher weights loaded, student initialised from the global RNG);
+        ``cache_dir``: the image cache of the training split, which a ``random_calibrated`` teacher reads."""
         from rd4ad.models import build_model  # torch: not loaded by planning
 
-        return build_model(self.backbone, self.teacher_weights, self.bottleneck, self.decoder_blocks, self.mff_fuse)
+        return build_model(self.backbone, self.teacher_weights, self.bottleneck, self.decoder_blocks, self.mff_fuse,
+                           calibration=self.teacher_calibration(cache_dir))
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -54,7 +54,8 @@ def _run_of(ckpt: dict, path: Path) -> RunConfig:
         raise RD4ADError(f"{path}: its run config does not fit ({str(err).splitlines()[0][:200]}); {RETRAIN}") from err
 
 
-def load_trained(model_path: str | Path, device: torch.device) -> tuple[torch.nn.Module, RunConfig, dict]:
+def load_trained(model_path: str | Path, device: torch.device,
+                 cache_dir: str | None = None) -> tuple[torch.nn.Module, RunConfig, dict]:
     """Rebuild the model of ``model.pt`` (teacher from its weights, student from the file); also
     what training recorded: ``numerics`` (CPU numerics) and ``inputs`` (digests of the training
     split and teacher), each empty for files that predate it. A teacher whose digest differs from
@@ -63,7 +64,7 @@ def load_trained(model_path: str | Path, device: torch.device) -> tuple[torch.nn
     ckpt = read_model(path)
     run = _run_of(ckpt, path)
     try:
-        model = run.build_model()
+        model = run.build_model(cache_dir)
         model.load_student_state_dict(ckpt["student"])
     except (RD4ADError, TypeError, ValueError, RuntimeError, KeyError) as err:
         raise RD4ADError(f"{path}: its run config or weights do not fit ({str(err).splitlines()[0][:200]}); "
@@ -115,7 +116,7 @@ def evaluate_run(folder: RunFolder, device: torch.device, batch_size: int = BATC
     ckpt = read_model(folder.model)
     if _run_of(ckpt, folder.model).implementation == "anomalib":
         return _evaluate_anomalib(folder, ckpt, device, batch_size, cache_dir, numerics, start)
-    model, run, trained = load_trained(folder.model, device)
+    model, run, trained = load_trained(folder.model, device, cache_dir)
     arrays = run.load_split("test", cache_dir)
     apply_tf32(run.precision)
     warn_if_emulated_bf16(f"evaluate {run.key}", run.precision, device)
@@ -135,7 +136,7 @@ def _evaluate_anomalib(folder: RunFolder, ckpt: dict, device: torch.device, batc
 
     run = _run_of(ckpt, folder.model)
     apply_tf32(run.precision)
-    module = build_anomalib_rd(run)
+    module = build_anomalib_rd(run, cache_dir)
     _check_teacher(folder.model, run, ckpt["inputs"]["teacher"], encoder_digest(module))
     module.model.load_state_dict(ckpt["anomalib"]["state_dict"])
     arrays = run.load_split("test", cache_dir)

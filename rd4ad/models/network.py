@@ -67,15 +67,17 @@ class RD4AD(nn.Module):
 
 
 def build_model(backbone: str, teacher_weights: str, bottleneck: str, decoder_blocks: str, mff_fuse: str,
-                cache_dir: str | Path | None = None) -> RD4AD:
+                cache_dir: str | Path | None = None, calibration: tuple[torch.Tensor, bool] | None = None) -> RD4AD:
     """RD4AD with the given teacher, bottleneck ablation (Table 5), end of MFF (§3.2) and decoder depth
     (supplement Table 1).
 
     No defaults here: a run's knobs and their defaults are ``RunConfig``'s (rd4ad/contract/run.py).
     The student draws its initial weights from the global RNG (seed it first); the teacher
-    does not touch it. ``imagenet_v1`` weights are read from ``cache_dir`` / the torch hub cache.
+    does not touch it. ``imagenet_v1`` weights are read from ``cache_dir`` / the torch hub cache;
+    ``calibration`` (training images, normalised or not) sets a ``random_calibrated`` teacher's BatchNorm
+    statistics (rd4ad/models/calibration.py).
     """
     spec = backbone_spec(backbone)
     blocks = stage_blocks(backbone, decoder_blocks)
-    resnet = teacher_resnet(backbone, teacher_weights, cache_dir)
+    resnet = teacher_resnet(backbone, teacher_weights, cache_dir, calibration)
     return RD4AD(Encoder(resnet), build_bottleneck(bottleneck, spec, resnet.layer4, mff_fuse), Decoder(spec, blocks))

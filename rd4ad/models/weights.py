@@ -1,10 +1,12 @@
-"""Teacher weight resolution: ``imagenet_v1`` | ``random`` | a local ``.pth`` state dict.
+"""Teacher weight resolution: ``imagenet_v1`` | ``random`` | ``random_calibrated`` | a local ``.pth`` state dict.
 
 ``imagenet_v1`` are torchvision's IMAGENET1K_V1 files (the old ``pretrained=True`` weights),
 read from the torch hub cache (``$TORCH_HOME/hub/checkpoints``). Building a model never
 downloads: :func:`download_teacher_weights` (``python -m rd4ad fetch weights``) does, checking
 the SHA-256 prefix carried in each file name. ``random`` is a fixed-seed initialisation, so
-evaluation rebuilds the same teacher whatever the global RNG state.
+evaluation rebuilds the same teacher whatever the global RNG state. ``random_calibrated`` is that
+initialisation with BatchNorm statistics set from the run's training images
+(``rd4ad.models.calibration``): the demo's and CI's teacher.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from torchvision.models import ResNet, ResNet18_Weights, ResNet50_Weights, Wide_
 
 from rd4ad.files.errors import RD4ADError, UnreadableFileError
 from rd4ad.files.io import load_checkpoint
+from rd4ad.models.calibration import calibrate_batchnorm
+from rd4ad.models.choices import CALIBRATED_TEACHER as CALIBRATED, RANDOM_TEACHERS
 from rd4ad.models.encoder import backbone_spec
 
 TEACHER_URLS: dict[str, str] = {
@@ -65,8 +69,8 @@ def download_teacher_weights(backbone: str, cache_dir: str | Path | None = None,
 
 def load_teacher_state_dict(backbone: str, teacher_weights: str,
                             cache_dir: str | Path | None = None) -> dict[str, torch.Tensor] | None:
-    """The teacher's state dict for ``teacher_weights`` (``None`` for ``random``); never downloads."""
-    if teacher_weights == "random":
+    """The teacher's state dict for ``teacher_weights`` (``None`` for the random ones); never downloads."""
+    if teacher_weights in RANDOM_TEACHERS:
         backbone_spec(backbone)
         return None
     if teacher_weights == "imagenet_v1":
@@ -91,8 +95,15 @@ def load_teacher_state_dict(backbone: str, teacher_weights: str,
     return state
 
 
-def teacher_resnet(backbone: str, teacher_weights: str, cache_dir: str | Path | None = None) -> ResNet:
-    """The full torchvision teacher: seeded random init (global RNG untouched), then the weights if any."""
+def teacher_resnet(backbone: str, teacher_weights: str, cache_dir: str | Path | None = None,
+                   calibration: tuple[torch.Tensor, bool] | None = None) -> ResNet:
+    """The full torchvision teacher: seeded random init (global RNG untouched), then the weights if any.
+
+    ``calibration``: the run's training images and whether they are ImageNet-normalised, which
+    ``random_calibrated`` needs (and the other teachers ignore)."""
+    if teacher_weights == CALIBRATED and calibration is None:
+        raise RD4ADError(f"teacher_weights: {CALIBRATED} is calibrated on the run's training images; "
+                         f"build it through the run (RunConfig.build_model), which loads them")
     state = load_teacher_state_dict(backbone, teacher_weights, cache_dir)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(RANDOM_TEACHER_SEED)
@@ -104,4 +115,6 @@ def teacher_resnet(backbone: str, teacher_weights: str, cache_dir: str | Path | 
             detail = str(err).splitlines()[-1].strip()[:200]
             raise RD4ADError(f"teacher_weights: {teacher_weights} is not a state dict of torchvision {backbone} "
                              f"({detail}); give the matching backbone's weights") from err
+    if teacher_weights == CALIBRATED:
+        calibrate_batchnorm(resnet, *calibration)
     return resnet

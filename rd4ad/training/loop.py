@@ -52,12 +52,12 @@ def _optimizer(model: torch.nn.Module, run: RunConfig, fast: bool) -> torch.opti
     return torch.optim.Adam(model.trainable_parameters(), lr=run.lr, betas=(0.5, 0.999), fused=fast or None)
 
 
-def _fresh(run: RunConfig, device: torch.device, compile: bool, fast: bool):
+def _fresh(run: RunConfig, device: torch.device, compile: bool, fast: bool, cache_dir: str | None):
     """The seeded model, its optimizer and the forward to train (``torch.compile`` of the model or itself);
     ``fast``: channels_last and fused Adam (rd4ad/machine/fast_path.py)."""
     torch.manual_seed(run.seed)
     np.random.seed(run.seed % 2**32)
-    model = run.build_model().to(device)
+    model = run.build_model(cache_dir).to(device)
     if fast:
         model = model.to(memory_format=torch.channels_last)
     optimizer = _optimizer(model, run, fast)
@@ -116,7 +116,7 @@ def train_run(run: RunConfig, folder: RunFolder, device: torch.device, cache_dir
 
     warn_if_emulated_bf16(f"train {run.key}", run.precision, device)
     fast = fast_path(run.fast, device, on_cpu=fast_on_cpu)
-    model, optimizer, forward = _fresh(run, device, compile, fast)
+    model, optimizer, forward = _fresh(run, device, compile, fast, cache_dir)
     inputs = {"train_data": split_digest(train), "teacher": teacher_digest(model)}
     losses: list[dict] = []
     audits: list[dict] = []
@@ -127,7 +127,7 @@ def train_run(run: RunConfig, folder: RunFolder, device: torch.device, cache_dir
         except (RD4ADError, KeyError, ValueError, TypeError, RuntimeError) as err:
             move_aside(resume_path, f"resume checkpoint does not fit this run ({str(err).splitlines()[0][:160]})",
                        START_OVER)
-            model, optimizer, forward = _fresh(run, device, compile, fast)  # the failed load left it half-written
+            model, optimizer, forward = _fresh(run, device, compile, fast, cache_dir)  # the failed load left it half-written
     checkpointed = first_epoch - 1 if first_epoch > 1 else None
     if checkpointed:
         print(f"{resume_path}: resuming after epoch {checkpointed} of {run.epochs}", file=sys.stderr)

@@ -9,6 +9,7 @@ import shlex
 from pathlib import Path
 
 from rd4ad.contract import layout
+from rd4ad.models.choices import RANDOM_TEACHERS
 from rd4ad.planning.planner import make_plan
 
 PLAN = make_plan(config, ", ".join(map(str, workflow.configfiles)) or "the run config (--config)")
@@ -84,7 +85,7 @@ def weights_files():
 def teacher_input(wildcards):
     """The teacher file the job's variant reads, ancient() (none for a random teacher)."""
     variant = PLAN.config["variants"][wildcards.variant]
-    if variant["teacher_weights"] == "random":
+    if variant["teacher_weights"] in RANDOM_TEACHERS:
         return []
     if variant["teacher_weights"] == "imagenet_v1":
         return [ancient(path) for path, b in weights_files().items() if b == variant["backbone"]]
