@@ -111,7 +111,7 @@ def test_rendered_dom_has_tables_figures_and_demo_labels(report, dom):
     out = report[1]
     for table in TABLES:
         assert f'id="table-{table}"' in dom
-    assert "DEMO — synthetic data and a randomly initialised teacher; numbers are NOT a reproduction" in dom
+    assert "DEMO — synthetic data; teachers: wide_resnet50_2 (random init); numbers are NOT a reproduction" in dom
     assert "ours (DEMO)" in dom and "Δ (DEMO)" in dom
     assert re.search(r'<td class="ours within"[^>]*>98\.0 ± 1\.4</td>', dom)      # T1 carpet
     assert re.search(r'<td class="delta within verdict-consistent"[^>]*>-0\.5</td>', dom)  # T2 carpet per-image PRO

@@ -97,12 +97,13 @@ def test_a_job_cancelled_under_slurm_is_failed_with_the_schedulers_log(tmp_path)
                    "slurm_log": str(newer), "error": "slurmstepd-vm: error: *** JOB 9 ON vm CANCELLED AT 2026-12-03T11:00:00 ***"}
 
 
-def _record_inputs(results, key: tuple, train_data: str, teacher: str = "t" * 64) -> None:
+def _record_inputs(results, key: tuple, train_data: str, teacher: str = "t" * 64,
+                   teacher_weights: str = "imagenet_v1") -> None:
     """Give the fabricated run ``key`` the run fields and input digests evaluation writes."""
     path = results / key[0] / key[1] / key[2] / f"seed{key[3]}" / "metrics.json"
     data = json.loads(path.read_text())
     data["run"].update(loader=key[0], data_root=f"resources/{key[0]}", image_size=256, protocol={},
-                       backbone="wide_resnet50_2", teacher_weights="imagenet_v1", bottleneck="pre+oce+mff")
+                       backbone="wide_resnet50_2", teacher_weights=teacher_weights, bottleneck="pre+oce+mff")
     data["inputs"] = {"train_data": train_data, "teacher": teacher, "test_data": f"{key[1]}-test".ljust(64, "0")}
     path.write_text(json.dumps(data))
 
@@ -142,3 +143,17 @@ def test_runs_that_agree_on_their_inputs_add_no_section(tmp_path):
     page = build_report(plan, tmp_path / "report" / "index.html")
     assert "Runs made from different inputs" not in page.read_text()
     assert "Inputs differ" not in (page.parent / "summary.md").read_text()
+
+
+def test_calibrated_teachers_are_compared_within_their_training_split(tmp_path):
+    """A random_calibrated teacher is calibrated on its run's training images: teachers of two categories
+    differ by design; two of one category must not."""
+    plan, results = build_tree(tmp_path, artifacts=False)
+    calibrated = dict(teacher_weights="random_calibrated")
+    _record_inputs(results, ("mvtec", "carpet", "wrn50_256", 111), "a" * 64, teacher="t" * 64, **calibrated)
+    _record_inputs(results, ("mvtec", "bottle", "wrn50_256", 111), "c" * 64, teacher="u" * 64, **calibrated)
+    assert mixed_inputs(collect_inputs(results, FIELDS)).empty
+    _record_inputs(results, ("mvtec", "carpet", "wrn50_256", 112), "a" * 64, teacher="v" * 64, **calibrated)
+    mixed = mixed_inputs(collect_inputs(results, FIELDS))
+    assert list(mixed["input"]) == ["teacher", "teacher"] and set(mixed["digest"]) == {"tttttttttttt…", "vvvvvvvvvvvv…"}
+    assert "calibrated on=mvtec resources/mvtec carpet 256 {}" in mixed["shared by"].iloc[0]

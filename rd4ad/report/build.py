@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from rd4ad.contract.layout import RunFolder, RunKey
+from rd4ad.contract.run import CALIBRATED_TEACHER
 from rd4ad.files.io import atomic_write_text
 from rd4ad.files.paths import writable_file
 from rd4ad.files.temporaries import clean_stale
@@ -43,6 +44,17 @@ from rd4ad.report.results import (RUN_KEYS, collect_anomalib_metrics, collect_co
 FIGURE_DIR = "figures"
 TITLE = "RD4AD reproduction report"
 DEMO_TAG = "DEMO — "  # before every figure title of a demo report
+TEACHER_TEXT = {  # teacher_weights → how a demo report's banner names it
+    "random": "random init",
+    CALIBRATED_TEACHER: "random init, BatchNorm statistics calibrated on each run's normal training images",
+    "imagenet_v1": "ImageNet IMAGENET1K_V1",
+}
+
+
+def teachers_line(plan: Plan) -> str:
+    """The teachers the runs distil from, e.g. ``resnet18 (random init, BatchNorm statistics calibrated …)``."""
+    kinds = sorted({(r.run.backbone, r.run.teacher_weights) for r in plan.runs.values()})
+    return "; ".join(f"{backbone} ({TEACHER_TEXT.get(weights, f'weights from {weights}')})" for backbone, weights in kinds)
 
 
 @dataclass(frozen=True)
@@ -256,14 +268,15 @@ def _context(plan: Plan, results: Path, out: Path) -> tuple[dict, str]:
     verdicts = verdict_summary(cells)
     tolerance = ", ".join(f"{METRIC_LABELS.get(m, m)} ±{t:g}" for m, t in plan.tolerance.items())
     markdown = summary_markdown(cells, tidy, names, f"{TITLE}{' (DEMO)' if demo else ''}: summary", [
-        *(["**DEMO**: synthetic data and random teachers; the numbers are not a reproduction."] if demo else []),
+        *([f"**DEMO**: synthetic data; teachers: {teachers_line(plan)}; the numbers are not a reproduction."]
+          if demo else []),
         f"Tolerance (percentage points): {tolerance}. Seeds: {', '.join(map(str, plan.seeds))}.",
         VERDICT_RULE, pro_note(plan),
         *([f"**Inputs differ**: {len(mixed.drop_duplicates(['input', 'shared by']))} group(s) of runs that should share their data or "
            "teacher were made from different content (the report's \"Runs made from different inputs\")."]
           if len(mixed) else [])])
     context = {
-        "title": TITLE, "demo": demo, "seeds": ", ".join(map(str, plan.seeds)),
+        "title": TITLE, "demo": demo, "teachers": teachers_line(plan), "seeds": ", ".join(map(str, plan.seeds)),
         "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "runs_done": int(progress["done"].sum()), "runs_expected": len(progress),
         "n_failed": int((failures["state"] == "failed").sum()),

@@ -98,7 +98,7 @@ def cross_implementation_context(plan: Plan, comparisons: list[AuditComparison],
                f"it ({pair.alternative}: its ReverseDistillation and Engine), on the same splits and seeds "
                f"({', '.join(map(str, plan.audit_seeds))}); both scored by this suite's metric code on their own "
                f"maps and image scores, anomalib's own AUROC / AUPRO on the same arrays beside them."
-               + (" DEMO: synthetic data, random teachers, not a reproduction." if demo else ""))
+               + (" DEMO: synthetic data, random teachers (see the banner), not a reproduction." if demo else ""))
     return {"cross_implementation": {
         "caption": caption,
         "table": frame_table("cross-implementation", f"Paper vs this suite vs anomalib {release}", frame, "category"),
