@@ -66,7 +66,7 @@ def test_masks_non_empty_exactly_for_defective_images(synth):
 
 
 @pytest.mark.parametrize("defect", sorted(DEFECTS))
-@pytest.mark.parametrize("category", ["grass", "nut"])
+@pytest.mark.parametrize("category", ["grass", "nut", "capsule"])
 def test_defect_changes_exactly_its_mask(category, defect):
     rng = np.random.default_rng(5)
     image, region = normal_image(category, "test", 96, rng)

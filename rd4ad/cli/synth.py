@@ -1,7 +1,7 @@
 """Write the synthetic MVTec-format set (the offline demo data).
 
 Textures cut from scikit-image's brick/grass/gravel (train and test crops from disjoint
-halves) and a drawn nut, with scratch/color/oil/contamination/hole defects and exact masks,
+halves) and drawn objects (a nut, a capsule), with scratch/color/oil/contamination/hole defects and exact masks,
 in the MVTec AD folder layout. Same seed → byte-identical files.
 
 Example:

@@ -27,7 +27,7 @@ from PIL import Image
 
 from rd4ad.data.mvtec import validate_mvtec
 from rd4ad.data.synth.defects import DEFECTS
-from rd4ad.data.synth.objects import draw_nut
+from rd4ad.data.synth.objects import draw_capsule, draw_nut
 from rd4ad.data.synth.textures import texture_crop
 from rd4ad.data.validate import RECORD
 from rd4ad.files.errors import RD4ADError
@@ -39,11 +39,13 @@ CATEGORY_DEFECTS = {
     "grass": ("scratch", "color", "contamination", "hole"),
     "gravel": ("scratch", "oil", "contamination"),
     "nut": ("scratch", "color", "hole"),
+    "capsule": ("scratch", "color", "hole"),  # appended last: the other categories' images keep their seeds
 }
+OBJECTS = {"nut": draw_nut, "capsule": draw_capsule}
 CATEGORIES = tuple(CATEGORY_DEFECTS)
 MARKER = "synth.json"
 GRAY = {"gravel"}
-DONOR = {"brick": "gravel", "grass": "brick", "gravel": "brick", "nut": "grass"}
+DONOR = {"brick": "gravel", "grass": "brick", "gravel": "brick", "nut": "grass", "capsule": "grass"}
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,8 @@ class SynthConfig:
 
 def normal_image(category: str, split: str, size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """A defect-free float RGB image of ``category`` and the region where defects may go."""
-    if category == "nut":
-        return draw_nut(size, rng)
+    if category in OBJECTS:
+        return OBJECTS[category](size, rng)
     return texture_crop(category, split, size, rng), np.ones((size, size), bool)
 
 
