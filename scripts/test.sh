@@ -26,4 +26,5 @@ if [ "$free_mb" -lt "$need_mb" ]; then
   exit 1
 fi
 # Two workers (pytest-xdist); the CI DAG runs once for both, its local checks as one group (tests/conftest.py).
-exec .venv/bin/python -m pytest -n 2 --dist loadgroup "$@"
+# --durations: the slowest tests in every log, so that a slower machine or a costlier test shows where the time went.
+exec .venv/bin/python -m pytest -n 2 --dist loadgroup --durations=20 "$@"
