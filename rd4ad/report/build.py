@@ -25,6 +25,7 @@ from rd4ad.published.consistency import average_mismatches, cross_table_mismatch
 from rd4ad.report.aggregate import (PRO_MEASURES, STATUSES, VERDICTS, build_cells, delta_summary, headline_variant,
                                     printed_order, run_progress, verdict_summary)
 from rd4ad.report.audit import audit_comparisons
+from rd4ad.report.chance import below_chance
 from rd4ad.report.cross_implementation import cross_implementation_context
 from rd4ad.report.display import (DATASET_LABELS, MEASURE_TEXT, METRIC_LABELS, NOTE_MARK, VERDICT_MARKS, DisplayTable,
                                   audit_table, frame_table, label_cells, paper_table, published_notes, table_layout,
@@ -267,16 +268,17 @@ def _context(plan: Plan, results: Path, out: Path) -> tuple[dict, str]:
     summary["table"] = summary["table"].map(names)
     verdicts = verdict_summary(cells)
     tolerance = ", ".join(f"{METRIC_LABELS.get(m, m)} ±{t:g}" for m, t in plan.tolerance.items())
+    chance = below_chance(plan, runs) if demo else []
     markdown = summary_markdown(cells, tidy, names, f"{TITLE}{' (DEMO)' if demo else ''}: summary", [
         *([f"**DEMO**: synthetic data; teachers: {teachers_line(plan)}; the numbers are not a reproduction."]
-          if demo else []),
+          if demo else []), *(f"**Below chance** (DEMO) — {line}" for line in chance),
         f"Tolerance (percentage points): {tolerance}. Seeds: {', '.join(map(str, plan.seeds))}.",
         VERDICT_RULE, pro_note(plan),
         *([f"**Inputs differ**: {len(mixed.drop_duplicates(['input', 'shared by']))} group(s) of runs that should share their data or "
            "teacher were made from different content (the report's \"Runs made from different inputs\")."]
           if len(mixed) else [])])
     context = {
-        "title": TITLE, "demo": demo, "teachers": teachers_line(plan), "seeds": ", ".join(map(str, plan.seeds)),
+        "title": TITLE, "demo": demo, "teachers": teachers_line(plan), "below_chance": chance, "seeds": ", ".join(map(str, plan.seeds)),
         "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "runs_done": int(progress["done"].sum()), "runs_expected": len(progress),
         "n_failed": int((failures["state"] == "failed").sum()),
