@@ -121,21 +121,25 @@ def _baseline_elsewhere(folder: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("regression, elsewhere", [
-    (_misaligned_upsampling, False), (_eq2_loss, False), (_m1_dropped, False), (_m1_dropped, True)],
-    ids=["align_corners", "eq2_loss", "m1_dropped", "m1_dropped_other_environment"])
-def test_injected_regression_fails_the_drift_check(ci_dag, tmp_path, capsys, regression, elsewhere):
+@pytest.mark.parametrize("regression, environments", [
+    (_misaligned_upsampling, ("same",)), (_eq2_loss, ("same",)), (_m1_dropped, ("same", "other"))],
+    ids=["align_corners", "eq2_loss", "m1_dropped"])
+def test_injected_regression_fails_the_drift_check(ci_dag, tmp_path, capsys, regression, environments):
+    """Each regression fails the check in the baseline's numerics environment (0.5 pp); M1 dropped from the
+    map also under the other-environment rule (max(0.5 pp, 3 × the seed spread)): the headline's spread is
+    small enough for the check to see a real regression after a torch upgrade or on another CPU."""
     workdir = ci_dag.workdir
     results = _metrics_only_copy(workdir, tmp_path / "ci")
     run = regression(workdir, results)
-    baseline = _baseline_elsewhere(tmp_path) if elsewhere else BASELINE
-    code = main(["drift", "--baseline", str(baseline), "--results", str(results)])
-    out = capsys.readouterr().out
-    assert code == 1, out
-    assert ("numerics environment differs" in out) == elsewhere, out
-    failing = out.split("largest moves")[0].splitlines()
-    flagged = [line.split()[0] for line in failing if line.endswith(" DRIFT")]
-    assert flagged and all(key.startswith(run + "/") for key in flagged), out
+    for environment in environments:
+        baseline = _baseline_elsewhere(tmp_path) if environment == "other" else BASELINE
+        code = main(["drift", "--baseline", str(baseline), "--results", str(results)])
+        out = capsys.readouterr().out
+        assert code == 1, out
+        assert ("numerics environment differs" in out) == (environment == "other"), out
+        failing = out.split("largest moves")[0].splitlines()
+        flagged = [line.split()[0] for line in failing if line.endswith(" DRIFT")]
+        assert flagged and all(key.startswith(run + "/") for key in flagged), out
 
 
 def test_the_anomalib_row_and_the_cross_implementation_section_hold_measured_numbers(ci_dag):
