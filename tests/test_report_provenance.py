@@ -45,17 +45,22 @@ def test_table3_compares_the_cpu_and_names_both_devices(tree):
     assert "GPU" not in table_caption(plan, plan.tables["T1"], complexity)
 
 
-def test_caption_states_the_precision_of_the_runs(tmp_path):
+def test_caption_states_the_precision_and_teachers_of_the_runs(tmp_path):
     config = write_config(tmp_path / "config.yaml", {"mvtec": ["carpet"], "mnist": ["0"], **UNRUN_DATASETS})
     plan = plan_config_file(config)
     empty = collect_complexity(tmp_path / "results")
-    assert table_caption(plan, plan.tables["T1"], empty) == "Precision of the runs: fp32 (TF32 off)."
+    assert table_caption(plan, plan.tables["T1"], empty) == (
+        "Precision of the runs: fp32 (TF32 off). Teachers: wide_resnet50_2 (random init).")
     data = load_yaml(config)
     data["variants"]["wrn50_128"]["precision"] = "bf16"
     config.write_text(yaml.safe_dump(data))
     plan = plan_config_file(config)
-    assert table_caption(plan, plan.tables["T1"], empty) == \
-        "Precision of the runs: bf16 autocast, fp32 weights / fp32 (TF32 off)."
+    data["variants"]["wrn50_256"]["teacher_weights"] = "random_calibrated"
+    config.write_text(yaml.safe_dump(data))
+    plan = plan_config_file(config)
+    assert table_caption(plan, plan.tables["T1"], empty) == (
+        "Precision of the runs: bf16 autocast, fp32 weights / fp32 (TF32 off). Teachers: wide_resnet50_2 (random "
+        "init); wide_resnet50_2 (random init, BatchNorm statistics calibrated on each run's normal training images).")
     assert table_caption(plan, plan.tables["T3"], empty).endswith(
         "Time and memory: not measured yet. No GPU was timed (the measuring machine had none).")
 

@@ -15,7 +15,6 @@ from pathlib import Path
 import pandas as pd
 
 from rd4ad.contract.layout import RunFolder, RunKey
-from rd4ad.contract.run import CALIBRATED_TEACHER
 from rd4ad.files.io import atomic_write_text
 from rd4ad.files.paths import writable_file
 from rd4ad.files.temporaries import clean_stale
@@ -38,24 +37,13 @@ from rd4ad.report.figures import (anomaly_overlays, comparison_plot, delta_heatm
                                   score_histograms)
 from rd4ad.report.html import render_report
 from rd4ad.report.inputs import FIELDS, mixed_inputs
-from rd4ad.report.provenance import table_caption
+from rd4ad.report.provenance import table_caption, teachers_line
 from rd4ad.report.results import (RUN_KEYS, collect_anomalib_metrics, collect_complexity, collect_csv,
                                   collect_inputs, collect_intervals, collect_runs, read_examples, read_scores)
 
 FIGURE_DIR = "figures"
 TITLE = "RD4AD reproduction report"
 DEMO_TAG = "DEMO — "  # before every figure title of a demo report
-TEACHER_TEXT = {  # teacher_weights → how a demo report's banner names it
-    "random": "random init",
-    CALIBRATED_TEACHER: "random init, BatchNorm statistics calibrated on each run's normal training images",
-    "imagenet_v1": "ImageNet IMAGENET1K_V1",
-}
-
-
-def teachers_line(plan: Plan) -> str:
-    """The teachers the runs distil from, e.g. ``resnet18 (random init, BatchNorm statistics calibrated …)``."""
-    kinds = sorted({(r.run.backbone, r.run.teacher_weights) for r in plan.runs.values()})
-    return "; ".join(f"{backbone} ({TEACHER_TEXT.get(weights, f'weights from {weights}')})" for backbone, weights in kinds)
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,35 @@
-"""What produced a table, said in its caption: the precision of its runs and, for Table 3, the devices.
+"""What produced a table, said in its caption: the teachers and precision of its runs and, for Table 3,
+the devices.
 
-The paper trains and tests in fp32 (§4.1) and times its detector on an Intel i7 CPU (§4.2,
-Table 3); a reproduction that runs in bf16 or times a GPU must say so where the numbers are.
+The paper distils from ImageNet-trained teachers, trains and tests in fp32 (§4.1) and times its
+detector on an Intel i7 CPU (§4.2, Table 3); a reproduction with other teachers, in bf16 or timed
+on a GPU must say so where the numbers are.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from rd4ad.contract.run import CALIBRATED_TEACHER
 from rd4ad.machine.precision import LABELS as PRECISION_LABELS
 from rd4ad.planning.plan import Plan, table_variants
 from rd4ad.published import COMPLEXITY_METRICS
 
 PAPER_DEVICE = "an Intel i7 CPU"
+TEACHER_TEXT = {  # teacher_weights → how captions and the demo banner name it
+    "random": "random init",
+    CALIBRATED_TEACHER: "random init, BatchNorm statistics calibrated on each run's normal training images",
+    "imagenet_v1": "ImageNet IMAGENET1K_V1",
+}
+
+
+def teachers_line(plan: Plan, variants: set[str] | None = None) -> str:
+    """The teachers the planned runs (of ``variants``; all when None) distil from, e.g.
+    ``resnet18 (random init, BatchNorm statistics calibrated on …)``."""
+    kinds = sorted({(p.run.backbone, p.run.teacher_weights) for p in plan.runs.values()
+                    if variants is None or p.run.variant in variants})
+    return "; ".join(f"{backbone} ({TEACHER_TEXT.get(weights, f'weights from {weights}')})"
+                     for backbone, weights in kinds) or "no runs planned"
 
 
 def table_precision(plan: Plan, spec: dict) -> str:
@@ -43,6 +60,7 @@ def timing_devices(spec: dict, complexity: pd.DataFrame) -> str:
 
 
 def table_caption(plan: Plan, spec: dict, complexity: pd.DataFrame) -> str:
-    """The caption line under a table's title: precision, and the timing devices where it has timings."""
+    """The caption line under a table's title: precision and teachers, and the timing devices where it has timings."""
     devices = timing_devices(spec, complexity)
-    return f"Precision of the runs: {table_precision(plan, spec)}." + (f" {devices}" if devices else "")
+    return (f"Precision of the runs: {table_precision(plan, spec)}. Teachers: "
+            f"{teachers_line(plan, table_variants(spec))}." + (f" {devices}" if devices else ""))
