@@ -129,18 +129,19 @@ def test_nan_loss_stops_with_clear_error(tmp_path, monkeypatch):
     assert load_checkpoint(second.resume)["epoch"] == 1 and not second.model.exists()
 
 
-def test_teacher_stays_frozen_and_student_moves(tmp_path, monkeypatch):
+@pytest.mark.parametrize("teacher", ["random", "random_calibrated"])
+def test_teacher_stays_frozen_and_student_moves(tmp_path, monkeypatch, teacher):
     built = {}
     real_build = RunConfig.build_model
 
-    def spy(run):
-        built["model"] = real_build(run)
+    def spy(run, cache_dir=None):
+        built["model"] = real_build(run, cache_dir)
         built["teacher"] = {k: v.clone() for k, v in built["model"].encoder.state_dict().items()}
         built["student"] = {k: v.clone() for k, v in built["model"].student_state_dict().items()}
         return built["model"]
 
     monkeypatch.setattr(RunConfig, "build_model", spy)
-    run = RunConfig(epochs=1, **RUN)
+    run = RunConfig(epochs=1, **{**RUN, "teacher_weights": teacher})
     train_run(run, RunFolder(tmp_path, run.key), CPU)
     model = built["model"]
     for key, value in model.encoder.state_dict().items():

@@ -52,9 +52,10 @@ def _optimizer(model: torch.nn.Module, run: RunConfig, fast: bool) -> torch.opti
     return torch.optim.Adam(model.trainable_parameters(), lr=run.lr, betas=(0.5, 0.999), fused=fast or None)
 
 
-def _fresh(run: RunConfig, device: torch.device, compile: bool, fast: bool, cache_dir: str | None):
+def _fresh(run: RunConfig, device: torch.device, compile: bool, fast: bool, cache_dir: str | None = None):
     """The seeded model, its optimizer and the forward to train (``torch.compile`` of the model or itself);
-    ``fast``: channels_last and fused Adam (rd4ad/machine/fast_path.py)."""
+    ``fast``: channels_last and fused Adam (rd4ad/machine/fast_path.py); ``cache_dir``: the image cache a
+    ``random_calibrated`` teacher reads its training images from."""
     torch.manual_seed(run.seed)
     np.random.seed(run.seed % 2**32)
     model = run.build_model(cache_dir).to(device)
