@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from rd4ad.cli import main
+
 from rd4ad.contract.layout import RunFolder, RunKey, complexity_file, complexity_files, parse, run_files
 from rd4ad.files.errors import RD4ADError
 
@@ -40,3 +42,36 @@ def test_reading_a_tree_back(tmp_path):
         path.write_text("{}")
     assert run_files(tmp_path, "metrics") == [(KEY, RunFolder(tmp_path, KEY).metrics)]
     assert complexity_files(tmp_path) == [("mvtec", "wrn50_256", complexity_file(tmp_path, "mvtec", "wrn50_256"))]
+
+
+@pytest.mark.parametrize("key", ["../../x/y/seed0", "mvtec/../../../x/y/seed0", "mvtec/nut/a b/seed0",
+                                 "mvtec/.hidden/v/seed0", "mvtec/nut/v/seed-1"])
+def test_a_run_key_whose_parts_leave_their_folder_is_refused_everywhere(tmp_path, capsys, key):
+    """One rule for every key (RunKey checks its parts): `evaluate --run` may not read or write outside --results."""
+    with pytest.raises(RD4ADError, match=r"^run key .*: (\w+ '.*' is not a valid name|the seed must be)"):
+        parse(key)
+    outside = tmp_path / "x" / "y" / "seed0"
+    outside.mkdir(parents=True)
+    (outside / "model.pt").write_bytes(b"not a model")
+    before = sorted(tmp_path.rglob("*"))
+    assert main(["evaluate", "--run", key, "--results", str(tmp_path / "r" / "s"), "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"rd4ad evaluate: error: run key ") and "Traceback" not in err
+    assert sorted(tmp_path.rglob("*")) == before, "nothing read into or written beside a folder outside --results"
+    with pytest.raises(RD4ADError, match="is not a valid name"):
+        RunKey("..", "nut", "v", 0)
+
+
+def test_the_rules_path_template_is_the_only_unchecked_key():
+    template = RunFolder(Path("results"), RunKey.wildcards())
+    assert str(template.model) == "results/{dataset}/{category}/{variant}/seed{seed}/model.pt"
+    with pytest.raises(RD4ADError, match="is not a valid name"):
+        RunKey("{dataset}", "{category}", "{variant}", 0)
+
+
+def test_a_folder_of_the_tree_that_no_run_could_have_is_named(tmp_path):
+    bad = tmp_path / "mvtec" / "nut" / "old variant" / "seed0" / "metrics.json"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("{}")
+    with pytest.raises(RD4ADError, match=rf"^{bad}: not in a run folder this suite writes \(run key .*\); move it"):
+        run_files(tmp_path, "metrics")

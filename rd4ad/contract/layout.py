@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from rd4ad.files.errors import RD4ADError
+from rd4ad.files.names import check_name
 
 PLAN = "plan.json"
 LOGS = "logs"
@@ -30,12 +31,34 @@ _SEED = re.compile(r"seed(-?\d+)")
 
 @dataclass(frozen=True, order=True)
 class RunKey:
-    """One run: dataset role × category × variant × seed; ``str(key)`` is its folder under the results."""
+    """One run: dataset role × category × variant × seed; ``str(key)`` is its folder under the results.
+
+    The one place a run key's parts are checked, whoever makes it (the planner, ``train``'s run,
+    ``evaluate --run``, the report reading run folders): each name passes the config's name rule
+    (``rd4ad.files.names``: no ``..``, no ``/``, nothing that leaves its folder) and the seed is a
+    whole number ≥ 0."""
 
     dataset: str
     category: str
     variant: str
     seed: int
+
+    def __post_init__(self) -> None:
+        for part in ("dataset", "category", "variant"):
+            check_name(f"run key {self.dataset}/{self.category}/{self.variant}/seed{self.seed}: {part}",
+                       getattr(self, part))
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise RD4ADError(f"run key {self.dataset}/{self.category}/{self.variant}/seed{self.seed}: the seed "
+                             f"must be a whole number >= 0")
+
+    @classmethod
+    def wildcards(cls) -> RunKey:
+        """The key with Snakemake's wildcards ``{dataset}``, ``{category}``, ``{variant}``, ``{seed}`` as its
+        parts: a path template for the rules, not a run (so not checked)."""
+        key = object.__new__(cls)
+        for part in ("dataset", "category", "variant", "seed"):
+            object.__setattr__(key, part, f"{{{part}}}")
+        return key
 
     def __str__(self) -> str:
         return f"{self.dataset}/{self.category}/{self.variant}/seed{self.seed}"
@@ -103,7 +126,11 @@ def run_files(results: str | os.PathLike, name: str) -> list[tuple[RunKey, Path]
     found = []
     for path in sorted(Path(results).glob(f"*/*/*/seed*/{FILES[name]}")):
         if _SEED.fullmatch(path.parent.name):
-            found.append((parse(path), path))
+            try:
+                found.append((parse(path), path))
+            except RD4ADError as err:
+                raise RD4ADError(f"{path}: not in a run folder this suite writes ({err}); move it out of "
+                                 f"{results}") from err
     return found
 
 

@@ -20,7 +20,7 @@ PLAN_FILE = str(PLAN.path)
 RESULT_FILES = [str(PLAN.folder(key).metrics) for key in PLAN.runs] + [
     str(PLAN.complexity_file(m)) for m in PLAN.complexity.values()]
 # Rule paths with the run's wildcards in place of its key.
-RUN = layout.RunFolder(Path(RESULTS), layout.RunKey("{dataset}", "{category}", "{variant}", "{seed}"))
+RUN = layout.RunFolder(Path(RESULTS), layout.RunKey.wildcards())
 
 
 def one_of(names):
