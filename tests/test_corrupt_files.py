@@ -130,3 +130,18 @@ def test_cache_folder_that_cannot_be_written_only_disables_caching(tmp_path, cap
     err = capsys.readouterr().err
     assert err.startswith("warning: decoded images not cached (cannot write ") and "continuing without" in err
     assert blocked.read_text() == "a file where the cache folder should be"
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_a_model_whose_weights_are_not_finite_is_named(tmp_path, capsys, reference, bad):
+    folder = RunFolder(tmp_path, RUN.key)
+    folder.path.mkdir(parents=True)
+    ckpt = load_checkpoint(reference[0])
+    key = sorted(ckpt["student"])[-1]
+    ckpt["student"][key] = ckpt["student"][key].clone().fill_(bad)
+    torch.save(ckpt, folder.model)
+    assert main(["evaluate", "--run", str(RUN.key), "--results", str(tmp_path), "--device", "cpu"]) == 2
+    assert capsys.readouterr().err == (f"rd4ad evaluate: error: {folder.model}: its weights are not finite (NaN or "
+                                       f"inf in {key}); delete it and train the run again (python -m rd4ad train …, "
+                                       f"or rerun snakemake)\n")
+    assert sorted(p.name for p in folder.path.iterdir()) == ["model.pt"], "nothing written beside it"

@@ -44,6 +44,11 @@ def read_model(model_path: str | Path) -> dict:
     if not (isinstance(ckpt, dict) and isinstance(ckpt.get("run"), dict) and isinstance(ckpt.get(weights), dict)):
         raise RD4ADError(f"{path}: not a model.pt written by `python -m rd4ad train` (no 'run' and 'student'); "
                          f"{RETRAIN}")
+    state = ckpt[weights] if weights == "student" else ckpt["anomalib"].get("state_dict", {})
+    bad = next((key for key, value in state.items() if isinstance(value, torch.Tensor)
+                and value.is_floating_point() and not torch.isfinite(value).all()), None)
+    if bad is not None:
+        raise RD4ADError(f"{path}: its weights are not finite (NaN or inf in {bad}); {RETRAIN}")
     return ckpt
 
 
