@@ -4,6 +4,7 @@ and which runs were made from inputs other than those they should share."""
 from __future__ import annotations
 
 import json
+import shutil
 import os
 
 import pytest
@@ -162,3 +163,14 @@ def test_calibrated_teachers_are_compared_within_their_training_split(tmp_path):
     mixed = mixed_inputs(collect_inputs(results, FIELDS))
     assert list(mixed["input"]) == ["teacher", "teacher"] and set(mixed["digest"]) == {"tttttttttttt…", "vvvvvvvvvvvv…"}
     assert "calibrated on=mvtec resources/mvtec carpet 256 {}" in mixed["shared by"].iloc[0]
+
+
+def test_a_run_folder_the_plan_does_not_have_is_named_and_left_out(tmp_path):
+    """A variant renamed or removed from the config leaves its run folders behind: the report goes on."""
+    plan, results = build_tree(tmp_path)
+    shutil.copytree(results / "mvtec/carpet/wrn50_256/seed111", results / "mvtec/carpet/old_variant/seed111")
+    page = build_report(plan, tmp_path / "report" / "index.html")
+    summary = (page.parent / "summary.md").read_text()
+    assert ("**Not in the plan** (left out of every table): mvtec/carpet/old_variant/seed111. Delete these run "
+            "folders or put their variants back in the config.") in summary
+    assert 'id="unplanned"' in page.read_text() and "old_variant" not in (page.parent / "tables" / "T1.csv").read_text()

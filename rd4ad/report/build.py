@@ -110,7 +110,7 @@ def _losses(plan: Plan, losses: pd.DataFrame, dataset: str) -> pd.DataFrame:
     categories = printed_order(dataset, plan.categories(dataset))
     variants = list(plan.config["variants"])
     curves = losses[(losses["dataset"] == dataset) & losses["category"].isin(categories)
-                    & losses["seed"].isin(plan.seeds)]
+                    & losses["seed"].isin(plan.seeds) & losses["variant"].isin(variants)]
     order = curves["variant"].map(variants.index) * len(categories) + curves["category"].map(categories.index)
     return curves.loc[order.sort_values(kind="stable").index]
 
@@ -257,16 +257,19 @@ def _context(plan: Plan, results: Path, out: Path) -> tuple[dict, str]:
     verdicts = verdict_summary(cells)
     tolerance = ", ".join(f"{METRIC_LABELS.get(m, m)} ±{t:g}" for m, t in plan.tolerance.items())
     chance = below_chance(plan, runs) if demo else []
+    unplanned = sorted(set(runs["run"]) - set(plan.runs))  # e.g. a variant renamed or removed from the config
     markdown = summary_markdown(cells, tidy, names, f"{TITLE}{' (DEMO)' if demo else ''}: summary", [
         *([f"**DEMO**: synthetic data; teachers: {teachers_line(plan)}; the numbers are not a reproduction."]
           if demo else []), *(f"**Below chance** (DEMO) — {line}" for line in chance),
+        *([f"**Not in the plan** (left out of every table): {', '.join(unplanned)}. Delete these run folders or put "
+           "their variants back in the config."] if unplanned else []),
         f"Tolerance (percentage points): {tolerance}. Seeds: {', '.join(map(str, plan.seeds))}.",
         VERDICT_RULE, pro_note(plan),
         *([f"**Inputs differ**: {len(mixed.drop_duplicates(['input', 'shared by']))} group(s) of runs that should share their data or "
            "teacher were made from different content (the report's \"Runs made from different inputs\")."]
           if len(mixed) else [])])
     context = {
-        "title": TITLE, "demo": demo, "teachers": teachers_line(plan), "below_chance": chance, "seeds": ", ".join(map(str, plan.seeds)),
+        "title": TITLE, "demo": demo, "teachers": teachers_line(plan), "below_chance": chance, "unplanned": unplanned, "seeds": ", ".join(map(str, plan.seeds)),
         "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "runs_done": int(progress["done"].sum()), "runs_expected": len(progress),
         "n_failed": int((failures["state"] == "failed").sum()),
