@@ -145,3 +145,15 @@ def test_a_model_whose_weights_are_not_finite_is_named(tmp_path, capsys, referen
                                        f"inf in {key}); delete it and train the run again (python -m rd4ad train …, "
                                        f"or rerun snakemake)\n")
     assert sorted(p.name for p in folder.path.iterdir()) == ["model.pt"], "nothing written beside it"
+
+
+def test_a_model_copied_into_another_runs_folder_is_refused(tmp_path, capsys, reference):
+    other = RunFolder(tmp_path, RunConfig(**{**RUN.to_dict(), "variant": "other"}).key)
+    other.path.mkdir(parents=True)
+    other.model.write_bytes(reference[0].read_bytes())
+    assert main(["evaluate", "--run", str(other.key), "--results", str(tmp_path), "--device", "cpu"]) == 2
+    assert capsys.readouterr().err == (f"rd4ad evaluate: error: {other.model}: holds the model of run {RUN.key}, not "
+                                       f"of the run folder it lies in ({other.key}); put it back in its own folder, "
+                                       f"or delete it and train the run again (python -m rd4ad train …, or rerun "
+                                       f"snakemake)\n")
+    assert sorted(p.name for p in other.path.iterdir()) == ["model.pt"]

@@ -119,7 +119,11 @@ def evaluate_run(folder: RunFolder, device: torch.device, batch_size: int = BATC
     writable_file(folder.metrics)
     clean_stale(folder.path)
     ckpt = read_model(folder.model)
-    if _run_of(ckpt, folder.model).implementation == "anomalib":
+    recorded = _run_of(ckpt, folder.model)
+    if recorded.key != folder.key:
+        raise RD4ADError(f"{folder.model}: holds the model of run {recorded.key}, not of the run folder it lies in "
+                         f"({folder.key}); put it back in its own folder, or {RETRAIN}")
+    if recorded.implementation == "anomalib":
         return _evaluate_anomalib(folder, ckpt, device, batch_size, cache_dir, numerics, start)
     model, run, trained = load_trained(folder.model, device, cache_dir)
     arrays = run.load_split("test", cache_dir)
