@@ -53,6 +53,9 @@ N_LARGEST = 10
 PINNED_IRRELEVANT = ("cpu", "cpu_vector_isa", *(f"env.{k}" for k in ISA_LIMITS))
 _SEED_PART = re.compile(r"/seed(-?\d+)/")
 _EPS_PP = 1e-9
+MAX_FIXED_PP = 100.0  # a metric moves at most 100 pp: a larger fixed tolerance passes everything
+MAX_K = 10.0  # more than 10 × the seed spread would pass any plausible regression
+REGENERATE = "fix it or regenerate it with python -m rd4ad drift --write-baseline"
 
 
 def seedless(key: str) -> str:
@@ -137,15 +140,37 @@ def load_baseline(path: str | Path) -> dict:
     if data.get("format") != FORMAT or not all(
             isinstance(data.get(k), dict) for k in ("values", "spread_pp", "tolerance", "environment")):
         raise RD4ADError(f"{path}: not a drift baseline of format {FORMAT}; regenerate it with --write-baseline")
-    try:
-        values = pd.Series({k: np.nan if v is None else float(v) for k, v in data["values"].items()}, dtype=float)
-        spread = pd.Series({k: np.nan if v is None else float(v) for k, v in data["spread_pp"].items()}, dtype=float)
-    except (TypeError, ValueError) as err:
-        raise RD4ADError(f"{path}: a value is not a number or null ({err}); regenerate it with --write-baseline") from err
+    values = _numbers(path, data, "values", 0.0, 1.0)
+    spread = _numbers(path, data, "spread_pp", 0.0, 100.0)
+    seeds, reference = data.get("seeds"), data.get("reference_seeds")
+    if not (_seed_list(seeds) and _seed_list(reference) and set(reference) <= set(seeds)):
+        raise RD4ADError(f"{path}: seeds {seeds!r} / reference_seeds {reference!r} must be non-empty lists of whole "
+                         f"numbers >= 0, the reference seeds among the seeds; {REGENERATE}")
     tolerance = data["tolerance"]
-    return {**data, "values": values.sort_index(), "spread_pp": spread,
-            "tolerance": {"fixed_pp": check_tolerance(f"{path} tolerance.fixed_pp", tolerance.get("fixed_pp")),
-                          "k": check_tolerance(f"{path} tolerance.k", tolerance.get("k"))}}
+    limits = {"fixed_pp": MAX_FIXED_PP, "k": MAX_K}
+    checked = {name: check_tolerance(f"{path} tolerance.{name}", tolerance.get(name)) for name in limits}
+    for name, limit in limits.items():
+        if checked[name] > limit:
+            raise RD4ADError(f"{path}: tolerance.{name} = {checked[name]:g} would let any regression pass (at most "
+                             f"{limit:g}); {REGENERATE}")
+    return {**data, "values": values.sort_index(), "spread_pp": spread, "tolerance": checked}
+
+
+def _numbers(path: Path, data: dict, name: str, low: float, high: float) -> pd.Series:
+    """``data[name]`` as a float Series (NaN for null); a value that is not a number in [low, high] names its key."""
+    out = {}
+    for key, value in data[name].items():
+        if value is not None and not (isinstance(value, (int, float)) and not isinstance(value, bool)
+                                      and math.isfinite(value) and low <= value <= high):
+            raise RD4ADError(f"{path}: {name}.{key} = {value!r} is not a number in [{low:g}, {high:g}] or null; "
+                             f"{REGENERATE}")
+        out[key] = np.nan if value is None else float(value)
+    return pd.Series(out, dtype=float)
+
+
+def _seed_list(seeds) -> bool:
+    return isinstance(seeds, list) and bool(seeds) and all(
+        isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds)
 
 
 def compare(baseline: dict, current: pd.DataFrame, fixed_pp: float, k: float, same_environment: bool) -> pd.DataFrame:

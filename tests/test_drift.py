@@ -136,6 +136,35 @@ def test_baseline_with_nan_tolerance_is_an_error(frozen, capsys):
     assert "tolerance.fixed_pp" in capsys.readouterr().err
 
 
+def _first(data: dict, name: str) -> str:
+    return sorted(data[name])[0]
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda d: d["values"].update({_first(d, "values"): float("nan")}), "values.{v} = nan is not a number in [0, 1]"),
+    (lambda d: d["values"].update({_first(d, "values"): 1.5}), "values.{v} = 1.5 is not a number in [0, 1]"),
+    (lambda d: d["values"].update({_first(d, "values"): "0.9"}), "values.{v} = '0.9' is not a number in [0, 1]"),
+    (lambda d: d["spread_pp"].update({_first(d, "spread_pp"): -1}), "spread_pp.{s} = -1 is not a number in [0, 100]"),
+    (lambda d: d["spread_pp"].update({_first(d, "spread_pp"): float("inf")}), "spread_pp.{s} = inf is not a number"),
+    (lambda d: d.pop("seeds"), "seeds None / reference_seeds [111] must be non-empty lists"),
+    (lambda d: d.update(reference_seeds=[7]), "reference_seeds [7] must be non-empty lists of whole numbers >= 0, "
+                                              "the reference seeds among the seeds"),
+    (lambda d: d["tolerance"].update(fixed_pp=1e9), "tolerance.fixed_pp = 1e+09 would let any regression pass"),
+    (lambda d: d["tolerance"].update(k=50), "tolerance.k = 50 would let any regression pass (at most 10)"),
+], ids=["nan", "above_one", "string", "negative_spread", "inf_spread", "no_seeds", "foreign_reference", "huge_tol",
+        "huge_k"])
+def test_a_bad_baseline_fails_as_a_bad_baseline_naming_the_key(frozen, capsys, damage, message):
+    """Never "drift of the results", never a pass: the baseline itself is named, with its key."""
+    results, baseline = frozen
+    data = json.loads(baseline.read_text())
+    message = message.format(v=_first(data, "values"), s=_first(data, "spread_pp"))
+    damage(data)
+    baseline.write_text(json.dumps(data))
+    assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"rd4ad drift: error: {baseline}: ") and message in err and err.count("\n") == 1, err
+
+
 def test_nan_metric_is_an_error_and_is_never_frozen(frozen, tmp_path, capsys):
     results, baseline = frozen
     _set(results, float("nan"), run="mvtec/bottle/wrn50_256/seed111", raw=True)
