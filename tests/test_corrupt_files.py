@@ -51,10 +51,20 @@ def _misfit(resume: bytes, tmp_path) -> bytes:
     return (tmp_path / "src.pt").read_bytes()
 
 
-@pytest.mark.parametrize("kind", ["truncated", "misfit"])
+def _garbled_log(resume: bytes, tmp_path) -> bytes:
+    """A readable resume.pt of this run whose loss log is a string, not one record per epoch."""
+    (tmp_path / "src.pt").write_bytes(resume)
+    state = load_checkpoint(tmp_path / "src.pt")
+    state["losses"] = "garbage"
+    torch.save(state, tmp_path / "src.pt")
+    return (tmp_path / "src.pt").read_bytes()
+
+
+@pytest.mark.parametrize("kind", ["truncated", "misfit", "garbled_log"])
 def test_bad_resume_is_moved_aside_and_training_starts_over(reference, tmp_path, capsys, kind):
     model, resume = reference
-    bad = resume[: len(resume) // 3] if kind == "truncated" else _misfit(resume, tmp_path)
+    bad = {"truncated": lambda: resume[: len(resume) // 3], "misfit": lambda: _misfit(resume, tmp_path),
+           "garbled_log": lambda: _garbled_log(resume, tmp_path)}[kind]()
     folder = RunFolder(tmp_path / "results", RUN.key)
     folder.path.mkdir(parents=True)
     folder.resume.write_bytes(bad)
@@ -70,6 +80,9 @@ def test_bad_resume_is_moved_aside_and_training_starts_over(reference, tmp_path,
     err = capsys.readouterr().err
     assert f"{folder.resume}: {reason}" in err
     assert "moved to resume.pt.corrupt, training starts again from epoch 1" in err
+    if kind == "garbled_log":
+        assert "its loss log is not one finite loss per epoch 1..1" in err
+        assert folder.loss.read_text().splitlines()[0] == "epoch,loss,seconds" and len(folder.loss.read_text().splitlines()) == 3
 
 
 def _foreign(path, obj):

@@ -116,3 +116,13 @@ def test_every_label_is_plain_text(tmp_path):
         assert save_figure(fig, tmp_path / f"{name}.png").stat().st_size > 1000
     assert json.dumps(sorted(p.name for p in tmp_path.iterdir())) == \
         '["deltas.png", "loss.png", "overlays.png", "scores.png"]'
+
+
+@pytest.mark.parametrize("content", ["epoch,loss,seconds\n1,0.5,1.0\n2,abc,1.0\n", "epoch,loss,seconds\n1,inf,1.0\n"])
+def test_a_loss_log_with_a_value_that_is_not_a_number_names_the_file(tree, capsys, content):
+    plan, results, run = tree
+    (run / "loss.csv").write_text(content)
+    err = _report(plan, results, capsys)
+    assert err == (f"rd4ad report: error: {run / 'loss.csv'}: column 'loss' holds a value that is not a finite "
+                   "number; delete the file and re-run the step that writes it (training writes loss.csv and "
+                   "audit_epochs.csv)\n")

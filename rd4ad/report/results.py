@@ -138,11 +138,22 @@ def read_csv(path: Path, **kwargs) -> pd.DataFrame:
 
 def collect_csv(results: str | Path, name: str) -> pd.DataFrame:
     """One per-run CSV (``loss``, ``audit_epochs``: keys of ``layout.FILES``) of every run, run keys prepended."""
-    frames = [read_csv(path).assign(**dataclasses.asdict(key)) for key, path in run_files(results, name)]
+    frames = [_numeric(read_csv(path), path).assign(**dataclasses.asdict(key)) for key, path in run_files(results, name)]
     if not frames:
         return pd.DataFrame(columns=RUN_KEYS)
     frame = pd.concat(frames, ignore_index=True)
     return frame[RUN_KEYS + [c for c in frame.columns if c not in RUN_KEYS]]
+
+
+def _numeric(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """``frame`` when every cell is a finite number or empty (a metric the dataset lacks); else an
+    ``RD4ADError`` naming the column (a per-epoch log drawn as a curve)."""
+    for column in frame.columns:
+        values = pd.to_numeric(frame[column], errors="coerce")
+        if (values.isna() & frame[column].notna()).any() or np.isinf(values.to_numpy(dtype=float)).any():
+            raise RD4ADError(f"{path}: column {column!r} holds a value that is not a finite number; delete the file "
+                             "and re-run the step that writes it (training writes loss.csv and audit_epochs.csv)")
+    return frame
 
 
 def collect_complexity(results: str | Path) -> pd.DataFrame:

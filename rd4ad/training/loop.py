@@ -74,9 +74,16 @@ def _resume(state: dict, model, optimizer, run: RunConfig, inputs: dict) -> tupl
     changed = sorted(key for key in inputs if state.get("inputs", {}).get(key) != inputs[key])
     if changed:
         raise ValueError(f"written from other inputs ({', '.join(changed)} digest differs)")
+    losses, audits = state["losses"], state["audits"]
+    if not (isinstance(losses, list) and [row.get("epoch") if isinstance(row, dict) else None for row in losses]
+            == list(range(1, epoch + 1)) and all(isinstance(row.get("loss"), float) and math.isfinite(row["loss"])
+                                                 for row in losses)):
+        raise ValueError(f"its loss log is not one finite loss per epoch 1..{epoch}")
+    if not (isinstance(audits, list) and all(isinstance(row, dict) for row in audits)):
+        raise ValueError("its audit log is not a list of epoch records")
     model.load_student_state_dict(state["student"])
     optimizer.load_state_dict(state["optimizer"])
-    return list(state["losses"]), list(state["audits"]), epoch + 1
+    return list(losses), list(audits), epoch + 1
 
 
 def _audit(model, test: SplitArrays, run: RunConfig, device, epoch: int, fast: bool) -> dict:
