@@ -4,6 +4,9 @@ values; the check is recorded, so loads decode nothing to check until a file cha
 
 from __future__ import annotations
 
+import struct
+import zlib
+
 import numpy as np
 import pytest
 
@@ -130,3 +133,26 @@ def test_unwritable_record_only_warns_and_every_load_checks_again(root, decodes,
     assert "every load will check the images again" in err
     decodes.clear()
     assert len(load_split("mvtec", root, "bottle", "train", 8).labels) == 2 and len(decodes) == 7
+
+
+def _png_header_only(path, side: int) -> None:
+    """A PNG that declares ``side``×``side`` gray pixels and holds none (what a decompression bomb looks like
+    before it is decoded)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("side, detail", [
+    (12000, "12000×12000 pixels, more than the 16,777,216 this suite decodes"),
+    (20000, "more pixels than PIL will decode (Image size (400000000 pixels)"),
+])
+def test_a_huge_image_is_refused_before_it_is_decoded(root, capsys, recwarn, side, detail):
+    bomb = root / "bottle" / "train" / "good" / "000.png"
+    _png_header_only(bomb, side)
+    assert main(["fetch", "mvtec", "--local", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"rd4ad fetch: error: {bomb}: unreadable ({detail}") and err.count("\n") == 1, err
+    assert not [w for w in recwarn if "DecompressionBomb" in type(w.message).__name__], "no raw PIL warning"

@@ -11,6 +11,7 @@ mean/std are applied later on the device (``rd4ad.models.inputs.to_model_input``
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from torchvision.transforms.functional import resize
 
 from rd4ad.files.errors import UnreadableFileError
 
+MAX_PIXELS = 4096 * 4096  # larger images are refused before decoding (a decompression bomb in a local copy)
 REGENERATE = ("re-download or re-generate the dataset (delete its folder and run `python -m rd4ad fetch`/`synth` "
               "again)")
 
@@ -75,11 +77,20 @@ def to_8bit(image: Image.Image) -> Image.Image:
 
 def open_image(path: Path) -> Image.Image:
     """Open and fully decode ``path`` (16-bit grayscale via :func:`to_8bit`); an empty or undecodable
-    file is an ``UnreadableFileError`` naming it."""
+    file, or one of more than :data:`MAX_PIXELS` pixels, is an ``UnreadableFileError`` naming it."""
     try:
-        with Image.open(path) as img:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the size is checked below
+            img = Image.open(path)
+        with img:
+            width, height = img.size
+            if width * height > MAX_PIXELS:
+                raise UnreadableFileError(path, f"{width}×{height} pixels, more than the {MAX_PIXELS:,} this suite "
+                                                f"decodes (MVTec AD's largest images are 1024×1024)", REGENERATE)
             img.load()
             return to_8bit(img)
+    except Image.DecompressionBombError as err:
+        raise UnreadableFileError(path, f"more pixels than PIL will decode ({err})", REGENERATE) from err
     except UnidentifiedImageError as err:
         empty = path.is_file() and path.stat().st_size == 0
         raise UnreadableFileError(path, "empty file" if empty else "not an image file PIL can identify",
