@@ -119,6 +119,23 @@ def test_unknown_run_and_broken_plan_are_clear_errors(demo, tmp_path):
         Plan.read(tmp_path / "none.json")
 
 
+@pytest.mark.parametrize("tamper, message", [
+    (lambda runs, key: runs.update({"../../etc/x": runs.pop(key)}),
+     "run entry '../../etc/x' is not the one planned for run mvtec/nut/wrn50_256/seed0"),
+    (lambda runs, key: runs[key]["files"].update(metrics="../../../elsewhere/metrics.json"),
+     "run entry 'mvtec/nut/wrn50_256/seed0' is not the one planned for run mvtec/nut/wrn50_256/seed0"),
+    (lambda runs, key: runs[key]["run"].update(dataset=".."), "run config key 'dataset' '..' is not a valid name"),
+], ids=["key", "files", "run"])
+def test_a_tampered_plan_entry_is_refused(demo, tmp_path, tamper, message):
+    path = tmp_path / "plan.json"
+    data = json.loads(demo.to_json())
+    tamper(data["runs"], "mvtec/nut/wrn50_256/seed0")
+    path.write_text(json.dumps(data))
+    with pytest.raises(RD4ADError) as err:
+        Plan.read(path)
+    assert str(err.value).startswith(f"{path}: ") and message in str(err.value), str(err.value)
+
+
 def test_unknown_variant_in_tables_is_a_clear_error(paper):
     tables = {"T1": {"datasets": ["mvtec"], "metrics": ["image_auroc"], "settings": {"x": {"variant": "nope"}}}}
     with pytest.raises(RD4ADError, match="tables.yaml T1 names variant 'nope'"):

@@ -67,6 +67,15 @@ class Measurement:
                              "pass the entry as the plan writes it") from err
 
 
+def _planned_run(key: str, entry: dict) -> RunConfig:
+    """The run of a plan file's entry, which must sit under its own key and list the layout's files
+    (a tampered entry could point the report elsewhere)."""
+    run = RunConfig.from_dict(entry["run"])
+    if key != str(run.key) or entry["files"] != RunFolder(".", run.key).files(audit=run.eval_every > 0):
+        raise RD4ADError(f"run entry {key!r} is not the one planned for run {run.key} (its key or files differ)")
+    return run
+
+
 def table_variants(table: dict) -> set[str]:
     """The variants whose runs fill a declared table (config/tables.yaml ``settings``)."""
     return {setting["variant"] for setting in table["settings"].values()}
@@ -200,9 +209,11 @@ class Plan:
         if data.get("format") != FORMAT:
             raise RD4ADError(f"{path}: not a plan of format {FORMAT}; {REPLAN}")
         try:
-            runs = {key: PlannedRun(RunConfig.from_dict(entry["run"]), tuple(entry["tables"]))
+            runs = {key: PlannedRun(_planned_run(key, entry), tuple(entry["tables"]))
                     for key, entry in data["runs"].items()}
             complexity = {key: Measurement.from_dict(entry) for key, entry in data["complexity"].items()}
             return cls(path, data["config"], data["tables"], runs, complexity)
         except (KeyError, TypeError, AttributeError) as err:
             raise RD4ADError(f"{path}: not a complete plan (no {err}); {REPLAN}") from err
+        except RD4ADError as err:
+            raise RD4ADError(f"{path}: {err}; {REPLAN}") from err
