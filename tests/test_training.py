@@ -134,8 +134,8 @@ def test_teacher_stays_frozen_and_student_moves(tmp_path, monkeypatch, teacher):
     built = {}
     real_build = RunConfig.build_model
 
-    def spy(run, cache_dir=None):
-        built["model"] = real_build(run, cache_dir)
+    def spy(run, *args, **kwargs):
+        built["model"] = real_build(run, *args, **kwargs)
         built["teacher"] = {k: v.clone() for k, v in built["model"].encoder.state_dict().items()}
         built["student"] = {k: v.clone() for k, v in built["model"].student_state_dict().items()}
         return built["model"]

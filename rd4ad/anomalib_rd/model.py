@@ -14,6 +14,7 @@ from anomalib.models import ReverseDistillation
 
 from rd4ad.contract.fingerprints import digest
 from rd4ad.contract.run import RunConfig
+from rd4ad.data import SplitArrays
 from rd4ad.files.errors import RD4ADError
 from rd4ad.models.weights import teacher_resnet
 
@@ -21,7 +22,8 @@ TEACHER = ("the suite's teacher (teacher_weights) mapped into anomalib's timm en
            "(model.encoder.feature_extractor); anomalib's own pre_trained download is off")
 
 
-def build_anomalib_rd(run: RunConfig, cache_dir: str | None = None) -> ReverseDistillation:
+def build_anomalib_rd(run: RunConfig, cache_dir: str | None = None,
+                      train: SplitArrays | None = None) -> ReverseDistillation:
     """anomalib's Lightning module for ``run``: bottleneck and decoder initialised from ``run.seed``,
     images resized to ``run.image_size`` and ImageNet-normalised by its pre-processor, no
     post-processing (raw maps and scores are what this suite scores)."""
@@ -31,7 +33,8 @@ def build_anomalib_rd(run: RunConfig, cache_dir: str | None = None) -> ReverseDi
                                  pre_processor=ReverseDistillation.configure_pre_processor(size),
                                  post_processor=False, evaluator=False, visualizer=False)
     encoder = module.model.encoder.feature_extractor
-    teacher = teacher_resnet(run.backbone, run.teacher_weights, calibration=run.teacher_calibration(cache_dir)).state_dict()
+    calibration = run.teacher_calibration(cache_dir, train)  # a random_calibrated teacher's training images
+    teacher = teacher_resnet(run.backbone, run.teacher_weights, calibration=calibration).state_dict()
     missing = sorted(set(encoder.state_dict()) - set(teacher))
     if missing:
         raise RD4ADError(f"run {run.key}: anomalib's {run.backbone} encoder has tensors the torchvision teacher "

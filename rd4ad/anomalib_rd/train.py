@@ -73,7 +73,7 @@ def train_anomalib_run(run: RunConfig, folder: RunFolder, device: torch.device, 
     clean_stale(folder.path)
     apply_tf32(run.precision)  # fp32: TF32 off on CUDA, as this suite's fp32 runs
     train = run.load_split("train", cache_dir)
-    module = build_anomalib_rd(run, cache_dir)
+    module = build_anomalib_rd(run, train=train)
     inputs = {"train_data": split_digest(train), "teacher": encoder_digest(module)}
     losses = EpochLoss()
     folder.path.mkdir(parents=True, exist_ok=True)

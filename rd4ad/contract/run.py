@@ -134,21 +134,22 @@ class RunConfig:
         return load_split(self.loader, self.data_root, self.category, split, self.image_size,
                           cache_dir=cache_dir, **self.protocol)
 
-    def teacher_calibration(self, cache_dir: str | None = None):
+    def teacher_calibration(self, cache_dir: str | None = None, train: SplitArrays | None = None):
         """What a ``random_calibrated`` teacher is calibrated on: the run's training images and whether
-        they are ImageNet-normalised (None for the other teachers)."""
+        they are ImageNet-normalised (None for the other teachers). ``train``: the split when the caller
+        has loaded it already; else it is read (through ``cache_dir``)."""
         if self.teacher_weights != CALIBRATED_TEACHER:
             return None
-        train = self.load_split("train", cache_dir)
+        train = train if train is not None else self.load_split("train", cache_dir)
         return train.images, train.normalize
 
-    def build_model(self, cache_dir: str | None = None) -> RD4AD:
+    def build_model(self, cache_dir: str | None = None, train: SplitArrays | None = None) -> RD4AD:
         """The RD4AD model this run trains (teacher weights loaded, student initialised from the global RNG);
-        ``cache_dir``: the image cache of the training split, which a ``random_calibrated`` teacher reads."""
+        a ``random_calibrated`` teacher reads the training split (``train``, or from ``cache_dir``)."""
         from rd4ad.models import build_model  # torch: not loaded by planning
 
         return build_model(self.backbone, self.teacher_weights, self.bottleneck, self.decoder_blocks, self.mff_fuse,
-                           calibration=self.teacher_calibration(cache_dir))
+                           calibration=self.teacher_calibration(cache_dir, train))
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

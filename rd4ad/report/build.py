@@ -269,7 +269,8 @@ def _context(plan: Plan, results: Path, out: Path) -> tuple[dict, str]:
            "teacher were made from different content (the report's \"Runs made from different inputs\")."]
           if len(mixed) else [])])
     context = {
-        "title": TITLE, "demo": demo, "teachers": teachers_line(plan), "below_chance": chance, "unplanned": unplanned, "seeds": ", ".join(map(str, plan.seeds)),
+        "title": TITLE, "demo": demo, "teachers": teachers_line(plan), "below_chance": chance, "unplanned": unplanned,
+        "seeds": ", ".join(map(str, plan.seeds)),
         "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "runs_done": int(progress["done"].sum()), "runs_expected": len(progress),
         "n_failed": int((failures["state"] == "failed").sum()),

@@ -52,13 +52,13 @@ def _optimizer(model: torch.nn.Module, run: RunConfig, fast: bool) -> torch.opti
     return torch.optim.Adam(model.trainable_parameters(), lr=run.lr, betas=(0.5, 0.999), fused=fast or None)
 
 
-def _fresh(run: RunConfig, device: torch.device, compile: bool, fast: bool, cache_dir: str | None = None):
+def _fresh(run: RunConfig, device: torch.device, compile: bool, fast: bool, train: SplitArrays | None = None):
     """The seeded model, its optimizer and the forward to train (``torch.compile`` of the model or itself);
-    ``fast``: channels_last and fused Adam (rd4ad/machine/fast_path.py); ``cache_dir``: the image cache a
-    ``random_calibrated`` teacher reads its training images from."""
+    ``fast``: channels_last and fused Adam (rd4ad/machine/fast_path.py); ``train``: the training split, which
+    a ``random_calibrated`` teacher is calibrated on."""
     torch.manual_seed(run.seed)
     np.random.seed(run.seed % 2**32)
-    model = run.build_model(cache_dir).to(device)
+    model = run.build_model(train=train).to(device)
     if fast:
         model = model.to(memory_format=torch.channels_last)
     optimizer = _optimizer(model, run, fast)
@@ -75,15 +75,20 @@ def _resume(state: dict, model, optimizer, run: RunConfig, inputs: dict) -> tupl
     if changed:
         raise ValueError(f"written from other inputs ({', '.join(changed)} digest differs)")
     losses, audits = state["losses"], state["audits"]
-    if not (isinstance(losses, list) and [row.get("epoch") if isinstance(row, dict) else None for row in losses]
-            == list(range(1, epoch + 1)) and all(isinstance(row.get("loss"), float) and math.isfinite(row["loss"])
-                                                 for row in losses)):
+    if not _one_finite_loss_per_epoch(losses, epoch):
         raise ValueError(f"its loss log is not one finite loss per epoch 1..{epoch}")
     if not (isinstance(audits, list) and all(isinstance(row, dict) for row in audits)):
         raise ValueError("its audit log is not a list of epoch records")
     model.load_student_state_dict(state["student"])
     optimizer.load_state_dict(state["optimizer"])
     return list(losses), list(audits), epoch + 1
+
+
+def _one_finite_loss_per_epoch(losses, epochs: int) -> bool:
+    """Whether ``losses`` is the loss log of epochs 1..``epochs``: one record each, its loss a finite float."""
+    return (isinstance(losses, list) and len(losses) == epochs
+            and all(isinstance(row, dict) and row.get("epoch") == epoch and isinstance(row.get("loss"), float)
+                    and math.isfinite(row["loss"]) for epoch, row in enumerate(losses, start=1)))
 
 
 def _audit(model, test: SplitArrays, run: RunConfig, device, epoch: int, fast: bool) -> dict:
@@ -124,7 +129,7 @@ def train_run(run: RunConfig, folder: RunFolder, device: torch.device, cache_dir
 
     warn_if_emulated_bf16(f"train {run.key}", run.precision, device)
     fast = fast_path(run.fast, device, on_cpu=fast_on_cpu)
-    model, optimizer, forward = _fresh(run, device, compile, fast, cache_dir)
+    model, optimizer, forward = _fresh(run, device, compile, fast, train)
     inputs = {"train_data": split_digest(train), "teacher": teacher_digest(model)}
     losses: list[dict] = []
     audits: list[dict] = []
@@ -135,7 +140,7 @@ def train_run(run: RunConfig, folder: RunFolder, device: torch.device, cache_dir
         except (RD4ADError, KeyError, ValueError, TypeError, RuntimeError) as err:
             move_aside(resume_path, f"resume checkpoint does not fit this run ({str(err).splitlines()[0][:160]})",
                        START_OVER)
-            model, optimizer, forward = _fresh(run, device, compile, fast, cache_dir)  # the failed load left it half-written
+            model, optimizer, forward = _fresh(run, device, compile, fast, train)  # the failed load left it half-written
     checkpointed = first_epoch - 1 if first_epoch > 1 else None
     if checkpointed:
         print(f"{resume_path}: resuming after epoch {checkpointed} of {run.epochs}", file=sys.stderr)
