@@ -12,6 +12,7 @@ and ``metrics.json`` carry the same dict.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import MISSING, dataclass, field
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,22 @@ def _knob(doc: str, default=MISSING, *, choices=None, minimum=None, exclusive_mi
     limits = {"enum": list(choices) if choices is not None else None, "minimum": minimum,
               "exclusiveMinimum": exclusive_minimum, "multipleOf": multiple_of}
     return field(default=default, metadata={"description": doc, **{k: v for k, v in limits.items() if v is not None}})
+
+
+def _check_declared(f: dataclasses.Field, value) -> None:
+    """Raise an ``RD4ADError`` if ``value`` breaks a limit that knob ``f`` declares (its ``_knob`` metadata,
+    the same limits :func:`knob_schema` gives the config schema)."""
+    meta, key = f.metadata, f"run config key {f.name!r}"
+    if "enum" in meta and value not in meta["enum"]:
+        raise RD4ADError(f"{key} = {value!r}; choose one of {', '.join(meta['enum'])}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise RD4ADError(f"{key} must be a finite number, got {value}")
+    if "minimum" in meta and value < meta["minimum"]:
+        raise RD4ADError(f"{key} must be >= {meta['minimum']}, got {value}")
+    if "exclusiveMinimum" in meta and value <= meta["exclusiveMinimum"]:
+        raise RD4ADError(f"{key} must be > {meta['exclusiveMinimum']}, got {value}")
+    if "multipleOf" in meta and value % meta["multipleOf"]:
+        raise RD4ADError(f"{key} must be a multiple of {meta['multipleOf']}, got {value} ({meta['description']})")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,13 +110,7 @@ class RunConfig:
 
     def __post_init__(self) -> None:
         for f in knobs():
-            value, meta = getattr(self, f.name), f.metadata
-            if "enum" in meta and value not in meta["enum"]:
-                raise RD4ADError(f"run config key {f.name!r} = {value!r}; choose one of {', '.join(meta['enum'])}")
-            if "minimum" in meta and value < meta["minimum"]:
-                raise RD4ADError(f"run config key {f.name!r} must be >= {meta['minimum']}, got {value}")
-            if "exclusiveMinimum" in meta and value <= meta["exclusiveMinimum"]:
-                raise RD4ADError(f"run config key {f.name!r} must be > {meta['exclusiveMinimum']}, got {value}")
+            _check_declared(f, getattr(self, f.name))
         if self.loader not in LOADERS:
             raise RD4ADError(f"run config key 'loader' = {self.loader!r}; choose one of {', '.join(LOADERS)}")
         if self.protocol and self.loader != "caltech256":

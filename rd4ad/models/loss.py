@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from rd4ad.files.errors import RD4ADError
+from rd4ad.models.features import check_feature_pairs
 
 
 def flat_cosine_distance(fe: torch.Tensor, fd: torch.Tensor) -> torch.Tensor:
@@ -32,11 +33,5 @@ def distillation_loss(feats_e: Sequence[torch.Tensor], feats_d: Sequence[torch.T
     """
     if kind not in LOSSES:
         raise RD4ADError(f"loss: '{kind}' is unknown; use 'flat' (public code) or 'eq2' (paper Eq. 1–2)")
-    if len(feats_e) != len(feats_d) or not feats_e:
-        raise RD4ADError(f"distillation_loss: need the same non-zero number of encoder and decoder levels "
-                         f"(got {len(feats_e)} and {len(feats_d)})")
-    for k, (fe, fd) in enumerate(zip(feats_e, feats_d)):
-        if fe.shape != fd.shape or fe.ndim != 4:
-            raise RD4ADError(f"distillation_loss: level {k} features must both be (B, C, H, W) of one shape "
-                             f"(got {tuple(fe.shape)} and {tuple(fd.shape)})")
+    check_feature_pairs(feats_e, feats_d, caller="distillation_loss")
     return torch.stack([LOSSES[kind](fe, fd).mean() for fe, fd in zip(feats_e, feats_d)]).sum()

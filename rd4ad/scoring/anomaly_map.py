@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from rd4ad.files.errors import RD4ADError
+from rd4ad.models.features import check_feature_pairs
 from rd4ad.scoring.choices import REDUCTIONS
 from rd4ad.scoring.smoothing import gaussian_smooth
 
@@ -19,14 +20,9 @@ HEADLINE = "M1+2+3"
 
 def level_maps(feats_e: Sequence[torch.Tensor], feats_d: Sequence[torch.Tensor], size: int) -> torch.Tensor:
     """(B, K, size, size) maps 1 − cos along channels per level, bilinear upsampled (align_corners=True)."""
-    if len(feats_e) != len(feats_d) or not feats_e:
-        raise RD4ADError(f"level_maps: need the same non-zero number of encoder and decoder levels "
-                         f"(got {len(feats_e)} and {len(feats_d)})")
+    check_feature_pairs(feats_e, feats_d, caller="level_maps")
     maps = []
-    for k, (fe, fd) in enumerate(zip(feats_e, feats_d)):
-        if fe.shape != fd.shape or fe.ndim != 4:
-            raise RD4ADError(f"level_maps: level {k} features must both be (B, C, h, w) of one shape "
-                             f"(got {tuple(fe.shape)} and {tuple(fd.shape)})")
+    for fe, fd in zip(feats_e, feats_d):
         m = 1 - F.cosine_similarity(fe, fd, dim=1)
         maps.append(F.interpolate(m.unsqueeze(1), size=(size, size), mode="bilinear", align_corners=True))
     return torch.cat(maps, dim=1)
