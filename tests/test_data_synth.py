@@ -78,6 +78,19 @@ def test_defect_changes_exactly_its_mask(category, defect):
     assert np.abs(after.astype(int) - before.astype(int)).max(axis=2)[mask].mean() > 25
 
 
+@pytest.mark.parametrize("surface", [(0.86, 0.22, 0.16), (0.85, 0.15, 0.1), (0.93, 0.90, 0.84)])
+def test_a_colour_stain_always_differs_from_the_surface_it_covers(surface):
+    """The stain is blended 60 % towards a palette colour at least 0.4 from the surface: every stained pixel
+    moves by at least 0.24 in RGB, whichever colour the generator draws (a red stain on the capsule's red
+    half used to move it by 0.05)."""
+    image = np.broadcast_to(np.asarray(surface, np.float32), (64, 64, 3)).copy()
+    moved = []
+    for seed in range(24):
+        out, mask = DEFECTS["color"](image, np.ones((64, 64), bool), np.random.default_rng(seed), None)
+        moved.append(np.linalg.norm(out[mask] - image[mask], axis=1).min())
+    assert min(moved) >= 0.6 * 0.4 - 1e-6, moved
+
+
 def test_train_and_test_textures_come_from_disjoint_halves(monkeypatch):
     halves = np.zeros((512, 512), np.uint8)
     halves[256:] = 255

@@ -5,8 +5,8 @@ or the object's foreground), replaces exactly those pixels, and returns that sha
 no pixel outside the mask changes. Sizes scale with the image side ``S``.
 
 - ``scratch``: a thickened Bézier curve, 0.25–0.45 S long, pulled towards white or black.
-- ``color``: an ellipse blended towards a saturated colour (``oil``: towards near-black, for
-  gray categories).
+- ``color``: an ellipse blended towards a saturated colour that differs from the surface it covers
+  (``oil``: towards near-black, for gray categories).
 - ``contamination``: an ellipse cut from another texture and pasted (cut-paste).
 - ``hole``: an ellipse darkened to a shadowed cavity.
 """
@@ -21,6 +21,7 @@ from skimage.draw import bezier_curve, ellipse
 from skimage.morphology import disk
 
 PALETTE = np.array([[0.85, 0.15, 0.1], [0.1, 0.25, 0.85], [0.9, 0.8, 0.1], [0.6, 0.1, 0.7]], np.float32)
+MIN_COLOR_DISTANCE = 0.4  # RGB distance; red and blue are 1.0 apart, so one of them always qualifies
 
 
 def _center(region: np.ndarray, rng: np.random.Generator, margin: float) -> np.ndarray:
@@ -65,9 +66,12 @@ def scratch(image, region, rng, donor):
 
 
 def color(image, region, rng, donor):
-    """Ellipse (0.05–0.1 S radii) blended 60 % towards a saturated palette colour."""
+    """Ellipse (0.05–0.1 S radii) blended 60 % towards a saturated palette colour, drawn among those at
+    least ``MIN_COLOR_DISTANCE`` from the mean colour it covers (a red stain on a red surface is no defect)."""
     mask = _blob(region, rng, 0.05, 0.1)
-    return _blend(image, mask, PALETTE[rng.integers(len(PALETTE))], 0.6), mask
+    covered = image[mask].mean(axis=0) if mask.any() else image.reshape(-1, image.shape[-1]).mean(axis=0)
+    visible = PALETTE[np.linalg.norm(PALETTE - covered, axis=1) >= MIN_COLOR_DISTANCE]
+    return _blend(image, mask, visible[rng.integers(len(visible))], 0.6), mask
 
 
 def oil(image, region, rng, donor):
