@@ -114,7 +114,7 @@ def ci_plan():
 
 def kill_and_resume(workdir: Path) -> SimpleNamespace:
     """The CI DAG killed like a lost node right after a model.pt appeared while the slow run holds a
-    checkpoint, re-run as the README says with one evaluation failing, then once more after the cause
+    checkpoint, re-run as docs/failures-and-resume.md says with one evaluation failing, then once more after the cause
     is gone. The kill moment is caused, not raced: the slow run is held after its first epoch
     (RD4AD_TEST_HOLD) until the kill, so it holds a checkpoint and no model.pt on any CPU."""
     slow = workdir / SLOW_RUN
