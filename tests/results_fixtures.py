@@ -17,7 +17,8 @@ import pandas as pd
 import yaml
 
 from rd4ad.planning.planner import load_yaml, make_plan, plan_config_file
-from rd4ad.published import PAPER_METHOD, PERCENT_METRICS, load_published
+from rd4ad.published import PAPER_METHOD, load_published
+from rd4ad.published.metrics import PERCENT_METRICS
 
 REPO = Path(__file__).resolve().parents[1]
 TABLES_YAML = REPO / "config" / "tables.yaml"

@@ -13,7 +13,7 @@ import pytest
 from results_fixtures import build_tree
 from rd4ad.planning.plan import Plan
 from rd4ad.published import load_published
-from rd4ad.report.aggregate import build_cells, verdict_summary
+from rd4ad.report.aggregate import build_cells, is_compared, verdict_summary
 from rd4ad.report.exports import TIDY_COLUMNS, seeds_line, summary_markdown
 from rd4ad.report.results import collect_complexity, collect_intervals, collect_runs
 
@@ -71,7 +71,7 @@ def test_summary_counts_both_and_advises_seeds(cells):
     flat = cells.reset_index()
     verdicts = verdict_summary(flat)
     t2 = verdicts.loc["T2"]
-    compared = flat[(flat["table"] == "T2") & flat["counted"] & flat["status"].isin(["within", "off"])]
+    compared = flat[(flat["table"] == "T2") & flat["counted"] & is_compared(flat["status"])]
     assert int(t2[["consistent", "below", "above", "undetermined"]].sum()) == len(compared)
     spread = compared["std"].dropna().median()
     assert t2["median_spread"] == pytest.approx(spread)

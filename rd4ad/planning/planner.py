@@ -23,7 +23,8 @@ from rd4ad.files.io import read_mapping
 from rd4ad.files.names import SCHEMA
 from rd4ad.planning.config_errors import schema_error_message
 from rd4ad.planning.plan import AUDIT_DATASET, audit_pairs, Measurement, Plan, PlannedRun, table_variants, variant_categories
-from rd4ad.published import COMPLEXITY_METRICS, TABLES
+from rd4ad.published import TABLES
+from rd4ad.published.metrics import COMPLEXITY_METRICS
 from rd4ad.training.defaults import CHECKPOINT_MINUTES
 
 

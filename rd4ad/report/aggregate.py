@@ -23,18 +23,23 @@ import numpy as np
 import pandas as pd
 
 from rd4ad.planning.plan import Plan
-from rd4ad.published import (AVERAGES, COMPLEXITY_METRICS, OBJECTS, PAPER_METHOD, PERCENT_METRICS, ROWS,
-                             TEXTURES)
+from rd4ad.published import AVERAGES, OBJECTS, PAPER_METHOD, ROWS, TEXTURES
+from rd4ad.published.metrics import COMPLEXITY_METRICS, PRO_MEASURES, REGISTRY
 from rd4ad.report.results import RUN_KEYS
 from rd4ad.statistics.seeds import (VERDICTS, prediction_interval, seed_count, seed_spread, seeds_needed,
                                     single_run_floor, verdict)
 
 STATUSES = ("within", "off", "missing", "unpublished", "measured")
+COMPARED = ("within", "off")  # the statuses of a cell compared with its published number
 CELL_KEY = ["table", "dataset", "setting", "metric", "category"]
 CELL_COLUMNS = CELL_KEY + ["variant", "level", "n_seeds", "n_expected", "mean", "std", "pi_low", "pi_high",
                            "test_low", "test_high", "published", "delta", "tolerance", "status", "verdict",
                            "counted"]
-PRO_MEASURES = {"public": "pro_public", "exact": "pro"}  # config `pro_reproduction` → metrics.json key
+
+
+def is_compared(status: pd.Series) -> pd.Series:
+    """Which cells are compared with their published number (status within or off the tolerance)."""
+    return status.isin(COMPARED)
 
 
 def measures(metric: str, pro_reproduction: str) -> tuple[str, ...]:
@@ -48,12 +53,12 @@ def measures(metric: str, pro_reproduction: str) -> tuple[str, ...]:
 
 def printed_metric(measure: str) -> str:
     """The printed metric a measured one is compared with (``pro_public`` → ``pro``)."""
-    return "pro" if measure in PRO_MEASURES.values() else measure
+    return REGISTRY[measure].printed_as if measure in REGISTRY else measure
 
 
 def to_percent(runs: pd.DataFrame) -> pd.DataFrame:
     """Fractions of AUROC / PRO metrics (``metrics.json``) → percent, as printed in the paper."""
-    scale = np.where(runs["metric"].isin(PERCENT_METRICS + ("pro_public",)), 100.0, 1.0)
+    scale = np.where(runs["metric"].isin([name for name, m in REGISTRY.items() if m.percent]), 100.0, 1.0)
     return runs.assign(value=runs["value"] * scale)
 
 
@@ -173,7 +178,7 @@ def build_cells(plan: Plan, runs: pd.DataFrame, complexity: pd.DataFrame, publis
     cells["delta"] = cells["mean"] - cells["published"]
     cells["tolerance"] = printed["metric"].map(plan.tolerance).astype(float)
     cells["status"] = cell_status(cells["mean"], cells["published"], cells["tolerance"])
-    compared = cells["status"].isin(("within", "off"))
+    compared = is_compared(cells["status"])
     cells["verdict"] = np.where(compared, verdict(cells["published"], cells["pi_low"], cells["pi_high"],
                                                   cells["n_seeds"]), "")
     return cells[CELL_COLUMNS]
@@ -231,7 +236,7 @@ def verdict_summary(cells: pd.DataFrame) -> pd.DataFrame:
     when the comparison is with one published run (``single_run_floor``). The last three are
     advice: they never change a verdict."""
     order = list(dict.fromkeys(cells["table"]))
-    compared = cells[cells["counted"] & cells["status"].isin(("within", "off"))]
+    compared = cells[cells["counted"] & is_compared(cells["status"])]
     counts = pd.crosstab(compared["table"], compared["verdict"]).reindex(columns=list(VERDICTS), fill_value=0)
     spread = compared.dropna(subset=["std"]).groupby("table")["std"].median()
     advice = pd.DataFrame({"median_spread": spread, "seeds_needed": seeds_needed(spread.to_numpy()),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from rd4ad.planning.plan import AUDIT_DATASET, Plan
-from rd4ad.published import PERCENT_METRICS
+from rd4ad.published.metrics import PERCENT_METRICS
 from rd4ad.report.aggregate import (category_groups, headline_variant, seed_matrix, summarize,
                                     to_percent, with_averages)
 

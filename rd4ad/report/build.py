@@ -20,13 +20,14 @@ from rd4ad.files.paths import writable_file
 from rd4ad.files.temporaries import clean_stale
 from rd4ad.planning.plan import Plan
 from rd4ad.published import PAPER_METHOD, load_published
+from rd4ad.published.metrics import PRO_MEASURES, REGISTRY, label
 from rd4ad.published.consistency import average_mismatches, cross_table_mismatches
-from rd4ad.report.aggregate import (PRO_MEASURES, STATUSES, VERDICTS, build_cells, delta_summary, headline_variant,
+from rd4ad.report.aggregate import (STATUSES, VERDICTS, build_cells, delta_summary, headline_variant, is_compared,
                                     printed_order, run_progress, verdict_summary)
 from rd4ad.report.audit import audit_comparisons
 from rd4ad.report.chance import below_chance
 from rd4ad.report.cross_implementation import cross_implementation_context
-from rd4ad.report.display import (DATASET_LABELS, MEASURE_TEXT, METRIC_LABELS, NOTE_MARK, VERDICT_MARKS, DisplayTable,
+from rd4ad.report.display import (DATASET_LABELS, NOTE_MARK, VERDICT_MARKS, DisplayTable,
                                   audit_table, frame_table, label_cells, paper_table, published_notes, table_layout,
                                   table_name)
 from rd4ad.report.environment import environment
@@ -158,7 +159,7 @@ def delta_figures(plan: Plan, tidy: pd.DataFrame, published: pd.DataFrame, folde
     × category in the paper's order; left out when fewer than two categories have one."""
     entries = []
     for key, spec in plan.tables.items():
-        compared = tidy[(tidy["table"] == key) & tidy["counted"] & tidy["status"].isin(["within", "off"])]
+        compared = tidy[(tidy["table"] == key) & tidy["counted"] & is_compared(tidy["status"])]
         if table_layout(key, spec, published) != "categories" or compared["row"].nunique() < 2:
             continue
         mine = tidy[(tidy["table"] == key) & tidy["counted"]]
@@ -201,7 +202,7 @@ VERDICT_RULE = (
 
 def pro_counted(plan: Plan) -> str:
     """The PRO definition that counts as the reproduction of a printed PRO (config ``pro_reproduction``)."""
-    return f"{MEASURE_TEXT[PRO_MEASURES[plan.pro_reproduction]]}, config pro_reproduction: {plan.pro_reproduction}"
+    return f"{REGISTRY[PRO_MEASURES[plan.pro_reproduction]].text}, config pro_reproduction: {plan.pro_reproduction}"
 
 
 def pro_note(plan: Plan) -> str:
@@ -210,7 +211,7 @@ def pro_note(plan: Plan) -> str:
     other = next(m for m in PRO_MEASURES.values() if m != PRO_MEASURES[plan.pro_reproduction])
     return (f"PRO cells ({tables}) show both measured definitions, each with its Δ to the printed value. "
             f"The one that counts as the reproduction (cell status, summary counts) is {pro_counted(plan)}; "
-            f"the other, {MEASURE_TEXT[other]}, is shown beside it in grey.")
+            f"the other, {REGISTRY[other].text}, is shown beside it in grey.")
 
 
 def latex_caption(plan: Plan, spec: dict, demo: bool, caption: str) -> str:
@@ -255,7 +256,7 @@ def _context(plan: Plan, results: Path, out: Path) -> tuple[dict, str]:
     summary = delta_summary(cells).reset_index()
     summary["table"] = summary["table"].map(names)
     verdicts = verdict_summary(cells)
-    tolerance = ", ".join(f"{METRIC_LABELS.get(m, m)} ±{t:g}" for m, t in plan.tolerance.items())
+    tolerance = ", ".join(f"{label(m)} ±{t:g}" for m, t in plan.tolerance.items())
     chance = below_chance(plan, runs) if demo else []
     unplanned = sorted(set(runs["run"]) - set(plan.runs))  # e.g. a variant renamed or removed from the config
     markdown = summary_markdown(cells, tidy, names, f"{TITLE}{' (DEMO)' if demo else ''}: summary", [

@@ -12,9 +12,10 @@ from __future__ import annotations
 import pandas as pd
 
 from rd4ad.planning.plan import AUDIT_DATASET, Plan
-from rd4ad.published import PAPER_METHOD, PERCENT_METRICS
+from rd4ad.published import PAPER_METHOD
+from rd4ad.published.metrics import PERCENT_METRICS, label
 from rd4ad.report.audit import AuditComparison
-from rd4ad.report.display import METRIC_LABELS, fmt, frame_table
+from rd4ad.report.display import fmt, frame_table
 
 PAIR = "implementation"  # the tables.yaml audit pair that trains both implementations
 # (what differs, this suite = the public code, anomalib 2.7.0's ReverseDistillation, measured by)
@@ -64,7 +65,7 @@ def cross_implementation_frame(comparison: AuditComparison, own: pd.DataFrame, p
             if ref["n_seeds"] == 0 and alt["n_seeds"] == 0:
                 continue  # a printed average none of whose categories ran
             paper = published.get((category, metric), float("nan"))
-            rows.append({"category": category, "metric": METRIC_LABELS.get(metric, metric),
+            rows.append({"category": category, "metric": label(metric),
                          "paper": fmt(paper, metric), "ours": fmt(ref["mean"], metric, ref["std"]),
                          "anomalib RD": fmt(alt["mean"], metric, alt["std"]),
                          "Δ ours − paper": fmt(ref["mean"] - paper, metric, sign=True),

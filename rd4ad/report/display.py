@@ -20,18 +20,13 @@ import pandas as pd
 
 from rd4ad.planning.plan import Plan
 from rd4ad.published import AVERAGES, CLASS_IDS, METHODS, OBJECTS, PAPER_METHOD, TEXTURES
+from rd4ad.published.metrics import REGISTRY, label
 from rd4ad.published.consistency import average_mismatches, cross_table_cells
 from rd4ad.report.aggregate import CELL_KEY, measures, printed_metric, table_rows
 from rd4ad.report.audit import ROLES, AuditComparison
 
 DATASET_LABELS = {"mvtec": "MVTec AD", "mnist": "MNIST", "fmnist": "F-MNIST", "cifar10": "CIFAR-10",
                   "caltech256": "Caltech-256"}
-METRIC_LABELS = {"image_auroc": "image AUROC", "pixel_auroc": "pixel AUROC", "pro": "PRO",
-                 "pro_public": "per-image PRO", "infer_s": "time (s/img)", "memory_mb": "memory (MB)"}
-# the two measured definitions of a printed PRO: short (headers) and in full (the page's note)
-MEASURE_NAMES = {"pro_public": "per-image", "pro": "exact"}
-MEASURE_TEXT = {"pro_public": "the public code's per-image PRO over 200 thresholds (pro_public)",
-                "pro": "the exact dataset-level AUPRO, FPR ≤ 0.3 (pro)"}
 AVERAGE_LABELS = {"textures": "Textures (avg)", "objects": "Objects (avg)", "mean": "Mean"}
 ROW_GROUPS = ((TEXTURES + ("textures",), "Textures"), (OBJECTS + ("objects",), "Objects"),
               (CLASS_IDS, "Classes"), (("mean",), ""))
@@ -134,7 +129,7 @@ def setting_label(spec: dict, setting: str) -> str:
 
 def _key_labelers(spec: dict) -> list:
     return [lambda d: DATASET_LABELS.get(d, d), lambda s: setting_label(spec, s),
-            lambda m: METRIC_LABELS.get(m, m)]
+            label]
 
 
 def _keys(spec: dict) -> list[tuple]:
@@ -239,8 +234,8 @@ class _Lookup:
         counted = "" if c["counted"] else " alt"
         note = self.notes.get((self.table, PAPER_METHOD, dataset, setting, metric, category), "")
         seeds = f"{c['n_seeds']}/{c['n_expected']} seeds, variant {c['variant']}, level {c['level']}"
-        if measure in MEASURE_TEXT:
-            seeds += f"; {MEASURE_TEXT[measure]}"
+        if REGISTRY[measure].text:
+            seeds += f"; {REGISTRY[measure].text}"
         if entry == "ours":
             text = "missing" if c["status"] == "missing" else fmt(c["mean"], metric, c["std"])
             return Cell(text, f"ours {c['status']}{counted}", seeds + interval_text(c, measure), data)
@@ -288,7 +283,7 @@ def entry_label(entry: tuple, names: tuple[str, ...], demo: bool) -> str:
     if kind not in ("ours", "delta"):
         return kind
     text = ("ours" if kind == "ours" else "Δ") + (" (DEMO)" if demo else "")
-    return f"{text} ({MEASURE_NAMES[names[entry[1]]]})" if len(names) > 1 else text
+    return f"{text} ({REGISTRY[names[entry[1]]].short})" if len(names) > 1 else text
 
 
 def _entries(look: _Lookup, keys: list[tuple], printed: bool = True) -> list[tuple]:
@@ -326,7 +321,7 @@ def summary_table(key: str, spec: dict, look: _Lookup, demo: bool, by_metric: bo
     keys = _keys(spec)
     if by_metric:
         columns = list(dict.fromkeys(k[:2] for k in keys))
-        groups = [(METRIC_LABELS.get(m, m), [c + (m,) for c in columns]) for m in spec["metrics"]]
+        groups = [(label(m), [c + (m,) for c in columns]) for m in spec["metrics"]]
     else:
         columns, groups = keys, [("", keys)]
     rows = []
@@ -369,7 +364,7 @@ def audit_table(comparison: AuditComparison) -> DisplayTable:
             text = "missing" if c["n_seeds"] == 0 else fmt(c["mean"], metric, c["std"], sign=role == "delta")
             row.append(Cell(text, role if c["n_seeds"] else "missing", f"{c['n_seeds']} seeds"))
         rows.append(Row(category_label(category), row, "average" if category in AVERAGES else ""))
-    labelers = [lambda m: METRIC_LABELS.get(m, m), lambda r: names[r]]
+    labelers = [label, lambda r: names[r]]
     return DisplayTable(comparison.key, comparison.title, "Category", header_rows(columns, labelers),
                         rows, len(columns) + 1)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from rd4ad.files.io import atomic_write_text
-from rd4ad.report.aggregate import STATUSES, VERDICTS, delta_summary, verdict_summary
+from rd4ad.report.aggregate import STATUSES, VERDICTS, delta_summary, is_compared, verdict_summary
 from rd4ad.report.display import fmt
 from rd4ad.report.latex import latex_table
 from rd4ad.statistics.seeds import MAX_SEEDS
@@ -75,7 +75,7 @@ def summary_markdown(cells: pd.DataFrame, tidy: pd.DataFrame, names: dict[str, s
                        [[names.get(key, key), *(int(r[v]) for v in VERDICTS), fmt(r["median_spread"]),
                          seeds_text(r["seeds_needed"]), fmt(r["single_run_floor"])] for key, r in verdicts.iterrows()])
     lines += ["", seeds_line(verdicts, names)]
-    compared = tidy[tidy["counted"] & tidy["status"].isin(["within", "off"])]
+    compared = tidy[tidy["counted"] & is_compared(tidy["status"])]
     largest = compared.loc[compared["delta"].abs().sort_values(ascending=False, kind="stable").index[:LARGEST]]
     lines += ["", f"Largest deltas (of {len(compared)} compared cells):", ""]
     lines += _md_table(["Table", "Row", "Column", "Published", "Ours", "Δ", "Status", "Verdict"], [

@@ -13,7 +13,7 @@ import pandas as pd
 from rd4ad.contract.run import CALIBRATED_TEACHER
 from rd4ad.machine.precision import LABELS as PRECISION_LABELS
 from rd4ad.planning.plan import Plan, table_variants
-from rd4ad.published import COMPLEXITY_METRICS
+from rd4ad.published.metrics import COMPLEXITY_METRICS
 
 PAPER_DEVICE = "an Intel i7 CPU"
 TEACHER_TEXT = {  # teacher_weights → how captions and the demo banner name it

@@ -20,14 +20,14 @@ import pandas as pd
 
 from rd4ad.contract.layout import RunFolder, RunKey, complexity_files, run_files
 from rd4ad.files.errors import RD4ADError
+from rd4ad.published.metrics import COMPLEXITY_METRICS, INTERVAL_METRICS
 from rd4ad.files.io import read_mapping
-from rd4ad.published import COMPLEXITY_METRICS
+from rd4ad.published.metrics import COMPLEXITY_METRICS, INTERVAL_METRICS
 
 RUN_KEYS = [f.name for f in dataclasses.fields(RunKey)]
 RUN_COLUMNS = ["run"] + RUN_KEYS + ["level", "metric", "value", "headline", "demo", "device"]
 INTERVAL_COLUMNS = RUN_KEYS + ["level", "metric", "low", "high"]
 ANOMALIB_COLUMNS = RUN_KEYS + ["metric", "value", "version"]
-INTERVAL_METRICS = ("image_auroc", "pixel_auroc", "pro")
 COMPLEXITY_COLUMNS = ["dataset", "variant", "metric", "value", "device", "processor", "memory_measure"]
 PROCESSORS = ("cpu", "gpu")  # the CPU figures are compared with the paper's (Intel i7); the GPU's are shown
 EXAMPLE_KEYS = ("images", "masks", "maps", "names")
