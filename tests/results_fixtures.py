@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 
 from rd4ad.planning.planner import load_yaml, make_plan, plan_config_file
-from rd4ad.published import PAPER_METHOD, load_published
+from rd4ad.published import PAPER_METHOD, SPECS, load_published
 from rd4ad.published.metrics import PERCENT_METRICS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,7 +45,7 @@ GPU_COMPLEXITY = {"device": GPU_NAME, "infer_s": 0.0113, "memory_mb": 1520.4,
 # Every variant config/tables.yaml names (the workflow plan needs them all); only some have runs.
 _DECLARED = load_yaml(TABLES_YAML)
 VARIANTS = tuple(dict.fromkeys(
-    [t["variant"] for key, spec in _DECLARED.items() if key != "audit" for t in spec["settings"].values()]
+    [s.variant for spec in SPECS.values() for s in spec.settings]
     + [pair[role] for pair in _DECLARED["audit"].values() for role in ("reference", "alternative")]))
 UNRUN_DATASETS = {"fmnist": ["0"], "cifar10": ["0"], "caltech256": ["r0"]}
 
@@ -149,10 +149,10 @@ def printed_values(plan) -> dict[tuple, float]:
     paper = paper[paper["method"] == PAPER_METHOD]
     values = {}
     for table, spec in plan.tables.items():
-        for setting, target in spec["settings"].items():
-            rows = paper[(paper["table"] == table) & (paper["setting"] == str(setting))]
+        for setting in spec.settings:
+            rows = paper[(paper["table"] == table) & (paper["setting"] == setting.key)]
             for r in rows.itertuples():
-                values.setdefault((r.dataset, target["variant"], target.get("level", HEADLINE), r.category,
+                values.setdefault((r.dataset, setting.variant, setting.level or HEADLINE, r.category,
                                    r.metric), r.value)
     return values
 
@@ -185,7 +185,7 @@ def build_config_tree(root: Path, config: Path, artifacts: bool = True) -> Path:
     raw = load_yaml(config)
     plan = make_plan({**raw, "results": str(root / "results")}, str(config), REPO)
     printed = printed_values(plan)
-    pixel = {d for spec in plan.tables.values() if "pixel_auroc" in spec["metrics"] for d in spec["datasets"]}
+    pixel = {d for spec in plan.tables.values() if "pixel_auroc" in spec.metrics for d in spec.datasets}
     for key, planned in plan.runs.items():
         run = planned.run.key
         folder = plan.folder(key)

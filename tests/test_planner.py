@@ -137,7 +137,8 @@ def test_a_tampered_plan_entry_is_refused(demo, tmp_path, tamper, message):
 
 
 def test_unknown_variant_in_tables_is_a_clear_error(paper):
-    tables = {"T1": {"datasets": ["mvtec"], "metrics": ["image_auroc"], "settings": {"x": {"variant": "nope"}}}}
+    tables = {"T1": {"name": "Table 1", "title": "Table 1", "layout": "categories", "datasets": ["mvtec"],
+                     "metrics": ["image_auroc"], "settings": {"x": {"variant": "nope"}}}}
     with pytest.raises(RD4ADError, match="tables.yaml T1 names variant 'nope'"):
         table_runs(paper.config, tables)
 

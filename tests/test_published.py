@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from rd4ad.files.errors import RD4ADError
-from rd4ad.published import COLUMNS, load_published, validate_published
+from rd4ad.published import COLUMNS, SPECS, TABLES_YAML, load_published, validate_published
+from rd4ad.published.tables import read_tables
 from rd4ad.published.consistency import average_mismatches, cross_table_mismatches, same_run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,3 +178,36 @@ def test_duplicate_cell_and_wrong_columns_are_errors(paper):
     with pytest.raises(RD4ADError, match="columns"):
         validate_published(raw.drop(columns="setting"))
     assert tuple(validate_published(raw).columns) == COLUMNS
+
+
+def test_each_declared_layout_is_the_paper_s(paper):
+    """Category rows where the paper prints a row per category; the compared methods as rows where it
+    prints baselines without categories; the paper's own method alone otherwise (Tables 5–7)."""
+    for key, spec in SPECS.items():
+        printed = paper[paper["table"] == key]
+        per_category = (printed.groupby("dataset")["category"].nunique() > 1).any()
+        expected = "categories" if per_category else "methods" if spec.methods else "metrics"
+        assert spec.layout == expected, key
+    assert [SPECS[k].layout for k in ("T1", "T3", "T5")] == ["categories", "methods", "metrics"]
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda t: t["T4"].pop("layout"), "T4: 'layout' is a required property"),
+    (lambda t: t["T1"].update(layout="rows"), "T1.layout: 'rows' is not one of"),
+    (lambda t: t["T7"]["settings"]["M1"].update(levle="M1"), "T7.settings.M1: Additional properties"),
+    (lambda t: t["T1"]["settings"]["256"].update(headline="yes"), "T1.settings.256.headline: 'yes' is not of type"),
+], ids=["missing", "unknown_layout", "misspelt_key", "wrong_type"])
+def test_a_bad_table_declaration_is_one_error_naming_it(damage, message):
+    declared = yaml.safe_load(TABLES_YAML.read_text(encoding="utf-8"))
+    damage(declared)
+    with pytest.raises(RD4ADError, match="^my/tables.yaml: ") as err:
+        read_tables(declared, "my/tables.yaml")
+    assert message in str(err.value), str(err.value)
+
+
+def test_table_specs_are_read_as_declared():
+    t1, t7 = SPECS["T1"], SPECS["T7"]
+    assert (t1.name, t1.headline.key, t1.headline.variant) == ("Table 1", "256", "wrn50_256")
+    assert [(s.key, s.label, s.published) for s in t1.settings][-1] == ("anomalib", "anomalib RD", False)
+    assert t7.headline.key == "M1" and t7.setting("M2+3").level == "M2+3" and t7.variants == {"wrn50_256"}
+    assert SPECS["S2"].name == "Supplement Table 2" and SPECS["T4"].setting("default").label == ""

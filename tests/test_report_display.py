@@ -10,7 +10,7 @@ from results_fixtures import build_tree
 from rd4ad.planning.plan import Plan
 from rd4ad.published import load_published
 from rd4ad.report.aggregate import build_cells, delta_summary
-from rd4ad.report.display import NOTE_MARK, fmt, frame_table, label_cells, paper_table, published_notes, table_name
+from rd4ad.report.display import NOTE_MARK, fmt, frame_table, label_cells, paper_table, published_notes
 from rd4ad.report.results import collect_complexity, collect_runs
 
 
@@ -50,7 +50,7 @@ def _cell(table, row_label: str, entry: str):
 
 def test_a_value_printed_differently_in_another_table_is_marked_in_both(labelled):
     plan, published, cells = labelled
-    names = {key: table_name(spec) for key, spec in plan.tables.items()}
+    names = {key: spec.name for key, spec in plan.tables.items()}
     assert names["T4"] == "Table 4" and names["S2"] == "Supplement Table 2"
     notes = published_notes(published, names)
     t4 = paper_table("T4", plan.tables["T4"], plan, cells, published, False, notes)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from rd4ad.contract.layout import RunFolder, complexity_file
@@ -20,6 +21,7 @@ from rd4ad.contract.run import RunConfig
 from rd4ad.files.errors import RD4ADError
 from rd4ad.files.io import atomic_write_text, read_mapping
 from rd4ad.published import TABLES
+from rd4ad.published.tables import TableSpec, read_tables
 
 FORMAT = 1
 AUDIT_DATASET = "mvtec"  # the tables.yaml `audit:` pairs are trained on the MVTec categories
@@ -74,11 +76,6 @@ def _planned_run(key: str, entry: dict) -> RunConfig:
     if key != str(run.key) or entry["files"] != RunFolder(".", run.key).files(audit=run.eval_every > 0):
         raise RD4ADError(f"run entry {key!r} is not the one planned for run {run.key} (its key or files differ)")
     return run
-
-
-def table_variants(table: dict) -> set[str]:
-    """The variants whose runs fill a declared table (config/tables.yaml ``settings``)."""
-    return {setting["variant"] for setting in table["settings"].values()}
 
 
 def audit_pairs(config: dict, declared: dict) -> dict[str, dict]:
@@ -157,10 +154,14 @@ class Plan:
             raise RD4ADError(f"{self.path}: written before the config key pro_reproduction existed; {REPLAN}")
         return self.config["pro_reproduction"]
 
-    @property
-    def tables(self) -> dict[str, dict]:
+    @cached_property
+    def tables(self) -> dict[str, TableSpec]:
         """The declared paper tables, in the paper's order."""
-        return {key: self.declared[key] for key in TABLES if key in self.declared}
+        try:
+            specs = read_tables(self.declared, self.path)
+        except RD4ADError as err:
+            raise RD4ADError(f"{err}; {REPLAN}") from err
+        return {key: specs[key] for key in TABLES if key in specs}
 
     @property
     def audit(self) -> dict[str, dict]:

@@ -22,10 +22,13 @@ from rd4ad.files.errors import RD4ADError
 from rd4ad.files.io import read_mapping
 from rd4ad.files.names import SCHEMA
 from rd4ad.planning.config_errors import schema_error_message
-from rd4ad.planning.plan import AUDIT_DATASET, audit_pairs, Measurement, Plan, PlannedRun, table_variants, variant_categories
+from rd4ad.planning.plan import AUDIT_DATASET, audit_pairs, Measurement, Plan, PlannedRun, variant_categories
 from rd4ad.published import TABLES
+from rd4ad.published.tables import AUDIT, read_tables
 from rd4ad.published.metrics import COMPLEXITY_METRICS
 from rd4ad.training.defaults import CHECKPOINT_MINUTES
+
+TABLES_SOURCE = "config/tables.yaml"  # how errors name the tables file
 
 
 def load_yaml(path: str | Path) -> dict:
@@ -68,11 +71,13 @@ def resolve_config(raw: dict, source: str = "run config") -> dict:
 
 
 def load_tables(path: str | Path) -> dict:
-    """config/tables.yaml (or the file the config's ``tables:`` names): paper tables and ``audit:`` pairs."""
+    """config/tables.yaml (or the file the config's ``tables:`` names): paper tables and ``audit:`` pairs,
+    as declared, once validated (rd4ad/published/tables.py)."""
     declared = load_yaml(path)
-    unknown = sorted(set(declared) - set(TABLES) - {"audit"})
+    unknown = sorted(set(declared) - set(TABLES) - {AUDIT})
     if unknown:
-        raise RD4ADError(f"{path}: unknown tables {unknown}; use {list(TABLES)} and 'audit'")
+        raise RD4ADError(f"{path}: unknown tables {unknown}; use {list(TABLES)} and {AUDIT!r}")
+    read_tables(declared, path)
     return declared
 
 
@@ -109,13 +114,11 @@ def _check_pair(config: dict, name: str, pair: dict) -> None:
 
 
 def table_runs(config: dict, tables: dict) -> dict[str, list[RunKey]]:
-    """Runs each table needs (``audit:<name>`` for the protocol audit pairs), sorted."""
+    """Runs each table of ``tables`` (``load_tables``) needs (``audit:<name>`` for the protocol audit
+    pairs), sorted."""
     out = {}
-    for key, table in tables.items():
-        if key == "audit":
-            continue
-        variants = sorted(table_variants(table))
-        out[key] = sorted(_runs(config, table["datasets"], variants, f"config/tables.yaml {key}"))
+    for key, table in read_tables(tables, TABLES_SOURCE).items():
+        out[key] = sorted(_runs(config, table.datasets, sorted(table.variants), f"{TABLES_SOURCE} {key}"))
     audit = config["audit"]
     unknown = sorted(set(audit["pairs"]) - set(tables.get("audit", {})))
     if unknown:
@@ -124,7 +127,7 @@ def table_runs(config: dict, tables: dict) -> dict[str, list[RunKey]]:
     for name, pair in audit_pairs(config, tables).items():
         _check_pair(config, name, pair)
         runs = _runs(config, [AUDIT_DATASET], [pair["reference"], pair["alternative"]],
-                     f"config/tables.yaml audit.{name}", audit["categories"], audit["seeds"])
+                     f"{TABLES_SOURCE} audit.{name}", audit["categories"], audit["seeds"])
         out[f"audit:{name}"] = sorted(runs)
     return out
 
@@ -132,13 +135,13 @@ def table_runs(config: dict, tables: dict) -> dict[str, list[RunKey]]:
 def complexity_jobs(config: dict, tables: dict) -> list[tuple[str, str]]:
     """(dataset, variant) pairs measured for the tables with complexity metrics (Table 3)."""
     jobs = set()
-    for key, table in tables.items():
-        if key != "audit" and set(COMPLEXITY_METRICS) & set(table["metrics"]):
-            for dataset in table["datasets"]:
-                _check(config, "datasets", dataset, f"config/tables.yaml {key}")
-                for setting in table["settings"].values():
-                    _check(config, "variants", setting["variant"], f"config/tables.yaml {key}")
-                    jobs.add((dataset, setting["variant"]))
+    for key, table in read_tables(tables, TABLES_SOURCE).items():
+        if set(COMPLEXITY_METRICS) & set(table.metrics):
+            for dataset in table.datasets:
+                _check(config, "datasets", dataset, f"{TABLES_SOURCE} {key}")
+                for setting in table.settings:
+                    _check(config, "variants", setting.variant, f"{TABLES_SOURCE} {key}")
+                    jobs.add((dataset, setting.variant))
     return sorted(jobs)
 
 

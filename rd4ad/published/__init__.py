@@ -3,7 +3,7 @@
 ``paper.csv`` holds one row per printed cell: ``table, method, setting, dataset,
 category, metric, value`` (percent for AUROC/PRO, seconds for ``infer_s``, MB for
 ``memory_mb``). Cells printed "-" have no row. The tables, their ``setting`` values and their
-compared ``methods`` are those declared in ``config/tables.yaml`` (``DECLARED``), which maps each
+compared ``methods`` are those declared in ``config/tables.yaml`` (``SPECS``, rd4ad/published/tables.py), which maps each
 setting to the run that reproduces it; settings and methods are listed there in the paper's
 printed order, and ``ROWS`` holds the printed order of the category rows.
 
@@ -21,17 +21,18 @@ import yaml
 
 from rd4ad.files.errors import RD4ADError
 from rd4ad.published.metrics import PAPER_METRICS, PERCENT_METRICS
+from rd4ad.published.tables import read_tables
 
 COLUMNS = ("table", "method", "setting", "dataset", "category", "metric", "value")
 KEY = COLUMNS[:-1]
 
 TABLES_YAML = Path(__file__).resolve().parents[2] / "config" / "tables.yaml"
-DECLARED = yaml.safe_load(TABLES_YAML.read_text(encoding="utf-8"))
-SETTINGS = {key: tuple(str(s) for s in spec["settings"]) for key, spec in DECLARED.items() if key != "audit"}
+SPECS = read_tables(yaml.safe_load(TABLES_YAML.read_text(encoding="utf-8")), TABLES_YAML)
+SETTINGS = {key: tuple(s.key for s in spec.settings) for key, spec in SPECS.items()}
 TABLES = tuple(SETTINGS)
 PAPER_METHOD = "RD4AD"  # the paper's own method in paper.csv
 # the compared methods of each table in printed order (left to right, top to bottom), RD4AD last
-METHODS = {key: tuple(DECLARED[key].get("methods", ())) + (PAPER_METHOD,) for key in TABLES}
+METHODS = {key: SPECS[key].methods + (PAPER_METHOD,) for key in TABLES}
 TEXTURES = ("carpet", "grid", "leather", "tile", "wood")
 OBJECTS = ("bottle", "cable", "capsule", "hazelnut", "metal_nut", "pill", "screw",
            "toothbrush", "transistor", "zipper")

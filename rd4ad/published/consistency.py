@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from rd4ad.published import AVERAGES, DECLARED, OBJECTS, TABLES, TEXTURES
+from rd4ad.published import AVERAGES, OBJECTS, SPECS, TABLES, TEXTURES
 from rd4ad.scoring import HEADLINE
 
 _GROUP = ["table", "method", "setting", "dataset", "metric"]
@@ -24,9 +24,9 @@ def same_run() -> dict[tuple[str, str], str]:
     method, dataset, category and metric are one quantity printed twice."""
     runs = {}
     for table in TABLES:
-        for setting, target in DECLARED[table]["settings"].items():
-            level = target.get("level", HEADLINE)
-            runs[table, str(setting)] = target["variant"] + ("" if level == HEADLINE else f" {level}")
+        for setting in SPECS[table].settings:
+            level = setting.level or HEADLINE
+            runs[table, setting.key] = setting.variant + ("" if level == HEADLINE else f" {level}")
     return runs
 
 

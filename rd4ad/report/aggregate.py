@@ -158,17 +158,17 @@ def build_cells(plan: Plan, runs: pd.DataFrame, complexity: pd.DataFrame, publis
     paper = published[published["method"] == PAPER_METHOD].set_index(CELL_KEY)["value"]
     frames = []
     for table, spec in plan.tables.items():
-        for setting, target in spec["settings"].items():
-            variant, level = target["variant"], target.get("level")
-            for dataset in spec["datasets"]:
+        for setting in spec.settings:
+            variant, level = setting.variant, setting.level
+            for dataset in spec.datasets:
                 rows = table_rows(published, table, dataset, plan.categories(dataset))
-                for metric in spec["metrics"]:
+                for metric in spec.metrics:
                     for rank, measure in enumerate(measures(metric, plan.pro_reproduction)):
                         measured = _measured(plan, runs, complexity, dataset, variant, level, measure)
                         frame = measured.reindex(rows).rename_axis("category").reset_index()
-                        frame = frame.assign(table=table, dataset=dataset, setting=str(setting), metric=measure,
+                        frame = frame.assign(table=table, dataset=dataset, setting=setting.key, metric=measure,
                                              variant=variant, level=level or "headline",
-                                             counted=rank == 0 and target.get("published", True))
+                                             counted=rank == 0 and setting.published)
                         frames.append(_with_test_set(frame, test_set if level is None else None))
     cells = pd.concat(frames, ignore_index=True)
     printed = cells.assign(metric=cells["metric"].map(printed_metric))
@@ -197,9 +197,8 @@ def headline_variant(plan: Plan, dataset: str) -> str | None:
     """The variant of the first declared table of ``dataset``: its setting marked ``headline`` in
     config/tables.yaml (wrn50_256 for MVTec, Table 1 "256"), else its first setting."""
     for spec in plan.tables.values():
-        if dataset in spec["datasets"]:
-            settings = list(spec["settings"].values())
-            return next((s for s in settings if s.get("headline")), settings[0])["variant"]
+        if dataset in spec.datasets:
+            return spec.headline.variant
     return None
 
 

@@ -21,6 +21,7 @@ from rd4ad.files.temporaries import clean_stale
 from rd4ad.planning.plan import Plan
 from rd4ad.published import PAPER_METHOD, load_published
 from rd4ad.published.metrics import PRO_MEASURES, REGISTRY, label
+from rd4ad.published.tables import TableSpec
 from rd4ad.published.consistency import average_mismatches, cross_table_mismatches
 from rd4ad.report.aggregate import (STATUSES, VERDICTS, build_cells, delta_summary, headline_variant, is_compared,
                                     printed_order, run_progress, verdict_summary)
@@ -28,8 +29,7 @@ from rd4ad.report.audit import audit_comparisons
 from rd4ad.report.chance import below_chance
 from rd4ad.report.cross_implementation import cross_implementation_context
 from rd4ad.report.display import (DATASET_LABELS, NOTE_MARK, VERDICT_MARKS, DisplayTable,
-                                  audit_table, frame_table, label_cells, paper_table, published_notes, table_layout,
-                                  table_name)
+                                  audit_table, frame_table, label_cells, paper_table, published_notes)
 from rd4ad.report.environment import environment
 from rd4ad.report.exports import (EXPORT_DIR, SUMMARY_FILE, seeds_line, seeds_text, summary_markdown, tidy_cells,
                                   write_exports)
@@ -122,8 +122,8 @@ def write_figures(plan: Plan, results: Path, runs: pd.DataFrame, folder: Path, d
     tag = DEMO_TAG if demo else ""
     picks = headline_picks(plan, runs)
     losses = collect_csv(results, "loss")
-    pixel_datasets = {d for spec in plan.tables.values() if "pixel_auroc" in spec["metrics"]
-                      for d in spec["datasets"]}
+    pixel_datasets = {d for spec in plan.tables.values() if "pixel_auroc" in spec.metrics
+                      for d in spec.datasets}
     entries = []
     picked = {dataset: picks[picks["dataset"] == dataset] for dataset in plan.datasets}
     # every run file is read (and checked) before the first figure is written
@@ -160,19 +160,19 @@ def delta_figures(plan: Plan, tidy: pd.DataFrame, published: pd.DataFrame, folde
     entries = []
     for key, spec in plan.tables.items():
         compared = tidy[(tidy["table"] == key) & tidy["counted"] & is_compared(tidy["status"])]
-        if table_layout(key, spec, published) != "categories" or compared["row"].nunique() < 2:
+        if spec.layout != "categories" or compared["row"].nunique() < 2:
             continue
         mine = tidy[(tidy["table"] == key) & tidy["counted"]]
         deltas = (mine.pivot_table(index="column", columns="row", values="delta", sort=False)
                   .reindex(columns=list(dict.fromkeys(mine["row"]))).dropna(axis=1, how="all"))
-        title = f"{DEMO_TAG if demo else ''}{table_name(spec)}: measured − published (pp)"
+        title = f"{DEMO_TAG if demo else ''}{spec.name}: measured − published (pp)"
         save_figure(delta_heatmap(deltas, title), folder / f"deltas_{_slug(key)}.png")
-        entries.append(FigureEntry(f"{table_name(spec)}: delta heat-map", f"{FIGURE_DIR}/deltas_{_slug(key)}.png",
+        entries.append(FigureEntry(f"{spec.name}: delta heat-map", f"{FIGURE_DIR}/deltas_{_slug(key)}.png",
                                    "measured mean − published RD4AD value, table column × category"))
     return entries
 
 
-def comparison_figure(key: str, spec: dict, tidy: pd.DataFrame, folder: Path, demo: bool) -> FigureEntry | None:
+def comparison_figure(key: str, spec: TableSpec, tidy: pd.DataFrame, folder: Path, demo: bool) -> FigureEntry | None:
     """One table's published vs measured values with seed error bars, the cells that have a counted
     measurement only; None when none has."""
     mine = tidy[tidy["table"] == key]
@@ -182,7 +182,7 @@ def comparison_figure(key: str, spec: dict, tidy: pd.DataFrame, folder: Path, de
     if not len(shown):
         return None
     name = f"compare_{_slug(key)}.png"
-    title = f"{DEMO_TAG if demo else ''}{table_name(spec)}: published vs ours"
+    title = f"{DEMO_TAG if demo else ''}{spec.name}: published vs ours"
     save_figure(comparison_plot(shown, title), folder / name)
     caption = (f"black bar: {PAPER_METHOD} as printed; dot: ours, mean ± sample std over seeds (green within "
                "tolerance, red off, blue without a tolerance or a published value)")
@@ -207,21 +207,21 @@ def pro_counted(plan: Plan) -> str:
 
 def pro_note(plan: Plan) -> str:
     """Above the tables: both PRO definitions are shown, which one counts (sets status and counts)."""
-    tables = ", ".join(table_name(spec) for spec in plan.tables.values() if "pro" in spec["metrics"])
+    tables = ", ".join(spec.name for spec in plan.tables.values() if "pro" in spec.metrics)
     other = next(m for m in PRO_MEASURES.values() if m != PRO_MEASURES[plan.pro_reproduction])
     return (f"PRO cells ({tables}) show both measured definitions, each with its Δ to the printed value. "
             f"The one that counts as the reproduction (cell status, summary counts) is {pro_counted(plan)}; "
             f"the other, {REGISTRY[other].text}, is shown beside it in grey.")
 
 
-def latex_caption(plan: Plan, spec: dict, demo: bool, caption: str) -> str:
+def latex_caption(plan: Plan, spec: TableSpec, demo: bool, caption: str) -> str:
     """Caption of a table's LaTeX export: its title, what the columns hold, the counted PRO, and
     ``caption`` (what produced it)."""
     return (("DEMO numbers, not a reproduction of the paper. " if demo else "")
-            + f"{spec['title']}. Published {PAPER_METHOD} value, ours (mean ± sample std over seeds "
+            + f"{spec.title}. Published {PAPER_METHOD} value, ours (mean ± sample std over seeds "
             f"{', '.join(map(str, plan.seeds))}) and Δ = ours − published, marked with the seed verdict "
             f"({MARKS_TEXT}: the published value against the 95 % prediction interval of one more run of ours)."
-            + (f" PRO: {pro_counted(plan)}." if "pro" in spec["metrics"] else "") + f" {caption}")
+            + (f" PRO: {pro_counted(plan)}." if "pro" in spec.metrics else "") + f" {caption}")
 
 
 def _context(plan: Plan, results: Path, out: Path) -> tuple[dict, str]:
@@ -240,7 +240,7 @@ def _context(plan: Plan, results: Path, out: Path) -> tuple[dict, str]:
     missing = progress[~progress["done"]]
     comparisons = audit_comparisons(plan, runs, collect_csv(results, "audit_epochs"))
     demo = plan.demo or bool(runs["demo"].any())  # demo runs are labelled whatever the config says
-    names = {key: table_name(spec) for key, spec in plan.tables.items()}
+    names = {key: spec.name for key, spec in plan.tables.items()}
     notes = published_notes(published, names)
     figures = out.parent / FIGURE_DIR
     mixed = mixed_inputs(collect_inputs(results, FIELDS))

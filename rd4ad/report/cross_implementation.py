@@ -42,9 +42,9 @@ def headline_published(plan: Plan, published: pd.DataFrame) -> pd.Series:
     """RD4AD's printed value per (category, metric) in the headline setting of Tables 1–2."""
     parts = []
     for table, spec in plan.tables.items():
-        if AUDIT_DATASET not in spec["datasets"] or not set(spec["metrics"]) <= set(PERCENT_METRICS):
+        if AUDIT_DATASET not in spec.datasets or not set(spec.metrics) <= set(PERCENT_METRICS):
             continue
-        head = next((s for s, t in spec["settings"].items() if t.get("headline")), None)
+        head = next((s.key for s in spec.settings if s.headline), None)
         chosen = published[(published["table"] == table) & (published["method"] == PAPER_METHOD)
                            & (published["setting"] == str(head)) & (published["dataset"] == AUDIT_DATASET)]
         parts.append(chosen.set_index(["category", "metric"])["value"])

@@ -1,6 +1,6 @@
 """Cells → display tables laid out like the paper (header rows with spans, grouped rows).
 
-Three layouts, as the paper prints its tables (``table_layout``): ``categories`` (Tables 1, 2,
+Three layouts, as the paper prints its tables (``TableSpec.layout``, declared in config/tables.yaml): ``categories`` (Tables 1, 2,
 supplement Table 2): category rows in printed order, columns (dataset, setting, metric) ×
 (published baselines, RD4AD as printed, ours, Δ); ``methods`` (Tables 3, 4): rows = baselines,
 RD4AD as printed, ours, Δ, columns (dataset, setting, metric); ``metrics`` (Tables 5–7): rows
@@ -21,6 +21,7 @@ import pandas as pd
 from rd4ad.planning.plan import Plan
 from rd4ad.published import AVERAGES, CLASS_IDS, METHODS, OBJECTS, PAPER_METHOD, TEXTURES
 from rd4ad.published.metrics import REGISTRY, label
+from rd4ad.published.tables import TableSpec
 from rd4ad.published.consistency import average_mismatches, cross_table_cells
 from rd4ad.report.aggregate import CELL_KEY, measures, printed_metric, table_rows
 from rd4ad.report.audit import ROLES, AuditComparison
@@ -97,11 +98,6 @@ def fmt(value: float, metric: str = "", std: float = np.nan, sign: bool = False)
     return f"{text} ± {std:.{places}f}" if pd.notna(std) else text
 
 
-def table_name(spec: dict) -> str:
-    """A table's name as the paper prints it: its title up to " — " (e.g. "Table 4")."""
-    return spec["title"].split(" — ")[0]
-
-
 def category_label(category: str) -> str:
     return AVERAGE_LABELS.get(category, category)
 
@@ -122,30 +118,17 @@ def header_rows(columns: list[tuple], labelers: list) -> list[list[HeaderCell]]:
              for prefix, span in groupby(columns, key=lambda c, i=i: c[:i + 1])] for i in shown]
 
 
-def setting_label(spec: dict, setting: str) -> str:
-    """What a table prints for one of its settings: its ``label`` in config/tables.yaml, else its key."""
-    return str(spec["settings"][setting].get("label", setting))
-
-
-def _key_labelers(spec: dict) -> list:
-    return [lambda d: DATASET_LABELS.get(d, d), lambda s: setting_label(spec, s),
+def _key_labelers(spec: TableSpec) -> list:
+    return [lambda d: DATASET_LABELS.get(d, d), lambda s: spec.setting(s).label,
             label]
 
 
-def _keys(spec: dict) -> list[tuple]:
+def _keys(spec: TableSpec) -> list[tuple]:
     """(dataset, setting, printed metric) of every published column, in printed order."""
-    return [(d, str(s), m) for s in spec["settings"] for d in spec["datasets"] for m in spec["metrics"]]
+    return [(d, s.key, m) for s in spec.settings for d in spec.datasets for m in spec.metrics]
 
 
-def table_layout(key: str, spec: dict, published: pd.DataFrame) -> str:
-    """``categories`` (Tables 1, 2, supplement 2), ``methods`` (3, 4: baselines printed) or
-    ``metrics`` (5–7: the paper's own method only)."""
-    if any(len(table_rows(published, key, d, [])) > 1 for d in spec["datasets"]):
-        return "categories"
-    return "methods" if len(METHODS.get(key, ())) > 1 else "metrics"
-
-
-def _joined(spec: dict, key: tuple, levels: list[int]) -> str:
+def _joined(spec: TableSpec, key: tuple, levels: list[int]) -> str:
     labelers = _key_labelers(spec)
     return " · ".join(text for i in levels if (text := labelers[i](key[i])))
 
@@ -161,7 +144,7 @@ def label_cells(plan: Plan, cells: pd.DataFrame, published: pd.DataFrame) -> pd.
         varying = [i for i in range(3) if len({k[i] for k in keys}) > 1]
         chosen = cells[mine]
         printed = list(zip(chosen["dataset"], chosen["setting"], chosen["metric"].map(printed_metric)))
-        if table_layout(key, spec, published) == "categories":
+        if spec.layout == "categories":
             rows[mine] = chosen["category"].map(category_label)
             columns[mine] = [_joined(spec, k, varying or [2]) for k in printed]
         else:
@@ -296,12 +279,12 @@ def _entries(look: _Lookup, keys: list[tuple], printed: bool = True) -> list[tup
             + [(kind, rank) for rank in range(ranks) for kind in ("ours", "delta")])
 
 
-def per_category_table(key: str, spec: dict, plan: Plan, look: _Lookup, published: pd.DataFrame,
+def per_category_table(key: str, spec: TableSpec, plan: Plan, look: _Lookup, published: pd.DataFrame,
                        demo: bool) -> DisplayTable:
     """Tables 1, 2, supplement 2: category rows, (dataset, setting, metric, entry) columns."""
     columns = [k + (entry,) for k in _keys(spec)
-               for entry in _entries(look, [k], spec["settings"][k[1]].get("published", True))]
-    categories = list(dict.fromkeys(c for d in spec["datasets"]
+               for entry in _entries(look, [k], spec.setting(k[1]).published)]
+    categories = list(dict.fromkeys(c for d in spec.datasets
                                     for c in table_rows(published, key, d, plan.categories(d))))
     rows = []
     for heading, members in groupby(categories, key=category_group):
@@ -312,16 +295,16 @@ def per_category_table(key: str, spec: dict, plan: Plan, look: _Lookup, publishe
     labelers = _key_labelers(spec) + [
         lambda i: entry_label(columns[i][3], look.measures(columns[i][2]), demo)]
     header = header_rows([c[:3] + (i,) for i, c in enumerate(columns)], labelers)
-    return DisplayTable(key, spec["title"], "Category", header, rows, len(columns) + 1)
+    return DisplayTable(key, spec.title, "Category", header, rows, len(columns) + 1)
 
 
-def summary_table(key: str, spec: dict, look: _Lookup, demo: bool, by_metric: bool) -> DisplayTable:
+def summary_table(key: str, spec: TableSpec, look: _Lookup, demo: bool, by_metric: bool) -> DisplayTable:
     """Tables 3, 4 (``by_metric`` False: entry rows, (dataset, setting, metric) columns) and
     5–7 (True: entry rows grouped by metric, (dataset, setting) columns); the mean over categories."""
     keys = _keys(spec)
     if by_metric:
         columns = list(dict.fromkeys(k[:2] for k in keys))
-        groups = [(label(m), [c + (m,) for c in columns]) for m in spec["metrics"]]
+        groups = [(label(m), [c + (m,) for c in columns]) for m in spec.metrics]
     else:
         columns, groups = keys, [("", keys)]
     rows = []
@@ -334,19 +317,18 @@ def summary_table(key: str, spec: dict, look: _Lookup, demo: bool, by_metric: bo
             rows.append(Row(entry_label(entry, () if plain else named, demo),
                             [look.cell(k, "mean", entry) for k in group],
                             "measured" if entry[0] in ("ours", "delta") else ""))
-    return DisplayTable(key, spec["title"], "Metric" if by_metric else "Method",
+    return DisplayTable(key, spec.title, "Metric" if by_metric else "Method",
                         header_rows(columns, _key_labelers(spec)), rows, len(columns) + 1)
 
 
-def paper_table(key: str, spec: dict, plan: Plan, cells: pd.DataFrame, published: pd.DataFrame,
+def paper_table(key: str, spec: TableSpec, plan: Plan, cells: pd.DataFrame, published: pd.DataFrame,
                 demo: bool, notes: dict[tuple, str]) -> DisplayTable:
     """The display of one declared table in its paper layout; ``cells`` labelled (``label_cells``),
     ``notes`` from ``published_notes``; ``demo`` labels the measured entries DEMO."""
     look = _Lookup(key, cells, published, notes, plan.pro_reproduction)
-    layout = table_layout(key, spec, published)
-    if layout == "categories":
+    if spec.layout == "categories":
         return per_category_table(key, spec, plan, look, published, demo)
-    return summary_table(key, spec, look, demo, by_metric=layout == "metrics")
+    return summary_table(key, spec, look, demo, by_metric=spec.layout == "metrics")
 
 
 def audit_table(comparison: AuditComparison) -> DisplayTable:

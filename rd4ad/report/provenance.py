@@ -12,8 +12,9 @@ import pandas as pd
 
 from rd4ad.contract.run import CALIBRATED_TEACHER
 from rd4ad.machine.precision import LABELS as PRECISION_LABELS
-from rd4ad.planning.plan import Plan, table_variants
+from rd4ad.planning.plan import Plan
 from rd4ad.published.metrics import COMPLEXITY_METRICS
+from rd4ad.published.tables import TableSpec
 
 PAPER_DEVICE = "an Intel i7 CPU"
 TEACHER_TEXT = {  # teacher_weights → how captions and the demo banner name it
@@ -32,9 +33,9 @@ def teachers_line(plan: Plan, variants: set[str] | None = None) -> str:
                      for backbone, weights in kinds) or "no runs planned"
 
 
-def table_precision(plan: Plan, spec: dict) -> str:
+def table_precision(plan: Plan, spec: TableSpec) -> str:
     """The precision(s) of the planned runs that fill a table, e.g. "bf16 autocast, fp32 weights"."""
-    variants = table_variants(spec)
+    variants = spec.variants
     precisions = sorted({p.run.precision for p in plan.runs.values() if p.run.variant in variants})
     return " / ".join(PRECISION_LABELS[p] for p in precisions) or "no runs planned"
 
@@ -45,13 +46,13 @@ def _device_figures(rows: pd.DataFrame) -> str:
             f"{by_metric.get('memory_mb', float('nan')):.0f} MB ({rows['memory_measure'].iloc[0]})")
 
 
-def timing_devices(spec: dict, complexity: pd.DataFrame) -> str:
+def timing_devices(spec: TableSpec, complexity: pd.DataFrame) -> str:
     """For a table with time / memory columns (Table 3): the CPU that the compared figures come from
     and the GPU figures shown beside them (no delta: the paper timed a CPU); "" for other tables."""
-    if not set(COMPLEXITY_METRICS) & set(spec["metrics"]):
+    if not set(COMPLEXITY_METRICS) & set(spec.metrics):
         return ""
-    mine = complexity[complexity["variant"].isin(table_variants(spec))
-                      & complexity["dataset"].isin(spec["datasets"])]
+    mine = complexity[complexity["variant"].isin(spec.variants)
+                      & complexity["dataset"].isin(spec.datasets)]
     cpu, gpu = mine[mine["processor"] == "cpu"], mine[mine["processor"] == "gpu"]
     text = (f"Time and memory measured on the CPU, {_device_figures(cpu)}, compared with the paper's "
             f"({PAPER_DEVICE}, §4.2)." if len(cpu) else "Time and memory: not measured yet.")
@@ -59,8 +60,8 @@ def timing_devices(spec: dict, complexity: pd.DataFrame) -> str:
                    else " No GPU was timed (the measuring machine had none).")
 
 
-def table_caption(plan: Plan, spec: dict, complexity: pd.DataFrame) -> str:
+def table_caption(plan: Plan, spec: TableSpec, complexity: pd.DataFrame) -> str:
     """The caption line under a table's title: precision and teachers, and the timing devices where it has timings."""
     devices = timing_devices(spec, complexity)
     return (f"Precision of the runs: {table_precision(plan, spec)}. Teachers: "
-            f"{teachers_line(plan, table_variants(spec))}." + (f" {devices}" if devices else ""))
+            f"{teachers_line(plan, spec.variants)}." + (f" {devices}" if devices else ""))
