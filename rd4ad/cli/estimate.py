@@ -49,10 +49,12 @@ def run(args: argparse.Namespace) -> int:
     from rd4ad.cost.shape import RunShape
     from rd4ad.cost.timing import job_start_seconds, time_shape
     from rd4ad.machine.device import resolve_device
+    from rd4ad.machine.numerics import apply_cpu_numerics
 
     plan = plan_config_file(args.config)
     device = resolve_device(args.device)
     if device.type == "cpu":
+        apply_cpu_numerics(plan.config["cpu_numerics"])  # as the jobs run (pinned: oneDNN off)
         torch.set_num_threads(1)  # the train / evaluate rules run their jobs with OMP_NUM_THREADS=1
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu ({torch.get_num_threads()} thread)"
     shapes = sorted({RunShape.of(p.run) for p in plan.runs.values()})
