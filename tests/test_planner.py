@@ -60,13 +60,15 @@ def test_demo_runs_respect_variant_categories(demo):
 
 def test_config_audit_pairs_replace_the_declared_variants(paper, demo):
     assert paper.audit["precision"] == {"title": TABLES["audit"]["precision"]["title"],
-                                        "reference": "wrn50_256", "alternative": "wrn50_fp32"}
+                                        "reference": "wrn50_256", "alternative": "wrn50_bf16"}
     assert (demo.audit["precision"]["reference"], demo.audit["precision"]["alternative"]) == ("r18_bf16", "r18_fp32")
     assert demo.audit["loss"]["reference"] == "wrn50_256"
     precision_runs = sorted(k for k, p in demo.runs.items() if "audit:precision" in p.tables)
     assert precision_runs == ["mvtec/nut/r18_bf16/seed0", "mvtec/nut/r18_fp32/seed0"]
     assert (demo.run(precision_runs[0]).precision, demo.run(precision_runs[1]).precision) == ("bf16", "fp32")
     assert demo.run("mvtec/grass/wrn50_256/seed0").precision == "fp32"
+    assert (paper.run("mvtec/bottle/wrn50_256/seed111").precision,
+            paper.run("mvtec/bottle/wrn50_bf16/seed111").precision) == ("tf32", "bf16")
 
 
 def test_audit_pair_that_does_not_differ_in_its_knob_is_a_clear_error():

@@ -25,7 +25,7 @@ PROFILE_TRIGGERS = {RerunTrigger.parse_choice(t)
 # training jobs = the distinct (dataset, category, variant, seed) runs the tables need:
 # paper: T1/T2 (wrn50_256, wrn50_128) 2×15×3 + T5 (pre, pre_oce) 2×15×3 + T6 (r18, r50) 2×15×3
 #        + T4/S2 (MNIST, F-MNIST, CIFAR-10 10 classes each, Caltech-256 5 repeats) 35×3
-#        + audit (eq2, supdec, fp32, mffpaper) 4×15×1 seed + anomalib_rd (T1/T2, implementation audit) 15×3;
+#        + audit (eq2, supdec, bf16, mffpaper) 4×15×1 seed + anomalib_rd (T1/T2, implementation audit) 15×3;
 #        T3 and T7 reuse wrn50_256.
 PAPER_RUNS = 90 + 90 + 90 + 105 + 60 + 45
 # demo: wrn50_256 and wrn50_128 on 3 synthetic categories, 10 more variants on one (the precision audit's

@@ -5,14 +5,16 @@ the report reads it together with the run folders. It holds the resolved run con
 (validated, defaults filled), config/tables.yaml as declared, every planned run — its
 ``RunConfig``, the tables that read it, the files it produces — and the Table 3 measurements.
 Each ``train`` / ``complexity`` job gets its entry (``RunConfig.to_dict()``, ``Measurement.to_dict()``)
-whole. This module reads, writes and answers questions about a plan; it does not plan.
+whole. ``python -m rd4ad estimate`` adds each run's estimated job seconds (``estimates``, absent from a
+plan never estimated, so such a plan's file and digest are as before). This module reads, writes and
+answers questions about a plan; it does not plan.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -102,6 +104,7 @@ class Plan:
     declared: dict                        # config/tables.yaml as written (tables and `audit:` pairs)
     runs: dict[str, PlannedRun]           # str(RunKey) → planned run
     complexity: dict[str, Measurement]    # "<dataset>/<variant>" → Table 3 measurement
+    estimates: dict[str, dict] = field(default_factory=dict)  # str(RunKey) → rd4ad/cost/estimate.py's entry
 
     @property
     def results(self) -> Path:
@@ -187,8 +190,16 @@ class Plan:
                 for key, p in self.runs.items()}
         complexity = {key: {**m.to_dict(), "file": str(complexity_file(".", m.run.dataset, m.run.variant))}
                       for key, m in self.complexity.items()}
+        estimates = {"estimates": self.estimates} if self.estimates else {}
         return {"format": FORMAT, "config": self.config, "tables": self.declared, "runs": runs,
-                "complexity": complexity}
+                "complexity": complexity, **estimates}
+
+    def with_estimates(self, estimates: dict[str, dict]) -> Plan:
+        """This plan with ``estimates`` of its runs (``python -m rd4ad estimate``)."""
+        unknown = sorted(set(estimates) - set(self.runs))
+        if unknown:
+            raise RD4ADError(f"{self.path}: estimates of runs it does not plan: {', '.join(unknown[:3])}")
+        return replace(self, estimates=dict(estimates))
 
     def to_json(self) -> str:
         """The plan file's text; keys keep their order (the paper's printed order of config/tables.yaml)."""
@@ -213,7 +224,7 @@ class Plan:
             runs = {key: PlannedRun(_planned_run(key, entry), tuple(entry["tables"]))
                     for key, entry in data["runs"].items()}
             complexity = {key: Measurement.from_dict(entry) for key, entry in data["complexity"].items()}
-            return cls(path, data["config"], data["tables"], runs, complexity)
+            return cls(path, data["config"], data["tables"], runs, complexity).with_estimates(data.get("estimates", {}))
         except (KeyError, TypeError, AttributeError) as err:
             raise RD4ADError(f"{path}: not a complete plan (no {err}); {REPLAN}") from err
         except RD4ADError as err:

@@ -9,6 +9,7 @@ import shlex
 from pathlib import Path
 
 from rd4ad.contract import layout
+from rd4ad.cost.runtime import job_minutes, stored_estimates
 from rd4ad.models.choices import RANDOM_TEACHERS
 from rd4ad.planning.planner import make_plan
 
@@ -19,6 +20,8 @@ PLAN_FILE = str(PLAN.path)
 # What the report reads: every run's metrics.json and every Table 3 measurement.
 RESULT_FILES = [str(PLAN.folder(key).metrics) for key in PLAN.runs] + [
     str(PLAN.complexity_file(m)) for m in PLAN.complexity.values()]
+# The estimates `python -m rd4ad estimate` wrote into the plan file, for the jobs' time limits.
+ESTIMATES = stored_estimates(PLAN_FILE)
 # Rule paths with the run's wildcards in place of its key.
 RUN = layout.RunFolder(Path(RESULTS), layout.RunKey.wildcards())
 
@@ -45,6 +48,11 @@ def run_json(wildcards):
     retrain exactly the runs whose description changed. (The jobs do not read the plan file: a
     rule upstream of every job would make Snakemake skip this check whenever the plan changes.)"""
     return json.dumps(PLAN.run(run_key(wildcards)).to_dict(), sort_keys=True)
+
+
+def runtime_minutes(job):
+    """The ``runtime`` resource (minutes) of a train / evaluate job: rd4ad/cost/runtime.py."""
+    return lambda wildcards: job_minutes(PLAN.run(run_key(wildcards)), job, ESTIMATES, PLAN.config["runtime"])
 
 
 def measurement_json(wildcards):

@@ -20,6 +20,7 @@ rule evaluate:
     threads: 1
     resources:
         gpu=1,
+        runtime=runtime_minutes("evaluate"),
     shell:
         "OMP_NUM_THREADS={threads} {params.gpu_job} "
         "python -m rd4ad evaluate --run {params.run:q} {params.execution} > {log:q} 2>&1"

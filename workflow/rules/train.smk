@@ -28,6 +28,7 @@ rule train:
     threads: 1
     resources:
         gpu=1,
+        runtime=runtime_minutes("train"),
     shell:
         "OMP_NUM_THREADS={threads} {params.gpu_job} "
         "python -m rd4ad train --run-json {params.run:q} {params.execution} {params.checkpoint} > {log:q} 2>&1"

@@ -1,0 +1,40 @@
+"""A run shape (what a training step's time depends on) and its timings, without torch
+(rd4ad/cost/timing.py measures them)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import NamedTuple
+
+from rd4ad.contract.run import RunConfig
+
+
+class RunShape(NamedTuple):
+    """What a training step's time depends on."""
+
+    implementation: str
+    backbone: str
+    image_size: int
+    batch_size: int
+    precision: str
+
+    @classmethod
+    def of(cls, run: RunConfig) -> RunShape:
+        precision = "fp32" if run.implementation == "anomalib" else run.precision
+        return cls(run.implementation, run.backbone, run.image_size, run.batch_size, precision)
+
+    def __str__(self) -> str:
+        return f"{self.implementation}/{self.backbone}/{self.image_size}px/b{self.batch_size}/{self.precision}"
+
+
+@dataclass(frozen=True)
+class ShapeTiming:
+    """Seconds of one training step, of one evaluated image, of building the model; peak device MB (CUDA)."""
+
+    step_s: float
+    infer_s_per_image: float
+    build_s: float
+    peak_mb: float | None
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,101 @@
+"""`python -m rd4ad estimate`: split sizes, the per-run arithmetic, the per-table summary, the plan's
+estimates, the SLURM time limit and the benchmark files it is compared with."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from rd4ad.contract.layout import RunFolder
+from rd4ad.cost.actual import actual_seconds
+from rd4ad.cost.estimate import plan_estimates, run_estimate, summary
+from rd4ad.cost.runtime import job_minutes, run_digest, stored_estimates
+from rd4ad.cost.shape import RunShape, ShapeTiming
+from rd4ad.cost.timing import time_shape
+from rd4ad.data.sizes import dataset_megabytes, split_sizes
+from rd4ad.planning.plan import Plan
+from rd4ad.planning.planner import load_yaml, make_plan
+
+REPO = Path(__file__).resolve().parents[1]
+TIMING = ShapeTiming(step_s=0.5, infer_s_per_image=0.01, build_s=1.0, peak_mb=None)
+START = {"train": 4.0, "evaluate": 6.0}
+
+
+@pytest.fixture
+def plan(tmp_path):
+    raw = {**load_yaml(REPO / "config" / "demo.yaml"), "tables": str(REPO / "config" / "tables.yaml"),
+           "results": str(tmp_path / "results")}
+    return make_plan(raw)
+
+
+def test_split_sizes_published_synthetic_and_digits():
+    assert split_sizes("mvtec", "bottle") == (209, 83)
+    assert split_sizes("cifar10", "7") == (5000, 10000)
+    # 32 training images; 16 good + 8 per defect type (nut: scratch, color, hole)
+    assert split_sizes("mvtec", "nut", source="synth", synth={"n_train": 32, "n_test_good": 16,
+                                                              "n_test_defect": 8}) == (32, 40)
+    train, test = split_sizes("digits", "0", source="none")
+    assert test == 899 and 85 <= train <= 95  # a stratified half of 1797 digits, ~178 zeros
+    assert dataset_megabytes("mvtec") > 5000 and dataset_megabytes("digits") == 0
+
+
+def test_a_run_costs_its_steps_calibration_and_audits(plan):
+    run = plan.run("mvtec/nut/wrn50_256/seed0")  # 40 epochs, batch 16, eval_every 10, random_calibrated
+    got = run_estimate(run, (32, 40), TIMING, START, device="cpu")
+    steps = 2 * 40
+    calibration = 32 * 0.01
+    assert got["steps"] == steps
+    assert got["train_s"] == pytest.approx(4.0 + 1.0 + calibration + steps * 0.5 + 4 * 40 * 0.01)
+    assert got["evaluate_s"] == pytest.approx(6.0 + 1.0 + calibration + 40 * 0.01)
+    assert got["run_digest"] == run_digest(run)
+
+
+def test_summary_counts_a_shared_run_in_each_table_and_once_in_the_total(plan):
+    seconds = {key: {"train_s": 100.0, "evaluate_s": 20.0} for key in plan.runs}
+    table = summary(plan, seconds, slots=2)
+    assert table.loc["total", "runs"] == len(plan.runs)
+    assert table.loc["total", "device_hours"] == pytest.approx(len(plan.runs) * 120 / 3600)
+    assert table.loc["total", "wall_hours"] == pytest.approx(len(plan.runs) * 120 / 2 / 3600)
+    t1 = [k for k, p in plan.runs.items() if "T1" in p.tables]
+    assert table.loc["T1", "runs"] == len(t1) and table.loc["T1", "device_hours"] == pytest.approx(len(t1) / 30)
+    many = summary(plan, seconds, slots=1000)
+    assert many.loc["total", "wall_hours"] == pytest.approx(120 / 3600)  # never under the longest job
+
+
+def test_estimates_round_trip_through_the_plan_and_leave_an_unestimated_plan_as_it_was(plan):
+    before = plan.to_json()
+    assert "estimates" not in json.loads(before)
+    timings = {RunShape.of(p.run): TIMING for p in plan.runs.values()}
+    estimates = {key: e for key, e in plan_estimates(plan, timings, START, device="cpu").items()}
+    plan.with_estimates(estimates).write()
+    assert Plan.read(plan.path).estimates == estimates
+    assert plan.to_json() == before
+    assert stored_estimates(plan.path) == estimates
+
+
+def test_the_time_limit_is_the_estimate_times_the_safety_factor_else_the_fixed_one(plan):
+    run = plan.run("mvtec/nut/wrn50_256/seed0")
+    runtime = {"safety_factor": 2.0, "train_minutes": 1440, "evaluate_minutes": 120}
+    estimates = {str(run.key): {"run_digest": run_digest(run), "train_s": 601.0, "evaluate_s": 30.0}}
+    assert job_minutes(run, "train", estimates, runtime) == 21  # 601 s × 2 = 20.03 min → 21
+    assert job_minutes(run, "evaluate", estimates, runtime) == 1
+    stale = {str(run.key): {**estimates[str(run.key)], "run_digest": "0" * 12}}  # made for another run
+    assert job_minutes(run, "train", stale, runtime) == 1440
+    assert job_minutes(run, "train", {}, runtime) == 1440
+
+
+def test_actual_seconds_read_the_rules_benchmark_files(plan):
+    key = "mvtec/nut/wrn50_256/seed0"
+    folder = RunFolder(plan.results, plan.run(key).key)
+    folder.path.mkdir(parents=True)
+    for job, s in (("train", 68.3), ("evaluate", 11.7)):
+        folder.benchmark(job).write_text(f"s\th:m:s\tmax_rss\n{s}\t0:01:08\t1300\n")
+    assert actual_seconds(plan) == {key: {"train_s": 68.3, "evaluate_s": 11.7}}
+
+
+def test_a_shape_is_timed_on_synthetic_tensors():
+    timing = time_shape(RunShape("rd4ad", "resnet18", 32, 4, "fp32"), torch.device("cpu"), steps=1)
+    assert timing.step_s > 0 and timing.infer_s_per_image > 0 and timing.peak_mb is None
