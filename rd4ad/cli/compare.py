@@ -6,7 +6,8 @@ run's headline level subset): the mean Δ = candidate − reference over the cat
 its 95 % hierarchical-bootstrap interval (categories, then seeds), the Wilcoxon signed-rank
 p-value across categories, the smallest Δ these categories and seeds could detect (80 % power,
 α = 0.05) and a verdict: better, worse or no evidence; then each category's Δ with its seed
-interval. Seeds are paired by position (each variant's seeds in ascending order). Method and
+interval. Seeds are paired by number (by position in ascending order when the two variants
+share no seed). Method and
 assumptions: docs/comparisons.md.
 
 Examples:

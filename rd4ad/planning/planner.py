@@ -108,7 +108,8 @@ def _check_pair(config: dict, name: str, pair: dict) -> None:
 
 
 def table_runs(config: dict, tables: dict) -> dict[str, list[RunKey]]:
-    """Runs each table needs (``audit:<name>`` for the protocol audit pairs), sorted."""
+    """Runs each table needs (``audit:<name>`` for the protocol audit pairs, ``comparison:<reference>:<candidate>``
+    for the run config's comparisons: both variants, every category and seed), sorted."""
     out = {}
     for key, table in tables.items():
         if key == "audit":
@@ -125,6 +126,10 @@ def table_runs(config: dict, tables: dict) -> dict[str, list[RunKey]]:
         runs = _runs(config, [AUDIT_DATASET], [pair["reference"], pair["alternative"]],
                      f"config/tables.yaml audit.{name}", audit["categories"], audit["seeds"])
         out[f"audit:{name}"] = sorted(runs)
+    for pair in config["comparisons"]:  # the audit pairs are compared on the audit's runs
+        where = f"run config comparisons ({pair['reference']} → {pair['candidate']})"
+        out.setdefault(f"comparison:{pair['reference']}:{pair['candidate']}", sorted(
+            _runs(config, [pair["dataset"]], [pair["reference"], pair["candidate"]], where)))
     return out
 
 

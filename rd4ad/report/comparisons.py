@@ -2,8 +2,9 @@
 
 For every dataset both variants have runs of and every percent metric (image AUROC, pixel AUROC,
 AUPRO of each run's headline level subset, in percent): the categories both have, each variant's
-values as categories × its seeds in ascending order, paired by position
-(``rd4ad.statistics.paired``): per category the mean Δ = candidate − reference with its seed
+values as categories × seeds, paired by seed number (by position in ascending order when the two
+share no seed: two trees made with other seeds; ``paired_seeds``) and compared with
+``rd4ad.statistics.paired``: per category the mean Δ = candidate − reference with its seed
 t-interval, over categories the mean Δ with its hierarchical-bootstrap interval, the signed-rank
 p-value, the verdict (better / worse / no evidence) and the smallest detectable Δ. The two
 variants may come from two results trees (two machines, two code versions).
@@ -44,9 +45,22 @@ def _variant_runs(runs: pd.DataFrame, variant: str) -> pd.DataFrame:
     return runs[(runs["variant"] == variant) & runs["metric"].isin(PERCENT_METRICS)]
 
 
-def _matrix(runs: pd.DataFrame, dataset: str, variant: str, metric: str, categories: list[str]) -> np.ndarray:
-    seeds = tuple(sorted(runs.loc[runs["dataset"] == dataset, "seed"].unique()))
-    return seed_matrix(runs, dataset, variant, metric, None, categories, seeds).to_numpy(dtype=float)
+def _seeds(runs: pd.DataFrame, dataset: str) -> list[int]:
+    return sorted(runs.loc[runs["dataset"] == dataset, "seed"].unique())
+
+
+def paired_seeds(reference: list[int], candidate: list[int]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The seed columns of the two matrices: the union of both seed sets when they share a seed
+    (seeds paired by number; one tree, or two made with the same seeds), else each variant's own
+    seeds in ascending order (paired by position).
+
+    >>> paired_seeds([0, 1, 2], [1, 2]), paired_seeds([0, 1], [111, 112])
+    (((0, 1, 2), (0, 1, 2)), ((0, 1), (111, 112)))
+    """
+    if set(reference) & set(candidate):
+        union = tuple(sorted(set(reference) | set(candidate)))
+        return union, union
+    return tuple(reference), tuple(candidate)
 
 
 def compare_variants(reference_runs: pd.DataFrame, candidate_runs: pd.DataFrame, reference: str, candidate: str,
@@ -61,8 +75,10 @@ def compare_variants(reference_runs: pd.DataFrame, candidate_runs: pd.DataFrame,
         shared = set(ref.loc[ref["dataset"] == dataset, "category"]) & set(cand.loc[cand["dataset"] == dataset,
                                                                                       "category"])
         rows = printed_order(dataset, sorted(shared))
+        seeds = paired_seeds(_seeds(ref, dataset), _seeds(cand, dataset))
         for metric in PERCENT_METRICS:
-            a, b = (_matrix(r, dataset, v, metric, rows) for r, v in ((ref, reference), (cand, candidate)))
+            a, b = (seed_matrix(r, dataset, v, metric, None, rows, s).to_numpy(dtype=float)
+                    for r, v, s in ((ref, reference, seeds[0]), (cand, candidate, seeds[1])))
             if np.isnan(a).all() or np.isnan(b).all():
                 continue
             out = compare_paired(a, b, seed=seed)
