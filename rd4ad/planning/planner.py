@@ -17,6 +17,7 @@ from jsonschema.exceptions import best_match
 
 from rd4ad.anomalib_rd.availability import require_anomalib
 from rd4ad.contract.layout import RunKey, plan_file
+from rd4ad.contract.factory import factory_digest
 from rd4ad.contract.run import RunConfig, knob_schema, knobs
 from rd4ad.files.errors import RD4ADError
 from rd4ad.files.io import read_mapping
@@ -151,7 +152,8 @@ def run_config(config: dict, key: RunKey) -> RunConfig:
     dataset, variant = config["datasets"][key.dataset], config["variants"][key.variant]
     return RunConfig(dataset=key.dataset, category=key.category, variant=key.variant, seed=key.seed,
                      loader=dataset["loader"], data_root=dataset["root"], protocol=dataset["protocol"],
-                     demo=config["mode"] == "demo", **{f.name: variant[f.name] for f in knobs()})
+                     demo=config["mode"] == "demo", **{f.name: variant[f.name] for f in knobs()},
+                     model_source=factory_digest(variant["model"]))
 
 
 def make_plan(raw: dict, source: str = "run config", base: Path | None = None) -> Plan:
