@@ -24,7 +24,7 @@ def forest_plot(comparison: Comparison, title: str) -> plt.Figure:
     the mean on top, Δ on x (percentage points)."""
     summary = comparison.summary
     fig, axes = plt.subplots(1, len(summary), squeeze=False, sharey=True,
-                             figsize=(min(MAX_WIDTH, 4.2 * len(summary)), 1.2 + 0.35 * (
+                             figsize=(min(MAX_WIDTH, 4.2 * len(summary)), 1.8 + 0.4 * (
                                  comparison.categories["category"].nunique() + 1)))
     for ax, row in zip(axes[0], summary.itertuples()):
         cats = comparison.categories[(comparison.categories["metric"] == row.metric)
@@ -39,6 +39,7 @@ def forest_plot(comparison: Comparison, title: str) -> plt.Figure:
         ax.axvline(0.0, color="black", linewidth=0.8)
         ax.axhline(top - 0.5, color="#cccccc", linewidth=0.8)
         ax.set_yticks([*y, top], [*cats["category"], MEAN_LABEL])
+        ax.set_ylim(-0.7, top + 0.7)
         ax.set_xlabel("Δ (pp)")
         ax.set_title(f"{row.metric}: {row.verdict}", color=color)
     fig.suptitle(title)
