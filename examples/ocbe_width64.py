@@ -28,7 +28,7 @@ def build(run):
     """The run's suite RD4AD with its trainable OCBE rebuilt at ``WIDTH`` (``run``: its RunConfig)."""
     model = run.build_suite_model()
     if not isinstance(model.bottleneck, OCBE):
-        raise ValueError(f"variant {run.variant!r}: the OCBE width needs bottleneck pre+oce or pre+oce+mff")
+        raise TypeError(f"variant {run.variant!r}: the OCBE width needs bottleneck pre+oce or pre+oce+mff")
     spec = dataclasses.replace(backbone_spec(run.backbone), width_per_group=WIDTH)
     model.bottleneck = OCBE(spec, run.mff_fuse if model.bottleneck.mff is not None else None)
     return model

@@ -16,7 +16,7 @@ from rd4ad.contract.run import RunConfig
 from rd4ad.evaluation.evaluate import evaluate_run
 from rd4ad.files.errors import RD4ADError
 from rd4ad.files.io import load_checkpoint
-from rd4ad.planning.planner import make_plan, load_yaml
+from rd4ad.planning.planner import load_yaml, make_plan
 from rd4ad.training.loop import train_run
 
 CPU = torch.device("cpu")

@@ -63,7 +63,7 @@ def latex_comparisons(compared: list[tuple[dict, Comparison]], demo: bool) -> st
              r"Comparison & Metric & $\Delta$ & 95\,\% interval & $p$ & detectable & verdict \\", r"\midrule"]
     for spec, c in compared:
         for row in summary_rows(c):
-            dataset, metric, _, delta, interval, p, detectable, verdict = row
+            _, metric, _, delta, interval, p, detectable, verdict = row
             lines.append(" & ".join(latex_text(v) for v in (spec["title"], metric, delta, interval, p, detectable,
                                                             verdict)) + r" \\")
     caption = (("DEMO numbers. " if demo else "") + METHOD)
