@@ -52,7 +52,8 @@ def test_shared_runs_are_trained_once(paper):
 
 def test_demo_runs_respect_variant_categories(demo):
     keys = [p.run.key for p in demo.runs.values()]
-    assert len(keys) == 20
+    assert len(keys) == 21
+    assert {k.category for k in keys if k.variant == "r18_ocbe64"} == {"nut"}  # the demo's plugged-in model
     assert {k.category for k in keys if k.variant == "wrn50_256"} == {"grass", "nut", "capsule"}
     assert {k.category for k in keys if k.variant == "r50_256"} == {"nut"}
     assert {k.category for k in keys if k.dataset == "caltech256"} == {"6"}

@@ -28,9 +28,9 @@ PROFILE_TRIGGERS = {RerunTrigger.parse_choice(t)
 #        + audit (eq2, supdec, bf16, mffpaper) 4×15×1 seed + anomalib_rd (T1/T2, implementation audit) 15×3;
 #        T3 and T7 reuse wrn50_256.
 PAPER_RUNS = 90 + 90 + 90 + 105 + 60 + 45
-# demo: wrn50_256 and wrn50_128 on 3 synthetic categories, 10 more variants on one (the precision audit's
-# r18_bf16 / r18_fp32 pair and anomalib_rd among them), 4 novelty roles × 1 digit.
-DEMO_RUNS = 2 * 3 + 10 + 4 * 1
+# demo: wrn50_256 and wrn50_128 on 3 synthetic categories, 11 more variants on one (the precision audit's
+# r18_bf16 / r18_fp32 pair, anomalib_rd and the plugged-in model r18_ocbe64 among them), 4 novelty roles × 1 digit.
+DEMO_RUNS = 2 * 3 + 11 + 4 * 1
 # ci: 12 variants on nut (the precision audit's r18_bf16 / r18_fp32 pair and anomalib_rd among them),
 # 4 novelty roles × 1 digit.
 CI_RUNS = 12 + 4
@@ -171,3 +171,19 @@ def test_changing_one_knob_retrains_exactly_that_variants_runs(tmp_path):
         {"plan": 1, "train": 4, "evaluate": 4, "report": 1, "all": 1}
     assert dry_run_counts(_ci_config(tmp_path, tolerance={"image_auroc": 2.0}), tmp_path) == \
         {"plan": 1, "report": 1, "all": 1}
+
+
+def test_editing_a_model_factory_retrains_exactly_its_runs(tmp_path, monkeypatch):
+    """A variant whose model is a factory (rd4ad/contract/factory.py): after a complete run, editing the
+    factory's source retrains and re-evaluates that variant's run only."""
+    monkeypatch.syspath_prepend(str(tmp_path / "code"))
+    (tmp_path / "code").mkdir()
+    factory = tmp_path / "code" / "my_factory.py"
+    factory.write_text("def build(run):\n    return run.build_suite_model()\n", encoding="utf-8")
+    ci = load_yaml(REPO / "config" / "ci.yaml")
+    mine = {**ci["variants"]["r18_256"], "model": "my_factory:build"}
+    config = _ci_config(tmp_path, variants={**ci["variants"], "mine": mine},
+                        comparisons=[{"reference": "r18_256", "candidate": "mine"}])
+    _complete_tree(config, tmp_path)
+    factory.write_text("def build(run):  # edited\n    return run.build_suite_model()\n", encoding="utf-8")
+    assert dry_run_counts(config, tmp_path) == {"plan": 1, "train": 1, "evaluate": 1, "report": 1, "all": 1}

@@ -17,6 +17,7 @@ from dataclasses import MISSING, dataclass, field
 from typing import TYPE_CHECKING
 
 from rd4ad.contract.checks import check_run_values
+from rd4ad.contract.factory import DEFAULT_MODEL, check_factory_name, checked_model, factory_digest, load_factory
 from rd4ad.contract.layout import RunKey
 from rd4ad.data.choices import LOADERS, PROTOCOL_KEYS
 from rd4ad.files.errors import RD4ADError
@@ -105,8 +106,15 @@ class RunConfig:
                             "the public code does; 0 = off", 0, minimum=0)
     precision: str = _knob("; ".join(f"{k}: {v}" for k, v in PRECISION_LABELS.items()) + " (rd4ad/machine/precision.py; "
                            "the paper and the public code: fp32)", "fp32", choices=PRECISIONS)
+    model: str = _knob(f"{DEFAULT_MODEL}: the suite's RD4AD built from the knobs above; or your own model code, a "
+                       "factory module:function called with the run's RunConfig that returns a module with RD4AD's "
+                       "interface (rd4ad/contract/factory.py; examples/ocbe_width64.py)", DEFAULT_MODEL)
     fast: bool = _knob("GPU fast path: channels_last and fused Adam (tests/test_fast_path.py checks it against "
                        "the public code's loop); on CPU only when asked (rd4ad/machine/fast_path.py)", True)
+
+    # Filled by the planner, not by a variant: the digest of the model factory's source (""
+    # for the suite's model), so that editing the factory changes the run and retrains it.
+    model_source: str = ""
 
     def __post_init__(self) -> None:
         for f in knobs():
@@ -119,6 +127,7 @@ class RunConfig:
         unknown = sorted(set(self.protocol) - set(PROTOCOL_KEYS))
         if unknown:
             raise RD4ADError(f"run config key 'protocol' has unknown keys {unknown}; known: {', '.join(PROTOCOL_KEYS)}")
+        check_factory_name(self.model)
         check_run_values(vars(self))
         if self.implementation == "anomalib":
             self._check_anomalib_knobs()
@@ -155,8 +164,18 @@ class RunConfig:
         return train.images, train.normalize
 
     def build_model(self, cache_dir: str | None = None, train: SplitArrays | None = None) -> RD4AD:
-        """The RD4AD model this run trains (teacher weights loaded, student initialised from the global RNG);
-        a ``random_calibrated`` teacher reads the training split (``train``, or from ``cache_dir``)."""
+        """The model this run trains: :meth:`build_suite_model`, or what the ``model`` factory returns
+        for this run (checked for RD4AD's interface; its source must still be the planned one)."""
+        if self.model == DEFAULT_MODEL:
+            return self.build_suite_model(cache_dir, train)
+        if factory_digest(self.model) != self.model_source:
+            raise RD4ADError(f"variant {self.variant!r}: the source of model {self.model!r} changed since this run "
+                             "was planned; re-plan (snakemake re-plans and retrains the runs that use it)")
+        return checked_model(load_factory(self.model)(self), self.model)
+
+    def build_suite_model(self, cache_dir: str | None = None, train: SplitArrays | None = None) -> RD4AD:
+        """The suite's RD4AD from the run's knobs (teacher weights loaded, student initialised from the global
+        RNG); a ``random_calibrated`` teacher reads the training split (``train``, or from ``cache_dir``)."""
         from rd4ad.models import build_model  # torch: not loaded by planning
 
         return build_model(self.backbone, self.teacher_weights, self.bottleneck, self.decoder_blocks, self.mff_fuse,

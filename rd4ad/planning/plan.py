@@ -88,6 +88,20 @@ def audit_pairs(config: dict, declared: dict) -> dict[str, dict]:
     return {name: {**pair, **chosen.get(name, {})} for name, pair in declared.get("audit", {}).items()}
 
 
+def comparison_pairs(config: dict, declared: dict) -> list[dict]:
+    """The paired comparisons: the run config's ``comparisons:``, then each protocol audit pair
+    (``audit_pairs``) as reference → candidate on the audit's dataset, a pair named twice once;
+    each with ``reference``, ``candidate``, ``dataset`` and ``title``."""
+    listed = [{"dataset": AUDIT_DATASET, "title": f"{c['candidate']} vs {c['reference']}", **c}
+              for c in config.get("comparisons", [])]
+    listed += [{"reference": pair["reference"], "candidate": pair["alternative"], "dataset": AUDIT_DATASET,
+                "title": pair.get("title", name)} for name, pair in audit_pairs(config, declared).items()]
+    unique: dict[tuple, dict] = {}
+    for c in listed:
+        unique.setdefault((c["dataset"], c["reference"], c["candidate"]), c)
+    return list(unique.values())
+
+
 def variant_categories(config: dict, dataset: str, variant: str | None = None) -> list[str]:
     """Categories of a dataset role, restricted to those ``variant`` trains on (its ``categories:``)."""
     only = config["variants"].get(variant, {}).get("categories")
@@ -170,6 +184,11 @@ class Plan:
     def audit(self) -> dict[str, dict]:
         """The protocol audit pairs (``reference`` vs ``alternative`` variant): ``audit_pairs``."""
         return audit_pairs(self.config, self.declared)
+
+    @property
+    def comparisons(self) -> list[dict]:
+        """The paired comparisons (config ``comparisons:`` and the audit pairs): ``comparison_pairs``."""
+        return comparison_pairs(self.config, self.declared)
 
     @property
     def audit_seeds(self) -> tuple[int, ...]:

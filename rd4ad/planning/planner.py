@@ -17,6 +17,7 @@ from jsonschema.exceptions import best_match
 
 from rd4ad.anomalib_rd.availability import require_anomalib
 from rd4ad.contract.layout import RunKey, plan_file
+from rd4ad.contract.factory import factory_digest
 from rd4ad.contract.run import RunConfig, knob_schema, knobs
 from rd4ad.files.errors import RD4ADError
 from rd4ad.files.io import read_mapping
@@ -114,8 +115,9 @@ def _check_pair(config: dict, name: str, pair: dict) -> None:
 
 
 def table_runs(config: dict, tables: dict) -> dict[str, list[RunKey]]:
-    """Runs each table of ``tables`` (``load_tables``) needs (``audit:<name>`` for the protocol audit
-    pairs), sorted."""
+    """Runs each table of ``tables`` (``load_tables``) needs (``audit:<name>`` for the protocol audit pairs,
+    ``comparison:<reference>:<candidate>`` for the run config's comparisons: both variants, every category and
+    seed), sorted."""
     out = {}
     for key, table in read_tables(tables, TABLES_SOURCE).items():
         out[key] = sorted(_runs(config, table.datasets, sorted(table.variants), f"{TABLES_SOURCE} {key}"))
@@ -129,6 +131,10 @@ def table_runs(config: dict, tables: dict) -> dict[str, list[RunKey]]:
         runs = _runs(config, [AUDIT_DATASET], [pair["reference"], pair["alternative"]],
                      f"{TABLES_SOURCE} audit.{name}", audit["categories"], audit["seeds"])
         out[f"audit:{name}"] = sorted(runs)
+    for pair in config["comparisons"]:  # the audit pairs are compared on the audit's runs
+        where = f"run config comparisons ({pair['reference']} → {pair['candidate']})"
+        out.setdefault(f"comparison:{pair['reference']}:{pair['candidate']}", sorted(
+            _runs(config, [pair["dataset"]], [pair["reference"], pair["candidate"]], where)))
     return out
 
 
@@ -150,7 +156,8 @@ def run_config(config: dict, key: RunKey) -> RunConfig:
     dataset, variant = config["datasets"][key.dataset], config["variants"][key.variant]
     return RunConfig(dataset=key.dataset, category=key.category, variant=key.variant, seed=key.seed,
                      loader=dataset["loader"], data_root=dataset["root"], protocol=dataset["protocol"],
-                     demo=config["mode"] == "demo", **{f.name: variant[f.name] for f in knobs()})
+                     demo=config["mode"] == "demo", **{f.name: variant[f.name] for f in knobs()},
+                     model_source=factory_digest(variant["model"]))
 
 
 def make_plan(raw: dict, source: str = "run config", base: Path | None = None) -> Plan:

@@ -27,6 +27,7 @@ from rd4ad.report.aggregate import (STATUSES, VERDICTS, build_cells, delta_summa
                                     printed_order, run_progress, verdict_summary)
 from rd4ad.report.audit import audit_comparisons
 from rd4ad.report.chance import below_chance
+from rd4ad.report.comparison_section import comparisons_section
 from rd4ad.report.cross_implementation import cross_implementation_context
 from rd4ad.report.display import (DATASET_LABELS, NOTE_MARK, VERDICT_MARKS, DisplayTable,
                                   audit_table, frame_table, label_cells, paper_table, published_notes)
@@ -252,6 +253,7 @@ def _context(plan: Plan, results: Path, out: Path) -> tuple[dict, str]:
     failures = run_failures(results, [RunKey(*k) for k in missing[RUN_KEYS].itertuples(index=False)])
     if not failures["slurm_log"].any():
         failures = failures.drop(columns="slurm_log")  # not run under SLURM
+    paired_context, paired_markdown = comparisons_section(plan, runs, out.parent, FIGURE_DIR, demo)
     counted = cells[cells["counted"]]
     summary = delta_summary(cells).reset_index()
     summary["table"] = summary["table"].map(names)
@@ -295,6 +297,7 @@ def _context(plan: Plan, results: Path, out: Path) -> tuple[dict, str]:
                    for key, spec in plan.tables.items()],
         "figures": run_figures + delta_figures(plan, tidy, published, figures, demo),
         "audit_tables": [audit_table(c) for c in comparisons],
+        **paired_context,
         **cross_implementation_context(plan, comparisons, collect_anomalib_metrics(results), published, demo),
         "inconsistency_tables": [
             frame_table("avg", "Printed averages that differ from the mean of their cells (> 0.05)",
@@ -302,7 +305,7 @@ def _context(plan: Plan, results: Path, out: Path) -> tuple[dict, str]:
             frame_table("cross", "The same quantity printed with different values in two tables",
                         cross_table_mismatches(published), "method")],
     }
-    return context, markdown
+    return context, markdown + "\n".join(paired_markdown) + "\n"
 
 
 def build_report(plan_path: str | Path, out: str | Path) -> Path:

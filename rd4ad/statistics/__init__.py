@@ -1,5 +1,6 @@
-"""Statistics of the suite's numbers: over seeds (spread, prediction interval, verdict, seeds needed)
-and over a test set (bootstrap intervals of image AUROC, pixel AUROC and AUPRO).
+"""Statistics of the suite's numbers: over seeds (spread, prediction interval, verdict, seeds needed),
+over a test set (bootstrap intervals of image AUROC, pixel AUROC and AUPRO) and between two variants
+(paired Δ, hierarchical bootstrap, signed-rank test, verdict, detectable Δ).
 
 Imports: ``rd4ad.files``, ``rd4ad.metrics``.
 """
