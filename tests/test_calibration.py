@@ -64,3 +64,23 @@ def test_the_run_calibrates_on_its_training_split_and_the_digest_covers_it():
 def test_a_calibrated_teacher_without_images_is_refused():
     with pytest.raises(RD4ADError, match="random_calibrated is calibrated on the run's training images"):
         teacher_resnet("resnet18", "random_calibrated")
+
+
+def test_the_teacher_is_the_same_whatever_the_thread_count():
+    """A training job and an evaluation job may run with different thread counts (``--set-threads``);
+    both must rebuild the same teacher bit for bit, or evaluation refuses the model (its teacher digest)."""
+    # decoded images are (N, H, W, 3) permuted to (N, 3, H, W), as the loader hands them over: channels-last
+    # memory, where the CPU convolution's sums follow the thread count
+    images = (torch.rand(32, 64, 64, 3, generator=torch.Generator().manual_seed(3)) * 255).to(torch.uint8)
+    images = images.permute(0, 3, 1, 2)
+    threads = torch.get_num_threads()
+    teachers = []
+    try:
+        for n in (1, 2, 4):
+            torch.set_num_threads(n)
+            teachers.append(teacher_resnet("resnet18", "random_calibrated", calibration=(images, True)))
+    finally:
+        torch.set_num_threads(threads)
+    assert torch.get_num_threads() == threads
+    for other in teachers[1:]:
+        assert all(torch.equal(x, y) for x, y in zip(teachers[0].state_dict().values(), other.state_dict().values()))

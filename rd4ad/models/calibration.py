@@ -32,7 +32,9 @@ def calibrate_batchnorm(resnet: ResNet, images: torch.Tensor, normalize: bool) -
     ``images``: uint8 (N, 3, S, S), the training split as the loop feeds it (``normalize``: ImageNet
     mean/std). Batches of :data:`CALIBRATION_BATCH` in the split's order; each layer normalises by
     its batch statistics during the pass, as in training, and keeps their cumulative average
-    (``momentum=None``): the mean of the batch means and of the unbiased batch variances.
+    (``momentum=None``): the mean of the batch means and of the unbiased batch variances. The pass runs
+    in one CPU thread, so that jobs with different thread counts (training, evaluation) rebuild the same
+    teacher bit for bit.
     """
     layers = [m for m in resnet.modules() if isinstance(m, nn.BatchNorm2d)]
     for bn in layers:
@@ -40,8 +42,13 @@ def calibrate_batchnorm(resnet: ResNet, images: torch.Tensor, normalize: bool) -
         bn.momentum, bn.training = None, True
     stages = nn.Sequential(resnet.conv1, resnet.bn1, resnet.relu, resnet.maxpool,
                            resnet.layer1, resnet.layer2, resnet.layer3, resnet.layer4)
-    for start in range(0, len(images), CALIBRATION_BATCH):
-        stages(to_model_input(images[start:start + CALIBRATION_BATCH], normalize))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # CPU kernels sum in a thread-count-dependent order; one thread: one teacher
+    try:
+        for start in range(0, len(images), CALIBRATION_BATCH):
+            stages(to_model_input(images[start:start + CALIBRATION_BATCH], normalize))
+    finally:
+        torch.set_num_threads(threads)
     for bn in layers:
         bn.momentum, bn.training = 0.1, False
     return resnet
