@@ -15,11 +15,11 @@ from PIL import Image
 from data_fixtures import mvtec_tree
 from rd4ad.cli import main
 from rd4ad.data import load_split
-from rd4ad.data.mvtec import validate_mvtec
+from rd4ad.data.mvtec import CATEGORIES as MVTEC_CATEGORIES, validate_mvtec
 from rd4ad.data.synth import CATEGORIES, SynthConfig, generate
 from rd4ad.data.synth import textures
 from rd4ad.data.synth.defects import DEFECTS
-from rd4ad.data.synth.generator import CATEGORY_DEFECTS, normal_image
+from rd4ad.data.synth.generator import CATEGORY_DEFECTS, normal_image, sample
 from rd4ad.data.synth.textures import texture_crop
 from rd4ad.data.validate import RECORD
 from rd4ad.files.errors import RD4ADError
@@ -66,7 +66,7 @@ def test_masks_non_empty_exactly_for_defective_images(synth):
 
 
 @pytest.mark.parametrize("defect", sorted(DEFECTS))
-@pytest.mark.parametrize("category", ["grass", "nut", "capsule"])
+@pytest.mark.parametrize("category", ["grass", "nut", "caplet", "ceramic"])
 def test_defect_changes_exactly_its_mask(category, defect):
     rng = np.random.default_rng(5)
     image, region = normal_image(category, "test", 96, rng)
@@ -81,7 +81,7 @@ def test_defect_changes_exactly_its_mask(category, defect):
 @pytest.mark.parametrize("surface", [(0.86, 0.22, 0.16), (0.85, 0.15, 0.1), (0.93, 0.90, 0.84)])
 def test_a_colour_stain_always_differs_from_the_surface_it_covers(surface):
     """The stain is blended 60 % towards a palette colour at least 0.4 from the surface: every stained pixel
-    moves by at least 0.24 in RGB, whichever colour the generator draws (a red stain on the capsule's red
+    moves by at least 0.24 in RGB, whichever colour the generator draws (a red stain on the caplet's red
     half used to move it by 0.05)."""
     image = np.broadcast_to(np.asarray(surface, np.float32), (64, 64, 3)).copy()
     moved = []
@@ -89,6 +89,22 @@ def test_a_colour_stain_always_differs_from_the_surface_it_covers(surface):
         out, mask = DEFECTS["color"](image, np.ones((64, 64), bool), np.random.default_rng(seed), None)
         moved.append(np.linalg.norm(out[mask] - image[mask], axis=1).min())
     assert min(moved) >= 0.6 * 0.4 - 1e-6, moved
+
+
+def test_no_synthetic_category_is_named_like_an_mvtec_one():
+    """Demo numbers must never fill a row of the paper's tables (the report sets a category's measured value
+    against the published one of the same name)."""
+    assert not set(CATEGORIES) & set(MVTEC_CATEGORIES) and len(CATEGORIES) == 6
+
+
+def test_the_ceramic_floor_is_tiled_and_never_the_same_twice():
+    """About four tiles across, pale grout lines between them, phase drawn per image."""
+    first, second = (sample("ceramic", "train", "good", i, 96, 0)[0].astype(float) for i in (0, 1))
+    grout = first.mean(axis=2) > 170  # the grout is pale, the glaze slate blue
+    assert 0.15 < grout.mean() < 0.35
+    rows, cols = grout.mean(axis=1), grout.mean(axis=0)
+    assert (rows > 0.9).sum() >= 3 and (cols > 0.9).sum() >= 3  # whole grout rows and columns: the grid
+    assert np.abs(first - second).mean() > 5
 
 
 def test_train_and_test_textures_come_from_disjoint_halves(monkeypatch):

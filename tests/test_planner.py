@@ -54,7 +54,7 @@ def test_demo_runs_respect_variant_categories(demo):
     keys = [p.run.key for p in demo.runs.values()]
     assert len(keys) == 21
     assert {k.category for k in keys if k.variant == "r18_ocbe64"} == {"nut"}  # the demo's plugged-in model
-    assert {k.category for k in keys if k.variant == "wrn50_256"} == {"grass", "nut", "capsule"}
+    assert {k.category for k in keys if k.variant == "wrn50_256"} == {"ceramic", "nut", "caplet"}
     assert {k.category for k in keys if k.variant == "r50_256"} == {"nut"}
     assert {k.category for k in keys if k.dataset == "caltech256"} == {"6"}
 
@@ -67,7 +67,7 @@ def test_config_audit_pairs_replace_the_declared_variants(paper, demo):
     precision_runs = sorted(k for k, p in demo.runs.items() if "audit:precision" in p.tables)
     assert precision_runs == ["mvtec/nut/r18_bf16/seed0", "mvtec/nut/r18_fp32/seed0"]
     assert (demo.run(precision_runs[0]).precision, demo.run(precision_runs[1]).precision) == ("bf16", "fp32")
-    assert demo.run("mvtec/grass/wrn50_256/seed0").precision == "fp32"
+    assert demo.run("mvtec/ceramic/wrn50_256/seed0").precision == "fp32"
     assert (paper.run("mvtec/bottle/wrn50_256/seed111").precision,
             paper.run("mvtec/bottle/wrn50_bf16/seed111").precision) == ("tf32", "bf16")
 

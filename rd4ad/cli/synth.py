@@ -1,8 +1,8 @@
 """Write the synthetic MVTec-format set (the offline demo data).
 
 Textures cut from scikit-image's brick/grass/gravel (train and test crops from disjoint
-halves) and drawn objects (a nut, a capsule), with scratch/color/oil/contamination/hole defects and exact masks,
-in the MVTec AD folder layout. Same seed → byte-identical files.
+halves), a drawn tile floor (ceramic) and drawn objects (a nut, a caplet), with
+scratch/color/oil/contamination/hole defects and exact masks, in the MVTec AD folder layout. Same seed → byte-identical files.
 
 Example:
   python -m rd4ad synth --out resources/synthetic_mvtec --seed 0

@@ -1,4 +1,4 @@
-"""Synthetic MVTec-format set (offline demo data): textures from scikit-image, drawn objects,
+"""Synthetic MVTec-format set (offline demo data): textures from scikit-image, a drawn tile texture, drawn objects,
 defects with exact pixel masks, written in the MVTec folder layout."""
 
 from rd4ad.data.synth.generator import CATEGORIES, SynthConfig, generate

@@ -27,8 +27,9 @@ from PIL import Image
 
 from rd4ad.data.mvtec import validate_mvtec
 from rd4ad.data.synth.defects import DEFECTS
-from rd4ad.data.synth.objects import draw_capsule, draw_nut
+from rd4ad.data.synth.objects import draw_caplet, draw_nut
 from rd4ad.data.synth.textures import texture_crop
+from rd4ad.data.synth.tiles import draw_tiles
 from rd4ad.data.validate import RECORD
 from rd4ad.files.errors import RD4ADError
 from rd4ad.files.io import atomic_write_json, replace_folder
@@ -39,13 +40,16 @@ CATEGORY_DEFECTS = {
     "grass": ("scratch", "color", "contamination", "hole"),
     "gravel": ("scratch", "oil", "contamination"),
     "nut": ("scratch", "color", "hole"),
-    "capsule": ("scratch", "color", "hole"),  # appended last: the other categories' images keep their seeds
-}
-OBJECTS = {"nut": draw_nut, "capsule": draw_capsule}
+    "caplet": ("scratch", "color", "hole"),
+    "ceramic": ("scratch", "color", "contamination", "hole"),
+}  # new categories are appended: the others' images keep their seeds. No name is one of MVTec AD's, so demo
+#    numbers never fill a row of the paper's tables.
+OBJECTS = {"nut": draw_nut, "caplet": draw_caplet}
 CATEGORIES = tuple(CATEGORY_DEFECTS)
 MARKER = "synth.json"
 GRAY = {"gravel"}
-DONOR = {"brick": "gravel", "grass": "brick", "gravel": "brick", "nut": "grass", "capsule": "grass"}
+DONOR = {"brick": "gravel", "grass": "brick", "gravel": "brick", "nut": "grass", "caplet": "grass", "ceramic": "brick"}
+DRAWN_TEXTURES = {"ceramic": draw_tiles}
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,8 @@ def normal_image(category: str, split: str, size: int, rng: np.random.Generator)
     """A defect-free float RGB image of ``category`` and the region where defects may go."""
     if category in OBJECTS:
         return OBJECTS[category](size, rng)
+    if category in DRAWN_TEXTURES:
+        return DRAWN_TEXTURES[category](size, rng), np.ones((size, size), bool)
     return texture_crop(category, split, size, rng), np.ones((size, size), bool)
 
 

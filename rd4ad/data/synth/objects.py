@@ -2,7 +2,7 @@
 
 - ``nut``: a hexagonal nut at a random rotation, small random offset and scale, with a brass body
   shaded by a light gradient, a threaded bore, and mild noise on a dark background.
-- ``capsule``: a two-coloured capsule (MVTec AD's capsule and pill categories are of this kind) lying
+- ``caplet``: a two-coloured capsule (MVTec AD's capsule and pill categories are of this kind) lying
   at a random angle, its halves shaded across their width, with mild noise on a pale background.
 
 Each returns the float RGB image (H, W, 3) in [0, 1] and the object's foreground mask (defects go there).
@@ -43,7 +43,7 @@ def draw_nut(size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarra
     return np.clip(image, 0.0, 1.0), foreground
 
 
-def draw_capsule(size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def draw_caplet(size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """One capsule image and its foreground mask: a stadium (a rectangle with round ends), red and white halves."""
     center = size / 2 + rng.uniform(-0.04, 0.04, 2) * size
     half_length = 0.30 * size * rng.uniform(0.95, 1.05)
