@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rd4ad.files.errors import RD4ADError
-from rd4ad.planning.plan import Plan
+from rd4ad.planning.plan import AuditPair, Plan
 from rd4ad.planning.planner import complexity_jobs, load_tables, load_yaml, make_plan, resolve_config, table_runs
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,10 +60,10 @@ def test_demo_runs_respect_variant_categories(demo):
 
 
 def test_config_audit_pairs_replace_the_declared_variants(paper, demo):
-    assert paper.audit["precision"] == {"title": TABLES["audit"]["precision"]["title"],
-                                        "reference": "wrn50_256", "alternative": "wrn50_bf16"}
-    assert (demo.audit["precision"]["reference"], demo.audit["precision"]["alternative"]) == ("r18_bf16", "r18_fp32")
-    assert demo.audit["loss"]["reference"] == "wrn50_256"
+    assert paper.audit["precision"] == AuditPair("precision", TABLES["audit"]["precision"]["title"],
+                                                 "wrn50_256", "wrn50_bf16")
+    assert (demo.audit["precision"].reference, demo.audit["precision"].alternative) == ("r18_bf16", "r18_fp32")
+    assert demo.audit["loss"].reference == "wrn50_256"
     precision_runs = sorted(k for k, p in demo.runs.items() if "audit:precision" in p.tables)
     assert precision_runs == ["mvtec/nut/r18_bf16/seed0", "mvtec/nut/r18_fp32/seed0"]
     assert (demo.run(precision_runs[0]).precision, demo.run(precision_runs[1]).precision) == ("bf16", "fp32")

@@ -15,8 +15,9 @@ from rd4ad.planning.planner import plan_config_file
 from rd4ad.published import load_published
 from rd4ad.report.aggregate import build_cells, delta_summary, run_progress
 from rd4ad.report.audit import audit_comparisons
-from rd4ad.report.build import headline_picks
-from rd4ad.report.display import label_cells, paper_table
+from rd4ad.report.collect import collect
+from rd4ad.report.figure_files import headline_picks
+from rd4ad.report.paper_tables import paper_table
 from rd4ad.report.results import collect_complexity, collect_csv, collect_runs
 
 
@@ -101,8 +102,7 @@ def test_demo_categories_become_rows(tmp_path):
     t1 = cells[(cells["table"] == "T1") & (cells["setting"] == "256")].set_index("category")
     assert t1.loc["brick", "status"] == "unpublished" and t1.loc["brick", "mean"] == pytest.approx(80.0)
     assert t1.loc["mean", "delta"] == pytest.approx(80.0 - 98.5)
-    table = paper_table("T1", plan.tables["T1"], plan, label_cells(plan, cells, published), published,
-                        demo=True, notes={})
+    table = paper_table(plan.tables["T1"], collect(plan))
     assert [h.text for h in table.header[-1]][-3:] == ["ours (DEMO)", "Δ (DEMO)", "ours (DEMO)"]  # 256, anomalib
     labels = [row.label for row in table.rows]   # a category the paper lacks: just before the overall mean
     assert labels[-4:] == ["Objects (avg)", "Not in the paper (this configuration)", "brick", "Mean"]
@@ -154,10 +154,10 @@ def test_both_pro_definitions_have_deltas_and_the_config_picks_the_counted_one(t
 
 
 def test_rows_settings_and_baselines_follow_the_printed_order(tree):
-    plan, results, runs, _ = tree
-    published = load_published()
-    cells = label_cells(plan, build_cells(plan, runs, collect_complexity(results), published), published)
-    t1 = paper_table("T1", plan.tables["T1"], plan, cells, published, demo=False, notes={})
+    plan, results, _, _ = tree
+    inputs = collect(plan)
+    assert not inputs.demo and inputs.results == results
+    t1 = paper_table(plan.tables["T1"], inputs)
     assert [h.text for h in t1.header[0]] == ["128 × 128", "256 × 256", "anomalib RD"]  # Table 1: 128 first
     assert [h.text for h in t1.header[1]] == [
         "MKD", "RD4AD (paper)", "ours", "Δ",
@@ -166,14 +166,14 @@ def test_rows_settings_and_baselines_follow_the_printed_order(tree):
     assert labels[:7] == ["Textures", "carpet", "grid", "leather", "tile", "wood", "Textures (avg)"]
     assert labels[7:] == ["Objects", "bottle", "cable", "capsule", "hazelnut", "metal_nut", "pill", "screw",
                           "toothbrush", "transistor", "zipper", "Objects (avg)", "Mean"]
-    t2 = paper_table("T2", plan.tables["T2"], plan, cells, published, demo=False, notes={})
+    t2 = paper_table(plan.tables["T2"], inputs)
     assert [h.text for h in t2.header[-1]][-12:-3] == [   # Table 2, 256 × 256, PRO (then anomalib RD)
         "US", "MF", "SPADE", "PaDiM", "RD4AD (paper)", "ours (per-image)", "Δ (per-image)", "ours (exact)",
         "Δ (exact)"]
-    t4 = paper_table("T4", plan.tables["T4"], plan, cells, published, demo=False, notes={})
+    t4 = paper_table(plan.tables["T4"], inputs)
     assert [row.label for row in t4.rows] == ["LSA", "OCGAN", "HRN", "DAAD", "MKD", "G2D", "OiG",
                                              "RD4AD (paper)", "ours", "Δ"]
-    t7 = paper_table("T7", plan.tables["T7"], plan, cells, published, demo=False, notes={})
+    t7 = paper_table(plan.tables["T7"], inputs)
     assert [h.text for h in t7.header[0]] == ["M1", "M2", "M3", "M2+3", "M1+2+3"]
     assert [row.label for row in t7.rows][-6:] == ["PRO", "RD4AD (paper)", "ours (per-image)", "Δ (per-image)",
                                                   "ours (exact)", "Δ (exact)"]

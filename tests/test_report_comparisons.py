@@ -25,7 +25,7 @@ def test_the_config_comparison_and_the_audit_pairs_are_planned(tmp_path):
     plan, _ = build_tree(tmp_path, artifacts=False, comparisons=[
         {"reference": "wrn50_256", "candidate": "wrn50_eq2", "title": TITLE}])
     plan = plan_config_file(tmp_path / "config.yaml")
-    pairs = [(c["reference"], c["candidate"], c["title"]) for c in plan.comparisons]
+    pairs = [(c.reference, c.candidate, c.title) for c in plan.comparisons]
     assert pairs[0] == ("wrn50_256", "wrn50_eq2", TITLE)  # named once, with the config's title
     assert ("wrn50_256", "wrn50_supdec") in [p[:2] for p in pairs] and len(pairs) == 5
     trained = plan.runs["mvtec/bottle/wrn50_eq2/seed112"].tables  # every category and seed of the config

@@ -8,10 +8,10 @@ import pytest
 
 from results_fixtures import build_tree
 from rd4ad.planning.plan import Plan
-from rd4ad.published import load_published
-from rd4ad.report.aggregate import build_cells, delta_summary
-from rd4ad.report.display import NOTE_MARK, fmt, frame_table, label_cells, paper_table, published_notes
-from rd4ad.report.results import collect_complexity, collect_runs
+from rd4ad.report.aggregate import delta_summary
+from rd4ad.report.collect import collect
+from rd4ad.report.display import NOTE_MARK, fmt, frame_table
+from rd4ad.report.paper_tables import paper_table
 
 
 @pytest.mark.parametrize("value, metric, std, sign, text", [
@@ -36,10 +36,8 @@ def test_numbers_read_as_printed(value, metric, std, sign, text):
 
 @pytest.fixture(scope="module")
 def labelled(tmp_path_factory):
-    plan_path, results = build_tree(tmp_path_factory.mktemp("display"), artifacts=False)
-    plan, published = Plan.read(plan_path), load_published()
-    cells = build_cells(plan, collect_runs(results), collect_complexity(results), published)
-    return plan, published, label_cells(plan, cells, published)
+    plan_path, _ = build_tree(tmp_path_factory.mktemp("display"), artifacts=False)
+    return collect(Plan.read(plan_path))
 
 
 def _cell(table, row_label: str, entry: str):
@@ -49,11 +47,10 @@ def _cell(table, row_label: str, entry: str):
 
 
 def test_a_value_printed_differently_in_another_table_is_marked_in_both(labelled):
-    plan, published, cells = labelled
-    names = {key: spec.name for key, spec in plan.tables.items()}
-    assert names["T4"] == "Table 4" and names["S2"] == "Supplement Table 2"
-    notes = published_notes(published, names)
-    t4 = paper_table("T4", plan.tables["T4"], plan, cells, published, False, notes)
+    inputs = labelled
+    tables = inputs.plan.tables
+    assert inputs.names["T4"] == "Table 4" and inputs.names["S2"] == "Supplement Table 2" and not inputs.demo
+    t4 = paper_table(tables["T4"], inputs)
     mnist = _cell(t4, "RD4AD (paper)", "paper")          # first column: MNIST
     assert (mnist.text, mnist.note) == ("99.3", "Supplement Table 2 prints 99.2 for the same run")
     ocgan = next(r for r in t4.rows if r.label == "OCGAN").cells[0]
@@ -62,21 +59,20 @@ def test_a_value_printed_differently_in_another_table_is_marked_in_both(labelled
     delta = next(r for r in t4.rows if r.label == "Δ").cells[0]
     assert delta.text == "-0.3" and "against 99.3; Supplement Table 2 prints 99.2" in delta.title
     assert next(r for r in t4.rows if r.label == "RD4AD (paper)").cells[1].note == ""   # F-MNIST: consistent
-    s2 = paper_table("S2", plan.tables["S2"], plan, cells, published, False, notes)
+    s2 = paper_table(tables["S2"], inputs)
     mean = next(r for r in s2.rows if r.label == "Mean")
     paper = [c for c in mean.cells if c.data.get("entry") == "paper"]
     assert [(c.text, c.note) for c in paper] == [("99.2", "Table 4 prints 99.3 for the same run"),
                                                  ("95.0", ""), ("86.5", "")]
     # a printed average that is not the mean of its cells (Table 1, CutPaste, 256 × 256)
-    t1 = paper_table("T1", plan.tables["T1"], plan, cells, published, False, notes)
+    t1 = paper_table(tables["T1"], inputs)
     cutpaste = _cell(t1, "Mean", "CutPaste")
     assert cutpaste.text == "96.1" and cutpaste.note == "the mean of the 15 cells it summarises is 96.16"
     assert NOTE_MARK == "†"
 
 
 def test_summary_headers_are_words_not_column_names(labelled):
-    _, _, cells = labelled
-    table = frame_table("deltas", "Mean deltas", delta_summary(cells).reset_index(), "table")
+    table = frame_table("deltas", "Mean deltas", delta_summary(labelled.cells).reset_index(), "table")
     headers = [h.text for h in table.header[0]]
     assert headers[:3] == ["compared cells", "mean Δ (pp)", "mean |Δ| (pp)"]
     assert not [h for h in headers if "_" in h]
@@ -85,7 +81,7 @@ def test_summary_headers_are_words_not_column_names(labelled):
 
 
 def test_tidy_labels_name_what_a_reader_sees(labelled):
-    _, _, cells = labelled
+    cells = labelled.cells
     key = ["table", "metric", "setting", "category"]
     labels = cells.set_index(key)[["row", "column"]]
     assert tuple(labels.loc[("T2", "pro_public", "256", "carpet")]) == ("carpet", "256 × 256 · PRO")

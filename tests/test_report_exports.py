@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -13,7 +14,8 @@ from results_fixtures import build_tree
 from rd4ad.cli import main
 from rd4ad.planning.plan import Plan
 from rd4ad.published import TABLES, load_published
-from rd4ad.report.build import comparison_figure, delta_figures
+from rd4ad.report.collect import collect
+from rd4ad.report.figure_files import comparison_figure, delta_figures
 from rd4ad.report.exports import EXPORT_DIR, SUMMARY_FILE, TIDY_COLUMNS
 
 
@@ -92,13 +94,14 @@ def test_markdown_summary_counts_and_largest_deltas_and_goes_to_stdout(report):
 
 def test_figures_with_nothing_to_show_are_left_out(report, tmp_path):
     out, _, plan_path = report
-    plan = Plan.read(plan_path)
-    tidy = _tidy(out)
-    assert comparison_figure("T4", plan.tables["T4"], tidy, tmp_path, False) is not None
-    unmeasured = tidy.assign(ours_mean=float("nan"))
-    assert comparison_figure("T4", plan.tables["T4"], unmeasured, tmp_path, False) is None
+    inputs = collect(Plan.read(plan_path))
+    t4 = inputs.plan.tables["T4"]
+    assert comparison_figure(t4, inputs, tmp_path) is not None
+    unmeasured = replace(inputs, tidy=inputs.tidy.assign(ours_mean=float("nan")))
+    assert comparison_figure(t4, unmeasured, tmp_path) is None
     # a heat-map per per-category table with deltas in two categories or more: Table 1 has five
-    assert [f.file for f in delta_figures(plan, tidy, load_published(), tmp_path, False)] == \
+    assert [f.file for f in delta_figures(inputs, tmp_path)] == \
         ["figures/deltas_T1.png", "figures/deltas_T2.png", "figures/deltas_S2.png"]
-    one = tidy[~((tidy["table"] == "T1") & ~tidy["row"].isin(["carpet"]))]
-    assert "figures/deltas_T1.png" not in [f.file for f in delta_figures(plan, one, load_published(), tmp_path, False)]
+    tidy = inputs.tidy
+    one = replace(inputs, tidy=tidy[~((tidy["table"] == "T1") & ~tidy["row"].isin(["carpet"]))])
+    assert "figures/deltas_T1.png" not in [f.file for f in delta_figures(one, tmp_path)]

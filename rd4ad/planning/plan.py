@@ -88,6 +88,36 @@ def audit_pairs(config: dict, declared: dict) -> dict[str, dict]:
     return {name: {**pair, **chosen.get(name, {})} for name, pair in declared.get("audit", {}).items()}
 
 
+@dataclass(frozen=True)
+class DatasetRole:
+    """A dataset role of the run config (``datasets:``): where its data comes from and its categories."""
+
+    name: str
+    loader: str
+    root: str
+    categories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AuditPair:
+    """A protocol audit pair (config/tables.yaml ``audit:``): the public code's choice against the paper's."""
+
+    name: str
+    title: str
+    reference: str
+    alternative: str
+
+
+@dataclass(frozen=True)
+class ComparisonPair:
+    """A paired comparison, candidate against reference, on the categories and seeds of ``dataset``."""
+
+    title: str
+    reference: str
+    candidate: str
+    dataset: str
+
+
 def comparison_pairs(config: dict, declared: dict) -> list[dict]:
     """The paired comparisons: the run config's ``comparisons:``, then each protocol audit pair
     (``audit_pairs``) as reference → candidate on the audit's dataset, a pair named twice once;
@@ -157,6 +187,20 @@ class Plan:
         return self.config["datasets"]
 
     @property
+    def variants(self) -> tuple[str, ...]:
+        """The run config's variants, in its order."""
+        return tuple(self.config["variants"])
+
+    def variant_run(self, variant: str) -> RunConfig | None:
+        """The first planned run of ``variant`` (its knobs are the variant's), None if it has none."""
+        return next((p.run for p in self.runs.values() if p.run.variant == variant), None)
+
+    @property
+    def dataset_roles(self) -> list[DatasetRole]:
+        return [DatasetRole(name, entry.get("loader", ""), entry.get("root", ""), tuple(self.categories(name)))
+                for name, entry in self.datasets.items()]
+
+    @property
     def seeds(self) -> tuple[int, ...]:
         return tuple(self.config["seeds"])
 
@@ -181,14 +225,16 @@ class Plan:
         return {key: specs[key] for key in TABLES if key in specs}
 
     @property
-    def audit(self) -> dict[str, dict]:
+    def audit(self) -> dict[str, AuditPair]:
         """The protocol audit pairs (``reference`` vs ``alternative`` variant): ``audit_pairs``."""
-        return audit_pairs(self.config, self.declared)
+        return {name: AuditPair(name, pair["title"], pair["reference"], pair["alternative"])
+                for name, pair in audit_pairs(self.config, self.declared).items()}
 
     @property
-    def comparisons(self) -> list[dict]:
+    def comparisons(self) -> list[ComparisonPair]:
         """The paired comparisons (config ``comparisons:`` and the audit pairs): ``comparison_pairs``."""
-        return comparison_pairs(self.config, self.declared)
+        return [ComparisonPair(c["title"], c["reference"], c["candidate"], c["dataset"])
+                for c in comparison_pairs(self.config, self.declared)]
 
     @property
     def audit_seeds(self) -> tuple[int, ...]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from rd4ad.planning.plan import AUDIT_DATASET, Plan
+from rd4ad.planning.plan import AUDIT_DATASET, AuditPair, Plan
 from rd4ad.published.metrics import PERCENT_METRICS
 from rd4ad.report.aggregate import (category_groups, headline_variant, seed_matrix, summarize,
                                     to_percent, with_averages)
@@ -53,14 +53,14 @@ def _matrix(runs: pd.DataFrame, variant: str, metric: str, categories: list[str]
     return seed_matrix(runs, AUDIT_DATASET, variant, metric, None, categories, seeds)
 
 
-def variant_pair(plan: Plan, runs: pd.DataFrame, key: str, spec: dict) -> AuditComparison:
+def variant_pair(plan: Plan, runs: pd.DataFrame, pair: AuditPair) -> AuditComparison:
     """A ``tables.yaml`` ``audit:`` pair: the same cells trained with two variants, compared on
     the audit's categories and seeds (config ``audit:``)."""
-    ref, alt = spec["reference"], spec["alternative"]
+    ref, alt = pair.reference, pair.alternative
     categories, seeds = plan.audit_categories(alt), plan.audit_seeds
     frame = _compare(categories, {m: (_matrix(runs, ref, m, categories, seeds),
                                       _matrix(runs, alt, m, categories, seeds)) for m in PERCENT_METRICS})
-    return AuditComparison(key, spec["title"], ref, alt, frame)
+    return AuditComparison(pair.name, pair.title, ref, alt, frame)
 
 
 def pro_definition(plan: Plan, runs: pd.DataFrame, variant: str) -> AuditComparison:
@@ -98,7 +98,7 @@ def audit_comparisons(plan: Plan, runs: pd.DataFrame, audit_epochs: pd.DataFrame
     ``runs`` as collected (fractions)."""
     runs = to_percent(runs[runs["seed"].isin(plan.seeds)])
     reference = headline_variant(plan, AUDIT_DATASET)
-    comparisons = [variant_pair(plan, runs, key, spec) for key, spec in plan.audit.items()]
+    comparisons = [variant_pair(plan, runs, pair) for pair in plan.audit.values()]
     if reference is not None:
         comparisons += [pro_definition(plan, runs, reference),
                         epoch_selection(plan, runs, audit_epochs, reference)]

@@ -21,10 +21,12 @@ def below_chance(plan: Plan, runs: pd.DataFrame) -> list[str]:
     means = rows.groupby("variant", sort=True)["value"].agg(["mean", "size"])
     sentences = []
     for variant, (mean, count) in means[means["mean"] < CHANCE].iterrows():
-        knobs = plan.config["variants"][variant]
+        run = plan.variant_run(variant)
+        if run is None:
+            continue  # not in the plan: the report names it as such
         sentences.append(
             f"{variant}: image AUROC {100 * mean:.1f} on the mean of {int(count)} run(s), under chance. It trains "
-            f"{knobs['epochs']} epochs of a {knobs['backbone']} at {knobs['image_size']} px from a "
-            f"{knobs['teacher_weights']} teacher, too little to learn these categories within the demo's time "
+            f"{run.epochs} epochs of a {run.backbone} at {run.image_size} px from a "
+            f"{run.teacher_weights} teacher, too little to learn these categories within the demo's time "
             f"budget; its cells say nothing about the method.")
     return sentences

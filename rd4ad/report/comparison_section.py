@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from rd4ad.files.io import atomic_write_text
-from rd4ad.planning.plan import Plan
+from rd4ad.planning.plan import ComparisonPair, Plan
 from rd4ad.report.comparisons import SUMMARY_HEADER, Comparison, compare_variants, summary_rows
 from rd4ad.report.display import frame_table
 from rd4ad.report.exports import EXPORT_DIR, _md_table
@@ -34,22 +34,22 @@ METHOD = ("Δ = candidate − reference (percentage points), seeds paired by num
           "with 80 % power at alpha = 0.05, and the verdict: better / worse (the interval excludes 0) or no evidence.")
 
 
-def plan_comparisons(plan: Plan, runs: pd.DataFrame) -> list[tuple[dict, Comparison]]:
+def plan_comparisons(plan: Plan, runs: pd.DataFrame) -> list[tuple[ComparisonPair, Comparison]]:
     """Every comparison of the plan with its numbers (``runs``: ``collect_runs`` output) on the
     plan's seeds and the comparison's dataset."""
     runs = runs[runs["seed"].isin(plan.seeds)]
     out = []
-    for spec in plan.comparisons:
-        mine = runs[runs["dataset"] == spec["dataset"]]
-        out.append((spec, compare_variants(mine, mine, spec["reference"], spec["candidate"])))
+    for pair in plan.comparisons:
+        on_dataset = runs[runs["dataset"] == pair.dataset]
+        out.append((pair, compare_variants(on_dataset, on_dataset, pair.reference, pair.candidate)))
     return out
 
 
-def export_frame(compared: list[tuple[dict, Comparison]]) -> pd.DataFrame:
+def export_frame(compared: list[tuple[ComparisonPair, Comparison]]) -> pd.DataFrame:
     """The tidy export: per comparison and metric, a row per category and one ``mean`` row."""
     frames = []
-    for spec, c in compared:
-        names = {"title": spec["title"], "reference": c.reference, "candidate": c.candidate}
+    for pair, c in compared:
+        names = {"title": pair.title, "reference": c.reference, "candidate": c.candidate}
         frames.append(c.categories.assign(**names))
         frames.append(c.summary.assign(**names, category=MEAN_ROW, n=c.summary["n_values"]))
     if not frames:
@@ -57,14 +57,14 @@ def export_frame(compared: list[tuple[dict, Comparison]]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).reindex(columns=EXPORT_COLUMNS)
 
 
-def latex_comparisons(compared: list[tuple[dict, Comparison]], demo: bool) -> str:
+def latex_comparisons(compared: list[tuple[ComparisonPair, Comparison]], demo: bool) -> str:
     """One booktabs table: a row per comparison and metric (Δ, interval, p, detectable Δ, verdict)."""
     lines = [r"\begin{table}[t]", r"\centering", r"\small", r"\begin{tabular}{llrrrrl}", r"\toprule",
              r"Comparison & Metric & $\Delta$ & 95\,\% interval & $p$ & detectable & verdict \\", r"\midrule"]
-    for spec, c in compared:
+    for pair, c in compared:
         for row in summary_rows(c):
             _, metric, _, delta, interval, p, detectable, verdict = row
-            lines.append(" & ".join(latex_text(v) for v in (spec["title"], metric, delta, interval, p, detectable,
+            lines.append(" & ".join(latex_text(v) for v in (pair.title, metric, delta, interval, p, detectable,
                                                             verdict)) + r" \\")
     caption = (("DEMO numbers. " if demo else "") + METHOD)
     lines += [r"\bottomrule", r"\end{tabular}", rf"\caption{{{latex_text(caption)}}}", r"\label{tab:rd4ad-comparisons}",
@@ -79,20 +79,20 @@ def comparisons_section(plan: Plan, runs: pd.DataFrame, folder: Path, figures: s
     Markdown lines of summary.md."""
     compared = plan_comparisons(plan, runs)
     entries, rows = [], []
-    for spec, c in compared:
+    for pair, c in compared:
         table = pd.DataFrame(summary_rows(c), columns=SUMMARY_HEADER)
         figure = None
         if len(c.summary):
             name = f"{figures}/comparison_{c.key}.png"  # variant names are file-name safe
-            title = f"{'DEMO — ' if demo else ''}{spec['title']}"
+            title = f"{'DEMO — ' if demo else ''}{pair.title}"
             save_figure(forest_plot(c, title), folder / name)
-            figure = {"title": spec["title"], "file": name,
+            figure = {"title": pair.title, "file": name,
                       "caption": "per category: mean Δ ± 95 % seed t-interval; diamond on top: the mean over "
                                  "categories with its hierarchical-bootstrap interval (colour: the verdict)"}
-        entries.append({"title": f"{spec['title']} ({c.candidate} vs {c.reference})", "figure": figure,
-                        "table": frame_table(f"comparison-{c.key}", spec["title"], table, "dataset")
+        entries.append({"title": f"{pair.title} ({c.candidate} vs {c.reference})", "figure": figure,
+                        "table": frame_table(f"comparison-{c.key}", pair.title, table, "dataset")
                         if len(table) else None})
-        rows += [[spec["title"], *r[1:]] for r in summary_rows(c)]
+        rows += [[pair.title, *r[1:]] for r in summary_rows(c)]
     atomic_write_text(folder / CSV_FILE, export_frame(compared).to_csv(index=False, float_format="%.10g"))
     atomic_write_text(folder / TEX_FILE, latex_comparisons(compared, demo))
     markdown = ["", "Comparisons (candidate vs reference; " + METHOD + "):", ""]
