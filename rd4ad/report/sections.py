@@ -18,6 +18,7 @@ from rd4ad.report.aggregate import STATUSES, VERDICTS, delta_summary, verdict_su
 from rd4ad.report.audit import AuditComparison
 from rd4ad.report.chance import below_chance
 from rd4ad.report.collect import ReportInputs
+from rd4ad.report.cost import cost_frame
 from rd4ad.report.cross_implementation import cross_implementation_context
 from rd4ad.report.display import NOTE_MARK, VERDICT_MARKS, DisplayTable, audit_table, frame_table
 from rd4ad.report.environment import environment
@@ -112,6 +113,7 @@ def _run_tables(inputs: ReportInputs) -> dict:
     per_variant = (progress.groupby(["dataset", "variant"], sort=False)["done"].agg(done="sum", expected="size")
                    .reset_index())
     per_variant.insert(0, "dataset / variant", per_variant.pop("dataset") + " / " + per_variant.pop("variant"))
+    cost = cost_frame(plan)
     roles = pd.DataFrame([{"role": r.name, "loader": r.loader, "root": r.root, "categories": ", ".join(r.categories)}
                           for r in plan.dataset_roles])
     return {
@@ -121,6 +123,7 @@ def _run_tables(inputs: ReportInputs) -> dict:
         "mixed_table": frame_table("mixed", "Runs made from different inputs", mixed, "input") if len(mixed) else None,
         "progress_table": frame_table("progress", "Runs", per_variant, "dataset / variant"),
         "roles_table": frame_table("roles", "Dataset roles", roles, "role"),
+        "cost_table": frame_table("cost", "Device time per table", cost, "table") if len(cost) else None,
     }
 
 
