@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import rd4ad, torch, snakemake, pytest, xdist, snakemake_executor_plugin_slurm, anomalib" 2>/dev/null; then
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import rd4ad, torch, snakemake, pytest, xdist, snakemake_executor_plugin_slurm, anomalib, ruff, snakefmt" 2>/dev/null; then
   echo "== creating .venv (torch 2.14.1, torchvision 0.29.1, rd4ad + test deps + anomalib 2.7.0)" >&2
   [ -x .venv/bin/python ] || "$PY" -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip
