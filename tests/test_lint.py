@@ -14,11 +14,15 @@ REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
-@pytest.mark.parametrize("command", [
-    [sys.executable, "-m", "ruff", "check", "--no-cache", "."],
-    [sys.executable, "-m", "ruff", "format", "--no-cache", "--check", "."],
-    [str(BIN / "snakefmt"), "--check", "Snakefile", "workflow/rules"],
-], ids=["ruff-check", "ruff-format", "snakefmt"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "."],
+        [sys.executable, "-m", "ruff", "format", "--no-cache", "--check", "."],
+        [str(BIN / "snakefmt"), "--check", "Snakefile", "workflow/rules"],
+    ],
+    ids=["ruff-check", "ruff-format", "snakefmt"],
+)
 def test_the_tree_is_clean(command):
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
