@@ -14,20 +14,22 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 if not config:
-    raise ValueError("no run config: pass --configfile config/config.yaml (paper) or config/demo.yaml "
-                     "(the workflow profile profiles/default sets config/config.yaml)")
+    raise ValueError(
+        "no run config: pass --configfile config/config.yaml (paper) or config/demo.yaml "
+        "(the workflow profile profiles/default sets config/config.yaml)"
+    )
 
 
 include: "workflow/rules/common.smk"
 
 
+# The HTML report of every table, and every result it reads: a result file deleted after the report was
+# built (or missing from results copied elsewhere) is made again, then the report.
 rule all:
-    """The HTML report of every table, and every result it reads: a result file deleted after the
-    report was built (or missing from results copied elsewhere) is made again, then the report."""
+    default_target: True
     input:
         PLAN.config["report"],
         RESULT_FILES,
-    default_target: True
 
 
 include: "workflow/rules/data.smk"

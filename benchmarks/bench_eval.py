@@ -15,8 +15,8 @@ import time
 
 import numpy as np
 import torch
-
 from bench_pro import make_data
+
 from rd4ad.data import SplitArrays
 from rd4ad.evaluation.complexity import device_name
 from rd4ad.evaluation.levels import evaluate_maps
@@ -32,15 +32,23 @@ def main() -> None:
     args = parser.parse_args()
     device = resolve_device(args.device)
     masks, maps = make_data(args.n, args.size, seed=0)
-    levels = torch.from_numpy(np.stack([maps, maps ** 2, np.sqrt(maps)], axis=1))
+    levels = torch.from_numpy(np.stack([maps, maps**2, np.sqrt(maps)], axis=1))
     labels = (masks.reshape(args.n, -1).max(axis=1) > 0).astype(np.int64)
-    arrays = SplitArrays(torch.zeros((args.n, 3, 1, 1), dtype=torch.uint8), labels, masks,
-                         [str(i) for i in range(args.n)], ["x" if y else "good" for y in labels], normalize=True)
+    arrays = SplitArrays(
+        torch.zeros((args.n, 3, 1, 1), dtype=torch.uint8),
+        labels,
+        masks,
+        [str(i) for i in range(args.n)],
+        ["x" if y else "good" for y in labels],
+        normalize=True,
+    )
     start = time.perf_counter()
     metrics, _, _ = evaluate_maps(levels, arrays, "max", device)
     seconds = time.perf_counter() - start
-    print(f"{device_name(device)}: {args.n} test images {args.size}px, {int(labels.sum())} anomalous, "
-          f"5 level subsets × (image AUROC, pixel AUROC, exact AUPRO, public PRO): {seconds:.1f} s")
+    print(
+        f"{device_name(device)}: {args.n} test images {args.size}px, {int(labels.sum())} anomalous, "
+        f"5 level subsets × (image AUROC, pixel AUROC, exact AUPRO, public PRO): {seconds:.1f} s"
+    )
     print(f"headline {HEADLINE}: " + ", ".join(f"{k}={v:.4f}" for k, v in metrics[HEADLINE].items()))
 
 

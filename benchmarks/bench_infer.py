@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 
 import torch
-
 from public_loop import public_code_model
+
 from rd4ad.evaluation.complexity import device_name, inference_seconds, peak_memory_mb, weight_mb
 
 
@@ -29,8 +29,10 @@ def main() -> None:
         model = public_code_model(args.backbone).to(device).eval()
         memory = peak_memory_mb(model, args.image_size, device)
         seconds = inference_seconds(model, args.image_size, device, args.repeats, args.warmup)
-        print(f"{device_name(device)}: {seconds:.4f} s/image (median of {args.repeats}), "
-              f"memory {memory:.0f} MiB (weights {weight_mb(model):.0f} MiB + inference peak)")
+        print(
+            f"{device_name(device)}: {seconds:.4f} s/image (median of {args.repeats}), "
+            f"memory {memory:.0f} MiB (weights {weight_mb(model):.0f} MiB + inference peak)"
+        )
 
 
 if __name__ == "__main__":

@@ -31,9 +31,14 @@ def make_split(n: int, n_defect: int, size: int, seed: int) -> tuple[SplitArrays
     masks[n_defect:] = 0
     maps = gaussian_filter(rng.random((n, size, size)) + 0.12 * masks, (0, 4, 4)).astype(np.float32)
     labels = masks.reshape(n, -1).any(1).astype(np.int64)
-    arrays = SplitArrays(images=torch.zeros((n, 3, 1, 1), dtype=torch.uint8), labels=labels, masks=masks,
-                         names=[f"test/x/{i:03d}" for i in range(n)],
-                         defects=["blob" if y else "good" for y in labels], normalize=True)
+    arrays = SplitArrays(
+        images=torch.zeros((n, 3, 1, 1), dtype=torch.uint8),
+        labels=labels,
+        masks=masks,
+        names=[f"test/x/{i:03d}" for i in range(n)],
+        defects=["blob" if y else "good" for y in labels],
+        normalize=True,
+    )
     return arrays, maps.reshape(n, -1).max(1).astype(np.float64), torch.from_numpy(maps)
 
 
@@ -63,8 +68,10 @@ def main() -> None:
     for metric in ("image_auroc", "pixel_auroc", "pro"):
         low, high = intervals[metric]
         print(f"  {metric:12s} 95 % interval [{low:.4f}, {high:.4f}]")
-    print(f"intervals (1 000 resamples): {t_intervals:.2f} s; the evaluation's metrics (5 level subsets): "
-          f"{t_metrics:.2f} s; ratio {t_intervals / t_metrics:.3f}")
+    print(
+        f"intervals (1 000 resamples): {t_intervals:.2f} s; the evaluation's metrics (5 level subsets): "
+        f"{t_metrics:.2f} s; ratio {t_intervals / t_metrics:.3f}"
+    )
 
 
 if __name__ == "__main__":

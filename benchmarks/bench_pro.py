@@ -35,8 +35,11 @@ def loop_pro(masks: np.ndarray, maps: np.ndarray, num_th: int = 200, fpr_limit: 
     inverse = 1 - masks
     for th in np.linspace(maps.min(), maps.max(), num_th):
         binary = maps > th
-        overlaps = [binary[i][r.coords[:, 0], r.coords[:, 1]].sum() / r.area
-                    for i, mask in enumerate(masks) for r in measure.regionprops(measure.label(mask))]
+        overlaps = [
+            binary[i][r.coords[:, 0], r.coords[:, 1]].sum() / r.area
+            for i, mask in enumerate(masks)
+            for r in measure.regionprops(measure.label(mask))
+        ]
         pros.append(np.mean(overlaps))
         fprs.append(np.logical_and(inverse, binary).sum() / inverse.sum())
     fprs, pros = np.array(fprs), np.array(pros)
@@ -63,15 +66,19 @@ def main() -> None:
     args = parser.parse_args()
     masks, maps = make_data(args.n, args.size, args.seed)
     n_regions = sum(measure.label(m).max() for m in masks)
-    print(f"data: {args.n} maps {args.size}x{args.size}, {int((masks.sum((1, 2)) > 0).sum())} anomalous, "
-          f"{n_regions} regions, {np.unique(maps).size} distinct scores")
+    print(
+        f"data: {args.n} maps {args.size}x{args.size}, {int((masks.sum((1, 2)) > 0).sum())} anomalous, "
+        f"{n_regions} regions, {np.unique(maps).size} distinct scores"
+    )
     exact, t_exact = timed(aupro, masks, maps, repeats=args.repeats)
     loop, t_loop = timed(loop_pro, masks, maps)
     print(f"aupro (exact, sort-based): {exact:.6f} in {t_exact:.3f} s (median of {args.repeats})")
     print(f"200-threshold loop:        {loop:.6f} in {t_loop:.3f} s (one run)")
     print(f"speed-up: {t_loop / t_exact:.1f}x")
-    print("exact brute force (one pass per distinct score): not run at this size; "
-          "aupro equals it to 1e-9 in tests/test_metrics_pro.py")
+    print(
+        "exact brute force (one pass per distinct score): not run at this size; "
+        "aupro equals it to 1e-9 in tests/test_metrics_pro.py"
+    )
 
 
 if __name__ == "__main__":

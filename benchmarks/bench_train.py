@@ -7,8 +7,9 @@ cached uint8 tensors, normalisation on the device, bf16 autocast + channels_last
 on CUDA (on CPU fp32: only the data path and the syncs differ). Same model, same data, same device; epoch 1 of
 each is the warm-up and is not timed. (b) is reported twice: the training steps alone
 (``loss.csv`` seconds) and end to end (with the ``loss.csv`` writes and a ``resume.pt``
-checkpoint after every epoch, the worst case of ``--checkpoint-minutes 0``). The one-time decode into the cache is timed separately. With
-``--config`` the measured rate is extrapolated to the T1 sweep and the whole paper DAG
+checkpoint after every epoch, the worst case of ``--checkpoint-minutes 0``). The one-time decode
+into the cache is timed separately. With ``--config`` the measured rate is extrapolated to the T1 sweep
+and the whole paper DAG
 (``extrapolate.py``). Run: ``python benchmarks/bench_train.py [--device cuda] [--config config/config.yaml]``.
 """
 
@@ -17,13 +18,13 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
-
 from extrapolate import add_h100_arguments, report
 from public_loop import public_code_model, train_public
+
 from rd4ad.contract.layout import RunFolder
 from rd4ad.contract.run import RunConfig
 from rd4ad.data import load_split
@@ -59,19 +60,33 @@ def main() -> None:
     device = resolve_device(args.device)
     set_deterministic(device.type == "cpu")
     work = Path(tempfile.mkdtemp(prefix="bench_train_"))
-    root = args.data_root or generate(work / "synth", SynthConfig(image_size=args.image_size, n_train=args.n_train,
-                                                                   categories=(args.category,)))
-    run = RunConfig(dataset="mvtec", category=args.category, variant="bench", seed=111, loader="mvtec",
-                    data_root=str(root), protocol={}, demo=True, backbone=args.backbone, image_size=args.image_size,
-                    epochs=args.epochs, lr=0.005, batch_size=16, teacher_weights="random", fast=True,
-                    precision="bf16" if device.type == "cuda" else "fp32")
+    root = args.data_root or generate(
+        work / "synth", SynthConfig(image_size=args.image_size, n_train=args.n_train, categories=(args.category,))
+    )
+    run = RunConfig(
+        dataset="mvtec",
+        category=args.category,
+        variant="bench",
+        seed=111,
+        loader="mvtec",
+        data_root=str(root),
+        protocol={},
+        demo=True,
+        backbone=args.backbone,
+        image_size=args.image_size,
+        epochs=args.epochs,
+        lr=0.005,
+        batch_size=16,
+        teacher_weights="random",
+        fast=True,
+        precision="bf16" if device.type == "cuda" else "fp32",
+    )
     start = time.perf_counter()
     n = len(load_split("mvtec", root, args.category, "train", args.image_size, cache_dir=work / "cache").labels)
     decode_s = time.perf_counter() - start
 
     public_stamps, public_tick = epoch_clock()
-    train_public(RunConfig(**{**run.to_dict(), "fast": False, "precision": "fp32"}), device,
-                 on_epoch_end=public_tick)
+    train_public(RunConfig(**{**run.to_dict(), "fast": False, "precision": "fp32"}), device, on_epoch_end=public_tick)
     fast_stamps, fast_tick = epoch_clock()
     folder = RunFolder(work / "fast", run.key)
     train_run(run, folder, device, cache_dir=str(work / "cache"), on_epoch_end=fast_tick, checkpoint_minutes=0)
@@ -81,16 +96,19 @@ def main() -> None:
     fast_end_to_end = steady_rate(n, fast_stamps)
     fast_steps = n * (args.epochs - 1) / step_s
     name = device_name(device)
-    print(f"device: {name}; model {args.backbone} {args.image_size}px, {n} training images, batch 16, "
-          f"{args.epochs} epochs per loop (first untimed)")
+    print(
+        f"device: {name}; model {args.backbone} {args.image_size}px, {n} training images, batch 16, "
+        f"{args.epochs} epochs per loop (first untimed)"
+    )
     print(f"one-time decode into the uint8 cache: {decode_s:.2f} s ({n / decode_s:.0f} img/s)")
     print(f"(a) public-code loop:            {public:8.2f} img/s")
     print(f"(b) fast loop, training steps:   {fast_steps:8.2f} img/s   ratio b/a = {fast_steps / public:.2f}x")
-    print(f"(b) fast loop, end to end:       {fast_end_to_end:8.2f} img/s   ratio b/a = {fast_end_to_end / public:.2f}x")
+    print(
+        f"(b) fast loop, end to end:       {fast_end_to_end:8.2f} img/s   ratio b/a = {fast_end_to_end / public:.2f}x"
+    )
     if args.config:
         flops = training_flops_per_image(public_code_model(args.backbone), args.image_size, "flat")
-        print(report(args.config, fast_steps, flops, name, args.peak_tflops, args.fraction_of_peak,
-                     args.step_floor_ms))
+        print(report(args.config, fast_steps, flops, name, args.peak_tflops, args.fraction_of_peak, args.step_floor_ms))
 
 
 if __name__ == "__main__":

@@ -32,28 +32,58 @@ from rd4ad.training.loop import train_run
 
 REPO = Path(__file__).resolve().parents[1]
 TOLERANCE_PP = 2.0  # device vs CPU, same seed: float rounding and kernel choice only
-CUDA_TESTS = ["tests/test_complexity.py::test_cli_times_cpu_and_gpu_on_a_gpu_machine",
-              "tests/test_fast_path.py::test_gpu_fast_path_matches_public_loop_within_half_a_point"]
-SIZES = {False: {"image_size": 64, "epochs": 5, "n_train": 32, "shape": ("wide_resnet50_2", 256, 16), "steps": 5},
-         True: {"image_size": 32, "epochs": 1, "n_train": 8, "shape": ("resnet18", 32, 4), "steps": 1}}
+CUDA_TESTS = [
+    "tests/test_complexity.py::test_cli_times_cpu_and_gpu_on_a_gpu_machine",
+    "tests/test_fast_path.py::test_gpu_fast_path_matches_public_loop_within_half_a_point",
+]
+SIZES = {
+    False: {"image_size": 64, "epochs": 5, "n_train": 32, "shape": ("wide_resnet50_2", 256, 16), "steps": 5},
+    True: {"image_size": 32, "epochs": 1, "n_train": 8, "shape": ("resnet18", 32, 4), "steps": 1},
+}
 
 
 def _shell(command: list[str], timeout: int) -> dict:
     tic = time.perf_counter()
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False)
-    return {"command": " ".join(command), "returncode": done.returncode, "seconds": round(time.perf_counter() - tic, 1),
-            "tail": (done.stdout + done.stderr).strip().splitlines()[-12:]}
+    return {
+        "command": " ".join(command),
+        "returncode": done.returncode,
+        "seconds": round(time.perf_counter() - tic, 1),
+        "tail": (done.stdout + done.stderr).strip().splitlines()[-12:],
+    }
 
 
 def _tiny_run(work: Path, sizes: dict, device: torch.device, *, fast: bool, name: str) -> dict:
     """Train and evaluate the tiny run on ``device``: its headline metrics and training seconds."""
     root = work / "synth"
     if not root.exists():
-        generate(root, SynthConfig(image_size=sizes["image_size"], n_train=sizes["n_train"], n_test_good=4,
-                                   n_test_defect=2, categories=("nut",)))
-    run = RunConfig(dataset="mvtec", category="nut", variant="check", seed=111, loader="mvtec", data_root=str(root),
-                    protocol={}, demo=True, backbone="resnet18", image_size=sizes["image_size"],
-                    epochs=sizes["epochs"], lr=0.005, batch_size=8, teacher_weights="random", fast=fast)
+        generate(
+            root,
+            SynthConfig(
+                image_size=sizes["image_size"],
+                n_train=sizes["n_train"],
+                n_test_good=4,
+                n_test_defect=2,
+                categories=("nut",),
+            ),
+        )
+    run = RunConfig(
+        dataset="mvtec",
+        category="nut",
+        variant="check",
+        seed=111,
+        loader="mvtec",
+        data_root=str(root),
+        protocol={},
+        demo=True,
+        backbone="resnet18",
+        image_size=sizes["image_size"],
+        epochs=sizes["epochs"],
+        lr=0.005,
+        batch_size=8,
+        teacher_weights="random",
+        fast=fast,
+    )
     folder = RunFolder(work / name, run.key)
     tic = time.perf_counter()
     train_run(run, folder, device, cache_dir=str(work / "cache"), checkpoint_minutes=60, fast_on_cpu=fast)
@@ -70,40 +100,77 @@ def _agree(a: dict, b: dict) -> dict:
 
 def check(device: torch.device, dry: bool, work: Path) -> dict:
     sizes = SIZES[dry]
-    out = {"device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu", "dry": dry,
-           "torch": torch.__version__, "cuda": torch.version.cuda}
+    out = {
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+        "dry": dry,
+        "torch": torch.__version__,
+        "cuda": torch.version.cuda,
+    }
     out["cuda_tests"] = _shell([sys.executable, "-m", "pytest", "-p", "no:xdist", "-q", *CUDA_TESTS], 300)
     here = _tiny_run(work, sizes, device, fast=True, name="device")
     cpu = _tiny_run(work, sizes, torch.device("cpu"), fast=False, name="cpu")
     out["device_vs_cpu"] = {"device": here, "cpu": cpu, **_agree(here, cpu)}
     plain = _tiny_run(work, sizes, device, fast=False, name="plain")
-    out["fast_vs_plain"] = {"fast": here, "plain": plain, "speedup": round(plain["train_s"] / here["train_s"], 2),
-                            **_agree(here, plain)}
+    out["fast_vs_plain"] = {
+        "fast": here,
+        "plain": plain,
+        "speedup": round(plain["train_s"] / here["train_s"], 2),
+        **_agree(here, plain),
+    }
     backbone, size, batch = sizes["shape"]
-    out["precision_step_s"] = {p: round(time_shape(RunShape("rd4ad", backbone, size, batch, p), device,
-                                                   steps=sizes["steps"]).step_s, 4) for p in ("fp32", "tf32", "bf16")}
+    out["precision_step_s"] = {
+        p: round(time_shape(RunShape("rd4ad", backbone, size, batch, p), device, steps=sizes["steps"]).step_s, 4)
+        for p in ("fp32", "tf32", "bf16")
+    }
     bench = [sys.executable, "benchmarks/bench_train.py", "--device", device.type]
     out["bench_train"] = _shell(bench + (["--image-size", "32", "--n-train", "8", "--epochs", "2"] if dry else []), 300)
     config = "config/ci.yaml" if dry else "config/config.yaml"
-    out["estimate"] = _shell([sys.executable, "-m", "rd4ad", "estimate", "--configfile", config, "--device",
-                              device.type, "--no-write", "--steps", str(sizes["steps"])], 400)
+    out["estimate"] = _shell(
+        [
+            sys.executable,
+            "-m",
+            "rd4ad",
+            "estimate",
+            "--configfile",
+            config,
+            "--device",
+            device.type,
+            "--no-write",
+            "--steps",
+            str(sizes["steps"]),
+        ],
+        400,
+    )
     agreed = dry or (out["device_vs_cpu"]["ok"] and out["fast_vs_plain"]["ok"])  # dry: too few images to compare
-    out["ok"] = (agreed and all(out[k]["returncode"] == 0 for k in ("cuda_tests", "bench_train", "estimate")))
+    out["ok"] = agreed and all(out[k]["returncode"] == 0 for k in ("cuda_tests", "bench_train", "estimate"))
     return out
 
 
 def markdown(result: dict) -> str:
-    lines = [f"# GPU check: {result['device']}{' (dry run)' if result['dry'] else ''}", "",
-             f"torch {result['torch']}, CUDA {result['cuda']}; overall: {'ok' if result['ok'] else 'FAILED'}", "",
-             f"- CUDA tests: exit {result['cuda_tests']['returncode']} ({result['cuda_tests']['tail'][-1:]})",
-             f"- device vs CPU, same seed: max |Δ AUROC| {result['device_vs_cpu']['max_delta_pp']} pp "
-             f"(tolerance {TOLERANCE_PP})",
-             f"- fast vs plain path: {result['fast_vs_plain']['speedup']}x, max |Δ AUROC| "
-             f"{result['fast_vs_plain']['max_delta_pp']} pp",
-             "- step seconds: " + ", ".join(f"{k} {v}" for k, v in result["precision_step_s"].items()),
-             f"- bench_train.py: exit {result['bench_train']['returncode']}", "", "```",
-             *result["bench_train"]["tail"], "```", "", f"- estimate: exit {result['estimate']['returncode']}", "",
-             "```", *result["estimate"]["tail"], "```", ""]
+    lines = [
+        f"# GPU check: {result['device']}{' (dry run)' if result['dry'] else ''}",
+        "",
+        f"torch {result['torch']}, CUDA {result['cuda']}; overall: {'ok' if result['ok'] else 'FAILED'}",
+        "",
+        f"- CUDA tests: exit {result['cuda_tests']['returncode']} ({result['cuda_tests']['tail'][-1:]})",
+        f"- device vs CPU, same seed: max |Δ AUROC| {result['device_vs_cpu']['max_delta_pp']} pp "
+        f"(tolerance {TOLERANCE_PP})",
+        f"- fast vs plain path: {result['fast_vs_plain']['speedup']}x, max |Δ AUROC| "
+        f"{result['fast_vs_plain']['max_delta_pp']} pp",
+        "- step seconds: " + ", ".join(f"{k} {v}" for k, v in result["precision_step_s"].items()),
+        f"- bench_train.py: exit {result['bench_train']['returncode']}",
+        "",
+        "```",
+        *result["bench_train"]["tail"],
+        "```",
+        "",
+        f"- estimate: exit {result['estimate']['returncode']}",
+        "",
+        "```",
+        *result["estimate"]["tail"],
+        "```",
+        "",
+    ]
     return "\n".join(lines)
 
 

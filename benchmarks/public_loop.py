@@ -1,8 +1,9 @@
 """A re-creation of the public code's training loop, the speed and equivalence baseline.
 
 Written from a description of the public code (github hq-deng/RD4AD, main.py), not copied: a
-torchvision ``ImageFolder`` over ``<category>/train`` that opens each PNG with PIL and applies Resize((S, S)) → ToTensor → CenterCrop(S) →
-ImageNet Normalize on every step, a ``DataLoader`` (batch 16, shuffle, no workers), fp32,
+torchvision ``ImageFolder`` over ``<category>/train`` that opens each PNG with PIL and applies
+Resize((S, S)) → ToTensor → CenterCrop(S) → ImageNet Normalize on every step, a ``DataLoader`` (batch
+16, shuffle, no workers), fp32,
 Adam(lr, betas=(0.5, 0.999)) on bottleneck + decoder, ``loss.item()`` after every step. Like
 the public code, the teacher's weights keep ``requires_grad`` (only its BatchNorm statistics
 are fixed), so every backward also computes teacher weight gradients that are never used.
@@ -13,8 +14,8 @@ The suite trains with :mod:`rd4ad.training.loop`; this baseline lives with the b
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -35,23 +36,36 @@ def public_code_model(backbone: str) -> RD4AD:
 
 def public_transform(image_size: int) -> transforms.Compose:
     """The public code's per-step image transform (MVTec, ImageNet normalisation)."""
-    return transforms.Compose([transforms.Resize((image_size, image_size)), transforms.ToTensor(),
-                               transforms.CenterCrop(image_size), transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD)])
+    return transforms.Compose(
+        [
+            transforms.Resize((image_size, image_size)),
+            transforms.ToTensor(),
+            transforms.CenterCrop(image_size),
+            transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD),
+        ]
+    )
 
 
-def public_train_loader(data_root: str | Path, category: str, image_size: int, batch_size: int = 16,
-                        sampler: Sampler | None = None) -> DataLoader:
+def public_train_loader(
+    data_root: str | Path, category: str, image_size: int, batch_size: int = 16, sampler: Sampler | None = None
+) -> DataLoader:
     """``ImageFolder(<root>/<category>/train)`` in a shuffling DataLoader (or in ``sampler``'s order)."""
     folder = Path(data_root) / category / "train"
     if not folder.is_dir():
-        raise RD4ADError(f"{folder}: no such folder; the public loop reads an MVTec-layout category "
-                         f"(<root>/<category>/train/good/*.png)")
+        raise RD4ADError(
+            f"{folder}: no such folder; the public loop reads an MVTec-layout category "
+            f"(<root>/<category>/train/good/*.png)"
+        )
     dataset = datasets.ImageFolder(str(folder), transform=public_transform(image_size))
     return DataLoader(dataset, batch_size=batch_size, shuffle=sampler is None, sampler=sampler)
 
 
-def train_public(run: RunConfig, device: torch.device, sampler: Sampler | None = None,
-                 on_epoch_end: Callable[[int, float], None] | None = None) -> RD4AD:
+def train_public(
+    run: RunConfig,
+    device: torch.device,
+    sampler: Sampler | None = None,
+    on_epoch_end: Callable[[int, float], None] | None = None,
+) -> RD4AD:
     """Train ``run`` (an MVTec-layout dataset) the public code's way; returns the trained model.
 
     ``on_epoch_end(epoch, mean_loss)`` is called after each epoch. The student is initialised

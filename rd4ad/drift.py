@@ -74,8 +74,10 @@ def metric_values(results: str | Path) -> pd.DataFrame:
     """Every metric of every run under ``results``: index key, columns ``value`` (NaN for null) and ``seed``."""
     runs = collect_runs(results)
     if runs.empty:
-        raise RD4ADError(f"{results}: no <dataset>/<category>/<variant>/seed<k>/metrics.json found; "
-                         "run the workflow (or pass the right --results folder) first")
+        raise RD4ADError(
+            f"{results}: no <dataset>/<category>/<variant>/seed<k>/metrics.json found; "
+            "run the workflow (or pass the right --results folder) first"
+        )
     keys = runs["run"] + "/" + runs["level"] + "/" + runs["metric"]
     return runs[["value", "seed"]].set_index(keys.rename("key")).sort_index()
 
@@ -85,31 +87,46 @@ def environment(results: str | Path) -> dict:
     variable): its value, or the list of values when its runs disagree."""
     fields: dict[str, set[str]] = {}
     for record in collect_numerics(results):
-        flat = {**{k: v for k, v in record.items() if k != "env"},
-                **{f"env.{k}": v for k, v in (record.get("env") or {}).items() if k in KERNEL_ENV}}
+        flat = {
+            **{k: v for k, v in record.items() if k != "env"},
+            **{f"env.{k}": v for k, v in (record.get("env") or {}).items() if k in KERNEL_ENV},
+        }
         for name, value in flat.items():
             fields.setdefault(name, set()).add(json.dumps(value, sort_keys=True))
-    return {name: (json.loads(next(iter(v))) if len(v) == 1 else [json.loads(x) for x in sorted(v)])
-            for name, v in sorted(fields.items())}
+    return {
+        name: (json.loads(next(iter(v))) if len(v) == 1 else [json.loads(x) for x in sorted(v)])
+        for name, v in sorted(fields.items())
+    }
 
 
 def environment_differences(baseline: dict, current: dict) -> list[str]:
     """``field: baseline → current`` for every field that differs (the CPU model included)."""
-    return [f"{name}: {baseline.get(name)!r} → {current.get(name)!r}"
-            for name in sorted(set(baseline) | set(current)) if baseline.get(name) != current.get(name)]
+    return [
+        f"{name}: {baseline.get(name)!r} → {current.get(name)!r}"
+        for name in sorted(set(baseline) | set(current))
+        if baseline.get(name) != current.get(name)
+    ]
 
 
 def same_numerics(baseline: dict, current: dict) -> bool:
     """True when both environments determine the same bits: equal in every field but the ones
     pinned numerics make irrelevant (the CPU's model and vector ISA, the ISA-limiting variables)."""
+
     def determining(env: dict) -> dict:
-        return env if env.get("cpu_numerics") != "pinned" else {
-            k: v for k, v in env.items() if k not in PINNED_IRRELEVANT}
+        return (
+            env if env.get("cpu_numerics") != "pinned" else {k: v for k, v in env.items() if k not in PINNED_IRRELEVANT}
+        )
+
     return bool(baseline) and determining(baseline) == determining(current)
 
 
-def write_baseline(path: str | Path, results: str | Path, reference_seeds: list[int] | None = None,
-                   fixed_pp: float = FIXED_PP, k: float = K_SPREAD) -> Path:
+def write_baseline(
+    path: str | Path,
+    results: str | Path,
+    reference_seeds: list[int] | None = None,
+    fixed_pp: float = FIXED_PP,
+    k: float = K_SPREAD,
+) -> Path:
     """Freeze the metrics of ``results`` as a baseline: the values of ``reference_seeds`` (all seeds
     when None) and every metric's spread over all seeds of the tree."""
     frame = metric_values(results)
@@ -118,41 +135,53 @@ def write_baseline(path: str | Path, results: str | Path, reference_seeds: list[
     absent = sorted(set(reference) - set(seeds))
     if absent:
         raise RD4ADError(f"--reference-seeds {absent}: not in {results} (its seeds: {seeds})")
-    spread = (frame["value"] * 100.0).groupby(frame.index.map(seedless)).agg(
-        lambda seeds: seed_spread(seeds.to_numpy())[0])
+    spread = (
+        (frame["value"] * 100.0).groupby(frame.index.map(seedless)).agg(lambda seeds: seed_spread(seeds.to_numpy())[0])
+    )
     values = frame[frame["seed"].isin(reference)]["value"]
-    return atomic_write_json(path, {
-        "format": FORMAT, "environment": environment(results),
-        "tolerance": {"fixed_pp": check_tolerance("fixed_pp", fixed_pp), "k": check_tolerance("k", k)},
-        "seeds": seeds, "reference_seeds": reference,
-        "values": {key: None if np.isnan(v) else float(v) for key, v in values.items()},
-        "spread_pp": {key: None if np.isnan(v) else round(float(v), 6) for key, v in spread.items()},
-    })
+    return atomic_write_json(
+        path,
+        {
+            "format": FORMAT,
+            "environment": environment(results),
+            "tolerance": {"fixed_pp": check_tolerance("fixed_pp", fixed_pp), "k": check_tolerance("k", k)},
+            "seeds": seeds,
+            "reference_seeds": reference,
+            "values": {key: None if np.isnan(v) else float(v) for key, v in values.items()},
+            "spread_pp": {key: None if np.isnan(v) else round(float(v), 6) for key, v in spread.items()},
+        },
+    )
 
 
 def load_baseline(path: str | Path) -> dict:
     """A baseline file (format 2), checked; ``values`` and ``spread_pp`` as float Series (NaN for null)."""
     path = Path(path)
     if not path.is_file():
-        raise RD4ADError(f"{path}: no baseline; create it with python -m rd4ad drift --write-baseline {path} "
-                         "--results DIR")
+        raise RD4ADError(
+            f"{path}: no baseline; create it with python -m rd4ad drift --write-baseline {path} --results DIR"
+        )
     data = read_mapping(path, "regenerate it with --write-baseline")
     if data.get("format") != FORMAT or not all(
-            isinstance(data.get(k), dict) for k in ("values", "spread_pp", "tolerance", "environment")):
+        isinstance(data.get(k), dict) for k in ("values", "spread_pp", "tolerance", "environment")
+    ):
         raise RD4ADError(f"{path}: not a drift baseline of format {FORMAT}; regenerate it with --write-baseline")
     values = _numbers(path, data, "values", 0.0, 1.0)
     spread = _numbers(path, data, "spread_pp", 0.0, 100.0)
     seeds, reference = data.get("seeds"), data.get("reference_seeds")
     if not (_seed_list(seeds) and _seed_list(reference) and set(reference) <= set(seeds)):
-        raise RD4ADError(f"{path}: seeds {seeds!r} / reference_seeds {reference!r} must be non-empty lists of whole "
-                         f"numbers >= 0, the reference seeds among the seeds; {REGENERATE}")
+        raise RD4ADError(
+            f"{path}: seeds {seeds!r} / reference_seeds {reference!r} must be non-empty lists of whole "
+            f"numbers >= 0, the reference seeds among the seeds; {REGENERATE}"
+        )
     tolerance = data["tolerance"]
     limits = {"fixed_pp": MAX_FIXED_PP, "k": MAX_K}
     checked = {name: check_tolerance(f"{path} tolerance.{name}", tolerance.get(name)) for name in limits}
     for name, limit in limits.items():
         if checked[name] > limit:
-            raise RD4ADError(f"{path}: tolerance.{name} = {checked[name]:g} would let any regression pass (at most "
-                             f"{limit:g}); {REGENERATE}")
+            raise RD4ADError(
+                f"{path}: tolerance.{name} = {checked[name]:g} would let any regression pass (at most "
+                f"{limit:g}); {REGENERATE}"
+            )
     return {**data, "values": values.sort_index(), "spread_pp": spread, "tolerance": checked}
 
 
@@ -160,17 +189,25 @@ def _numbers(path: Path, data: dict, name: str, low: float, high: float) -> pd.S
     """``data[name]`` as a float Series (NaN for null); a value that is not a number in [low, high] names its key."""
     out = {}
     for key, value in data[name].items():
-        if value is not None and not (isinstance(value, (int, float)) and not isinstance(value, bool)
-                                      and math.isfinite(value) and low <= value <= high):
-            raise RD4ADError(f"{path}: {name}.{key} = {value!r} is not a number in [{low:g}, {high:g}] or null; "
-                             f"{REGENERATE}")
+        if value is not None and not (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+            and low <= value <= high
+        ):
+            raise RD4ADError(
+                f"{path}: {name}.{key} = {value!r} is not a number in [{low:g}, {high:g}] or null; {REGENERATE}"
+            )
         out[key] = np.nan if value is None else float(value)
     return pd.Series(out, dtype=float)
 
 
 def _seed_list(seeds) -> bool:
-    return isinstance(seeds, list) and bool(seeds) and all(
-        isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds)
+    return (
+        isinstance(seeds, list)
+        and bool(seeds)
+        and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds)
+    )
 
 
 def compare(baseline: dict, current: pd.DataFrame, fixed_pp: float, k: float, same_environment: bool) -> pd.DataFrame:
@@ -194,8 +231,9 @@ def compare(baseline: dict, current: pd.DataFrame, fixed_pp: float, k: float, sa
     return both.rename_axis("key").reset_index()
 
 
-def drift_report(table: pd.DataFrame, baseline: dict, current_env: dict, fixed_pp: float, k: float,
-                 same_environment: bool) -> str:
+def drift_report(
+    table: pd.DataFrame, baseline: dict, current_env: dict, fixed_pp: float, k: float, same_environment: bool
+) -> str:
     """The failing rows, the largest moves relative to their tolerance, the environment, a summary."""
     fmt = {"float_format": lambda v: f"{v:.4g}", "index": False}
     columns = ["key", "baseline", "current", "drift_pp", "tol_pp", "status"]
@@ -206,23 +244,30 @@ def drift_report(table: pd.DataFrame, baseline: dict, current_env: dict, fixed_p
     moved = table[table["drift_pp"].abs() > 0].assign(ratio=lambda t: t["drift_pp"].abs() / t["tol_pp"])
     if len(moved):
         largest = moved.sort_values(["ratio", "key"], ascending=[False, True]).head(N_LARGEST)
-        lines += [f"largest moves (of {len(moved)} that moved at all; |drift| / tolerance):",
-                  largest[columns + ["ratio"]].to_string(**fmt), ""]
+        lines += [
+            f"largest moves (of {len(moved)} that moved at all; |drift| / tolerance):",
+            largest[columns + ["ratio"]].to_string(**fmt),
+            "",
+        ]
     differences = environment_differences(baseline["environment"], current_env)
     if same_environment:
         lines.append("numerics environment: the baseline's (an unchanged code base gives the same bits)")
         rule = f"{fixed_pp:g} pp"
     else:
-        lines.append("numerics environment differs from the baseline's (values may move as if reseeded; "
-                     "the tolerance is k × the seed spread):")
+        lines.append(
+            "numerics environment differs from the baseline's (values may move as if reseeded; "
+            "the tolerance is k × the seed spread):"
+        )
         rule = f"max({fixed_pp:g} pp, {k:g} × seed spread)"
     lines += [f"  {d}" for d in differences]
     compared = table[table["status"].isin(("ok", "DRIFT"))]
     identical = int(((compared["drift_pp"] == 0) | (compared["baseline"].isna() & compared["current"].isna())).sum())
     counts = table["status"].value_counts()
-    lines.append(f"drift: {len(table)} values, tolerance {rule}: "
-                 + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("ok",) + FAILING)
-                 + f"; {identical} bit-identical")
+    lines.append(
+        f"drift: {len(table)} values, tolerance {rule}: "
+        + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("ok",) + FAILING)
+        + f"; {identical} bit-identical"
+    )
     return "\n".join(lines)
 
 

@@ -14,16 +14,18 @@ import subprocess
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import pytest
 
 from rd4ad.files.io import load_checkpoint
-from rd4ad.training.hold import HELD, VARIABLE as HOLD_VARIABLE
 from rd4ad.planning.planner import load_yaml, make_plan
+from rd4ad.training.hold import HELD
+from rd4ad.training.hold import VARIABLE as HOLD_VARIABLE
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "tests" / "baselines" / "ci.json"
@@ -39,15 +41,35 @@ T = TypeVar("T")
 
 def env(workdir: Path) -> dict:
     """The environment of a local DAG run: this venv first, no GPU, the GPU lock files in ``workdir``."""
-    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-            "CUDA_VISIBLE_DEVICES": "", "RD4AD_GPU_LOCK_DIR": str(workdir / "gpu_locks")}
+    return {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "CUDA_VISIBLE_DEVICES": "",
+        "RD4AD_GPU_LOCK_DIR": str(workdir / "gpu_locks"),
+    }
 
 
-def command(workdir: Path, *extra: str, executor: tuple[str, ...] = ("--cores", "2", "--resources", "gpu=2")) -> list[str]:
+def command(
+    workdir: Path, *extra: str, executor: tuple[str, ...] = ("--cores", "2", "--resources", "gpu=2")
+) -> list[str]:
     """``snakemake all`` on the CI config in ``workdir``, keeping going past failed jobs as the profiles do."""
-    return [sys.executable, "-m", "snakemake", "all", "--snakefile", str(REPO / "Snakefile"),
-            "--directory", str(workdir), "--configfile", str(CI_CONFIG),
-            "--config", f"tables={REPO / 'config' / 'tables.yaml'}", *executor, "--keep-going", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "all",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(CI_CONFIG),
+        "--config",
+        f"tables={REPO / 'config' / 'tables.yaml'}",
+        *executor,
+        "--keep-going",
+        *extra,
+    ]
 
 
 def start(argv: list[str], environment: dict, log: Path) -> subprocess.Popen:
@@ -55,8 +77,9 @@ def start(argv: list[str], environment: dict, log: Path) -> subprocess.Popen:
     the test waits would fill and stall it)."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as out:
-        return subprocess.Popen(argv, env=environment, cwd=REPO, start_new_session=True,
-                                stdout=out, stderr=subprocess.STDOUT, text=True)
+        return subprocess.Popen(
+            argv, env=environment, cwd=REPO, start_new_session=True, stdout=out, stderr=subprocess.STDOUT, text=True
+        )
 
 
 def finish(process: subprocess.Popen, log: Path, what: str) -> tuple[int, str]:
@@ -66,8 +89,9 @@ def finish(process: subprocess.Popen, log: Path, what: str) -> tuple[int, str]:
         process.wait(timeout=HANG_SECONDS)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
-        raise AssertionError(f"{what} still ran after {HANG_SECONDS} s: hung (its log, {log}, ends with)\n"
-                             + log.read_text()[-3000:]) from None
+        raise AssertionError(
+            f"{what} still ran after {HANG_SECONDS} s: hung (its log, {log}, ends with)\n" + log.read_text()[-3000:]
+        ) from None
     return process.returncode, log.read_text()
 
 
@@ -77,8 +101,10 @@ def wait_for(condition: Callable[[], T], process: subprocess.Popen, log: Path, w
     deadline = time.monotonic() + HANG_SECONDS
     while not (found := condition()):
         if process.poll() is not None:
-            raise AssertionError(f"the DAG ended (exit {process.returncode}) before {what}; its log ends with\n"
-                                 + log.read_text()[-3000:])
+            raise AssertionError(
+                f"the DAG ended (exit {process.returncode}) before {what}; its log ends with\n"
+                + log.read_text()[-3000:]
+            )
         if time.monotonic() > deadline:
             os.killpg(process.pid, signal.SIGKILL)
             raise AssertionError(f"no {what} after {HANG_SECONDS} s: hung; {log} ends with\n" + log.read_text()[-3000:])
@@ -143,15 +169,27 @@ def kill_and_resume(workdir: Path) -> SimpleNamespace:
     resume = load_checkpoint(slow / "resume.pt")
     done = finished_runs(workdir)
     subprocess.run(command(workdir, "--unlock"), env=env(workdir), check=True, capture_output=True)
-    code, failed_out = finish(start(command(workdir, "--rerun-incomplete"), env(workdir), logs / "failed.log"),
-                              logs / "failed.log", "the re-run after the kill")
+    code, failed_out = finish(
+        start(command(workdir, "--rerun-incomplete"), env(workdir), logs / "failed.log"),
+        logs / "failed.log",
+        "the re-run after the kill",
+    )
     report = (workdir / "reports" / "ci" / "index.html").read_text()
     blocker.rmdir()
-    code_retry, retry_out = finish(start(command(workdir, "--rerun-incomplete"), env(workdir), logs / "retry.log"),
-                                   logs / "retry.log", "the retry of the failed evaluation")
+    code_retry, retry_out = finish(
+        start(command(workdir, "--rerun-incomplete"), env(workdir), logs / "retry.log"),
+        logs / "retry.log",
+        "the retry of the failed evaluation",
+    )
     assert code_retry == 0, retry_out[-3000:]
-    return SimpleNamespace(workdir=workdir, resume=resume, done=done, just_written=just_written,
-                           failed=(code, failed_out, report), retry=retry_out)
+    return SimpleNamespace(
+        workdir=workdir,
+        resume=resume,
+        done=done,
+        just_written=just_written,
+        failed=(code, failed_out, report),
+        retry=retry_out,
+    )
 
 
 @dataclass(frozen=True)
@@ -163,8 +201,11 @@ class Failed:
     skipped: bool = False
 
     def require(self):
-        pytest.skip(f"{self.cause.splitlines()[0][:300]}" if self.skipped else
-                    f"not checked: the step it needs failed, as {self.reporter} reports")
+        pytest.skip(
+            f"{self.cause.splitlines()[0][:300]}"
+            if self.skipped
+            else f"not checked: the step it needs failed, as {self.reporter} reports"
+        )
 
 
 def required(outcome: T | Failed) -> T:

@@ -14,7 +14,6 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import pytest  # noqa: E402
-
 from ci_dag import kill_and_resume, once_per_session, required  # noqa: E402
 
 DAG_REPORTER = "tests/test_workflow_e2e.py::test_the_ci_dag_runs_through_a_kill_a_failure_and_a_retry"

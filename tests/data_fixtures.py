@@ -99,10 +99,13 @@ def path_max_symlink_chain(dest: Path, steps: str = "abcdefghijklmnop") -> list[
         members += [folder, link_member(os.path.join(path, step), component)]
         path = os.path.join(path, component)
     deep = os.path.join(*steps, "l" * 254)
-    members += [link_member(deep, os.path.join(*[".."] * len(steps))),
-                link_member("escape", os.path.join(deep, "..")),
-                hardlink_member("flaglink", os.path.join("escape", "flag")),
-                file_member("flaglink"), file_member("escape/newfile")]
+    members += [
+        link_member(deep, os.path.join(*[".."] * len(steps))),
+        link_member("escape", os.path.join(deep, "..")),
+        hardlink_member("flaglink", os.path.join("escape", "flag")),
+        file_member("flaglink"),
+        file_member("escape/newfile"),
+    ]
     return members
 
 

@@ -36,17 +36,26 @@ RUNS = {
     ("mnist", "1", "novelty_r18", 111): {"image_auroc": 0.98, "pixel_auroc": None, "pro": None, "pro_public": None},
 }
 # audit_epochs.csv of (mvtec, carpet, wrn50_256, 111): every 10 epochs, best image AUROC at epoch 10.
-AUDIT_EPOCHS = [{"epoch": 10, "image_auroc": 0.995, "pixel_auroc": 0.975, "pro": 0.92},
-                {"epoch": 20, "image_auroc": 0.99, "pixel_auroc": 0.98, "pro": 0.93}]
+AUDIT_EPOCHS = [
+    {"epoch": 10, "image_auroc": 0.995, "pixel_auroc": 0.975, "pro": 0.92},
+    {"epoch": 20, "image_auroc": 0.99, "pixel_auroc": 0.98, "pro": 0.93},
+]
 COMPLEXITY = {"infer_s": 0.5, "memory_mb": 400.0}
 CPU_NAME, GPU_NAME = "Intel(R) Core(TM) i7-9700 CPU @ 3.00GHz (8 threads)", "NVIDIA H100 80GB HBM3"
-GPU_COMPLEXITY = {"device": GPU_NAME, "infer_s": 0.0113, "memory_mb": 1520.4,
-                  "memory_measure": "torch.cuda.max_memory_allocated"}
+GPU_COMPLEXITY = {
+    "device": GPU_NAME,
+    "infer_s": 0.0113,
+    "memory_mb": 1520.4,
+    "memory_measure": "torch.cuda.max_memory_allocated",
+}
 # Every variant config/tables.yaml names (the workflow plan needs them all); only some have runs.
 _DECLARED = load_yaml(TABLES_YAML)
-VARIANTS = tuple(dict.fromkeys(
-    [s.variant for spec in SPECS.values() for s in spec.settings]
-    + [pair[role] for pair in _DECLARED["audit"].values() for role in ("reference", "alternative")]))
+VARIANTS = tuple(
+    dict.fromkeys(
+        [s.variant for spec in SPECS.values() for s in spec.settings]
+        + [pair[role] for pair in _DECLARED["audit"].values() for role in ("reference", "alternative")]
+    )
+)
 UNRUN_DATASETS = {"fmnist": ["0"], "cifar10": ["0"], "caltech256": ["r0"]}
 
 
@@ -57,8 +66,10 @@ def _write_json(path: Path, obj: dict) -> None:
 
 def levels_from(headline: dict) -> dict:
     """All Table 7 subsets: the headline values shifted by ``LEVEL_OFFSETS`` (None stays None)."""
-    return {level: {k: None if v is None else round(v + offset, 6) for k, v in headline.items()}
-            for level, offset in LEVEL_OFFSETS.items()}
+    return {
+        level: {k: None if v is None else round(v + offset, 6) for k, v in headline.items()}
+        for level, offset in LEVEL_OFFSETS.items()
+    }
 
 
 INTERVAL_HALF = 0.01  # test-set interval written for each run: headline value Â± this (clipped to [0, 1])
@@ -66,12 +77,23 @@ INTERVAL_HALF = 0.01  # test-set interval written for each run: headline value Â
 
 def write_metrics(folder: Path, key: tuple, headline: dict, demo: bool = False) -> None:
     dataset, category, variant, seed = key
-    intervals = {m: [max(v - INTERVAL_HALF, 0.0), min(v + INTERVAL_HALF, 1.0)]
-                 for m, v in headline.items() if v is not None and m != "pro_public"}
-    _write_json(folder / "metrics.json", {
-        "run": {"dataset": dataset, "category": category, "variant": variant, "seed": seed},
-        "demo": demo, "headline": HEADLINE, "levels": levels_from(headline), "device": "cpu",
-        "intervals": {"level": HEADLINE, **intervals}, "eval_seconds": 1.0})
+    intervals = {
+        m: [max(v - INTERVAL_HALF, 0.0), min(v + INTERVAL_HALF, 1.0)]
+        for m, v in headline.items()
+        if v is not None and m != "pro_public"
+    }
+    _write_json(
+        folder / "metrics.json",
+        {
+            "run": {"dataset": dataset, "category": category, "variant": variant, "seed": seed},
+            "demo": demo,
+            "headline": HEADLINE,
+            "levels": levels_from(headline),
+            "device": "cpu",
+            "intervals": {"level": HEADLINE, **intervals},
+            "eval_seconds": 1.0,
+        },
+    )
 
 
 def write_artifacts(folder: Path, seed: int, size: int = 32, n_test: int = 12) -> None:
@@ -79,33 +101,59 @@ def write_artifacts(folder: Path, seed: int, size: int = 32, n_test: int = 12) -
     rng = np.random.default_rng(seed)
     labels = np.array([0] * (n_test // 2) + [1] * (n_test - n_test // 2))
     base = np.where(labels == 1, 0.6, 0.3) + rng.normal(0, 0.05, n_test)
-    scores = pd.DataFrame({"name": [f"test/x/{i:03d}" for i in range(n_test)],
-                           "defect": np.where(labels == 1, "crack", "good"), "label": labels,
-                           **{level: base + offset for level, offset in LEVEL_OFFSETS.items()}})
+    scores = pd.DataFrame(
+        {
+            "name": [f"test/x/{i:03d}" for i in range(n_test)],
+            "defect": np.where(labels == 1, "crack", "good"),
+            "label": labels,
+            **{level: base + offset for level, offset in LEVEL_OFFSETS.items()},
+        }
+    )
     scores.to_csv(folder / "scores.csv", index=False)
     pd.DataFrame({"epoch": [1, 2, 3], "loss": [0.9, 0.5, 0.3], "seconds": [1.0, 1.0, 1.0]}).to_csv(
-        folder / "loss.csv", index=False)
+        folder / "loss.csv", index=False
+    )
     images = rng.integers(0, 255, (3, 3, size, size), dtype=np.uint8)
     masks = np.zeros((3, size, size), np.uint8)
     masks[1:, 8:16, 8:16] = 1
     maps = rng.random((3, size, size)).astype(np.float32) + masks
-    np.savez_compressed(folder / "examples.npz", images=images, masks=masks, maps=maps,
-                        names=np.array(["test/good/000", "test/crack/001", "test/crack/002"]),
-                        labels=np.array([0, 1, 1]))
+    np.savez_compressed(
+        folder / "examples.npz",
+        images=images,
+        masks=masks,
+        maps=maps,
+        names=np.array(["test/good/000", "test/crack/001", "test/crack/002"]),
+        labels=np.array([0, 1, 1]),
+    )
 
 
-def write_config(path: Path, categories: dict[str, list[str]], mode: str = "paper", roots: dict | None = None,
-                 **settings) -> Path:
+def write_config(
+    path: Path, categories: dict[str, list[str]], mode: str = "paper", roots: dict | None = None, **settings
+) -> Path:
     """A run configuration with the given dataset roles / categories (and data ``roots``), the fixture
     variants and further top-level ``settings``; its results folder is ``results`` beside it."""
     config = {
-        "mode": mode, "results": str(path.parent / "results"), "resources": "resources", "tables": str(TABLES_YAML),
-        "seeds": list(SEEDS), "tolerance": {"image_auroc": 1.0, "pixel_auroc": 1.0, "pro": 1.5},
-        "datasets": {name: {"loader": name, "root": (roots or {}).get(name, f"resources/{name}"), "categories": cats}
-                     for name, cats in categories.items()},
-        "variants": {name: {"backbone": "wide_resnet50_2", "image_size": 256, "epochs": 3, "lr": 0.005,
-                            "batch_size": 4, "teacher_weights": "random"}
-                     for name in VARIANTS},
+        "mode": mode,
+        "results": str(path.parent / "results"),
+        "resources": "resources",
+        "tables": str(TABLES_YAML),
+        "seeds": list(SEEDS),
+        "tolerance": {"image_auroc": 1.0, "pixel_auroc": 1.0, "pro": 1.5},
+        "datasets": {
+            name: {"loader": name, "root": (roots or {}).get(name, f"resources/{name}"), "categories": cats}
+            for name, cats in categories.items()
+        },
+        "variants": {
+            name: {
+                "backbone": "wide_resnet50_2",
+                "image_size": 256,
+                "epochs": 3,
+                "lr": 0.005,
+                "batch_size": 4,
+                "teacher_weights": "random",
+            }
+            for name in VARIANTS
+        },
         **settings,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -113,8 +161,9 @@ def write_config(path: Path, categories: dict[str, list[str]], mode: str = "pape
     return path
 
 
-def build_tree(root: Path, mode: str = "paper", artifacts: bool = True,
-               roots: dict | None = None, **settings) -> tuple[Path, Path]:
+def build_tree(
+    root: Path, mode: str = "paper", artifacts: bool = True, roots: dict | None = None, **settings
+) -> tuple[Path, Path]:
     """Write ``RUNS`` (+ audit log, complexity) and the plan under ``root/results``; return (plan, results).
 
     ``roots``: data roots of the config's dataset roles (free text the report shows); ``settings``:
@@ -126,11 +175,25 @@ def build_tree(root: Path, mode: str = "paper", artifacts: bool = True,
         if artifacts:
             write_artifacts(folder, key[3])
     pd.DataFrame(AUDIT_EPOCHS).to_csv(results / "mvtec/carpet/wrn50_256/seed111/audit_epochs.csv", index=False)
-    _write_json(results / "mvtec/complexity/wrn50_256.json",
-                {"device": CPU_NAME, **COMPLEXITY, "memory_measure": "weights + peak RSS growth of the first inference",
-                 "gpu": GPU_COMPLEXITY, "batch_size": 1, "image_size": 256, "backbone": "wide_resnet50_2"})
-    config = write_config(root / "config.yaml", {"mvtec": ["carpet", "bottle"], "mnist": ["0", "1"],
-                                                 **UNRUN_DATASETS}, mode=mode, roots=roots, **settings)
+    _write_json(
+        results / "mvtec/complexity/wrn50_256.json",
+        {
+            "device": CPU_NAME,
+            **COMPLEXITY,
+            "memory_measure": "weights + peak RSS growth of the first inference",
+            "gpu": GPU_COMPLEXITY,
+            "batch_size": 1,
+            "image_size": 256,
+            "backbone": "wide_resnet50_2",
+        },
+    )
+    config = write_config(
+        root / "config.yaml",
+        {"mvtec": ["carpet", "bottle"], "mnist": ["0", "1"], **UNRUN_DATASETS},
+        mode=mode,
+        roots=roots,
+        **settings,
+    )
     return plan_config_file(config).write(), results
 
 
@@ -152,8 +215,9 @@ def printed_values(plan) -> dict[tuple, float]:
         for setting in spec.settings:
             rows = paper[(paper["table"] == table) & (paper["setting"] == setting.key)]
             for r in rows.itertuples():
-                values.setdefault((r.dataset, setting.variant, setting.level or HEADLINE, r.category,
-                                   r.metric), r.value)
+                values.setdefault(
+                    (r.dataset, setting.variant, setting.level or HEADLINE, r.category, r.metric), r.value
+                )
     return values
 
 
@@ -166,11 +230,16 @@ def fabricated_levels(printed: dict, key: tuple, pixel: bool) -> dict:
     for level, offset in LEVEL_OFFSETS.items():
         metrics = {}
         for metric in PERCENT_METRICS:
-            base = printed.get((dataset, variant, HEADLINE, category, metric),
-                               printed.get((dataset, variant, HEADLINE, "mean", metric), FALLBACK))
+            base = printed.get(
+                (dataset, variant, HEADLINE, category, metric),
+                printed.get((dataset, variant, HEADLINE, "mean", metric), FALLBACK),
+            )
             at_level = printed.get((dataset, variant, level, "mean", metric))
-            moved = (at_level - printed.get((dataset, variant, HEADLINE, "mean", metric), at_level)
-                     if at_level is not None else 100 * offset)
+            moved = (
+                at_level - printed.get((dataset, variant, HEADLINE, "mean", metric), at_level)
+                if at_level is not None
+                else 100 * offset
+            )
             metrics[metric] = min(1.0, max(0.0, (base + moved + shift) / 100))
         metrics["pro_public"] = metrics["pro"]
         metrics["pro"] = max(0.0, metrics["pro"] + EXACT_PRO_SHIFT / 100)
@@ -189,11 +258,19 @@ def build_config_tree(root: Path, config: Path, artifacts: bool = True) -> Path:
     for key, planned in plan.runs.items():
         run = planned.run.key
         folder = plan.folder(key)
-        _write_json(folder.metrics, {
-            "run": {"dataset": run.dataset, "category": run.category, "variant": run.variant, "seed": run.seed},
-            "demo": plan.demo, "headline": HEADLINE, "device": "cpu", "eval_seconds": 1.0,
-            "levels": fabricated_levels(printed, (run.dataset, run.category, run.variant,
-                                                  plan.seeds.index(run.seed)), run.dataset in pixel)})
+        _write_json(
+            folder.metrics,
+            {
+                "run": {"dataset": run.dataset, "category": run.category, "variant": run.variant, "seed": run.seed},
+                "demo": plan.demo,
+                "headline": HEADLINE,
+                "device": "cpu",
+                "eval_seconds": 1.0,
+                "levels": fabricated_levels(
+                    printed, (run.dataset, run.category, run.variant, plan.seeds.index(run.seed)), run.dataset in pixel
+                ),
+            },
+        )
         if artifacts and run.seed == plan.seeds[0]:
             write_artifacts(folder.path, run.seed)
     for measurement in plan.complexity.values():

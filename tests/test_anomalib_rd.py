@@ -4,7 +4,6 @@ without the extra."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import textwrap
@@ -26,15 +25,30 @@ from rd4ad.scoring import HEADLINE  # noqa: E402
 
 CPU = torch.device("cpu")
 ROOT = Path(__file__).parents[1]
-RUN = dict(dataset="mvtec", category="nut", variant="anomalib_rd", seed=3, loader="mvtec", protocol={},
-           demo=True, implementation="anomalib", backbone="resnet18", teacher_weights="random", image_size=64,
-           epochs=3, lr=0.005, batch_size=8)
+RUN = dict(
+    dataset="mvtec",
+    category="nut",
+    variant="anomalib_rd",
+    seed=3,
+    loader="mvtec",
+    protocol={},
+    demo=True,
+    implementation="anomalib",
+    backbone="resnet18",
+    teacher_weights="random",
+    image_size=64,
+    epochs=3,
+    lr=0.005,
+    batch_size=8,
+)
 
 
 @pytest.fixture(scope="module")
 def evaluated(tmp_path_factory):
-    root = generate(tmp_path_factory.mktemp("data") / "synth",
-                    SynthConfig(image_size=64, n_train=16, n_test_good=6, n_test_defect=4, categories=("nut",)))
+    root = generate(
+        tmp_path_factory.mktemp("data") / "synth",
+        SynthConfig(image_size=64, n_train=16, n_test_good=6, n_test_defect=4, categories=("nut",)),
+    )
     run = RunConfig(data_root=str(root), **RUN)
     folder = RunFolder(tmp_path_factory.mktemp("results"), run.key)
     train_anomalib_run(run, folder, CPU)
@@ -48,7 +62,7 @@ def test_our_metrics_on_anomalibs_maps_equal_anomalibs_own(evaluated):
     assert ours["image_auroc"] == pytest.approx(theirs["image_auroc"], abs=1e-6)
     assert ours["pixel_auroc"] == pytest.approx(theirs["pixel_auroc"], abs=1e-6)
     assert 0.5 < ours["pixel_auroc"] <= 1.0
-    assert ours["pro"] == pytest.approx(theirs["pro"], abs=1e-6)   # both exact AUPRO (anomalib ≥ 2.3)
+    assert ours["pro"] == pytest.approx(theirs["pro"], abs=1e-6)  # both exact AUPRO (anomalib ≥ 2.3)
 
 
 def test_run_folder_holds_losses_and_anomalibs_state(evaluated):

@@ -12,8 +12,22 @@ from rd4ad.files.errors import RD4ADError
 from rd4ad.models.inputs import to_model_input
 from rd4ad.models.weights import teacher_resnet
 
-RUN = dict(dataset="mnist", category="3", variant="novelty", seed=0, loader="digits", data_root="", protocol={},
-           demo=True, backbone="resnet18", image_size=32, epochs=1, lr=0.001, batch_size=16, score="sum")
+RUN = dict(
+    dataset="mnist",
+    category="3",
+    variant="novelty",
+    seed=0,
+    loader="digits",
+    data_root="",
+    protocol={},
+    demo=True,
+    backbone="resnet18",
+    image_size=32,
+    epochs=1,
+    lr=0.001,
+    batch_size=16,
+    score="sum",
+)
 
 
 def _images(n: int, seed: int) -> torch.Tensor:
@@ -32,7 +46,9 @@ def test_statistics_are_the_training_images_own():
     assert not torch.equal(plain.layer3[1].bn2.running_var, teacher.layer3[1].bn2.running_var)
     assert teacher.bn1.momentum == 0.1 and not teacher.bn1.training
     seen = []
-    teacher.layer3[1].bn2.register_forward_hook(lambda module, args, out: seen.append(out.clone()))  # the block adds in place
+    teacher.layer3[1].bn2.register_forward_hook(
+        lambda module, args, out: seen.append(out.clone())
+    )  # the block adds in place
     with torch.no_grad():  # in eval mode a deep layer's channels come out standardised on those images
         teacher.eval()(to_model_input(images, True))
     deep = seen[0]

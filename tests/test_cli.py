@@ -31,11 +31,26 @@ def test_train_help_says_where_the_run_comes_from(capsys):
 
 def test_missing_checkpoint_is_one_clear_error(tmp_path):
     missing = tmp_path / "mvtec/nut/v/seed0/model.pt"
-    proc = subprocess.run([sys.executable, "-m", "rd4ad", "evaluate", "--run", "mvtec/nut/v/seed0",
-                           "--results", str(tmp_path), "--device", "cpu"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rd4ad",
+            "evaluate",
+            "--run",
+            "mvtec/nut/v/seed0",
+            "--results",
+            str(tmp_path),
+            "--device",
+            "cpu",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2
-    assert proc.stderr.strip() == (f"rd4ad evaluate: error: {missing}: no such checkpoint; "
-                                   "train the run first (python -m rd4ad train …)")
+    assert proc.stderr.strip() == (
+        f"rd4ad evaluate: error: {missing}: no such checkpoint; train the run first (python -m rd4ad train …)"
+    )
     assert not (missing.parent / "metrics.json").exists()
 
 
@@ -45,29 +60,36 @@ def test_plan_prints_one_run_as_train_takes_it(capsys):
     assert (run["loader"], run["score"], run["lr"], run["demo"]) == ("digits", "sum", 0.001, True)
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["train", "--results", "r", "--run-json", "{not json"], "--run-json: not valid JSON"),
-    (["train", "--results", "r", "--run-json", "[1]"], "--run-json: expected a JSON object"),
-    (["train", "--results", "r", "--run-json", '{"dataset": "mvtec"}'], "missing keys \\['backbone'"),
-    (["evaluate", "--results", "r", "--run", "mvtec/nut"], "not a run folder or run key"),
-    (["plan", "--config", "config/ci.yaml", "--run", "mvtec/nut/nope/seed0"], "no planned run"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "--results", "r", "--run-json", "{not json"], "--run-json: not valid JSON"),
+        (["train", "--results", "r", "--run-json", "[1]"], "--run-json: expected a JSON object"),
+        (["train", "--results", "r", "--run-json", '{"dataset": "mvtec"}'], "missing keys \\['backbone'"),
+        (["evaluate", "--results", "r", "--run", "mvtec/nut"], "not a run folder or run key"),
+        (["plan", "--config", "config/ci.yaml", "--run", "mvtec/nut/nope/seed0"], "no planned run"),
+    ],
+)
 def test_bad_job_input_is_one_clear_error(argv, message, capsys):
     assert main(argv) == 2
     assert re.search(message, capsys.readouterr().err)
 
 
 def test_unexpected_error_is_one_line_and_a_log(monkeypatch, capsys, tmp_path):
-    import rd4ad.cli.plan as plan_command
     import tempfile
+
+    import rd4ad.cli.plan as plan_command
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     monkeypatch.setattr(plan_command, "plan_config_file", lambda *args: {}["boom"])
     assert main(["plan", "--config", "config/ci.yaml"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
-    log = re.fullmatch(r"rd4ad plan: unexpected error: KeyError: 'boom' \(traceback in (\S+); "
-                       r"--debug prints it\)\n", err).group(1)
+    log = re.fullmatch(
+        r"rd4ad plan: unexpected error: KeyError: 'boom' \(traceback in (\S+); "
+        r"--debug prints it\)\n",
+        err,
+    ).group(1)
     text = open(log).read()
     assert text.startswith("python -m rd4ad plan --config config/ci.yaml\n") and "Traceback" in text
     assert main(["--debug", "plan", "--config", "config/ci.yaml"]) == 1
@@ -82,5 +104,6 @@ def test_os_error_is_one_line_naming_the_file(monkeypatch, capsys):
 
     monkeypatch.setattr(plan_command, "plan_config_file", denied)
     assert main(["plan", "--config", "/data/config.yaml"]) == 2
-    assert capsys.readouterr().err == ("rd4ad plan: error: /data/config.yaml: Permission denied; check its "
-                                       "permissions or choose another location\n")
+    assert capsys.readouterr().err == (
+        "rd4ad plan: error: /data/config.yaml: Permission denied; check its permissions or choose another location\n"
+    )

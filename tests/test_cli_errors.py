@@ -11,17 +11,31 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
-
 from data_fixtures import mvtec_tree
 from results_fixtures import build_tree
+
 from rd4ad.cli import main
 from rd4ad.contract.layout import RunFolder
 from rd4ad.contract.run import RunConfig
 
 REPO = Path(__file__).resolve().parents[1]
-RUN = RunConfig(dataset="mnist", category="3", variant="novelty", seed=7, loader="digits", data_root="", protocol={},
-                demo=True, backbone="resnet18", teacher_weights="random", image_size=32, epochs=1, lr=0.001,
-                batch_size=16, score="sum")
+RUN = RunConfig(
+    dataset="mnist",
+    category="3",
+    variant="novelty",
+    seed=7,
+    loader="digits",
+    data_root="",
+    protocol={},
+    demo=True,
+    backbone="resnet18",
+    teacher_weights="random",
+    image_size=32,
+    epochs=1,
+    lr=0.001,
+    batch_size=16,
+    score="sum",
+)
 KEY = str(RUN.key)
 
 
@@ -84,30 +98,48 @@ CASES = {
     "train image_size 48": (_train(image_size=48), "key 'image_size' must be a multiple of 32"),
     "train category ../../escapee": (_train(category="../../escapee"), "'../../escapee' is not a valid name"),
     "train onto a folder named model.pt": (_train("{h}/occupied"), "{h}/occupied/{k}/model.pt: is a folder"),
-    "evaluate --batch-size 0": (_evaluate("{h}/models_list", "--batch-size", "0"),
-                                "argument --batch-size: '0': give an integer >= 1"),
-    "evaluate 0-byte model.pt": (_evaluate("{h}/models_empty"),
-                                 "{h}/models_empty/{k}/model.pt: unreadable (empty file); delete it and train the run again"),
-    "evaluate text model.pt": (_evaluate("{h}/models_text"),
-                               "{h}/models_text/{k}/model.pt: unreadable (not a torch checkpoint"),
-    "evaluate list model.pt": (_evaluate("{h}/models_list"),
-                               "{h}/models_list/{k}/model.pt: not a model.pt written by `python -m rd4ad train`"),
-    "synth --overwrite a user's folder": (["synth", "--out", "{h}/my_mvtec", "--overwrite"],
-                                          "{h}/my_mvtec: not a synthetic set written by `python -m rd4ad synth`"),
+    "evaluate --batch-size 0": (
+        _evaluate("{h}/models_list", "--batch-size", "0"),
+        "argument --batch-size: '0': give an integer >= 1",
+    ),
+    "evaluate 0-byte model.pt": (
+        _evaluate("{h}/models_empty"),
+        "{h}/models_empty/{k}/model.pt: unreadable (empty file); delete it and train the run again",
+    ),
+    "evaluate text model.pt": (
+        _evaluate("{h}/models_text"),
+        "{h}/models_text/{k}/model.pt: unreadable (not a torch checkpoint",
+    ),
+    "evaluate list model.pt": (
+        _evaluate("{h}/models_list"),
+        "{h}/models_list/{k}/model.pt: not a model.pt written by `python -m rd4ad train`",
+    ),
+    "synth --overwrite a user's folder": (
+        ["synth", "--out", "{h}/my_mvtec", "--overwrite"],
+        "{h}/my_mvtec: not a synthetic set written by `python -m rd4ad synth`",
+    ),
     "synth --out a file": (["synth", "--out", "{h}/a_file"], "{h}/a_file: is a file"),
     "synth --seed -1": (["synth", "--out", "{h}/s", "--seed", "-1"], "argument --seed: '-1': give an integer >= 0"),
     "fetch --local missing": (["fetch", "mvtec", "--local", "{h}/nowhere"], "{h}/nowhere: MVTec folder not found"),
     "report NaN metric": (_report("report_nan"), "levels.M1+2+3.pro = nan is not a number in [0, 1]"),
     "report list metrics.json": (_report("report_list"), "metrics.json: holds a JSON list, not an object"),
-    "report corrupt examples.npz": (_report("report_examples"),
-                                    "examples.npz: unreadable (not an .npz archive of arrays: ValueError"),
-    "plan category $x$": (["plan", "--config", "{h}/schema.yaml"],
-                          "{h}/schema.yaml: config key datasets.mvtec.categories[0]: '$x$' is not valid"),
+    "report corrupt examples.npz": (
+        _report("report_examples"),
+        "examples.npz: unreadable (not an .npz archive of arrays: ValueError",
+    ),
+    "plan category $x$": (
+        ["plan", "--config", "{h}/schema.yaml"],
+        "{h}/schema.yaml: config key datasets.mvtec.categories[0]: '$x$' is not valid",
+    ),
     "plan broken YAML": (["plan", "--config", "{h}/broken.yaml"], "{h}/broken.yaml: not valid YAML"),
-    "drift corrupt baseline": (["drift", "--baseline", "{h}/baseline.json", "--results", "{h}"],
-                               "{h}/baseline.json: not valid JSON"),
-    "drift --tol nan": (["drift", "--baseline", "{h}/baseline.json", "--results", "{h}", "--tol", "nan"],
-                        "argument --tol: 'nan': give a finite number >= 0"),
+    "drift corrupt baseline": (
+        ["drift", "--baseline", "{h}/baseline.json", "--results", "{h}"],
+        "{h}/baseline.json: not valid JSON",
+    ),
+    "drift --tol nan": (
+        ["drift", "--baseline", "{h}/baseline.json", "--results", "{h}", "--tol", "nan"],
+        "argument --tol: 'nan': give a finite number >= 0",
+    ),
     "complexity repeats 0": (_complexity(repeats=0), "Table 3 measurement: 'repeats' must be >= 1"),
     "complexity image_size 48": (_complexity(image_size=48), "key 'image_size' must be a multiple of 32"),
 }
@@ -141,7 +173,11 @@ def test_hostile_input_is_one_line(hostile, capsys, case):
 def test_the_process_exits_2_with_one_line(hostile):
     for case in ("train lr NaN", "evaluate --batch-size 0"):
         argv, expected = CASES[case]
-        done = subprocess.run([sys.executable, "-m", "rd4ad", *[_fill(a, hostile) for a in argv]],
-                              capture_output=True, text=True, cwd=REPO)
+        done = subprocess.run(
+            [sys.executable, "-m", "rd4ad", *[_fill(a, hostile) for a in argv]],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+        )
         assert done.returncode == 2 and done.stderr.count("\n") == 1 and expected in done.stderr, done.stderr
     assert json.loads(json.dumps(sorted(p.name for p in hostile.iterdir())))[0] == "a_file"

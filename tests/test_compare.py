@@ -7,23 +7,24 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from results_fixtures import write_metrics
 
 from rd4ad.cli import main
 from rd4ad.report.comparisons import compare_variants
 from rd4ad.report.results import collect_runs
-from results_fixtures import write_metrics
 
 CATEGORIES = ("carpet", "grid", "leather", "tile", "wood", "bottle")
 
 
 def write_variant(root: Path, variant: str, values: np.ndarray) -> None:
     """``values`` (categories × seeds, percent) as every metric of ``variant``'s runs; NaN: no run."""
-    for i, category in enumerate(CATEGORIES[:values.shape[0]]):
+    for i, category in enumerate(CATEGORIES[: values.shape[0]]):
         for seed, value in enumerate(values[i]):
             if not np.isnan(value):
                 metrics = dict.fromkeys(("image_auroc", "pixel_auroc", "pro", "pro_public"), round(value / 100, 8))
-                write_metrics(root / "mvtec" / category / variant / f"seed{seed}", ("mvtec", category, variant, seed),
-                              metrics)
+                write_metrics(
+                    root / "mvtec" / category / variant / f"seed{seed}", ("mvtec", category, variant, seed), metrics
+                )
 
 
 REFERENCE = 90.0 + np.arange(6)[:, None] + 0.1 * np.arange(3)[None, :]
@@ -49,8 +50,22 @@ def test_compare_says_better_for_a_better_candidate(tmp_path, capsys):
 def test_compare_finds_no_evidence_in_noise_across_two_trees(tmp_path, capsys):
     write_variant(tmp_path / "before", "wrn", REFERENCE)
     write_variant(tmp_path / "after", "wrn", REFERENCE + NOISE)
-    assert main(["compare", "--results", str(tmp_path / "before"), "--results", str(tmp_path / "after"),
-                 "--reference", "wrn", "--candidate", "wrn"]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                "--results",
+                str(tmp_path / "before"),
+                "--results",
+                str(tmp_path / "after"),
+                "--reference",
+                "wrn",
+                "--candidate",
+                "wrn",
+            ]
+        )
+        == 0
+    )
     line = summary_line(capsys.readouterr().out, "pro")
     assert line[5] == "+0.00" and line[8] == "1" and line[-2:] == ["no", "evidence"]
     assert float(line[9]) == pytest.approx(1.52, abs=0.06)  # 2.80 × SE 0.543
@@ -76,7 +91,9 @@ def test_unpaired_seeds_and_categories_are_left_out(tmp_path):
     comparison = compare_variants(runs, runs, "ref", "cand")
     rows = comparison.categories[comparison.categories["metric"] == "pro"].set_index("category")
     assert list(rows.index) == ["carpet", "grid", "leather", "tile", "wood"]
-    assert rows.loc["carpet", "n"] == 2 and rows.loc["carpet", "mean"] == pytest.approx(0.75)  # seeds 0, 1: (0.5 + 1.0) / 2
+    assert rows.loc["carpet", "n"] == 2 and rows.loc["carpet", "mean"] == pytest.approx(
+        0.75
+    )  # seeds 0, 1: (0.5 + 1.0) / 2
 
 
 def test_a_missing_variant_is_one_clear_error(tmp_path, capsys):

@@ -34,7 +34,7 @@ def test_timed_score_is_the_evaluation_score(model):
     images = torch.randint(0, 256, (2, 3, 64, 64), dtype=torch.uint8, generator=torch.Generator().manual_seed(1))
     arrays = SplitArrays(images, np.array([0, 1]), None, ["a", "b"], ["good", "x"], normalize=True)
     expected = torch.from_numpy(evaluate_maps(infer_level_maps(model, arrays, CPU), arrays, "max", CPU)[1][HEADLINE])
-    got = torch.cat([score_image(model, images[i:i + 1]) for i in range(2)]).double()
+    got = torch.cat([score_image(model, images[i : i + 1]) for i in range(2)]).double()
     torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-6)
 
 
@@ -52,13 +52,40 @@ def test_inference_seconds_rejects_bad_counts(model):
 
 
 def _measure(tmp_path: Path, device: str) -> dict:
-    run = RunConfig(dataset="mvtec", category="bottle", variant="r18", seed=0, loader="mvtec", data_root="",
-                    protocol={}, demo=True, backbone="resnet18", image_size=64, epochs=1, lr=0.005, batch_size=16,
-                    teacher_weights="random")
+    run = RunConfig(
+        dataset="mvtec",
+        category="bottle",
+        variant="r18",
+        seed=0,
+        loader="mvtec",
+        data_root="",
+        protocol={},
+        demo=True,
+        backbone="resnet18",
+        image_size=64,
+        epochs=1,
+        lr=0.005,
+        batch_size=16,
+        teacher_weights="random",
+    )
     out = tmp_path / "mvtec" / "complexity" / "r18.json"
-    subprocess.run([sys.executable, "-m", "rd4ad", "complexity", "--device", device, "--results", str(tmp_path),
-                    "--measurement-json", json.dumps(Measurement(run, repeats=2, warmup=1).to_dict())],
-                   check=True, cwd=Path(__file__).parents[1], capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rd4ad",
+            "complexity",
+            "--device",
+            device,
+            "--results",
+            str(tmp_path),
+            "--measurement-json",
+            json.dumps(Measurement(run, repeats=2, warmup=1).to_dict()),
+        ],
+        check=True,
+        cwd=Path(__file__).parents[1],
+        capture_output=True,
+    )
     return json.loads(out.read_text())
 
 

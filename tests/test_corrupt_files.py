@@ -19,9 +19,23 @@ from rd4ad.machine.device import set_deterministic
 from rd4ad.training.loop import train_run
 
 CPU = torch.device("cpu")
-RUN = RunConfig(dataset="mnist", category="3", variant="novelty", seed=7, loader="digits", data_root="", protocol={},
-                demo=True, backbone="resnet18", teacher_weights="random", image_size=32, epochs=2, lr=0.001,
-                batch_size=16, score="sum")
+RUN = RunConfig(
+    dataset="mnist",
+    category="3",
+    variant="novelty",
+    seed=7,
+    loader="digits",
+    data_root="",
+    protocol={},
+    demo=True,
+    backbone="resnet18",
+    teacher_weights="random",
+    image_size=32,
+    epochs=2,
+    lr=0.001,
+    batch_size=16,
+    score="sum",
+)
 
 
 @pytest.fixture(scope="module")
@@ -30,9 +44,13 @@ def reference(tmp_path_factory):
     set_deterministic(True)
     folder = RunFolder(tmp_path_factory.mktemp("reference"), RUN.key)
     kept = {}
-    model = train_run(RUN, folder, CPU,
-                      on_epoch_end=lambda e: kept.setdefault(e, folder.resume.read_bytes()) if e == 1 else None,
-                      checkpoint_minutes=0)
+    model = train_run(
+        RUN,
+        folder,
+        CPU,
+        on_epoch_end=lambda e: kept.setdefault(e, folder.resume.read_bytes()) if e == 1 else None,
+        checkpoint_minutes=0,
+    )
     return model, kept[1]
 
 
@@ -63,8 +81,11 @@ def _garbled_log(resume: bytes, tmp_path) -> bytes:
 @pytest.mark.parametrize("kind", ["truncated", "misfit", "garbled_log"])
 def test_bad_resume_is_moved_aside_and_training_starts_over(reference, tmp_path, capsys, kind):
     model, resume = reference
-    bad = {"truncated": lambda: resume[: len(resume) // 3], "misfit": lambda: _misfit(resume, tmp_path),
-           "garbled_log": lambda: _garbled_log(resume, tmp_path)}[kind]()
+    bad = {
+        "truncated": lambda: resume[: len(resume) // 3],
+        "misfit": lambda: _misfit(resume, tmp_path),
+        "garbled_log": lambda: _garbled_log(resume, tmp_path),
+    }[kind]()
     folder = RunFolder(tmp_path / "results", RUN.key)
     folder.path.mkdir(parents=True)
     folder.resume.write_bytes(bad)
@@ -75,14 +96,20 @@ def test_bad_resume_is_moved_aside_and_training_starts_over(reference, tmp_path,
     assert _same_weights(folder.model, model), "a run that started over equals a clean run"
     assert (folder.path / "resume.pt.corrupt").read_bytes() == bad
     assert os.path.samefile(folder.resume, folder.model), "resume.pt is now the finished run's final state"
-    reason = "unreadable resume checkpoint (not a torch checkpoint" if kind == "truncated" else \
-        "resume checkpoint does not fit this run"
+    reason = (
+        "unreadable resume checkpoint (not a torch checkpoint"
+        if kind == "truncated"
+        else "resume checkpoint does not fit this run"
+    )
     err = capsys.readouterr().err
     assert f"{folder.resume}: {reason}" in err
     assert "moved to resume.pt.corrupt, training starts again from epoch 1" in err
     if kind == "garbled_log":
         assert "its loss log is not one finite loss per epoch 1..1" in err
-        assert folder.loss.read_text().splitlines()[0] == "epoch,loss,seconds" and len(folder.loss.read_text().splitlines()) == 3
+        assert (
+            folder.loss.read_text().splitlines()[0] == "epoch,loss,seconds"
+            and len(folder.loss.read_text().splitlines()) == 3
+        )
 
 
 def _foreign(path, obj):
@@ -90,18 +117,23 @@ def _foreign(path, obj):
     return path.read_bytes()
 
 
-@pytest.mark.parametrize("kind, reason", [
-    ("empty", "unreadable (empty file)"),
-    ("truncated", "unreadable (not a torch checkpoint"),
-    ("text", "unreadable (not a torch checkpoint"),
-    ("list", "not a model.pt written by `python -m rd4ad train`"),
-    ("no run", "not a model.pt written by `python -m rd4ad train`"),
-    ("wrong weights", "its run config or weights do not fit"),
-])
+@pytest.mark.parametrize(
+    "kind, reason",
+    [
+        ("empty", "unreadable (empty file)"),
+        ("truncated", "unreadable (not a torch checkpoint"),
+        ("text", "unreadable (not a torch checkpoint"),
+        ("list", "not a model.pt written by `python -m rd4ad train`"),
+        ("no run", "not a model.pt written by `python -m rd4ad train`"),
+        ("wrong weights", "its run config or weights do not fit"),
+    ],
+)
 def test_bad_model_pt_is_one_line_saying_retrain(reference, tmp_path, capsys, kind, reason):
     good = reference[0].read_bytes()
     content = {
-        "empty": lambda: b"", "truncated": lambda: good[: len(good) // 2], "text": lambda: b"weights\n",
+        "empty": lambda: b"",
+        "truncated": lambda: good[: len(good) // 2],
+        "text": lambda: b"weights\n",
         "list": lambda: _foreign(tmp_path / "x.pt", [1, 2]),
         "no run": lambda: _foreign(tmp_path / "x.pt", {"student": {}}),
         "wrong weights": lambda: _foreign(tmp_path / "x.pt", {"run": RUN.to_dict(), "student": {"w": torch.ones(1)}}),
@@ -154,9 +186,11 @@ def test_a_model_whose_weights_are_not_finite_is_named(tmp_path, capsys, referen
     ckpt["student"][key] = ckpt["student"][key].clone().fill_(bad)
     torch.save(ckpt, folder.model)
     assert main(["evaluate", "--run", str(RUN.key), "--results", str(tmp_path), "--device", "cpu"]) == 2
-    assert capsys.readouterr().err == (f"rd4ad evaluate: error: {folder.model}: its weights are not finite (NaN or "
-                                       f"inf in {key}); delete it and train the run again (python -m rd4ad train …, "
-                                       f"or rerun snakemake)\n")
+    assert capsys.readouterr().err == (
+        f"rd4ad evaluate: error: {folder.model}: its weights are not finite (NaN or "
+        f"inf in {key}); delete it and train the run again (python -m rd4ad train …, "
+        f"or rerun snakemake)\n"
+    )
     assert sorted(p.name for p in folder.path.iterdir()) == ["model.pt"], "nothing written beside it"
 
 
@@ -165,8 +199,10 @@ def test_a_model_copied_into_another_runs_folder_is_refused(tmp_path, capsys, re
     other.path.mkdir(parents=True)
     other.model.write_bytes(reference[0].read_bytes())
     assert main(["evaluate", "--run", str(other.key), "--results", str(tmp_path), "--device", "cpu"]) == 2
-    assert capsys.readouterr().err == (f"rd4ad evaluate: error: {other.model}: holds the model of run {RUN.key}, not "
-                                       f"of the run folder it lies in ({other.key}); put it back in its own folder, "
-                                       f"or delete it and train the run again (python -m rd4ad train …, or rerun "
-                                       f"snakemake)\n")
+    assert capsys.readouterr().err == (
+        f"rd4ad evaluate: error: {other.model}: holds the model of run {RUN.key}, not "
+        f"of the run folder it lies in ({other.key}); put it back in its own folder, "
+        f"or delete it and train the run again (python -m rd4ad train …, or rerun "
+        f"snakemake)\n"
+    )
     assert sorted(p.name for p in other.path.iterdir()) == ["model.pt"]

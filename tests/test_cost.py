@@ -26,8 +26,11 @@ START = {"train": 4.0, "evaluate": 6.0}
 
 @pytest.fixture
 def plan(tmp_path):
-    raw = {**load_yaml(REPO / "config" / "demo.yaml"), "tables": str(REPO / "config" / "tables.yaml"),
-           "results": str(tmp_path / "results")}
+    raw = {
+        **load_yaml(REPO / "config" / "demo.yaml"),
+        "tables": str(REPO / "config" / "tables.yaml"),
+        "results": str(tmp_path / "results"),
+    }
     return make_plan(raw)
 
 
@@ -35,8 +38,9 @@ def test_split_sizes_published_synthetic_and_digits():
     assert split_sizes("mvtec", "bottle") == (209, 83)
     assert split_sizes("cifar10", "7") == (5000, 10000)
     # 32 training images; 16 good + 8 per defect type (nut: scratch, color, hole)
-    assert split_sizes("mvtec", "nut", source="synth", synth={"n_train": 32, "n_test_good": 16,
-                                                              "n_test_defect": 8}) == (32, 40)
+    assert split_sizes(
+        "mvtec", "nut", source="synth", synth={"n_train": 32, "n_test_good": 16, "n_test_defect": 8}
+    ) == (32, 40)
     train, test = split_sizes("digits", "0", source="none")
     assert test == 899 and 85 <= train <= 95  # a stratified half of 1797 digits, ~178 zeros
     assert dataset_megabytes("mvtec") > 5000 and dataset_megabytes("digits") == 0

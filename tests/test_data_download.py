@@ -12,13 +12,24 @@ import sys
 import zipfile
 
 import pytest
+from data_fixtures import (
+    caltech_tree,
+    file_member,
+    hardlink_member,
+    link_member,
+    mvtec_tree,
+    path_max_symlink_chain,
+    serve,
+    sha256,
+    tar_bytes,
+)
 
-from data_fixtures import (caltech_tree, file_member, hardlink_member, link_member, mvtec_tree,
-                           path_max_symlink_chain, serve, sha256, tar_bytes)
 from rd4ad.cli import main
-from rd4ad.data.caltech import ARCHIVE as CALTECH, fetch_caltech
+from rd4ad.data.caltech import ARCHIVE as CALTECH
+from rd4ad.data.caltech import fetch_caltech
 from rd4ad.data.download import RemoteFile, download
-from rd4ad.data.mvtec import ARCHIVE as MVTEC, CATEGORIES, fetch_mvtec, validate_mvtec
+from rd4ad.data.mvtec import ARCHIVE as MVTEC
+from rd4ad.data.mvtec import CATEGORIES, fetch_mvtec, validate_mvtec
 from rd4ad.data.validate import RECORD
 from rd4ad.files.errors import RD4ADError
 from rd4ad.files.temporaries import temp_prefix
@@ -73,14 +84,17 @@ def test_truncated_archive_is_refused(tmp_path, mvtec_archive):
     assert "archive is truncated or corrupt" in _fetch_error(tmp_path, cut, sha256(cut))
 
 
-@pytest.mark.parametrize("member, text", [
-    (file_member("../evil"), "'../evil' has an absolute path or '..'"),
-    (file_member("/abs/evil"), "'/abs/evil' has an absolute path or '..'"),
-    (link_member("bottle/escape", "../../outside"), "'bottle/escape' is a link (to '../../outside')"),
-    (link_member("bottle/root", "/etc/passwd"), "'bottle/root' is a link (to '/etc/passwd')"),
-    (link_member("bottle/inside", "train"), "'bottle/inside' is a link (to 'train')"),
-    (hardlink_member("bottle/hard", "bottle/train/good/000.png"), "'bottle/hard' is a link"),
-])
+@pytest.mark.parametrize(
+    "member, text",
+    [
+        (file_member("../evil"), "'../evil' has an absolute path or '..'"),
+        (file_member("/abs/evil"), "'/abs/evil' has an absolute path or '..'"),
+        (link_member("bottle/escape", "../../outside"), "'bottle/escape' is a link (to '../../outside')"),
+        (link_member("bottle/root", "/etc/passwd"), "'bottle/root' is a link (to '/etc/passwd')"),
+        (link_member("bottle/inside", "train"), "'bottle/inside' is a link (to 'train')"),
+        (hardlink_member("bottle/hard", "bottle/train/good/000.png"), "'bottle/hard' is a link"),
+    ],
+)
 def test_hostile_members_are_refused(tmp_path, member, text):
     data = tar_bytes(mvtec_tree(tmp_path / "src"), extra=[member])
     shutil.rmtree(tmp_path / "src")
@@ -103,8 +117,9 @@ def test_undecodable_image_is_refused(tmp_path):
     (src / "wood" / "test" / "good" / "000.png").write_bytes(b"")
     data = tar_bytes(src)
     shutil.rmtree(src)
-    assert "wood/test/good/000.png: unreadable (empty file); repair or remove" in _fetch_error(tmp_path, data,
-                                                                                               sha256(data))
+    assert "wood/test/good/000.png: unreadable (empty file); repair or remove" in _fetch_error(
+        tmp_path, data, sha256(data)
+    )
 
 
 def test_caltech_fetch_md5(tmp_path):
@@ -171,8 +186,10 @@ def test_verified_archive_is_reused_and_stale_downloads_removed(tmp_path, mvtec_
     archive.write_bytes(mvtec_archive)  # left by a fetch killed during extraction
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     owner = f"~{os.getpid()}~"
-    stale = [parent / f"{temp_prefix(archive.name).replace(owner, f'~{int(dead.stdout)}~')}k2j4h6g8.part",
-             parent / f"{temp_prefix('mvtec', partial=True).replace(owner, f'~{int(dead.stdout)}~')}q1w2e3r4"]
+    stale = [
+        parent / f"{temp_prefix(archive.name).replace(owner, f'~{int(dead.stdout)}~')}k2j4h6g8.part",
+        parent / f"{temp_prefix('mvtec', partial=True).replace(owner, f'~{int(dead.stdout)}~')}q1w2e3r4",
+    ]
     stale[0].write_bytes(mvtec_archive[:100])
     (stale[1] / "bottle").mkdir(parents=True)
     assert fetch_mvtec(parent / "mvtec", mirror="http://127.0.0.1:9/unreachable", remote=_remote(mvtec_archive))

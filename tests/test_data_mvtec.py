@@ -7,9 +7,9 @@ import os
 import numpy as np
 import pytest
 import torch
+from data_fixtures import mvtec_tree, write_png
 from PIL import Image
 
-from data_fixtures import mvtec_tree, write_png
 from rd4ad.data import load, load_split
 from rd4ad.data.arrays import resize_mask
 from rd4ad.files.errors import RD4ADError
@@ -36,7 +36,9 @@ def test_test_split_contract(root):
 def test_grayscale_category_loads_as_rgb(root):
     arrays = load_split("mvtec", root, "grid", "train", 8)
     assert arrays.images.shape == (2, 3, 8, 8) and arrays.labels.tolist() == [0, 0]
-    assert torch.equal(arrays.images[:, 0], arrays.images[:, 1]) and torch.equal(arrays.images[:, 0], arrays.images[:, 2])
+    assert torch.equal(arrays.images[:, 0], arrays.images[:, 1]) and torch.equal(
+        arrays.images[:, 0], arrays.images[:, 2]
+    )
     raw = np.asarray(Image.open(root / "grid" / "train" / "good" / "000.png"))
     assert raw.ndim == 2 and np.array_equal(arrays.images[0, 0].numpy(), raw)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from data_fixtures import caltech_tree, write_cifar10, write_mnist_raw
 from torchvision.datasets import CIFAR10
 
-from data_fixtures import caltech_tree, write_cifar10, write_mnist_raw
 from rd4ad.data import load_split
 from rd4ad.data.caltech import protocol_files
 from rd4ad.files.errors import RD4ADError

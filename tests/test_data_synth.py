@@ -10,14 +10,14 @@ import sys
 
 import numpy as np
 import pytest
+from data_fixtures import mvtec_tree
 from PIL import Image
 
-from data_fixtures import mvtec_tree
 from rd4ad.cli import main
 from rd4ad.data import load_split
-from rd4ad.data.mvtec import CATEGORIES as MVTEC_CATEGORIES, validate_mvtec
-from rd4ad.data.synth import CATEGORIES, SynthConfig, generate
-from rd4ad.data.synth import textures
+from rd4ad.data.mvtec import CATEGORIES as MVTEC_CATEGORIES
+from rd4ad.data.mvtec import validate_mvtec
+from rd4ad.data.synth import CATEGORIES, SynthConfig, generate, textures
 from rd4ad.data.synth.defects import DEFECTS
 from rd4ad.data.synth.generator import CATEGORY_DEFECTS, normal_image, sample
 from rd4ad.data.synth.textures import texture_crop
@@ -29,8 +29,11 @@ SMALL = SynthConfig(image_size=48, n_train=3, n_test_good=2, n_test_defect=2)
 
 def _digests(root):
     """The data files' digests (the validation record holds their mtimes, so it differs between runs)."""
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and p.name != RECORD}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != RECORD
+    }
 
 
 @pytest.fixture(scope="module")
@@ -118,8 +121,21 @@ def test_train_and_test_textures_come_from_disjoint_halves(monkeypatch):
 
 
 def test_cli_and_existing_output(tmp_path, capsys):
-    args = ["synth", "--out", str(tmp_path / "s"), "--image-size", "32", "--categories", "brick",
-            "--n-train", "2", "--n-test-good", "1", "--n-test-defect", "1"]
+    args = [
+        "synth",
+        "--out",
+        str(tmp_path / "s"),
+        "--image-size",
+        "32",
+        "--categories",
+        "brick",
+        "--n-train",
+        "2",
+        "--n-test-good",
+        "1",
+        "--n-test-defect",
+        "1",
+    ]
     assert main(args) == 0 and validate_mvtec(tmp_path / "s") == ["brick"]
     assert main(args) == 2 and "already exists" in capsys.readouterr().err
     assert main(args + ["--overwrite"]) == 0
@@ -129,8 +145,23 @@ def test_cli_and_existing_output(tmp_path, capsys):
 
 
 def _cli(out, *extra):
-    return ["synth", "--out", str(out), "--image-size", "32", "--categories", "brick", "nut", "--n-train", "2",
-            "--n-test-good", "1", "--n-test-defect", "1", *extra]
+    return [
+        "synth",
+        "--out",
+        str(out),
+        "--image-size",
+        "32",
+        "--categories",
+        "brick",
+        "nut",
+        "--n-train",
+        "2",
+        "--n-test-good",
+        "1",
+        "--n-test-defect",
+        "1",
+        *extra,
+    ]
 
 
 @pytest.mark.parametrize("extra", [None, "my_notes.txt"])
@@ -166,10 +197,12 @@ def test_a_kill_mid_way_keeps_the_previous_set(tmp_path):
     out = tmp_path / "s"
     assert main(_cli(out, "--seed", "1")) == 0
     before = _digests(out)
-    killer = ("import os, signal, sys; from rd4ad.cli import main; from rd4ad.data.synth import generator as g; "
-              "write = g.write_category; "
-              "g.write_category = lambda root, c, cfg: write(root, c, cfg) if c == 'brick' else "
-              "os.kill(os.getpid(), signal.SIGKILL); main(sys.argv[1:])")
+    killer = (
+        "import os, signal, sys; from rd4ad.cli import main; from rd4ad.data.synth import generator as g; "
+        "write = g.write_category; "
+        "g.write_category = lambda root, c, cfg: write(root, c, cfg) if c == 'brick' else "
+        "os.kill(os.getpid(), signal.SIGKILL); main(sys.argv[1:])"
+    )
     proc = subprocess.run([sys.executable, "-c", killer, *_cli(out, "--seed", "2", "--overwrite")])
     assert proc.returncode == -signal.SIGKILL
     assert _digests(out) == before, "the old set must survive a kill"

@@ -9,11 +9,10 @@ import zlib
 
 import numpy as np
 import pytest
-
 from data_fixtures import mvtec_tree, write_png
+
 from rd4ad.cli import main
-from rd4ad.data import load_split
-from rd4ad.data import validate
+from rd4ad.data import load_split, validate
 from rd4ad.data.mvtec import fetch_mvtec
 from rd4ad.data.validate import RECORD
 from rd4ad.files.errors import RD4ADError
@@ -48,26 +47,46 @@ def test_bad_files_fail_fetch_local_in_one_line_naming_them(root, capsys):
     assert main(["fetch", "mvtec", "--local", str(root)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "screw" not in err and err.rstrip().endswith(FIX)
-    assert err.startswith(f"rd4ad fetch: error: {root / empty[0]}: unreadable (empty file); 4 other problems: "
-                          f"{root / empty[1]} (unreadable (empty file)), {root / 'cable/test/good/000.png'} "
-                          f"(unreadable (image does not decode: image file is truncated)), "
-                          f"{root / empty[2]} (unreadable (empty file)) and 1 more; ")
+    assert err.startswith(
+        f"rd4ad fetch: error: {root / empty[0]}: unreadable (empty file); 4 other problems: "
+        f"{root / empty[1]} (unreadable (empty file)), {root / 'cable/test/good/000.png'} "
+        f"(unreadable (image does not decode: image file is truncated)), "
+        f"{root / empty[2]} (unreadable (empty file)) and 1 more; "
+    )
     assert not (root / RECORD).exists()
 
 
-@pytest.mark.parametrize("damage, named, text", [
-    (lambda r: write_png(r / "bottle/ground_truth/crack/000_mask.png", np.full((8, 6), 255, np.uint8)),
-     "bottle/ground_truth/crack/000_mask.png", "mask is 6×8 pixels but its image 000.png is 8×8"),
-    (lambda r: write_png(r / "bottle/ground_truth/crack/000_mask.png", np.ones((8, 8), np.uint8)),
-     "bottle/ground_truth/crack/000_mask.png",
-     "mask has no defect pixel (none above half of 255; masks are 0 = good, 255 = defect)"),
-    (lambda r: (r / "bottle/test/crack/001.png").unlink(), "bottle/ground_truth/crack/001_mask.png",
-     "mask without a test image"),
-    (lambda r: (r / "bottle/ground_truth/crack/001_mask.png").unlink(), "bottle/ground_truth/crack/001_mask.png",
-     "missing ground-truth mask for"),
-    (lambda r: (r / "bottle/train/good/002.jpg").write_bytes(b"jpeg"), "bottle/train/good/002.jpg",
-     "not a .png file (MVTec images and masks are PNG)"),
-], ids=["mask size", "mask 0/1", "mask alone", "mask missing", "jpg"])
+@pytest.mark.parametrize(
+    "damage, named, text",
+    [
+        (
+            lambda r: write_png(r / "bottle/ground_truth/crack/000_mask.png", np.full((8, 6), 255, np.uint8)),
+            "bottle/ground_truth/crack/000_mask.png",
+            "mask is 6×8 pixels but its image 000.png is 8×8",
+        ),
+        (
+            lambda r: write_png(r / "bottle/ground_truth/crack/000_mask.png", np.ones((8, 8), np.uint8)),
+            "bottle/ground_truth/crack/000_mask.png",
+            "mask has no defect pixel (none above half of 255; masks are 0 = good, 255 = defect)",
+        ),
+        (
+            lambda r: (r / "bottle/test/crack/001.png").unlink(),
+            "bottle/ground_truth/crack/001_mask.png",
+            "mask without a test image",
+        ),
+        (
+            lambda r: (r / "bottle/ground_truth/crack/001_mask.png").unlink(),
+            "bottle/ground_truth/crack/001_mask.png",
+            "missing ground-truth mask for",
+        ),
+        (
+            lambda r: (r / "bottle/train/good/002.jpg").write_bytes(b"jpeg"),
+            "bottle/train/good/002.jpg",
+            "not a .png file (MVTec images and masks are PNG)",
+        ),
+    ],
+    ids=["mask size", "mask 0/1", "mask alone", "mask missing", "jpg"],
+)
 def test_misfit_masks_and_foreign_files_are_refused(root, damage, named, text):
     damage(root)
     with pytest.raises(RD4ADError) as err:
@@ -112,8 +131,10 @@ def test_record_spares_decoding_until_a_file_changes(root, decodes, capsys):
     write_png(root / "bottle" / "test" / "good" / "000.png", np.zeros((8, 8, 3), np.uint8))
     assert load_split("mvtec", root, "bottle", "test", 8).images[2].sum() == 0
     assert len(decodes) == 7 and all("bottle" in str(p) for p in decodes)
-    assert f"{root / 'bottle'}: files changed since the dataset was checked; checking them again" in \
-        capsys.readouterr().err
+    assert (
+        f"{root / 'bottle'}: files changed since the dataset was checked; checking them again"
+        in capsys.readouterr().err
+    )
     decodes.clear()
     load_split("mvtec", root, "bottle", "train", 8)
     load_split("mvtec", root, "grid", "train", 8)
@@ -138,17 +159,25 @@ def test_unwritable_record_only_warns_and_every_load_checks_again(root, decodes,
 def _png_header_only(path, side: int) -> None:
     """A PNG that declares ``side``×``side`` gray pixels and holds none (what a decompression bomb looks like
     before it is decoded)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
-                     + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b""))
+        + chunk(b"IEND", b"")
+    )
 
 
-@pytest.mark.parametrize("side, detail", [
-    (12000, "12000×12000 pixels, more than the 16,777,216 this suite decodes"),
-    (20000, "more pixels than PIL will decode (Image size (400000000 pixels)"),
-])
+@pytest.mark.parametrize(
+    "side, detail",
+    [
+        (12000, "12000×12000 pixels, more than the 16,777,216 this suite decodes"),
+        (20000, "more pixels than PIL will decode (Image size (400000000 pixels)"),
+    ],
+)
 def test_a_huge_image_is_refused_before_it_is_decoded(root, capsys, recwarn, side, detail):
     bomb = root / "bottle" / "train" / "good" / "000.png"
     _png_header_only(bomb, side)

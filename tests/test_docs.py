@@ -13,8 +13,13 @@ from rd4ad.contract.knob_table import BEGIN, END, knob_table_markdown, with_knob
 from rd4ad.contract.run import knobs
 
 REPO = Path(__file__).resolve().parents[1]
-PAGES = [REPO / "README.md", REPO / "CHANGELOG.md", REPO / "config" / "README.md",
-         REPO / "workflow" / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+PAGES = [
+    REPO / "README.md",
+    REPO / "CHANGELOG.md",
+    REPO / "config" / "README.md",
+    REPO / "workflow" / "README.md",
+    *sorted((REPO / "docs").glob("*.md")),
+]
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 FENCE = re.compile(r"^```.*?^```", re.M | re.S)
 
@@ -34,8 +39,9 @@ def broken_links(page: Path) -> list[str]:
         linked = (page.parent / path).resolve() if path else page
         if not linked.exists():
             broken.append(f"{target}: no such file")
-        elif fragment and fragment not in {anchor(h) for h in re.findall(r"^#+ (.+)$", linked.read_text(
-                encoding="utf-8"), re.M)}:
+        elif fragment and fragment not in {
+            anchor(h) for h in re.findall(r"^#+ (.+)$", linked.read_text(encoding="utf-8"), re.M)
+        }:
             broken.append(f"{target}: no such heading in {linked.name}")
     return broken
 
@@ -48,8 +54,10 @@ def test_relative_links_resolve(page):
 def test_a_broken_link_or_heading_is_found(tmp_path):
     (tmp_path / "other.md").write_text("# Where to look\n")
     page = tmp_path / "page.md"
-    page.write_text("# Top\n[ok](other.md#where-to-look) [self](#top) [web](https://x.org/y)\n"
-                    "[gone](missing.md) [bad](other.md#nowhere)\n```\n[in code](nothing.md)\n```\n")
+    page.write_text(
+        "# Top\n[ok](other.md#where-to-look) [self](#top) [web](https://x.org/y)\n"
+        "[gone](missing.md) [bad](other.md#nowhere)\n```\n[in code](nothing.md)\n```\n"
+    )
     assert broken_links(page) == ["missing.md: no such file", "other.md#nowhere: no such heading in other.md"]
 
 
@@ -62,7 +70,8 @@ def test_the_knob_table_in_config_readme_is_current():
     text = (REPO / "config" / "README.md").read_text(encoding="utf-8")
     assert with_knob_table(text) == text, (
         "config/README.md's knob table differs from RunConfig's knobs; regenerate it with "
-        "`python -m rd4ad knobs --write config/README.md`")
+        "`python -m rd4ad knobs --write config/README.md`"
+    )
 
 
 def test_the_knob_table_has_one_row_per_knob_with_its_default():

@@ -6,17 +6,29 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from results_fixtures import build_tree
+
 from rd4ad.cli import main
 
-CARPET = "mvtec/carpet/wrn50_256/seed111/M1+2+3/image_auroc"   # seeds 111/112: 0.99, 0.97 → spread 1.414 pp
-BOTTLE = "mvtec/bottle/wrn50_256/seed111/M1+2+3/image_auroc"   # seeds 111/112: 1.00, 1.00 → spread 0
-PINNED = {"cpu_numerics": "pinned", "torch": "2.14.1", "machine": "x86_64", "cpu": "AMD EPYC",
-          "cpu_vector_isa": ["avx2", "avx512f"], "aten_capability": "AVX2", "mkldnn": False, "nnpack": False,
-          "threads": 1, "env": {"MKL_CBWR": "COMPATIBLE", "ATEN_CPU_CAPABILITY": "avx2"}}
-PINNED_FLAT = {**{k: v for k, v in PINNED.items() if k != "env"}, "env.MKL_CBWR": "COMPATIBLE",
-               "env.ATEN_CPU_CAPABILITY": "avx2"}
+CARPET = "mvtec/carpet/wrn50_256/seed111/M1+2+3/image_auroc"  # seeds 111/112: 0.99, 0.97 → spread 1.414 pp
+BOTTLE = "mvtec/bottle/wrn50_256/seed111/M1+2+3/image_auroc"  # seeds 111/112: 1.00, 1.00 → spread 0
+PINNED = {
+    "cpu_numerics": "pinned",
+    "torch": "2.14.1",
+    "machine": "x86_64",
+    "cpu": "AMD EPYC",
+    "cpu_vector_isa": ["avx2", "avx512f"],
+    "aten_capability": "AVX2",
+    "mkldnn": False,
+    "nnpack": False,
+    "threads": 1,
+    "env": {"MKL_CBWR": "COMPATIBLE", "ATEN_CPU_CAPABILITY": "avx2"},
+}
+PINNED_FLAT = {
+    **{k: v for k, v in PINNED.items() if k != "env"},
+    "env.MKL_CBWR": "COMPATIBLE",
+    "env.ATEN_CPU_CAPABILITY": "avx2",
+}
 
 
 def _set_numerics(results, **change):
@@ -31,10 +43,11 @@ def frozen(tmp_path, capsys):
     _, results = build_tree(tmp_path, artifacts=False)
     _set_numerics(results)
     baseline = tmp_path / "baseline.json"
-    assert main(["drift", "--write-baseline", str(baseline), "--results", str(results),
-                 "--reference-seeds", "111"]) == 0
+    assert (
+        main(["drift", "--write-baseline", str(baseline), "--results", str(results), "--reference-seeds", "111"]) == 0
+    )
     capsys.readouterr()
-    for other_seed in results.glob("*/*/*/seed112"):       # CI runs the reference seed only
+    for other_seed in results.glob("*/*/*/seed112"):  # CI runs the reference seed only
         (other_seed / "metrics.json").unlink()
     return results, baseline
 
@@ -62,9 +75,9 @@ def test_baseline_holds_reference_values_and_seed_spread(frozen):
     assert data["values"][CARPET] == 0.99
     assert "mvtec/carpet/wrn50_256/seed112/M1+2+3/image_auroc" not in data["values"]
     assert data["values"]["mnist/0/novelty_r18/seed111/M1/pixel_auroc"] is None
-    assert data["spread_pp"]["mvtec/carpet/wrn50_256/M1+2+3/image_auroc"] == pytest.approx(2 ** 0.5)
+    assert data["spread_pp"]["mvtec/carpet/wrn50_256/M1+2+3/image_auroc"] == pytest.approx(2**0.5)
     assert data["spread_pp"]["mvtec/bottle/wrn50_256/M1+2+3/image_auroc"] == 0.0
-    assert data["spread_pp"]["mnist/0/novelty_r18/M1+2+3/image_auroc"] is None   # one seed: no spread
+    assert data["spread_pp"]["mnist/0/novelty_r18/M1+2+3/image_auroc"] is None  # one seed: no spread
 
 
 def test_equal_metrics_pass_bit_identical(frozen, capsys):
@@ -77,10 +90,10 @@ def test_equal_metrics_pass_bit_identical(frozen, capsys):
 
 def test_same_environment_tolerance_is_fixed(frozen, capsys):
     results, baseline = frozen
-    _set(results, -0.004)                      # 0.4 pp < 0.5 pp
+    _set(results, -0.004)  # 0.4 pp < 0.5 pp
     assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 0
     capsys.readouterr()
-    _set(results, -0.003)                      # 0.7 pp: the seed spread does not matter here
+    _set(results, -0.003)  # 0.7 pp: the seed spread does not matter here
     assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 1
     out = capsys.readouterr().out
     assert _line(out.split("largest moves")[0], CARPET)[-3:] == ["-0.7", "0.5", "DRIFT"]
@@ -90,23 +103,25 @@ def test_same_environment_tolerance_is_fixed(frozen, capsys):
 def test_other_environment_tolerance_is_k_times_seed_spread(frozen, capsys):
     results, baseline = frozen
     _set_numerics(results, torch="2.15.0")
-    _set(results, -0.04)                       # 4 pp < 3 × 1.414 pp: as far as another seed moves it
-    _set(results, -0.004, run="mvtec/bottle/wrn50_256/seed111")   # 0.4 pp < fixed 0.5 pp
+    _set(results, -0.04)  # 4 pp < 3 × 1.414 pp: as far as another seed moves it
+    _set(results, -0.004, run="mvtec/bottle/wrn50_256/seed111")  # 0.4 pp < fixed 0.5 pp
     assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 0
     out = capsys.readouterr().out
     assert "numerics environment differs from the baseline's" in out and "  torch: '2.14.1' → '2.15.0'" in out
-    assert _line(out, CARPET)[3:5] == ["-4", "4.243"]          # largest moves: drift, tolerance
-    _set(results, -0.003, run="mvtec/bottle/wrn50_256/seed111")   # 0.7 pp > 0.5 pp, spread 0
+    assert _line(out, CARPET)[3:5] == ["-4", "4.243"]  # largest moves: drift, tolerance
+    _set(results, -0.003, run="mvtec/bottle/wrn50_256/seed111")  # 0.7 pp > 0.5 pp, spread 0
     assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 1
     out = capsys.readouterr().out
     assert _line(out.split("largest moves")[0], BOTTLE)[-3:] == ["-0.7", "0.5", "DRIFT"]
     assert main(["drift", "--baseline", str(baseline), "--results", str(results), "--k", "1"]) == 1
-    assert f"{CARPET} " in capsys.readouterr().out.split("largest moves")[0]   # 4 pp > 1 × 1.414 pp
+    assert f"{CARPET} " in capsys.readouterr().out.split("largest moves")[0]  # 4 pp > 1 × 1.414 pp
 
 
 def test_another_cpu_is_the_same_environment_only_when_pinned(frozen, capsys):
     results, baseline = frozen
-    _set_numerics(results, cpu="Intel Xeon", cpu_vector_isa=["avx2"], env={**PINNED["env"], "ONEDNN_MAX_CPU_ISA": "AVX2"})
+    _set_numerics(
+        results, cpu="Intel Xeon", cpu_vector_isa=["avx2"], env={**PINNED["env"], "ONEDNN_MAX_CPU_ISA": "AVX2"}
+    )
     assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 0
     out = capsys.readouterr().out
     assert "numerics environment: the baseline's" in out and "  cpu: 'AMD EPYC' → 'Intel Xeon'" in out.splitlines()
@@ -140,19 +155,43 @@ def _first(data: dict, name: str) -> str:
     return sorted(data[name])[0]
 
 
-@pytest.mark.parametrize("damage, message", [
-    (lambda d: d["values"].update({_first(d, "values"): float("nan")}), "values.{v} = nan is not a number in [0, 1]"),
-    (lambda d: d["values"].update({_first(d, "values"): 1.5}), "values.{v} = 1.5 is not a number in [0, 1]"),
-    (lambda d: d["values"].update({_first(d, "values"): "0.9"}), "values.{v} = '0.9' is not a number in [0, 1]"),
-    (lambda d: d["spread_pp"].update({_first(d, "spread_pp"): -1}), "spread_pp.{s} = -1 is not a number in [0, 100]"),
-    (lambda d: d["spread_pp"].update({_first(d, "spread_pp"): float("inf")}), "spread_pp.{s} = inf is not a number"),
-    (lambda d: d.pop("seeds"), "seeds None / reference_seeds [111] must be non-empty lists"),
-    (lambda d: d.update(reference_seeds=[7]), "reference_seeds [7] must be non-empty lists of whole numbers >= 0, "
-                                              "the reference seeds among the seeds"),
-    (lambda d: d["tolerance"].update(fixed_pp=1e9), "tolerance.fixed_pp = 1e+09 would let any regression pass"),
-    (lambda d: d["tolerance"].update(k=50), "tolerance.k = 50 would let any regression pass (at most 10)"),
-], ids=["nan", "above_one", "string", "negative_spread", "inf_spread", "no_seeds", "foreign_reference", "huge_tol",
-        "huge_k"])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (
+            lambda d: d["values"].update({_first(d, "values"): float("nan")}),
+            "values.{v} = nan is not a number in [0, 1]",
+        ),
+        (lambda d: d["values"].update({_first(d, "values"): 1.5}), "values.{v} = 1.5 is not a number in [0, 1]"),
+        (lambda d: d["values"].update({_first(d, "values"): "0.9"}), "values.{v} = '0.9' is not a number in [0, 1]"),
+        (
+            lambda d: d["spread_pp"].update({_first(d, "spread_pp"): -1}),
+            "spread_pp.{s} = -1 is not a number in [0, 100]",
+        ),
+        (
+            lambda d: d["spread_pp"].update({_first(d, "spread_pp"): float("inf")}),
+            "spread_pp.{s} = inf is not a number",
+        ),
+        (lambda d: d.pop("seeds"), "seeds None / reference_seeds [111] must be non-empty lists"),
+        (
+            lambda d: d.update(reference_seeds=[7]),
+            "reference_seeds [7] must be non-empty lists of whole numbers >= 0, the reference seeds among the seeds",
+        ),
+        (lambda d: d["tolerance"].update(fixed_pp=1e9), "tolerance.fixed_pp = 1e+09 would let any regression pass"),
+        (lambda d: d["tolerance"].update(k=50), "tolerance.k = 50 would let any regression pass (at most 10)"),
+    ],
+    ids=[
+        "nan",
+        "above_one",
+        "string",
+        "negative_spread",
+        "inf_spread",
+        "no_seeds",
+        "foreign_reference",
+        "huge_tol",
+        "huge_k",
+    ],
+)
 def test_a_bad_baseline_fails_as_a_bad_baseline_naming_the_key(frozen, capsys, damage, message):
     """Never "drift of the results", never a pass: the baseline itself is named, with its key."""
     results, baseline = frozen
@@ -189,7 +228,7 @@ def test_vanished_and_new_runs_fail(frozen, tmp_path, capsys):
     (results / "mnist/1/novelty_r18/seed111/metrics.json").rename(results / "mnist/1/novelty_r18/seed112/metrics.json")
     assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 1
     summary = capsys.readouterr().out.splitlines()[-1]
-    assert "20 missing, 20 new" in summary               # 5 level subsets × 4 metrics each
+    assert "20 missing, 20 new" in summary  # 5 level subsets × 4 metrics each
     assert main(["drift", "--baseline", str(results / "none.json"), "--results", str(results)]) == 2
     assert "--write-baseline" in capsys.readouterr().err
 
@@ -203,4 +242,4 @@ def test_runs_that_disagree_on_a_field_are_listed(frozen, capsys):
     assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 0
     out = capsys.readouterr().out
     assert "  cpu: 'AMD EPYC' → ['AMD EPYC', 'Intel Xeon']" in out.splitlines()
-    assert "numerics environment: the baseline's" in out        # thread variables are not kernel choices
+    assert "numerics environment: the baseline's" in out  # thread variables are not kernel choices

@@ -53,16 +53,37 @@ class EpochOrder(Sampler):
 @pytest.fixture(scope="module")
 def synth_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("synth")
-    generate(root, SynthConfig(image_size=64, n_train=20, n_test_good=6, n_test_defect=3, categories=("brick",)),
-             overwrite=True)
+    generate(
+        root,
+        SynthConfig(image_size=64, n_train=20, n_test_good=6, n_test_defect=3, categories=("brick",)),
+        overwrite=True,
+    )
     return root
 
 
 def _run(root, **kw) -> RunConfig:
-    return RunConfig(**{**dict(dataset="mvtec", category="brick", variant="fast", seed=111, loader="mvtec",
-                               data_root=str(root), protocol={}, demo=True, backbone="resnet18",
-                               teacher_weights="random", image_size=64, epochs=2, lr=0.005, batch_size=8,
-                               fast=True), **kw})
+    return RunConfig(
+        **{
+            **dict(
+                dataset="mvtec",
+                category="brick",
+                variant="fast",
+                seed=111,
+                loader="mvtec",
+                data_root=str(root),
+                protocol={},
+                demo=True,
+                backbone="resnet18",
+                teacher_weights="random",
+                image_size=64,
+                epochs=2,
+                lr=0.005,
+                batch_size=8,
+                fast=True,
+            ),
+            **kw,
+        }
+    )
 
 
 def _metrics(model, run: RunConfig, device: torch.device) -> dict:

@@ -20,9 +20,22 @@ from rd4ad.models import build_model
 from rd4ad.training.loop import train_run
 
 CPU = torch.device("cpu")
-RUN = dict(dataset="mnist", category="3", variant="novelty", seed=7, loader="digits", data_root="", protocol={},
-           demo=True, backbone="resnet18", teacher_weights="random", image_size=32, lr=0.001, batch_size=16,
-           score="sum")
+RUN = dict(
+    dataset="mnist",
+    category="3",
+    variant="novelty",
+    seed=7,
+    loader="digits",
+    data_root="",
+    protocol={},
+    demo=True,
+    backbone="resnet18",
+    teacher_weights="random",
+    image_size=32,
+    lr=0.001,
+    batch_size=16,
+    score="sum",
+)
 SMALL = SynthConfig(image_size=48, n_train=3, n_test_good=2, n_test_defect=2, categories=("nut",))
 
 

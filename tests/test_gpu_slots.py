@@ -12,15 +12,33 @@ from rd4ad.files.errors import RD4ADError
 from rd4ad.machine.gpu_slots import acquire_gpu_slot, visible_gpus
 
 HANG_SECONDS = 600  # only guards against a hang: the six jobs take a few seconds on any machine
-RECORD = ("import os, sys, time; t0 = time.time(); time.sleep(0.4); "
-          "open(sys.argv[1], 'w').write(f\"{os.environ['CUDA_VISIBLE_DEVICES']} {t0} {time.time()}\")")
+RECORD = (
+    "import os, sys, time; t0 = time.time(); time.sleep(0.4); "
+    "open(sys.argv[1], 'w').write(f\"{os.environ['CUDA_VISIBLE_DEVICES']} {t0} {time.time()}\")"
+)
 
 
 def test_concurrent_jobs_never_hold_the_same_gpu(tmp_path):
     """Six wrapped jobs race for two simulated GPUs: per GPU their run intervals never overlap."""
-    procs = [subprocess.Popen([sys.executable, "-m", "rd4ad.machine.gpu_slots", "--lock-dir", str(tmp_path / "locks"),
-                               "--gpus", "0,1", "--", sys.executable, "-c", RECORD, str(tmp_path / f"job{i}")])
-             for i in range(6)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "rd4ad.machine.gpu_slots",
+                "--lock-dir",
+                str(tmp_path / "locks"),
+                "--gpus",
+                "0,1",
+                "--",
+                sys.executable,
+                "-c",
+                RECORD,
+                str(tmp_path / f"job{i}"),
+            ]
+        )
+        for i in range(6)
+    ]
     assert [p.wait(timeout=HANG_SECONDS) for p in procs] == [0] * 6
     records = [(tmp_path / f"job{i}").read_text().split() for i in range(6)]
     by_gpu = {}
@@ -47,8 +65,22 @@ def test_slots_are_distinct_and_exhaust(tmp_path, monkeypatch):
 
 
 def test_a_killed_job_releases_its_slot(tmp_path):
-    holder = subprocess.Popen([sys.executable, "-m", "rd4ad.machine.gpu_slots", "--lock-dir", str(tmp_path), "--gpus", "0",
-                               "--", "sleep", "60"], stderr=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "rd4ad.machine.gpu_slots",
+            "--lock-dir",
+            str(tmp_path),
+            "--gpus",
+            "0",
+            "--",
+            "sleep",
+            "60",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert "running on GPU 0" in holder.stderr.readline()
     with pytest.raises(RD4ADError):
         with acquire_gpu_slot(tmp_path, 1, timeout_seconds=0):
@@ -76,18 +108,46 @@ def test_visible_gpus_follow_cuda_visible_devices(monkeypatch, listed, ids):
 
 def test_wrapper_runs_the_command_unpinned_on_cpu(tmp_path):
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
-    out = subprocess.run([sys.executable, "-m", "rd4ad.machine.gpu_slots", "--lock-dir", str(tmp_path), "--",
-                          sys.executable, "-c", "import os; print(repr(os.environ['CUDA_VISIBLE_DEVICES']))"],
-                         env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rd4ad.machine.gpu_slots",
+            "--lock-dir",
+            str(tmp_path),
+            "--",
+            sys.executable,
+            "-c",
+            "import os; print(repr(os.environ['CUDA_VISIBLE_DEVICES']))",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.strip() == "''"
 
 
 def test_a_job_pinned_by_slurm_keeps_its_gpu_and_takes_no_lock(tmp_path):
     """Under SLURM (SLURM_STEP_GPUS set) the scheduler's CUDA_VISIBLE_DEVICES stands and no lock file is made."""
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": "1", "SLURM_STEP_GPUS": "1"}
-    out = subprocess.run([sys.executable, "-m", "rd4ad.machine.gpu_slots", "--lock-dir", str(tmp_path / "locks"),
-                          "--", sys.executable, "-c", "import os; print(os.environ['CUDA_VISIBLE_DEVICES'])"],
-                         env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rd4ad.machine.gpu_slots",
+            "--lock-dir",
+            str(tmp_path / "locks"),
+            "--",
+            sys.executable,
+            "-c",
+            "import os; print(os.environ['CUDA_VISIBLE_DEVICES'])",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.strip() == "1"
     assert "scheduler pinned this job (SLURM_STEP_GPUS=1, CUDA_VISIBLE_DEVICES=1)" in out.stderr
     assert not (tmp_path / "locks").exists()

@@ -11,8 +11,14 @@ import torch
 
 from rd4ad.files import io
 from rd4ad.files.errors import StorageError, UnreadableFileError
-from rd4ad.files.io import (atomic_save_with, atomic_torch_save, atomic_write_json, load_checkpoint, move_aside,
-                      replace_folder)
+from rd4ad.files.io import (
+    atomic_save_with,
+    atomic_torch_save,
+    atomic_write_json,
+    load_checkpoint,
+    move_aside,
+    replace_folder,
+)
 
 
 def test_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
@@ -51,8 +57,12 @@ def test_unreadable_checkpoints_say_why(tmp_path):
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
     (tmp_path / "folder.pt").mkdir()
-    expected = {"empty.pt": "unreadable (empty file)", "half.pt": "unreadable (not a torch checkpoint",
-                "text.pt": "unreadable (not a torch checkpoint", "folder.pt": "unreadable (not a torch checkpoint"}
+    expected = {
+        "empty.pt": "unreadable (empty file)",
+        "half.pt": "unreadable (not a torch checkpoint",
+        "text.pt": "unreadable (not a torch checkpoint",
+        "folder.pt": "unreadable (not a torch checkpoint",
+    }
     for name, text in expected.items():
         with pytest.raises(UnreadableFileError) as err:
             load_checkpoint(tmp_path / name)

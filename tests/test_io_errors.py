@@ -18,20 +18,42 @@ import pytest
 from rd4ad.cli import main
 from rd4ad.contract.layout import RunFolder, complexity_file, plan_file
 from rd4ad.contract.run import RunConfig
+from rd4ad.data.synth import SynthConfig, generate
 from rd4ad.evaluation import evaluate as evaluation
 from rd4ad.planning.plan import Plan
-from rd4ad.data.synth import SynthConfig, generate
 
 PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 24, 1, 2
-RUN = RunConfig(dataset="mnist", category="3", variant="novelty", seed=7, loader="digits", data_root="", protocol={},
-                demo=True, backbone="resnet18", teacher_weights="random", image_size=32, epochs=2, lr=0.001,
-                batch_size=16, score="sum")
+RUN = RunConfig(
+    dataset="mnist",
+    category="3",
+    variant="novelty",
+    seed=7,
+    loader="digits",
+    data_root="",
+    protocol={},
+    demo=True,
+    backbone="resnet18",
+    teacher_weights="random",
+    image_size=32,
+    epochs=2,
+    lr=0.001,
+    batch_size=16,
+    score="sum",
+)
 
 
 def _train(results: Path, *flags: str, **changes) -> list[str]:
     """``train`` of ``RUN`` (with ``changes``) into the results folder ``results``."""
-    return ["train", "--results", str(results), "--device", "cpu", "--run-json",
-            json.dumps({**RUN.to_dict(), **changes}), *flags]
+    return [
+        "train",
+        "--results",
+        str(results),
+        "--device",
+        "cpu",
+        "--run-json",
+        json.dumps({**RUN.to_dict(), **changes}),
+        *flags,
+    ]
 
 
 def _tree(root: Path) -> list[str]:
@@ -41,6 +63,7 @@ def _tree(root: Path) -> list[str]:
 def _rd4ad(args: list[str], obey_permissions: bool = False, file_limit: int | None = None):
     """``python -m rd4ad ARGS`` in a child that obeys file permissions even as root (its capability
     to override them is dropped), or with a file-size limit (a write past it fails as on a full disk)."""
+
     def limit():
         if obey_permissions and os.geteuid() == 0:
             libc = ctypes.CDLL(None, use_errno=True)
@@ -49,9 +72,16 @@ def _rd4ad(args: list[str], obey_permissions: bool = False, file_limit: int | No
                     raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
         if file_limit is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (file_limit, file_limit))
+
     env = {**os.environ, "MPLCONFIGDIR": tempfile.gettempdir()}
-    return subprocess.run([sys.executable, "-m", "rd4ad", *args], capture_output=True, text=True,
-                          preexec_fn=limit, env=env, cwd=Path(__file__).parents[1])
+    return subprocess.run(
+        [sys.executable, "-m", "rd4ad", *args],
+        capture_output=True,
+        text=True,
+        preexec_fn=limit,
+        env=env,
+        cwd=Path(__file__).parents[1],
+    )
 
 
 def _one_line(err: str) -> str:
@@ -67,19 +97,27 @@ def test_a_folder_where_the_output_goes_is_refused_before_any_work(tmp_path, cap
     args, out = {
         "train": (_train(results), folder.model),
         "evaluate": (["evaluate", "--run", str(RUN.key), "--results", str(results), "--device", "cpu"], folder.metrics),
-        "complexity": (["complexity", "--measurement-json", measurement, "--results", str(results), "--device", "cpu"],
-                       complexity_file(results, RUN.dataset, RUN.variant)),
+        "complexity": (
+            ["complexity", "--measurement-json", measurement, "--results", str(results), "--device", "cpu"],
+            complexity_file(results, RUN.dataset, RUN.variant),
+        ),
         "report": (["report", "--plan", str(plan_file(results)), "--out", str(page)], page),
     }[command]
     (out / "inside").mkdir(parents=True)
     before = _tree(tmp_path)
     work = []  # checked before loading data, a model or the plan: none of these may be called
-    for owner, name in [(RunConfig, "load_split"), (RunConfig, "build_model"), (Plan, "read"), (evaluation, "read_model")]:
+    for owner, name in [
+        (RunConfig, "load_split"),
+        (RunConfig, "build_model"),
+        (Plan, "read"),
+        (evaluation, "read_model"),
+    ]:
         monkeypatch.setattr(owner, name, lambda *a, name=name, **k: work.append(name))
     assert main(args) == 2
     assert _one_line(capsys.readouterr().err) == (
         f"rd4ad {command}: error: {out}: is a folder where this file is to be written; move the folder away "
-        "or write elsewhere")
+        "or write elsewhere"
+    )
     assert work == []
     assert _tree(tmp_path) == before
 
@@ -88,7 +126,8 @@ def test_a_file_where_a_folder_is_expected(tmp_path, capsys):
     (tmp_path / "results").write_text("not a folder")
     assert main(_train(tmp_path / "results")) == 2
     assert _one_line(capsys.readouterr().err).endswith(
-        ": Not a directory; a file stands where a folder is expected: move that file away or choose another path")
+        ": Not a directory; a file stands where a folder is expected: move that file away or choose another path"
+    )
     assert (tmp_path / "results").read_text() == "not a folder"
 
 
@@ -98,10 +137,12 @@ def test_read_only_folder_is_one_line(tmp_path, command):
     locked.mkdir()
     locked.chmod(0o555)
     target = locked / "sub" / "out"
-    args = {"train": _train(target),
-            "synth": ["synth", "--out", str(target), "--image-size", "32", "--n-train", "1"],
-            "report": ["report", "--plan", str(plan_file(tmp_path)), "--out", f"{target}.html"],
-            "fetch": ["fetch", "mvtec", "--root", str(target), "--mirror", "http://127.0.0.1:9"]}[command]
+    args = {
+        "train": _train(target),
+        "synth": ["synth", "--out", str(target), "--image-size", "32", "--n-train", "1"],
+        "report": ["report", "--plan", str(plan_file(tmp_path)), "--out", f"{target}.html"],
+        "fetch": ["fetch", "mvtec", "--root", str(target), "--mirror", "http://127.0.0.1:9"],
+    }[command]
     done = _rd4ad(args, obey_permissions=True)
     assert done.returncode == 2
     line = _one_line(done.stderr)
@@ -125,16 +166,20 @@ def test_full_disk_while_checkpointing_is_one_line_and_leaves_no_temporary(tmp_p
     done = _rd4ad(_train(tmp_path / "results"), file_limit=1 << 20)
     assert done.returncode == 2
     line = _one_line(done.stderr)
-    assert line.startswith(f"rd4ad train: error: cannot write {out.parent / 'resume.pt'}: [enforce fail at "
-                           "inline_container.cc")
-    assert line.endswith(f"the disk is probably full (or a quota / file-size limit was hit): free space under "
-                         f"{out.parent} and run the command again")
+    assert line.startswith(
+        f"rd4ad train: error: cannot write {out.parent / 'resume.pt'}: [enforce fail at inline_container.cc"
+    )
+    assert line.endswith(
+        f"the disk is probably full (or a quota / file-size limit was hit): free space under "
+        f"{out.parent} and run the command again"
+    )
     assert sorted(p.name for p in out.parent.iterdir()) == ["loss.csv"], "no temporary or partial file left"
 
 
 def test_synth_into_a_full_disk_keeps_the_previous_set(tmp_path):
-    out = generate(tmp_path / "s", SynthConfig(image_size=32, n_train=1, n_test_good=1, n_test_defect=1,
-                                               categories=("nut",)))
+    out = generate(
+        tmp_path / "s", SynthConfig(image_size=32, n_train=1, n_test_good=1, n_test_defect=1, categories=("nut",))
+    )
     before = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
     done = _rd4ad(["synth", "--out", str(out), "--overwrite", "--image-size", "256"], file_limit=20_000)
     assert done.returncode == 2 and "File too large" in _one_line(done.stderr)

@@ -36,7 +36,8 @@ def module_name(path: Path) -> str:
 
 MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 PARTS = {module_name(p): p for p in sorted(PACKAGE.glob("*.py")) if p.stem not in ("__init__", "__main__")} | {
-    module_name(p.parent): p for p in sorted(PACKAGE.glob("*/__init__.py"))}
+    module_name(p.parent): p for p in sorted(PACKAGE.glob("*/__init__.py"))
+}
 
 
 def part_of(module: str) -> str:
@@ -100,19 +101,23 @@ def test_imports_are_read_at_any_depth_and_resolved_to_modules(tmp_path):
     """What the checks above see: a submodule imported from its package, a lazy import in a function,
     a TYPE_CHECKING import (a cycle all the same)."""
     source = tmp_path / "m.py"
-    source.write_text("from typing import TYPE_CHECKING\nfrom rd4ad.files import io\n"
-                      "if TYPE_CHECKING:\n    from rd4ad.contract.run import RunConfig\n"
-                      "def f():\n    import rd4ad.machine.device\n    from rd4ad.models import RD4AD\n")
-    assert imported_modules(source) == {"rd4ad.files.io", "rd4ad.contract.run", "rd4ad.machine.device",
-                                        "rd4ad.models"}
+    source.write_text(
+        "from typing import TYPE_CHECKING\nfrom rd4ad.files import io\n"
+        "if TYPE_CHECKING:\n    from rd4ad.contract.run import RunConfig\n"
+        "def f():\n    import rd4ad.machine.device\n    from rd4ad.models import RD4AD\n"
+    )
+    assert imported_modules(source) == {"rd4ad.files.io", "rd4ad.contract.run", "rd4ad.machine.device", "rd4ad.models"}
 
 
-@pytest.mark.parametrize("modules, forbidden", [
-    (("rd4ad.cli.report", "rd4ad.drift"), ("snakemake", "rd4ad.planning.planner")),
-    (("rd4ad.evaluation.evaluate", "rd4ad.evaluation.complexity"), ("rd4ad.training",)),
-    (("rd4ad.cli.train",), ("sklearn",)),  # ~1.3 s per train job: only the digits and the audit need it
-    (("rd4ad.planning.planner",), ("torch",)),  # every snakemake start parses the plan: ~4 s with torch
-])
+@pytest.mark.parametrize(
+    "modules, forbidden",
+    [
+        (("rd4ad.cli.report", "rd4ad.drift"), ("snakemake", "rd4ad.planning.planner")),
+        (("rd4ad.evaluation.evaluate", "rd4ad.evaluation.complexity"), ("rd4ad.training",)),
+        (("rd4ad.cli.train",), ("sklearn",)),  # ~1.3 s per train job: only the digits and the audit need it
+        (("rd4ad.planning.planner",), ("torch",)),  # every snakemake start parses the plan: ~4 s with torch
+    ],
+)
 def test_imports_go_one_way(modules, forbidden):
     loaded = loaded_after(*modules)
     assert [m for m in loaded if m.startswith(forbidden)] == []

@@ -7,15 +7,20 @@ from pathlib import Path
 import pytest
 
 from rd4ad.cli import main
-
 from rd4ad.contract.layout import RunFolder, RunKey, complexity_file, complexity_files, parse, run_files
 from rd4ad.files.errors import RD4ADError
 
 KEY = RunKey("mvtec", "metal_nut", "wrn50_256", 111)
 
 
-@pytest.mark.parametrize("path", ["mvtec/metal_nut/wrn50_256/seed111", "results/demo/mvtec/metal_nut/wrn50_256/seed111",
-                                  "/abs/results/mvtec/metal_nut/wrn50_256/seed111/metrics.json"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "mvtec/metal_nut/wrn50_256/seed111",
+        "results/demo/mvtec/metal_nut/wrn50_256/seed111",
+        "/abs/results/mvtec/metal_nut/wrn50_256/seed111/metrics.json",
+    ],
+)
 def test_parse_finds_the_run_of_a_key_folder_or_file(path):
     assert parse(path) == KEY and str(KEY) == "mvtec/metal_nut/wrn50_256/seed111"
 
@@ -30,22 +35,34 @@ def test_run_folder_files_and_what_the_plan_lists():
     assert (folder.model, folder.resume, folder.log("train")) == (
         Path("results/mvtec/metal_nut/wrn50_256/seed111/model.pt"),
         Path("results/mvtec/metal_nut/wrn50_256/seed111/resume.pt"),
-        Path("results/mvtec/metal_nut/wrn50_256/seed111/train.log"))
+        Path("results/mvtec/metal_nut/wrn50_256/seed111/train.log"),
+    )
     assert list(folder.files(audit=False)) == ["model", "loss", "scores", "examples", "metrics"]
     assert folder.files(audit=True)["audit_epochs"] == "mvtec/metal_nut/wrn50_256/seed111/audit_epochs.csv"
 
 
 def test_reading_a_tree_back(tmp_path):
-    for path in (RunFolder(tmp_path, KEY).metrics, tmp_path / "mvtec/x/v/notaseed/metrics.json",
-                 complexity_file(tmp_path, "mvtec", "wrn50_256")):
+    for path in (
+        RunFolder(tmp_path, KEY).metrics,
+        tmp_path / "mvtec/x/v/notaseed/metrics.json",
+        complexity_file(tmp_path, "mvtec", "wrn50_256"),
+    ):
         path.parent.mkdir(parents=True)
         path.write_text("{}")
     assert run_files(tmp_path, "metrics") == [(KEY, RunFolder(tmp_path, KEY).metrics)]
     assert complexity_files(tmp_path) == [("mvtec", "wrn50_256", complexity_file(tmp_path, "mvtec", "wrn50_256"))]
 
 
-@pytest.mark.parametrize("key", ["../../x/y/seed0", "mvtec/../../../x/y/seed0", "mvtec/nut/a b/seed0",
-                                 "mvtec/.hidden/v/seed0", "mvtec/nut/v/seed-1"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "../../x/y/seed0",
+        "mvtec/../../../x/y/seed0",
+        "mvtec/nut/a b/seed0",
+        "mvtec/.hidden/v/seed0",
+        "mvtec/nut/v/seed-1",
+    ],
+)
 def test_a_run_key_whose_parts_leave_their_folder_is_refused_everywhere(tmp_path, capsys, key):
     """One rule for every key (RunKey checks its parts): `evaluate --run` may not read or write outside --results."""
     with pytest.raises(RD4ADError, match=r"^run key .*: (\w+ '.*' is not a valid name|the seed must be)"):
@@ -56,7 +73,7 @@ def test_a_run_key_whose_parts_leave_their_folder_is_refused_everywhere(tmp_path
     before = sorted(tmp_path.rglob("*"))
     assert main(["evaluate", "--run", key, "--results", str(tmp_path / "r" / "s"), "--device", "cpu"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith(f"rd4ad evaluate: error: run key ") and "Traceback" not in err
+    assert err.count("\n") == 1 and err.startswith("rd4ad evaluate: error: run key ") and "Traceback" not in err
     assert sorted(tmp_path.rglob("*")) == before, "nothing read into or written beside a folder outside --results"
     with pytest.raises(RD4ADError, match="is not a valid name"):
         RunKey("..", "nut", "v", 0)

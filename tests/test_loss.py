@@ -45,8 +45,7 @@ def test_flat_and_eq2_differ_by_hand():
 
 def test_gradient_reaches_student_features():
     feats = _levels()
-    student = [torch.zeros_like(f).normal_(generator=torch.Generator().manual_seed(2)).requires_grad_()
-               for f in feats]
+    student = [torch.zeros_like(f).normal_(generator=torch.Generator().manual_seed(2)).requires_grad_() for f in feats]
     distillation_loss(feats, student, "eq2").backward()
     assert all(s.grad is not None and s.grad.abs().sum() > 0 for s in student)
 

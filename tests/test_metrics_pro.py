@@ -12,8 +12,11 @@ from rd4ad.metrics import aupro, label_regions, pro_curve, pro_public
 
 def brute_force_aupro(masks, maps, fpr_limit=0.3):
     """Every distinct threshold, explicit FPR and per-region overlap, trapezoids cut at fpr_limit."""
-    regions = [(i, region.coords) for i, mask in enumerate(masks)
-               for region in measure.regionprops(measure.label(mask, connectivity=2))]
+    regions = [
+        (i, region.coords)
+        for i, mask in enumerate(masks)
+        for region in measure.regionprops(measure.label(mask, connectivity=2))
+    ]
     normal = masks == 0
     points = [(0.0, 0.0)]
     for t in np.unique(maps)[::-1]:
@@ -159,8 +162,9 @@ def test_pro_public_hand_case():
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_pro_public_equals_public_code(seed):
     masks, maps = random_case(seed, n=4, size=14)
-    expected = np.mean([public_compute_pro(masks[i:i + 1].astype(int), maps[i:i + 1])
-                        for i in range(len(masks)) if masks[i].any()])
+    expected = np.mean(
+        [public_compute_pro(masks[i : i + 1].astype(int), maps[i : i + 1]) for i in range(len(masks)) if masks[i].any()]
+    )
     assert pro_public(masks, maps) == pytest.approx(expected, abs=1e-12)
 
 

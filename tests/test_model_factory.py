@@ -21,10 +21,24 @@ from rd4ad.training.loop import train_run
 
 CPU = torch.device("cpu")
 EXAMPLE = "examples.ocbe_width64:build"
-RUN = dict(dataset="mnist", category="3", variant="mine", seed=7, loader="digits", data_root="", protocol={},
-           demo=True, backbone="resnet18", teacher_weights="random", image_size=32, lr=0.001, batch_size=16,
-           score="sum", epochs=1)
-FACTORY = '''
+RUN = dict(
+    dataset="mnist",
+    category="3",
+    variant="mine",
+    seed=7,
+    loader="digits",
+    data_root="",
+    protocol={},
+    demo=True,
+    backbone="resnet18",
+    teacher_weights="random",
+    image_size=32,
+    lr=0.001,
+    batch_size=16,
+    score="sum",
+    epochs=1,
+)
+FACTORY = """
 from torch import nn
 
 
@@ -36,7 +50,7 @@ def build(run):
 
 def broken(run):
     return nn.Linear(2, 2)
-'''
+"""
 
 
 @pytest.fixture
@@ -47,6 +61,7 @@ def factory(tmp_path, monkeypatch):
 
     def write(size: int = 3):
         (tmp_path / "myrd.py").write_text(textwrap.dedent(FACTORY.format(size=size)), encoding="utf-8")
+
     write()
     return write
 
@@ -55,8 +70,10 @@ def demo_plan(variants: dict):
     """config/demo.yaml with ``variants`` added, each compared against r18_256 (so that it is planned)."""
     raw = load_yaml("config/demo.yaml")
     compared = [{"reference": "r18_256", "candidate": name} for name in variants]
-    return make_plan({**raw, "variants": {**raw["variants"], **variants},
-                      "comparisons": raw.get("comparisons", []) + compared}, "config/demo.yaml")
+    return make_plan(
+        {**raw, "variants": {**raw["variants"], **variants}, "comparisons": raw.get("comparisons", []) + compared},
+        "config/demo.yaml",
+    )
 
 
 def test_the_planner_records_the_factory_digest_and_an_edit_changes_only_its_runs(factory):
@@ -70,12 +87,23 @@ def test_the_planner_records_the_factory_digest_and_an_edit_changes_only_its_run
     assert before.run("mvtec/nut/r18_256/seed0").model_source == ""
 
 
-@pytest.mark.parametrize("model, message", [
-    ("nowhere.at_all:build", r"^model 'nowhere.at_all:build': cannot import nowhere.at_all \(ModuleNotFoundError: No module named 'nowhere'\)"),
-    ("examples.ocbe_width64:missing", r"^model 'examples.ocbe_width64:missing': examples.ocbe_width64 \(.*ocbe_width64.py\) has no function 'missing'$"),
-    ("build", r"^run config key 'model' = 'build'; give rd4ad"),
-    ("myrd:build", r"^model 'myrd:build': cannot import myrd: .*myrd.py line 2: '\(' was never closed$"),
-])
+@pytest.mark.parametrize(
+    "model, message",
+    [
+        (
+            "nowhere.at_all:build",
+            r"^model 'nowhere.at_all:build': cannot import nowhere.at_all "
+            r"\(ModuleNotFoundError: No module named 'nowhere'\)",
+        ),
+        (
+            "examples.ocbe_width64:missing",
+            r"^model 'examples.ocbe_width64:missing': examples.ocbe_width64 \(.*ocbe_width64.py\) "
+            r"has no function 'missing'$",
+        ),
+        ("build", r"^run config key 'model' = 'build'; give rd4ad"),
+        ("myrd:build", r"^model 'myrd:build': cannot import myrd: .*myrd.py line 2: '\(' was never closed$"),
+    ],
+)
 def test_the_planner_refuses_a_factory_it_cannot_import_in_one_line(model, message, tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "myrd", raising=False)
@@ -106,8 +134,11 @@ def test_a_factory_without_the_interface_is_named(factory):
 
 
 def test_the_example_builds_anomalibs_ocbe_width_for_wrn50():
-    run = RunConfig(**{**RUN, "backbone": "wide_resnet50_2", "dataset": "mvtec", "loader": "mvtec",
-                       "image_size": 64}, model=EXAMPLE, model_source=factory_digest(EXAMPLE))
+    run = RunConfig(
+        **{**RUN, "backbone": "wide_resnet50_2", "dataset": "mvtec", "loader": "mvtec", "image_size": 64},
+        model=EXAMPLE,
+        model_source=factory_digest(EXAMPLE),
+    )
     model = run.build_model()
     assert model.bottleneck.oce[0].conv2.out_channels == 512  # 1024 at the teacher's width 128
     assert sum(p.numel() for p in model.bottleneck.parameters()) == 30_829_568  # 58,885,120 at width 128

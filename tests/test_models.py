@@ -49,9 +49,11 @@ def test_parameter_counts_match_public_code(backbone):
 
 
 # MFF + OCE with paper §3.2's 1x1 conv (3·256e → 3·256e, no bias) + BN at the end of MFF.
-PAPER_MFF_COUNTS = {"resnet18": 11_680_000 + 768 * 768 + 2 * 768,
-                    "resnet50": 30_829_568 + 3072 * 3072 + 2 * 3072,
-                    "wide_resnet50_2": 58_885_120 + 3072 * 3072 + 2 * 3072}
+PAPER_MFF_COUNTS = {
+    "resnet18": 11_680_000 + 768 * 768 + 2 * 768,
+    "resnet50": 30_829_568 + 3072 * 3072 + 2 * 3072,
+    "wide_resnet50_2": 58_885_120 + 3072 * 3072 + 2 * 3072,
+}
 
 
 @pytest.mark.parametrize("backbone", list(BACKBONES))
@@ -63,8 +65,9 @@ def test_paper_mff_fuse_adds_a_1x1_conv_bn_on_the_concatenation(backbone):
     fuse = model.bottleneck.mff.fuse
     assert [type(m).__name__ for m in fuse] == ["Conv2d", "BatchNorm2d", "ReLU"]
     assert fuse[0].kernel_size == (1, 1) and fuse[0].in_channels == fuse[0].out_channels == 3 * spec.channels[2]
-    assert n_params(model.bottleneck) - n_params(build_model(backbone, "random", *FULL).bottleneck) == \
-        PAPER_MFF_COUNTS[backbone] - (PUBLIC_CODE_COUNTS[backbone][0] - public_unused_conv4(spec.expansion))
+    assert n_params(model.bottleneck) - n_params(build_model(backbone, "random", *FULL).bottleneck) == PAPER_MFF_COUNTS[
+        backbone
+    ] - (PUBLIC_CODE_COUNTS[backbone][0] - public_unused_conv4(spec.expansion))
 
 
 def test_supplement_decoder_moves_three_blocks_from_shallow_to_deep():
@@ -100,8 +103,7 @@ def test_wide_resnet50_forward_shapes():
     assert [f.shape for f in feats_d] == [f.shape for f in feats_e]
 
 
-@pytest.mark.parametrize("bottleneck, student", [("pre+oce+mff", {"bottleneck", "decoder"}),
-                                                 ("pre", {"decoder"})])
+@pytest.mark.parametrize("bottleneck, student", [("pre+oce+mff", {"bottleneck", "decoder"}), ("pre", {"decoder"})])
 def test_teacher_frozen_in_eval_and_only_student_trains(bottleneck, student):
     torch.manual_seed(0)
     model = build_model("resnet18", "random", bottleneck, "code", "code").train()
@@ -161,12 +163,17 @@ def test_student_state_of_another_model_raises():
         full.load_student_state_dict(state)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"backbone": "resnet34"}, "backbone: 'resnet34' is not supported"),
-    ({"backbone": "resnet18", "bottleneck": "oce"}, "bottleneck: 'oce' is unknown"),
-    ({"backbone": "resnet18", "decoder_blocks": "paper"}, "decoder_blocks: 'paper' is unknown"),
-    ({"backbone": "resnet18", "mff_fuse": "supplement"}, "mff_fuse: 'supplement' is unknown"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"backbone": "resnet34"}, "backbone: 'resnet34' is not supported"),
+        ({"backbone": "resnet18", "bottleneck": "oce"}, "bottleneck: 'oce' is unknown"),
+        ({"backbone": "resnet18", "decoder_blocks": "paper"}, "decoder_blocks: 'paper' is unknown"),
+        ({"backbone": "resnet18", "mff_fuse": "supplement"}, "mff_fuse: 'supplement' is unknown"),
+    ],
+)
 def test_bad_names_raise(kwargs, message):
     with pytest.raises(RD4ADError, match=message):
-        build_model(**{"teacher_weights": "random", **dict(zip(("bottleneck", "decoder_blocks", "mff_fuse"), FULL)), **kwargs})
+        build_model(
+            **{"teacher_weights": "random", **dict(zip(("bottleneck", "decoder_blocks", "mff_fuse"), FULL)), **kwargs}
+        )

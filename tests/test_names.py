@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from data_fixtures import mvtec_tree
+
 from rd4ad.cli import main
 from rd4ad.contract.checks import MAX_SEED
 from rd4ad.contract.run import RunConfig
@@ -22,8 +22,22 @@ from rd4ad.models.choices import IMAGE_STRIDE
 from rd4ad.planning.planner import load_schema, load_yaml, plan_config_file, resolve_config
 
 REPO = Path(__file__).resolve().parents[1]
-RUN = dict(dataset="mnist", category="3", variant="novelty", seed=7, loader="digits", data_root="", protocol={},
-           demo=True, backbone="resnet18", teacher_weights="random", image_size=32, epochs=1, lr=0.001, batch_size=16)
+RUN = dict(
+    dataset="mnist",
+    category="3",
+    variant="novelty",
+    seed=7,
+    loader="digits",
+    data_root="",
+    protocol={},
+    demo=True,
+    backbone="resnet18",
+    teacher_weights="random",
+    image_size=32,
+    epochs=1,
+    lr=0.001,
+    batch_size=16,
+)
 HOSTILE = ["../../escapee", "..", ".", "a/b", "/abs", ".hidden", "", "x" * 65, "$x$", "a b", "nut\\"]
 PLAIN = ["carpet", "metal_nut", "0", "r1", "wrn50_256", "pre+oce", "a.b-c"]
 
@@ -60,8 +74,10 @@ def test_config_error_names_the_file_and_key(demo, tmp_path):
     config["datasets"]["mvtec"]["categories"] = ["brick", "../../escapee"]
     with pytest.raises(RD4ADError) as err:
         resolve_config(config, "config/mine.yaml")
-    assert str(err.value).startswith("config/mine.yaml: config key datasets.mvtec.categories[1]: "
-                                     "'../../escapee' is not valid: letters, digits and . _ + - only")
+    assert str(err.value).startswith(
+        "config/mine.yaml: config key datasets.mvtec.categories[1]: "
+        "'../../escapee' is not valid: letters, digits and . _ + - only"
+    )
     config = copy.deepcopy(demo)
     config["variants"]["../v"] = config["variants"].pop("wrn50_256")
     with pytest.raises(RD4ADError, match=r"config key variants: '\.\./v' is not valid"):
@@ -83,10 +99,25 @@ def test_train_refuses_names_that_leave_the_data_root(tmp_path, capsys, key, val
     data = mvtec_tree(tmp_path / "data" / "mvtec", categories=("bottle",))
     mvtec_tree(tmp_path / "data" / "synth", categories=("nut",))
     before = _tree(tmp_path)
-    run = {**RunConfig(**RUN).to_dict(), "dataset": "mvtec", "loader": "mvtec", "data_root": str(data),
-           "category": "bottle", key: value}
-    argv = ["train", "--results", str(tmp_path / "results"), "--cache-dir", str(tmp_path / "cache"),
-            "--device", "cpu", "--run-json", json.dumps(run)]
+    run = {
+        **RunConfig(**RUN).to_dict(),
+        "dataset": "mvtec",
+        "loader": "mvtec",
+        "data_root": str(data),
+        "category": "bottle",
+        key: value,
+    }
+    argv = [
+        "train",
+        "--results",
+        str(tmp_path / "results"),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--device",
+        "cpu",
+        "--run-json",
+        json.dumps(run),
+    ]
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"{value!r} is not a valid name" in err

@@ -10,8 +10,13 @@ import numpy as np
 import pytest
 
 from rd4ad.statistics import paired
-from rd4ad.statistics.paired import (compare_paired, hierarchical_resamples, paired_differences,
-                                     planned_detectable_delta, signed_rank_test)
+from rd4ad.statistics.paired import (
+    compare_paired,
+    hierarchical_resamples,
+    paired_differences,
+    planned_detectable_delta,
+    signed_rank_test,
+)
 
 T_2 = 4.302652729749464  # t(2, 0.975)
 Z_SUM = 1.959964 + 0.841621  # z(0.975) + z(0.8)
@@ -40,7 +45,7 @@ def test_a_candidate_better_by_construction():
     np.testing.assert_allclose(cats["low"], cats["mean"] - half)
     np.testing.assert_allclose(cats["high"][0], 2.2421, atol=1e-4)
     assert out["mean"] == pytest.approx(1.5)
-    assert out["p_value"] == pytest.approx(2 / 2 ** 6)  # all six positive: 0.03125
+    assert out["p_value"] == pytest.approx(2 / 2**6)  # all six positive: 0.03125
     assert 0.5 <= out["low"] < 1.5 < out["high"] <= 2.5
     # bootstrap variance: (population variance of category means + mean within-category
     # population variance / n) / K = (0.7/6 + (0.5/3)/3) / 6 = 0.028704 → SE 0.16942
@@ -103,4 +108,5 @@ def test_planned_detectable_delta_by_hand():
     assert planned_detectable_delta(0.5, n_seeds=3, n_categories=15) == pytest.approx(0.2953, abs=1e-3)
     # with a between-category effect spread τ = 1: 2.8016 · √(0.5/45 + 1/15) = 0.7813
     assert planned_detectable_delta(0.5, n_seeds=3, n_categories=15, category_spread=1.0) == pytest.approx(
-        0.7813, abs=1e-3)
+        0.7813, abs=1e-3
+    )

@@ -1,4 +1,5 @@
-"""Planning (rd4ad/planning/planner.py) and the plan file (rd4ad/planning/plan.py): runs per table, dedup, the runs' knobs."""
+"""Planning (rd4ad/planning/planner.py) and the plan file (rd4ad/planning/plan.py): runs per table, dedup, the
+runs' knobs."""
 
 import copy
 import json
@@ -31,10 +32,21 @@ def demo():
 
 def test_paper_runs_per_table(paper):
     per_table = {k: len(v) for k, v in table_runs(paper.config, TABLES).items()}
-    assert per_table == {"T1": 3 * 15 * 3, "T2": 3 * 15 * 3, "T3": 15 * 3, "T4": (10 + 10 + 10 + 5) * 3,
-                         "T5": 3 * 15 * 3, "T6": 3 * 15 * 3, "T7": 15 * 3, "S2": 30 * 3,
-                         "audit:loss": 2 * 15, "audit:decoder_blocks": 2 * 15, "audit:precision": 2 * 15,
-                         "audit:mff_fuse": 2 * 15, "audit:implementation": 2 * 15}
+    assert per_table == {
+        "T1": 3 * 15 * 3,
+        "T2": 3 * 15 * 3,
+        "T3": 15 * 3,
+        "T4": (10 + 10 + 10 + 5) * 3,
+        "T5": 3 * 15 * 3,
+        "T6": 3 * 15 * 3,
+        "T7": 15 * 3,
+        "S2": 30 * 3,
+        "audit:loss": 2 * 15,
+        "audit:decoder_blocks": 2 * 15,
+        "audit:precision": 2 * 15,
+        "audit:mff_fuse": 2 * 15,
+        "audit:implementation": 2 * 15,
+    }
 
 
 def test_shared_runs_are_trained_once(paper):
@@ -43,11 +55,23 @@ def test_shared_runs_are_trained_once(paper):
     variants = Counter(r.variant for r in runs)
     assert variants["wrn50_256"] == 45 and variants["wrn50_eq2"] == 15 and variants["novelty_r18"] == 105
     assert {r.seed for r in runs if r.variant == "wrn50_supdec"} == {111}
-    assert paper.runs["mvtec/bottle/wrn50_256/seed111"].tables == \
-        ("T1", "T2", "T3", "T5", "T6", "T7", "audit:loss", "audit:decoder_blocks", "audit:precision", "audit:mff_fuse",
-         "audit:implementation")
+    assert paper.runs["mvtec/bottle/wrn50_256/seed111"].tables == (
+        "T1",
+        "T2",
+        "T3",
+        "T5",
+        "T6",
+        "T7",
+        "audit:loss",
+        "audit:decoder_blocks",
+        "audit:precision",
+        "audit:mff_fuse",
+        "audit:implementation",
+    )
     assert paper.runs["mvtec/bottle/wrn50_256/seed112"].tables == ("T1", "T2", "T3", "T5", "T6", "T7")
-    assert str(paper.folder("mvtec/bottle/wrn50_256/seed112").model) == "results/mvtec/bottle/wrn50_256/seed112/model.pt"
+    assert (
+        str(paper.folder("mvtec/bottle/wrn50_256/seed112").model) == "results/mvtec/bottle/wrn50_256/seed112/model.pt"
+    )
 
 
 def test_demo_runs_respect_variant_categories(demo):
@@ -60,23 +84,27 @@ def test_demo_runs_respect_variant_categories(demo):
 
 
 def test_config_audit_pairs_replace_the_declared_variants(paper, demo):
-    assert paper.audit["precision"] == AuditPair("precision", TABLES["audit"]["precision"]["title"],
-                                                 "wrn50_256", "wrn50_bf16")
+    assert paper.audit["precision"] == AuditPair(
+        "precision", TABLES["audit"]["precision"]["title"], "wrn50_256", "wrn50_bf16"
+    )
     assert (demo.audit["precision"].reference, demo.audit["precision"].alternative) == ("r18_bf16", "r18_fp32")
     assert demo.audit["loss"].reference == "wrn50_256"
     precision_runs = sorted(k for k, p in demo.runs.items() if "audit:precision" in p.tables)
     assert precision_runs == ["mvtec/nut/r18_bf16/seed0", "mvtec/nut/r18_fp32/seed0"]
     assert (demo.run(precision_runs[0]).precision, demo.run(precision_runs[1]).precision) == ("bf16", "fp32")
     assert demo.run("mvtec/ceramic/wrn50_256/seed0").precision == "fp32"
-    assert (paper.run("mvtec/bottle/wrn50_256/seed111").precision,
-            paper.run("mvtec/bottle/wrn50_bf16/seed111").precision) == ("tf32", "bf16")
+    assert (
+        paper.run("mvtec/bottle/wrn50_256/seed111").precision,
+        paper.run("mvtec/bottle/wrn50_bf16/seed111").precision,
+    ) == ("tf32", "bf16")
 
 
 def test_audit_pair_that_does_not_differ_in_its_knob_is_a_clear_error():
     raw = _raw("demo.yaml")
     raw["audit"] = {**raw["audit"], "pairs": {"precision": {"reference": "r18_fp32", "alternative": "r18_256"}}}
-    with pytest.raises(RD4ADError, match="audit pair 'precision': variants 'r18_fp32' and 'r18_256' both have "
-                                         "precision: fp32"):
+    with pytest.raises(
+        RD4ADError, match="audit pair 'precision': variants 'r18_fp32' and 'r18_256' both have precision: fp32"
+    ):
         make_plan(raw)
     raw["audit"]["pairs"] = {"precison": {"reference": "r18_bf16"}}
     with pytest.raises(RD4ADError, match=r"audit.pairs: unknown pairs \['precison'\]"):
@@ -87,18 +115,34 @@ def test_complexity_measures_the_first_category_and_seed(paper):
     assert complexity_jobs(paper.config, TABLES) == [("mvtec", "wrn50_256")]
     measurement = paper.measurement("mvtec", "wrn50_256")
     assert (measurement.run.category, measurement.run.seed) == ("carpet", 111)
-    assert (measurement.repeats, measurement.warmup) == (20, 3)     # the schema's defaults
+    assert (measurement.repeats, measurement.warmup) == (20, 3)  # the schema's defaults
     assert str(paper.complexity_file(measurement)) == "results/mvtec/complexity/wrn50_256.json"
 
 
 def test_run_config_holds_every_knob_of_the_config(paper, demo):
     run = paper.run("mvtec/screw/wrn50_256/seed111")
-    assert (run.loader, run.data_root, run.bottleneck, run.teacher_weights) == \
-        ("mvtec", "resources/mvtec", "pre+oce+mff", "imagenet_v1")
-    assert (run.image_size, run.epochs, run.lr, run.eval_every, run.fast, run.demo) == (256, 200, 0.005, 10, True, False)
+    assert (run.loader, run.data_root, run.bottleneck, run.teacher_weights) == (
+        "mvtec",
+        "resources/mvtec",
+        "pre+oce+mff",
+        "imagenet_v1",
+    )
+    assert (run.image_size, run.epochs, run.lr, run.eval_every, run.fast, run.demo) == (
+        256,
+        200,
+        0.005,
+        10,
+        True,
+        False,
+    )
     novelty = demo.run("caltech256/6/novelty_r18/seed0")
-    assert (novelty.loader, novelty.data_root, novelty.score, novelty.eval_every, novelty.demo) == \
-        ("digits", "", "sum", 0, True)
+    assert (novelty.loader, novelty.data_root, novelty.score, novelty.eval_every, novelty.demo) == (
+        "digits",
+        "",
+        "sum",
+        0,
+        True,
+    )
 
 
 def test_plan_file_round_trip(demo, tmp_path):
@@ -107,7 +151,7 @@ def test_plan_file_round_trip(demo, tmp_path):
     assert back.runs == demo.runs and back.complexity == demo.complexity and back.config == demo.config
     entry = json.loads(path.read_text())["runs"]["mvtec/nut/wrn50_256/seed0"]
     assert entry["files"]["metrics"] == "mvtec/nut/wrn50_256/seed0/metrics.json"
-    assert "audit_epochs" in entry["files"]                              # eval_every: 1 in the demo
+    assert "audit_epochs" in entry["files"]  # eval_every: 1 in the demo
     assert back.results == tmp_path and back.digest == demo.digest
 
 
@@ -122,13 +166,21 @@ def test_unknown_run_and_broken_plan_are_clear_errors(demo, tmp_path):
         Plan.read(tmp_path / "none.json")
 
 
-@pytest.mark.parametrize("tamper, message", [
-    (lambda runs, key: runs.update({"../../etc/x": runs.pop(key)}),
-     "run entry '../../etc/x' is not the one planned for run mvtec/nut/wrn50_256/seed0"),
-    (lambda runs, key: runs[key]["files"].update(metrics="../../../elsewhere/metrics.json"),
-     "run entry 'mvtec/nut/wrn50_256/seed0' is not the one planned for run mvtec/nut/wrn50_256/seed0"),
-    (lambda runs, key: runs[key]["run"].update(dataset=".."), "run config key 'dataset' '..' is not a valid name"),
-], ids=["key", "files", "run"])
+@pytest.mark.parametrize(
+    "tamper, message",
+    [
+        (
+            lambda runs, key: runs.update({"../../etc/x": runs.pop(key)}),
+            "run entry '../../etc/x' is not the one planned for run mvtec/nut/wrn50_256/seed0",
+        ),
+        (
+            lambda runs, key: runs[key]["files"].update(metrics="../../../elsewhere/metrics.json"),
+            "run entry 'mvtec/nut/wrn50_256/seed0' is not the one planned for run mvtec/nut/wrn50_256/seed0",
+        ),
+        (lambda runs, key: runs[key]["run"].update(dataset=".."), "run config key 'dataset' '..' is not a valid name"),
+    ],
+    ids=["key", "files", "run"],
+)
 def test_a_tampered_plan_entry_is_refused(demo, tmp_path, tamper, message):
     path = tmp_path / "plan.json"
     data = json.loads(demo.to_json())
@@ -140,8 +192,16 @@ def test_a_tampered_plan_entry_is_refused(demo, tmp_path, tamper, message):
 
 
 def test_unknown_variant_in_tables_is_a_clear_error(paper):
-    tables = {"T1": {"name": "Table 1", "title": "Table 1", "layout": "categories", "datasets": ["mvtec"],
-                     "metrics": ["image_auroc"], "settings": {"x": {"variant": "nope"}}}}
+    tables = {
+        "T1": {
+            "name": "Table 1",
+            "title": "Table 1",
+            "layout": "categories",
+            "datasets": ["mvtec"],
+            "metrics": ["image_auroc"],
+            "settings": {"x": {"variant": "nope"}},
+        }
+    }
     with pytest.raises(RD4ADError, match="tables.yaml T1 names variant 'nope'"):
         table_runs(paper.config, tables)
 
@@ -163,7 +223,9 @@ def test_caltech_protocol_reaches_the_run(paper):
 def test_protocol_keys_are_for_caltech_only(paper):
     bad = copy.deepcopy(paper.config)
     bad["datasets"]["mnist"]["protocol"] = {"outlier_ratio": 0.5}
-    with pytest.raises(RD4ADError, match=r"config key datasets\.mnist\.protocol: \{'outlier_ratio': 0\.5\} is "
-                                         "expected to be empty"):
+    with pytest.raises(
+        RD4ADError,
+        match=r"config key datasets\.mnist\.protocol: \{'outlier_ratio': 0\.5\} is "
+        "expected to be empty",
+    ):
         resolve_config(bad)
-

@@ -24,8 +24,9 @@ def test_pinned_numerics_emulate_bf16_and_say_so():
         line = emulated_bf16_warning("train mvtec/nut/r18_bf16/seed0", "bf16", CPU)
     finally:
         torch.backends.mkldnn.enabled = enabled
-    assert line.startswith("warning: train mvtec/nut/r18_bf16/seed0: precision bf16 is emulated here "
-                           "(oneDNN off: pinned CPU numerics)")
+    assert line.startswith(
+        "warning: train mvtec/nut/r18_bf16/seed0: precision bf16 is emulated here (oneDNN off: pinned CPU numerics)"
+    )
     assert "7-25x the fp32 time" in line and "precision: fp32" in line and "\n" not in line
 
 

@@ -19,8 +19,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 def demo_plan(tmp_path, **changes):
     """The demo config's plan, its results and resources under ``tmp_path``, ``changes`` applied."""
-    raw = {**load_yaml(REPO / "config" / "demo.yaml"), "tables": str(REPO / "config" / "tables.yaml"),
-           "results": str(tmp_path / "results"), "resources": str(tmp_path / "resources"), **changes}
+    raw = {
+        **load_yaml(REPO / "config" / "demo.yaml"),
+        "tables": str(REPO / "config" / "tables.yaml"),
+        "results": str(tmp_path / "results"),
+        "resources": str(tmp_path / "resources"),
+        **changes,
+    }
     return make_plan(raw)
 
 

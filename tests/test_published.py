@@ -10,8 +10,8 @@ import yaml
 
 from rd4ad.files.errors import RD4ADError
 from rd4ad.published import COLUMNS, SPECS, TABLES_YAML, load_published, validate_published
-from rd4ad.published.tables import read_tables
 from rd4ad.published.consistency import average_mismatches, cross_table_mismatches, same_run
+from rd4ad.published.tables import read_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,8 +22,14 @@ def paper() -> pd.DataFrame:
 
 
 def cell(df, table, method, setting, dataset, category, metric):
-    hit = df[(df.table == table) & (df.method == method) & (df.setting == setting)
-             & (df.dataset == dataset) & (df.category == category) & (df.metric == metric)]
+    hit = df[
+        (df.table == table)
+        & (df.method == method)
+        & (df.setting == setting)
+        & (df.dataset == dataset)
+        & (df.category == category)
+        & (df.metric == metric)
+    ]
     assert len(hit) == 1, (table, method, setting, dataset, category, metric)
     return float(hit.value.iloc[0])
 
@@ -44,30 +50,33 @@ def test_table2_dash_cells_have_no_row(paper):
     assert ("RD4AD", "128", "pro") in t2.index and ("CutPaste", "256", "pixel_auroc") in t2.index
 
 
-@pytest.mark.parametrize("key, value", [
-    (("T1", "RD4AD", "256", "mvtec", "carpet", "image_auroc"), 98.9),
-    (("T1", "RD4AD", "128", "mvtec", "carpet", "image_auroc"), 99.2),
-    (("T1", "MKD", "128", "mvtec", "metal_nut", "image_auroc"), 73.6),
-    (("T1", "GANomaly", "256", "mvtec", "textures", "image_auroc"), 77.5),
-    (("T1", "RD4AD", "256", "mvtec", "mean", "image_auroc"), 98.5),
-    (("T2", "RD4AD", "256", "mvtec", "transistor", "pixel_auroc"), 92.5),
-    (("T2", "RD4AD", "256", "mvtec", "transistor", "pro"), 78.0),
-    (("T2", "US", "256", "mvtec", "objects", "pro"), 90.8),
-    (("T2", "SPADE", "256", "mvtec", "mean", "pixel_auroc"), 96.5),
-    (("T3", "RD4AD", "wide_resnet50_2", "mvtec", "mean", "infer_s"), 0.31),
-    (("T3", "RD4AD", "wide_resnet50_2", "mvtec", "mean", "memory_mb"), 352),
-    (("T3", "PaDiM", "wide_resnet50_2", "mvtec", "mean", "memory_mb"), 3800),
-    (("T3", "SPADE", "wide_resnet50_2", "mvtec", "mean", "image_auroc"), 85.5),
-    (("T4", "OiG", "default", "caltech256", "mean", "image_auroc"), 98.2),
-    (("T4", "RD4AD", "default", "mnist", "mean", "image_auroc"), 99.3),
-    (("T5", "RD4AD", "pre", "mvtec", "mean", "pro"), 91.2),
-    (("T6", "RD4AD", "resnet50", "mvtec", "mean", "pixel_auroc"), 97.7),
-    (("T7", "RD4AD", "M1", "mvtec", "mean", "image_auroc"), 90.1),
-    (("T7", "RD4AD", "M3", "mvtec", "mean", "pro"), 89.5),
-    (("S2", "RD4AD", "default", "cifar10", "0", "image_auroc"), 89.3),
-    (("S2", "HRN", "default", "fmnist", "6", "image_auroc"), 79.8),
-    (("S2", "RD4AD", "default", "mnist", "mean", "image_auroc"), 99.2),
-])
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        (("T1", "RD4AD", "256", "mvtec", "carpet", "image_auroc"), 98.9),
+        (("T1", "RD4AD", "128", "mvtec", "carpet", "image_auroc"), 99.2),
+        (("T1", "MKD", "128", "mvtec", "metal_nut", "image_auroc"), 73.6),
+        (("T1", "GANomaly", "256", "mvtec", "textures", "image_auroc"), 77.5),
+        (("T1", "RD4AD", "256", "mvtec", "mean", "image_auroc"), 98.5),
+        (("T2", "RD4AD", "256", "mvtec", "transistor", "pixel_auroc"), 92.5),
+        (("T2", "RD4AD", "256", "mvtec", "transistor", "pro"), 78.0),
+        (("T2", "US", "256", "mvtec", "objects", "pro"), 90.8),
+        (("T2", "SPADE", "256", "mvtec", "mean", "pixel_auroc"), 96.5),
+        (("T3", "RD4AD", "wide_resnet50_2", "mvtec", "mean", "infer_s"), 0.31),
+        (("T3", "RD4AD", "wide_resnet50_2", "mvtec", "mean", "memory_mb"), 352),
+        (("T3", "PaDiM", "wide_resnet50_2", "mvtec", "mean", "memory_mb"), 3800),
+        (("T3", "SPADE", "wide_resnet50_2", "mvtec", "mean", "image_auroc"), 85.5),
+        (("T4", "OiG", "default", "caltech256", "mean", "image_auroc"), 98.2),
+        (("T4", "RD4AD", "default", "mnist", "mean", "image_auroc"), 99.3),
+        (("T5", "RD4AD", "pre", "mvtec", "mean", "pro"), 91.2),
+        (("T6", "RD4AD", "resnet50", "mvtec", "mean", "pixel_auroc"), 97.7),
+        (("T7", "RD4AD", "M1", "mvtec", "mean", "image_auroc"), 90.1),
+        (("T7", "RD4AD", "M3", "mvtec", "mean", "pro"), 89.5),
+        (("S2", "RD4AD", "default", "cifar10", "0", "image_auroc"), 89.3),
+        (("S2", "HRN", "default", "fmnist", "6", "image_auroc"), 79.8),
+        (("S2", "RD4AD", "default", "mnist", "mean", "image_auroc"), 99.2),
+    ],
+)
 def test_spot_cells(paper, key, value):
     assert cell(paper, *key) == value
 
@@ -97,8 +106,17 @@ def test_text_claims_match_the_tables(paper):
 
 def test_average_mismatches_are_the_known_list(paper):
     found = average_mismatches(paper)
-    assert list(found.columns) == ["table", "method", "setting", "dataset", "metric", "category",
-                                   "printed", "recomputed", "n_cells"]
+    assert list(found.columns) == [
+        "table",
+        "method",
+        "setting",
+        "dataset",
+        "metric",
+        "category",
+        "printed",
+        "recomputed",
+        "n_cells",
+    ]
     expected = [
         ("T1", "CutPaste", "256", "mvtec", "image_auroc", "mean", 96.1, 96.16, 15),
         ("T1", "GANomaly", "256", "mvtec", "image_auroc", "mean", 76.2, 76.146667, 15),
@@ -113,20 +131,24 @@ def test_average_mismatches_are_the_known_list(paper):
     # With the loosest rounding bound (0.05 for the printed mean + 0.05 for its cells)
     # only the SPADE pixel-AUROC total stays inconsistent.
     loose = average_mismatches(paper, tol=0.1)
-    assert loose[["table", "method", "metric", "category"]].values.tolist() == [
-        ["T2", "SPADE", "pixel_auroc", "mean"]]
+    assert loose[["table", "method", "metric", "category"]].values.tolist() == [["T2", "SPADE", "pixel_auroc", "mean"]]
 
 
 def test_average_check_catches_a_changed_cell(paper):
     tampered = paper.copy()
-    carpet = ((tampered.table == "T1") & (tampered.method == "RD4AD") & (tampered.setting == "256")
-              & (tampered.category == "carpet"))
+    carpet = (
+        (tampered.table == "T1")
+        & (tampered.method == "RD4AD")
+        & (tampered.setting == "256")
+        & (tampered.category == "carpet")
+    )
     tampered.loc[carpet, "value"] = 90.0
     flagged = average_mismatches(tampered)
     rows = flagged[(flagged.method == "RD4AD") & (flagged.setting == "256")]
     assert rows.category.tolist() == ["textures", "mean"]
-    assert rows.recomputed.tolist() == pytest.approx([(90.0 + 100 + 100 + 99.3 + 99.2) / 5,
-                                                       (90.0 + 100 + 100 + 99.3 + 99.2 + 979.5) / 15])
+    assert rows.recomputed.tolist() == pytest.approx(
+        [(90.0 + 100 + 100 + 99.3 + 99.2) / 5, (90.0 + 100 + 100 + 99.3 + 99.2 + 979.5) / 15]
+    )
 
 
 def test_cross_table_mismatches_are_the_known_list(paper):
@@ -156,14 +178,17 @@ def _raw(paper):
     return paper.assign(value=paper.value.map(str)).astype(str)
 
 
-@pytest.mark.parametrize("column, bad, message", [
-    ("setting", "512", "setting '512'"),
-    ("category", "screws", "category 'screws'"),
-    ("metric", "auroc", "metric 'auroc'"),
-    ("method", "PaDiM [8]", "method 'PaDiM \\[8\\]'"),
-    ("value", "n/a", "value 'n/a'"),
-    ("value", "101", "value '101'"),
-])
+@pytest.mark.parametrize(
+    "column, bad, message",
+    [
+        ("setting", "512", "setting '512'"),
+        ("category", "screws", "category 'screws'"),
+        ("metric", "auroc", "metric 'auroc'"),
+        ("method", "PaDiM [8]", "method 'PaDiM \\[8\\]'"),
+        ("value", "n/a", "value 'n/a'"),
+        ("value", "101", "value '101'"),
+    ],
+)
 def test_bad_row_is_named(paper, column, bad, message):
     raw = _raw(paper)
     raw.loc[5, column] = bad
@@ -191,12 +216,16 @@ def test_each_declared_layout_is_the_paper_s(paper):
     assert [SPECS[k].layout for k in ("T1", "T3", "T5")] == ["categories", "methods", "metrics"]
 
 
-@pytest.mark.parametrize("damage, message", [
-    (lambda t: t["T4"].pop("layout"), "T4: 'layout' is a required property"),
-    (lambda t: t["T1"].update(layout="rows"), "T1.layout: 'rows' is not one of"),
-    (lambda t: t["T7"]["settings"]["M1"].update(levle="M1"), "T7.settings.M1: Additional properties"),
-    (lambda t: t["T1"]["settings"]["256"].update(headline="yes"), "T1.settings.256.headline: 'yes' is not of type"),
-], ids=["missing", "unknown_layout", "misspelt_key", "wrong_type"])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda t: t["T4"].pop("layout"), "T4: 'layout' is a required property"),
+        (lambda t: t["T1"].update(layout="rows"), "T1.layout: 'rows' is not one of"),
+        (lambda t: t["T7"]["settings"]["M1"].update(levle="M1"), "T7.settings.M1: Additional properties"),
+        (lambda t: t["T1"]["settings"]["256"].update(headline="yes"), "T1.settings.256.headline: 'yes' is not of type"),
+    ],
+    ids=["missing", "unknown_layout", "misspelt_key", "wrong_type"],
+)
 def test_a_bad_table_declaration_is_one_error_naming_it(damage, message):
     declared = yaml.safe_load(TABLES_YAML.read_text(encoding="utf-8"))
     damage(declared)

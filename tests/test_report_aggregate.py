@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
 from results_fixtures import UNRUN_DATASETS, build_tree, write_config, write_metrics
+
 from rd4ad.files.errors import RD4ADError
 from rd4ad.planning.plan import Plan
 from rd4ad.planning.planner import plan_config_file
@@ -34,7 +34,7 @@ def test_per_category_cells_mean_std_delta_status(tree):
     _, _, _, cells = tree
     carpet = cells.loc[("T1", "256", "mvtec", "image_auroc", "carpet")]
     assert carpet["mean"] == pytest.approx(98.0)
-    assert carpet["std"] == pytest.approx(np.sqrt(2.0))          # 99 and 97, ddof 1
+    assert carpet["std"] == pytest.approx(np.sqrt(2.0))  # 99 and 97, ddof 1
     assert carpet["published"] == 98.9
     assert carpet["delta"] == pytest.approx(-0.9)
     assert (carpet["n_seeds"], carpet["status"]) == (2, "within")
@@ -45,9 +45,9 @@ def test_per_category_cells_mean_std_delta_status(tree):
 def test_group_averages_are_per_seed_means_of_configured_categories(tree):
     _, _, _, cells = tree
     t1 = cells.loc[("T1", "256", "mvtec", "image_auroc")]
-    assert t1.loc["textures", "delta"] == pytest.approx(98.0 - 99.5)   # carpet only
-    assert t1.loc["objects", "delta"] == pytest.approx(100.0 - 98.0)   # bottle only
-    assert t1.loc["mean", "mean"] == pytest.approx(99.0)               # seeds: 99.5, 98.5
+    assert t1.loc["textures", "delta"] == pytest.approx(98.0 - 99.5)  # carpet only
+    assert t1.loc["objects", "delta"] == pytest.approx(100.0 - 98.0)  # bottle only
+    assert t1.loc["mean", "mean"] == pytest.approx(99.0)  # seeds: 99.5, 98.5
     assert t1.loc["mean", "std"] == pytest.approx(np.sqrt(0.5))
     assert list(t1.loc[["textures", "objects", "mean"], "status"]) == ["off", "off", "within"]
 
@@ -55,7 +55,7 @@ def test_group_averages_are_per_seed_means_of_configured_categories(tree):
 def test_unrun_cells_are_missing_and_paper_rows_kept(tree):
     _, _, _, cells = tree
     t1 = cells.loc[("T1", "256", "mvtec", "image_auroc")]
-    assert len(t1) == 18                                  # 15 paper categories + 3 averages
+    assert len(t1) == 18  # 15 paper categories + 3 averages
     assert t1.loc["grid", "status"] == "missing" and np.isnan(t1.loc["grid", "delta"])
     assert cells.loc[("T5", "pre", "mvtec", "image_auroc", "mean"), "status"] == "missing"
     assert cells.loc[("T1", "128", "mvtec", "image_auroc", "carpet"), "status"] == "missing"
@@ -83,8 +83,10 @@ def test_summary_progress_and_audit(tree):
     # mvtec: 2 categories × (7 table variants, anomalib_rd among them, + 4 audit alternatives) × 2 seeds;
     # novelty: 5 classes × 2 seeds
     assert (int(progress["done"].sum()), len(progress)) == (7, 2 * 11 * 2 + 5 * 2)
-    audits = {a.key: a.frame.set_index(["metric", "category", "role"]) for a in
-              audit_comparisons(plan, runs, collect_csv(results, "audit_epochs"))}
+    audits = {
+        a.key: a.frame.set_index(["metric", "category", "role"])
+        for a in audit_comparisons(plan, runs, collect_csv(results, "audit_epochs"))
+    }
     assert audits["loss"].loc[("image_auroc", "carpet", "delta"), "mean"] == pytest.approx(-4.0)
     assert audits["pro_definition"].loc[("pro", "mean", "delta"), "mean"] == pytest.approx(2.25)
     assert audits["epoch_selection"].loc[("image_auroc", "carpet", "alternative"), "mean"] == pytest.approx(99.5)
@@ -93,10 +95,15 @@ def test_summary_progress_and_audit(tree):
 
 def test_demo_categories_become_rows(tmp_path):
     results = tmp_path / "results"
-    write_metrics(results / "mvtec/brick/wrn50_256/seed111", ("mvtec", "brick", "wrn50_256", 111),
-                  {"image_auroc": 0.8, "pixel_auroc": 0.9, "pro": 0.7, "pro_public": 0.75}, demo=True)
-    plan = plan_config_file(write_config(tmp_path / "demo.yaml", {"mvtec": ["brick"], "mnist": ["0"],
-                                                                   **UNRUN_DATASETS}, mode="demo"))
+    write_metrics(
+        results / "mvtec/brick/wrn50_256/seed111",
+        ("mvtec", "brick", "wrn50_256", 111),
+        {"image_auroc": 0.8, "pixel_auroc": 0.9, "pro": 0.7, "pro_public": 0.75},
+        demo=True,
+    )
+    plan = plan_config_file(
+        write_config(tmp_path / "demo.yaml", {"mvtec": ["brick"], "mnist": ["0"], **UNRUN_DATASETS}, mode="demo")
+    )
     published = load_published()
     cells = build_cells(plan, collect_runs(results), collect_complexity(results), published)
     t1 = cells[(cells["table"] == "T1") & (cells["setting"] == "256")].set_index("category")
@@ -104,7 +111,7 @@ def test_demo_categories_become_rows(tmp_path):
     assert t1.loc["mean", "delta"] == pytest.approx(80.0 - 98.5)
     table = paper_table(plan.tables["T1"], collect(plan))
     assert [h.text for h in table.header[-1]][-3:] == ["ours (DEMO)", "Δ (DEMO)", "ours (DEMO)"]  # 256, anomalib
-    labels = [row.label for row in table.rows]   # a category the paper lacks: just before the overall mean
+    labels = [row.label for row in table.rows]  # a category the paper lacks: just before the overall mean
     assert labels[-4:] == ["Objects (avg)", "Not in the paper (this configuration)", "brick", "Mean"]
 
 
@@ -147,8 +154,10 @@ def test_both_pro_definitions_have_deltas_and_the_config_picks_the_counted_one(t
     # the summary counts the counted definition only: T2 256 pixel AUROC (5 cells, Δ sum +0.25) + PRO
     summary = delta_summary(cells)
     assert summary.loc["T2", "n_compared"] == 10
-    expected = {"public": (0.25 - 0.5 + 1.5 + 1.4 + 4.6 + 3.35) / 10,
-                "exact": (0.25 - 3.0 - 1.0 - 0.6 + 2.6 + 1.1) / 10}
+    expected = {
+        "public": (0.25 - 0.5 + 1.5 + 1.4 + 4.6 + 3.35) / 10,
+        "exact": (0.25 - 3.0 - 1.0 - 0.6 + 2.6 + 1.1) / 10,
+    }
     assert summary.loc["T2", "mean_delta"] == pytest.approx(expected[key])
     assert summary.loc["T2", "off"] == 2 and summary.loc["T3", "n_compared"] == 3
 
@@ -160,35 +169,91 @@ def test_rows_settings_and_baselines_follow_the_printed_order(tree):
     t1 = paper_table(plan.tables["T1"], inputs)
     assert [h.text for h in t1.header[0]] == ["128 × 128", "256 × 256", "anomalib RD"]  # Table 1: 128 first
     assert [h.text for h in t1.header[1]] == [
-        "MKD", "RD4AD (paper)", "ours", "Δ",
-        "GT", "GANomaly", "US", "PSVDD", "DAAD", "MF", "PaDiM", "CutPaste", "RD4AD (paper)", "ours", "Δ", "ours"]
+        "MKD",
+        "RD4AD (paper)",
+        "ours",
+        "Δ",
+        "GT",
+        "GANomaly",
+        "US",
+        "PSVDD",
+        "DAAD",
+        "MF",
+        "PaDiM",
+        "CutPaste",
+        "RD4AD (paper)",
+        "ours",
+        "Δ",
+        "ours",
+    ]
     labels = [row.label for row in t1.rows]
     assert labels[:7] == ["Textures", "carpet", "grid", "leather", "tile", "wood", "Textures (avg)"]
-    assert labels[7:] == ["Objects", "bottle", "cable", "capsule", "hazelnut", "metal_nut", "pill", "screw",
-                          "toothbrush", "transistor", "zipper", "Objects (avg)", "Mean"]
+    assert labels[7:] == [
+        "Objects",
+        "bottle",
+        "cable",
+        "capsule",
+        "hazelnut",
+        "metal_nut",
+        "pill",
+        "screw",
+        "toothbrush",
+        "transistor",
+        "zipper",
+        "Objects (avg)",
+        "Mean",
+    ]
     t2 = paper_table(plan.tables["T2"], inputs)
-    assert [h.text for h in t2.header[-1]][-12:-3] == [   # Table 2, 256 × 256, PRO (then anomalib RD)
-        "US", "MF", "SPADE", "PaDiM", "RD4AD (paper)", "ours (per-image)", "Δ (per-image)", "ours (exact)",
-        "Δ (exact)"]
+    assert [h.text for h in t2.header[-1]][-12:-3] == [  # Table 2, 256 × 256, PRO (then anomalib RD)
+        "US",
+        "MF",
+        "SPADE",
+        "PaDiM",
+        "RD4AD (paper)",
+        "ours (per-image)",
+        "Δ (per-image)",
+        "ours (exact)",
+        "Δ (exact)",
+    ]
     t4 = paper_table(plan.tables["T4"], inputs)
-    assert [row.label for row in t4.rows] == ["LSA", "OCGAN", "HRN", "DAAD", "MKD", "G2D", "OiG",
-                                             "RD4AD (paper)", "ours", "Δ"]
+    assert [row.label for row in t4.rows] == [
+        "LSA",
+        "OCGAN",
+        "HRN",
+        "DAAD",
+        "MKD",
+        "G2D",
+        "OiG",
+        "RD4AD (paper)",
+        "ours",
+        "Δ",
+    ]
     t7 = paper_table(plan.tables["T7"], inputs)
     assert [h.text for h in t7.header[0]] == ["M1", "M2", "M3", "M2+3", "M1+2+3"]
-    assert [row.label for row in t7.rows][-6:] == ["PRO", "RD4AD (paper)", "ours (per-image)", "Δ (per-image)",
-                                                  "ours (exact)", "Δ (exact)"]
+    assert [row.label for row in t7.rows][-6:] == [
+        "PRO",
+        "RD4AD (paper)",
+        "ours (per-image)",
+        "Δ (per-image)",
+        "ours (exact)",
+        "Δ (exact)",
+    ]
 
 
 def test_figure_panels_come_in_the_paper_order_with_the_first_seed(tmp_path):
     results = tmp_path / "results"
     for category in ("zipper", "carpet", "bottle"):
         for seed in (112, 111):
-            write_metrics(results / f"mvtec/{category}/wrn50_256/seed{seed}", ("mvtec", category, "wrn50_256", seed),
-                          {"image_auroc": 0.9, "pixel_auroc": 0.9, "pro": 0.8, "pro_public": 0.85})
-    plan = plan_config_file(write_config(tmp_path / "c.yaml", {"mvtec": ["zipper", "carpet", "bottle"],
-                                                                "mnist": ["0"], **UNRUN_DATASETS}))
+            write_metrics(
+                results / f"mvtec/{category}/wrn50_256/seed{seed}",
+                ("mvtec", category, "wrn50_256", seed),
+                {"image_auroc": 0.9, "pixel_auroc": 0.9, "pro": 0.8, "pro_public": 0.85},
+            )
+    plan = plan_config_file(
+        write_config(tmp_path / "c.yaml", {"mvtec": ["zipper", "carpet", "bottle"], "mnist": ["0"], **UNRUN_DATASETS})
+    )
     picks = headline_picks(plan, collect_runs(results))
-    assert picks["category"].tolist() == ["carpet", "bottle", "zipper"]      # Table 1's rows, not the config's
+    assert picks["category"].tolist() == ["carpet", "bottle", "zipper"]  # Table 1's rows, not the config's
     assert set(picks["seed"]) == {111} and set(picks["variant"]) == {"wrn50_256"}
 
 
@@ -198,4 +263,4 @@ def test_a_plan_written_before_pro_reproduction_is_one_clear_error(tmp_path):
     del data["config"]["pro_reproduction"]
     plan_path.write_text(json.dumps(data))
     with pytest.raises(RD4ADError, match="written before the config key pro_reproduction existed; write it again"):
-        Plan.read(plan_path).pro_reproduction
+        _ = Plan.read(plan_path).pro_reproduction

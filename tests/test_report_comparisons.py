@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from results_fixtures import build_tree
 
 from rd4ad.planning.planner import plan_config_file
 from rd4ad.report import build_report
-from results_fixtures import build_tree
 
 TITLE = "Eq. 2 loss against the headline"
 
@@ -16,14 +16,16 @@ TITLE = "Eq. 2 loss against the headline"
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     root = tmp_path_factory.mktemp("comparisons")
-    plan, _ = build_tree(root, artifacts=False, comparisons=[
-        {"reference": "wrn50_256", "candidate": "wrn50_eq2", "title": TITLE}])
+    plan, _ = build_tree(
+        root, artifacts=False, comparisons=[{"reference": "wrn50_256", "candidate": "wrn50_eq2", "title": TITLE}]
+    )
     return build_report(plan, root / "report" / "index.html")
 
 
 def test_the_config_comparison_and_the_audit_pairs_are_planned(tmp_path):
-    plan, _ = build_tree(tmp_path, artifacts=False, comparisons=[
-        {"reference": "wrn50_256", "candidate": "wrn50_eq2", "title": TITLE}])
+    plan, _ = build_tree(
+        tmp_path, artifacts=False, comparisons=[{"reference": "wrn50_256", "candidate": "wrn50_eq2", "title": TITLE}]
+    )
     plan = plan_config_file(tmp_path / "config.yaml")
     pairs = [(c.reference, c.candidate, c.title) for c in plan.comparisons]
     assert pairs[0] == ("wrn50_256", "wrn50_eq2", TITLE)  # named once, with the config's title
@@ -40,7 +42,9 @@ def test_comparisons_are_exported_with_hand_computed_deltas(report):
     assert loss.loc["mean", "verdict"] == "no evidence" and pd.isna(loss.loc["mean", "detectable"])
     assert list(loss.index) == ["carpet", "mean"]
     tex = (report.parent / "tables/comparisons.tex").read_text(encoding="utf-8")
-    assert rf"{TITLE} & image\_auroc & -4.00 & [-4.00, -4.00] & 1 & --- & no evidence \\" in tex  # one value: nothing varies
+    assert (
+        rf"{TITLE} & image\_auroc & -4.00 & [-4.00, -4.00] & 1 & --- & no evidence \\" in tex
+    )  # one value: nothing varies
 
 
 def test_the_page_and_the_summary_show_the_section(report):

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import pytest
-
 from results_fixtures import UNRUN_DATASETS, write_config
+
 from rd4ad.contract.layout import RunFolder
 from rd4ad.planning.planner import plan_config_file
 from rd4ad.report.cost import cost_frame
@@ -22,9 +22,9 @@ def test_device_minutes_per_table_with_the_estimate_of_the_same_runs(tmp_path):
     t4 = next(k for k, p in plan.runs.items() if p.tables == ("T4",))
     headline = next(k for k, p in plan.runs.items() if "T1" in p.tables and "T7" in p.tables)
     _benchmark(plan.folder(t4), "train", 90.0)
-    _benchmark(plan.folder(t4), "evaluate", 30.0)              # 2 minutes
+    _benchmark(plan.folder(t4), "evaluate", 30.0)  # 2 minutes
     _benchmark(plan.folder(headline), "train", 540.0)
-    _benchmark(plan.folder(headline), "evaluate", 60.0)        # 10 minutes
+    _benchmark(plan.folder(headline), "evaluate", 60.0)  # 10 minutes
     _benchmark(plan.folder(next(k for k in plan.runs if k not in (t4, headline))), "train", 999.0)  # no evaluate
     estimated = plan.with_estimates({headline: {"train_s": 600.0, "evaluate_s": 120.0}})  # 12 minutes
     table = cost_frame(estimated).set_index("table")
@@ -34,4 +34,7 @@ def test_device_minutes_per_table_with_the_estimate_of_the_same_runs(tmp_path):
     assert table.loc["T1", "estimated device minutes"] == pytest.approx(12.0)
     assert table.loc["T1", "estimate error %"] == pytest.approx(20.0)
     assert table.loc["total", "estimate error %"] == pytest.approx(20.0)  # against the 10 minutes of the same run
-    assert "T4" in table.index and table.loc["T4", "estimated device minutes"] != table.loc["T4", "estimated device minutes"]
+    assert (
+        "T4" in table.index
+        and table.loc["T4", "estimated device minutes"] != table.loc["T4", "estimated device minutes"]
+    )

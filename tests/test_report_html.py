@@ -20,8 +20,8 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
-
 from results_fixtures import REPO, build_config_tree, build_tree
+
 from rd4ad.cli import main
 from rd4ad.published import PAPER_METHOD, TABLES
 from rd4ad.report.build import build_report
@@ -31,8 +31,15 @@ from rd4ad.report.exports import EXPORT_DIR
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PDFLATEX = shutil.which("pdflatex") or "/usr/bin/pdflatex"
 INJECTED = '<script>document.body.setAttribute("data-pwned","1")</script>'
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 WINDOW = 1400
 # Run in a copy of the page after load: per results table its width, its box, the box's overflow
 # and right edge, the first-column cells that are not sticky, header and row labels; every cell
@@ -62,10 +69,13 @@ window.addEventListener("load", () => {
 
 def chromium(profile, *args: str) -> str:
     if not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium); "
-                    "the report test needs it and CI installs it")
-    done = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
-                          capture_output=True, text=True, timeout=600)  # a hang guard
+        pytest.fail(
+            f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium); "
+            "the report test needs it and CI installs it"
+        )
+    done = subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args], capture_output=True, text=True, timeout=600
+    )  # a hang guard
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 
@@ -95,8 +105,9 @@ def full(request, tmp_path_factory):
     out = build_report(plan, root / "reports" / "index.html")
     measured = out.with_name("layout.html")
     measured.write_text(out.read_text(encoding="utf-8").replace("</body>", f"{MEASURE}</body>"), encoding="utf-8")
-    dumped = chromium(root / "profile", f"--window-size={WINDOW},900", "--virtual-time-budget=5000",
-                      "--dump-dom", measured.as_uri())
+    dumped = chromium(
+        root / "profile", f"--window-size={WINDOW},900", "--virtual-time-budget=5000", "--dump-dom", measured.as_uri()
+    )
     layout = json.loads(html.unescape(re.search(r'<pre id="layout">(.*?)</pre>', dumped, re.S).group(1)))
     return request.param, out, layout
 
@@ -113,26 +124,38 @@ def test_rendered_dom_has_tables_figures_and_demo_labels(report, dom):
         assert f'id="table-{table}"' in dom
     assert "DEMO — synthetic data; teachers: wide_resnet50_2 (random init); numbers are NOT a reproduction" in dom
     assert "ours (DEMO)" in dom and "Δ (DEMO)" in dom
-    assert re.search(r'<td class="ours within"[^>]*>98\.0 ± 1\.4</td>', dom)      # T1 carpet
+    assert re.search(r'<td class="ours within"[^>]*>98\.0 ± 1\.4</td>', dom)  # T1 carpet
     assert re.search(r'<td class="delta within verdict-consistent"[^>]*>-0\.5</td>', dom)  # T2 carpet per-image PRO
     assert re.search(r'<td class="delta off verdict-consistent alt"[^>]*>-3\.0</td>', dom)  # T2 carpet exact AUPRO
     assert re.search(r'<td class="delta within verdict-below"[^>]*>-0\.2</td>', dom)  # T2 bottle pixel: no spread
     assert 'td.delta.verdict-below::after { content: " ↓"; }' in dom
     images = re.findall(r'<img src="(figures/[^"]+\.png)"', dom)
-    assert {"figures/scores_mvtec.png", "figures/overlays_mvtec.png", "figures/loss_mvtec.png",
-            "figures/deltas_T1.png", "figures/compare_T1.png", "figures/compare_T7.png",
-            "figures/scores_mnist.png"} <= set(images)
-    assert not [i for i in images if re.match(r"figures/deltas_T[3-7]", i)]   # one row: no heat-map
+    assert {
+        "figures/scores_mvtec.png",
+        "figures/overlays_mvtec.png",
+        "figures/loss_mvtec.png",
+        "figures/deltas_T1.png",
+        "figures/compare_T1.png",
+        "figures/compare_T7.png",
+        "figures/scores_mnist.png",
+    } <= set(images)
+    assert not [i for i in images if re.match(r"figures/deltas_T[3-7]", i)]  # one row: no heat-map
     assert all((out.parent / image).stat().st_size > 1000 for image in images)
     assert 'id="pro-note"' in dom and "config pro_reproduction: public" in dom
 
 
 def test_cross_table_inconsistency_is_marked_in_the_cell(dom):
-    mnist = re.search(r'<td class="paper" title="([^"]*)"[^>]*data-metric="image_auroc" data-row="MNIST"[^>]*>'
-                      r'99\.3<sup class="note">†</sup></td>', dom)
+    mnist = re.search(
+        r'<td class="paper" title="([^"]*)"[^>]*data-metric="image_auroc" data-row="MNIST"[^>]*>'
+        r'99\.3<sup class="note">†</sup></td>',
+        dom,
+    )
     assert mnist and mnist.group(1) == "Supplement Table 2 prints 99.2 for the same run"
-    assert re.search(r'title="Table 4 prints 99\.3 for the same run"[^>]*data-row="Mean" data-column="MNIST"'
-                     r'[^>]*>99\.2<sup class="note">†</sup>', dom)
+    assert re.search(
+        r'title="Table 4 prints 99\.3 for the same run"[^>]*data-row="Mean" data-column="MNIST"'
+        r'[^>]*>99\.2<sup class="note">†</sup>',
+        dom,
+    )
 
 
 def test_config_text_is_escaped_not_executed(dom):
@@ -160,7 +183,7 @@ def test_demo_runs_are_labelled_demo_under_a_paper_config(tmp_path):
 
 def test_every_table_fits_1400px_or_scrolls_in_its_box_with_a_sticky_first_column(full):
     _, _, layout = full
-    assert layout["window"] == WINDOW and layout["page"] <= WINDOW      # the page itself never scrolls sideways
+    assert layout["window"] == WINDOW and layout["page"] <= WINDOW  # the page itself never scrolls sideways
     tables = {t["id"]: t for t in layout["tables"]}
     assert {f"table-{key}" for key in TABLES} <= set(tables)
     for t in tables.values():
@@ -174,24 +197,55 @@ def test_baselines_settings_and_rows_follow_the_paper(full):
     name, _, layout = full
     tables = {t["id"]: t for t in layout["tables"]}
     ours = ["ours (DEMO)", "Δ (DEMO)"] if name == "demo" else ["ours", "Δ"]
-    assert tables["table-T1"]["header"] == [          # Table 1: 128 × 128 (MKD), then 256 × 256
-        "MKD", "RD4AD (paper)", *ours,
-        "GT", "GANomaly", "US", "PSVDD", "DAAD", "MF", "PaDiM", "CutPaste", "RD4AD (paper)", *ours,
-        ours[0]]                                      # then anomalib RD: measured only
-    assert tables["table-T4"]["rows"] == ["LSA", "OCGAN", "HRN", "DAAD", "MKD", "G2D", "OiG", "RD4AD (paper)",
-                                          *ours]
+    assert tables["table-T1"]["header"] == [  # Table 1: 128 × 128 (MKD), then 256 × 256
+        "MKD",
+        "RD4AD (paper)",
+        *ours,
+        "GT",
+        "GANomaly",
+        "US",
+        "PSVDD",
+        "DAAD",
+        "MF",
+        "PaDiM",
+        "CutPaste",
+        "RD4AD (paper)",
+        *ours,
+        ours[0],
+    ]  # then anomalib RD: measured only
+    assert tables["table-T4"]["rows"] == ["LSA", "OCGAN", "HRN", "DAAD", "MKD", "G2D", "OiG", "RD4AD (paper)", *ours]
     if name == "config":
         assert tables["table-T1"]["rows"] == [
-            "carpet", "grid", "leather", "tile", "wood", "Textures (avg)", "bottle", "cable", "capsule", "hazelnut",
-            "metal_nut", "pill", "screw", "toothbrush", "transistor", "zipper", "Objects (avg)", "Mean"]
+            "carpet",
+            "grid",
+            "leather",
+            "tile",
+            "wood",
+            "Textures (avg)",
+            "bottle",
+            "cable",
+            "capsule",
+            "hazelnut",
+            "metal_nut",
+            "pill",
+            "screw",
+            "toothbrush",
+            "transistor",
+            "zipper",
+            "Objects (avg)",
+            "Mean",
+        ]
 
 
 def test_csv_exports_equal_the_page_cells(full):
     name, out, layout = full
-    shown = {(c["table"], c["row"], c["column"], c["metric"], c["entry"]): c["text"].replace(NOTE_MARK, "")
-             for c in layout["cells"] if "row" in c}
+    shown = {
+        (c["table"], c["row"], c["column"], c["metric"], c["entry"]): c["text"].replace(NOTE_MARK, "")
+        for c in layout["cells"]
+        if "row" in c
+    }
     measured = [key for key in shown if key[-1] in ("ours", "delta")]
-    expected = 0   # measured cells the CSVs hold: ours and Δ, ours only where the paper prints nothing
+    expected = 0  # measured cells the CSVs hold: ours and Δ, ours only where the paper prints nothing
     for table in TABLES:
         csv = pd.read_csv(out.parent / EXPORT_DIR / f"{table}.csv", dtype={"row": str})
         for c in csv.itertuples():
@@ -199,17 +253,18 @@ def test_csv_exports_equal_the_page_cells(full):
             key = (table, c.row, c.column, c.metric)
             ours = "missing" if c.status == "missing" else fmt(c.ours_mean, c.metric, c.ours_std)
             assert shown[key + ("ours",)] == ours, key
-            if c.column.startswith("anomalib RD"):    # a setting the paper does not print: no delta, not counted
+            if c.column.startswith("anomalib RD"):  # a setting the paper does not print: no delta, not counted
                 assert key + ("delta",) not in shown and not c.counted and np.isnan(c.published), key
                 continue
             assert shown[key + ("delta",)] == fmt(c.delta, c.metric, sign=True), key
             if c.counted:
-                assert shown[(table, c.row, c.column, c.metric.replace("_public", ""), "paper")] == \
-                    fmt(c.published, c.metric), key
-        if name == "config":     # every published RD4AD cell has a counted value and a delta
+                assert shown[(table, c.row, c.column, c.metric.replace("_public", ""), "paper")] == fmt(
+                    c.published, c.metric
+                ), key
+        if name == "config":  # every published RD4AD cell has a counted value and a delta
             counted = csv[csv["counted"]]
             assert counted["published"].notna().all() and counted["delta"].notna().all(), table
-    assert len(measured) == expected                 # and the page shows no measured cell the CSVs lack
+    assert len(measured) == expected  # and the page shows no measured cell the CSVs lack
     if name == "config":
         paper = pd.concat(pd.read_csv(out.parent / EXPORT_DIR / f"{t}.csv") for t in TABLES)
         assert int(paper["counted"].sum()) == 183 and PAPER_METHOD == "RD4AD"
@@ -222,8 +277,16 @@ def test_every_latex_table_compiles(full, tmp_path):
     for table in TABLES:
         tex = out.parent / EXPORT_DIR / f"{table}.tex"
         doc = tmp_path / f"{table}.tex"
-        doc.write_text("\\documentclass{article}\n\\usepackage{booktabs}\n\\begin{document}\n"
-                       f"\\input{{{tex}}}\n\\end{{document}}\n", encoding="utf-8")
-        done = subprocess.run([PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", doc.name],
-                              cwd=tmp_path, capture_output=True, text=True, timeout=600)  # a hang guard
+        doc.write_text(
+            "\\documentclass{article}\n\\usepackage{booktabs}\n\\begin{document}\n"
+            f"\\input{{{tex}}}\n\\end{{document}}\n",
+            encoding="utf-8",
+        )
+        done = subprocess.run(
+            [PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", doc.name],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )  # a hang guard
         assert done.returncode == 0 and (tmp_path / f"{table}.pdf").stat().st_size > 1000, done.stdout[-1500:]

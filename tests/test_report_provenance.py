@@ -4,13 +4,13 @@ and which runs were made from inputs other than those they should share."""
 from __future__ import annotations
 
 import json
-import shutil
 import os
+import shutil
 
 import pytest
 import yaml
-
 from results_fixtures import CPU_NAME, GPU_NAME, UNRUN_DATASETS, build_tree, write_config
+
 from rd4ad.contract.layout import RunFolder, RunKey
 from rd4ad.planning.plan import Plan
 from rd4ad.planning.planner import load_yaml, plan_config_file
@@ -33,16 +33,25 @@ def test_table3_compares_the_cpu_and_names_both_devices(tree):
     plan, results = tree
     complexity = collect_complexity(results)
     assert sorted(zip(complexity["processor"], complexity["metric"], complexity["value"])) == [
-        ("cpu", "infer_s", 0.5), ("cpu", "memory_mb", 400.0), ("gpu", "infer_s", 0.0113), ("gpu", "memory_mb", 1520.4)]
+        ("cpu", "infer_s", 0.5),
+        ("cpu", "memory_mb", 400.0),
+        ("gpu", "infer_s", 0.0113),
+        ("gpu", "memory_mb", 1520.4),
+    ]
     cells = build_cells(plan, collect_runs(results), complexity, load_published()).set_index(
-        ["table", "metric", "category"])
+        ["table", "metric", "category"]
+    )
     assert cells.loc[("T3", "infer_s", "mean"), "mean"] == 0.5, "the paper's CPU figure is compared with ours on CPU"
     assert cells.loc[("T3", "memory_mb", "mean"), "delta"] == pytest.approx(400.0 - 352.0)
     caption = table_caption(plan, plan.tables["T3"], complexity)
-    assert (f"measured on the CPU, {CPU_NAME}: 0.5 s/image, 400 MB (weights + peak RSS growth of the first "
-            "inference), compared with the paper's (an Intel i7 CPU, §4.2)") in caption
-    assert f"On the GPU, shown without a delta: {GPU_NAME}: 0.0113 s/image, 1520 MB " \
-           "(torch.cuda.max_memory_allocated)" in caption
+    assert (
+        f"measured on the CPU, {CPU_NAME}: 0.5 s/image, 400 MB (weights + peak RSS growth of the first "
+        "inference), compared with the paper's (an Intel i7 CPU, §4.2)"
+    ) in caption
+    assert (
+        f"On the GPU, shown without a delta: {GPU_NAME}: 0.0113 s/image, 1520 MB "
+        "(torch.cuda.max_memory_allocated)" in caption
+    )
     assert "GPU" not in table_caption(plan, plan.tables["T1"], complexity)
 
 
@@ -51,7 +60,8 @@ def test_caption_states_the_precision_and_teachers_of_the_runs(tmp_path):
     plan = plan_config_file(config)
     empty = collect_complexity(tmp_path / "results")
     assert table_caption(plan, plan.tables["T1"], empty) == (
-        "Precision of the runs: fp32 (TF32 off). Teachers: wide_resnet50_2 (random init).")
+        "Precision of the runs: fp32 (TF32 off). Teachers: wide_resnet50_2 (random init)."
+    )
     data = load_yaml(config)
     data["variants"]["wrn50_128"]["precision"] = "bf16"
     config.write_text(yaml.safe_dump(data))
@@ -61,9 +71,11 @@ def test_caption_states_the_precision_and_teachers_of_the_runs(tmp_path):
     plan = plan_config_file(config)
     assert table_caption(plan, plan.tables["T1"], empty) == (
         "Precision of the runs: bf16 autocast, fp32 weights / fp32 (TF32 off). Teachers: wide_resnet50_2 (random "
-        "init); wide_resnet50_2 (random init, BatchNorm statistics calibrated on each run's normal training images).")
+        "init); wide_resnet50_2 (random init, BatchNorm statistics calibrated on each run's normal training images)."
+    )
     assert table_caption(plan, plan.tables["T3"], empty).endswith(
-        "Time and memory: not measured yet. No GPU was timed (the measuring machine had none).")
+        "Time and memory: not measured yet. No GPU was timed (the measuring machine had none)."
+    )
 
 
 def test_runs_not_finished_name_their_log_and_error_line(tmp_path):
@@ -76,11 +88,31 @@ def test_runs_not_finished_name_their_log_and_error_line(tmp_path):
     grid.log("train").write_text("epoch 1\nepoch 2\n")
     failures = run_failures(tmp_path, [keys[2], keys[1], keys[0]])
     assert failures.to_dict("records") == [
-        {"run": "mvtec/carpet/wrn50_256/seed0", "state": "failed", "job": "evaluate", "log": str(carpet.log("evaluate")),
-         "slurm_log": "", "error": "rd4ad evaluate: error: cannot write x/scores.csv: Is a directory"},
-        {"run": "mvtec/grid/wrn50_256/seed0", "state": "unfinished", "job": "train", "log": str(grid.log("train")),
-         "slurm_log": "", "error": ""},
-        {"run": "mvtec/tile/wrn50_256/seed0", "state": "not started", "job": "", "log": "", "slurm_log": "", "error": ""}]
+        {
+            "run": "mvtec/carpet/wrn50_256/seed0",
+            "state": "failed",
+            "job": "evaluate",
+            "log": str(carpet.log("evaluate")),
+            "slurm_log": "",
+            "error": "rd4ad evaluate: error: cannot write x/scores.csv: Is a directory",
+        },
+        {
+            "run": "mvtec/grid/wrn50_256/seed0",
+            "state": "unfinished",
+            "job": "train",
+            "log": str(grid.log("train")),
+            "slurm_log": "",
+            "error": "",
+        },
+        {
+            "run": "mvtec/tile/wrn50_256/seed0",
+            "state": "not started",
+            "job": "",
+            "log": "",
+            "slurm_log": "",
+            "error": "",
+        },
+    ]
 
 
 def test_a_job_cancelled_under_slurm_is_failed_with_the_schedulers_log(tmp_path):
@@ -90,34 +122,56 @@ def test_a_job_cancelled_under_slurm_is_failed_with_the_schedulers_log(tmp_path)
     folder.path.mkdir(parents=True)
     folder.log("train").write_text("epoch 1\nepoch 2\n")
     logs = tmp_path / "slurm_logs"
-    older, newer = logs / "rule_train" / "mvtec_carpet_wrn50_256_0" / "7.log", logs / "rule_train" / "mvtec_carpet_wrn50_256_0" / "9.log"
+    older, newer = (
+        logs / "rule_train" / "mvtec_carpet_wrn50_256_0" / "7.log",
+        logs / "rule_train" / "mvtec_carpet_wrn50_256_0" / "9.log",
+    )
     older.parent.mkdir(parents=True)
     older.write_text("slurmstepd-vm: error: *** JOB 7 ON vm CANCELLED AT 2026-12-03T10:00:00 ***\n")
-    newer.write_text("rule train ...\nslurmstepd-vm: error: *** JOB 9 ON vm CANCELLED AT 2026-12-03T11:00:00 ***\n"
-                     "WorkflowError: At least one job did not complete successfully.\n"
-                     "srun: error: vm: task 0: Exited with exit code 1\n")
+    newer.write_text(
+        "rule train ...\nslurmstepd-vm: error: *** JOB 9 ON vm CANCELLED AT 2026-12-03T11:00:00 ***\n"
+        "WorkflowError: At least one job did not complete successfully.\n"
+        "srun: error: vm: task 0: Exited with exit code 1\n"
+    )
     os.utime(older, (1, 1))
     (logs / "rule_train" / "mvtec_carpet_wrn50_128_0").mkdir()  # another variant's folder: not this run's
     [row] = run_failures(tmp_path / "results", [key], logs).to_dict("records")
-    assert row == {"run": str(key), "state": "failed", "job": "train", "log": str(folder.log("train")),
-                   "slurm_log": str(newer), "error": "slurmstepd-vm: error: *** JOB 9 ON vm CANCELLED AT 2026-12-03T11:00:00 ***"}
+    assert row == {
+        "run": str(key),
+        "state": "failed",
+        "job": "train",
+        "log": str(folder.log("train")),
+        "slurm_log": str(newer),
+        "error": "slurmstepd-vm: error: *** JOB 9 ON vm CANCELLED AT 2026-12-03T11:00:00 ***",
+    }
 
 
-def _record_inputs(results, key: tuple, train_data: str, teacher: str = "t" * 64,
-                   teacher_weights: str = "imagenet_v1") -> None:
+def _record_inputs(
+    results, key: tuple, train_data: str, teacher: str = "t" * 64, teacher_weights: str = "imagenet_v1"
+) -> None:
     """Give the fabricated run ``key`` the run fields and input digests evaluation writes."""
     path = results / key[0] / key[1] / key[2] / f"seed{key[3]}" / "metrics.json"
     data = json.loads(path.read_text())
-    data["run"].update(loader=key[0], data_root=f"resources/{key[0]}", image_size=256, protocol={},
-                       backbone="wide_resnet50_2", teacher_weights=teacher_weights, bottleneck="pre+oce+mff")
+    data["run"].update(
+        loader=key[0],
+        data_root=f"resources/{key[0]}",
+        image_size=256,
+        protocol={},
+        backbone="wide_resnet50_2",
+        teacher_weights=teacher_weights,
+        bottleneck="pre+oce+mff",
+    )
     data["inputs"] = {"train_data": train_data, "teacher": teacher, "test_data": f"{key[1]}-test".ljust(64, "0")}
     path.write_text(json.dumps(data))
 
 
 def test_runs_of_one_split_made_from_other_data_are_named(tmp_path):
     plan, results = build_tree(tmp_path, artifacts=False)
-    carpet = [("mvtec", "carpet", "wrn50_256", 111), ("mvtec", "carpet", "wrn50_256", 112),
-              ("mvtec", "carpet", "wrn50_eq2", 111)]
+    carpet = [
+        ("mvtec", "carpet", "wrn50_256", 111),
+        ("mvtec", "carpet", "wrn50_256", 112),
+        ("mvtec", "carpet", "wrn50_eq2", 111),
+    ]
     for key in carpet[:2]:
         _record_inputs(results, key, "a" * 64)
     _record_inputs(results, carpet[2], "b" * 64)  # the dataset was replaced before this run trained
@@ -126,11 +180,21 @@ def test_runs_of_one_split_made_from_other_data_are_named(tmp_path):
 
     mixed = mixed_inputs(collect_inputs(results, FIELDS))
     assert mixed.to_dict("records") == [
-        {"input": "training data", "shared by": "loader=mvtec, data_root=resources/mvtec, category=carpet, "
-         "image_size=256", "digest": "aaaaaaaaaaaa…", "runs": "mvtec/carpet/wrn50_256/seed111, "
-         "mvtec/carpet/wrn50_256/seed112", "count": 2},
-        {"input": "training data", "shared by": "loader=mvtec, data_root=resources/mvtec, category=carpet, "
-         "image_size=256", "digest": "bbbbbbbbbbbb…", "runs": "mvtec/carpet/wrn50_eq2/seed111", "count": 1}]
+        {
+            "input": "training data",
+            "shared by": "loader=mvtec, data_root=resources/mvtec, category=carpet, image_size=256",
+            "digest": "aaaaaaaaaaaa…",
+            "runs": "mvtec/carpet/wrn50_256/seed111, mvtec/carpet/wrn50_256/seed112",
+            "count": 2,
+        },
+        {
+            "input": "training data",
+            "shared by": "loader=mvtec, data_root=resources/mvtec, category=carpet, image_size=256",
+            "digest": "bbbbbbbbbbbb…",
+            "runs": "mvtec/carpet/wrn50_eq2/seed111",
+            "count": 1,
+        },
+    ]
 
     _record_inputs(results, ("mvtec", "bottle", "wrn50_256", 112), "c" * 64, teacher="u" * 64)
     page = build_report(plan, tmp_path / "report" / "index.html")
@@ -171,6 +235,8 @@ def test_a_run_folder_the_plan_does_not_have_is_named_and_left_out(tmp_path):
     shutil.copytree(results / "mvtec/carpet/wrn50_256/seed111", results / "mvtec/carpet/old_variant/seed111")
     page = build_report(plan, tmp_path / "report" / "index.html")
     summary = (page.parent / "summary.md").read_text()
-    assert ("**Not in the plan** (left out of every table): mvtec/carpet/old_variant/seed111. Delete these run "
-            "folders or put their variants back in the config.") in summary
+    assert (
+        "**Not in the plan** (left out of every table): mvtec/carpet/old_variant/seed111. Delete these run "
+        "folders or put their variants back in the config."
+    ) in summary
     assert 'id="unplanned"' in page.read_text() and "old_variant" not in (page.parent / "tables" / "T1.csv").read_text()

@@ -11,11 +11,28 @@ from rd4ad.data import LOADERS
 from rd4ad.files.errors import RD4ADError
 from rd4ad.planning.planner import SCHEMA, load_schema, load_yaml, resolve_config
 
-RUN = dict(dataset="mnist", category="3", variant="v", seed=7, loader="digits", data_root="", protocol={},
-           demo=True, backbone="resnet18", image_size=32, epochs=1, lr=0.001, batch_size=16, teacher_weights="random")
-CONFIG = {"mode": "demo", "seeds": [0], "datasets": {"mnist": {"loader": "digits", "categories": ["3"]}},
-          "variants": {"v": {k: RUN[k] for k in ("backbone", "image_size", "epochs", "lr", "batch_size",
-                                                 "teacher_weights")}}}
+RUN = dict(
+    dataset="mnist",
+    category="3",
+    variant="v",
+    seed=7,
+    loader="digits",
+    data_root="",
+    protocol={},
+    demo=True,
+    backbone="resnet18",
+    image_size=32,
+    epochs=1,
+    lr=0.001,
+    batch_size=16,
+    teacher_weights="random",
+)
+CONFIG = {
+    "mode": "demo",
+    "seeds": [0],
+    "datasets": {"mnist": {"loader": "digits", "categories": ["3"]}},
+    "variants": {"v": {k: RUN[k] for k in ("backbone", "image_size", "epochs", "lr", "batch_size", "teacher_weights")}},
+}
 
 
 def test_the_schema_file_states_no_knob():
@@ -38,13 +55,16 @@ def test_schema_and_run_config_agree():
     assert RunConfig(**{**RUN, **{f.name: filled[f.name] for f in knobs()}}) == RunConfig(**RUN)
 
 
-@pytest.mark.parametrize("key, value, message", [
-    ("loss", "l2", "choose one of flat, eq2"),
-    ("bottleneck", "mff", "choose one of pre, pre\\+oce, pre\\+oce\\+mff"),
-    ("image_size", 4, "must be >= 32"),
-    ("lr", 0, "must be > 0"),
-    ("eval_every", -1, "must be >= 0"),
-])
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("loss", "l2", "choose one of flat, eq2"),
+        ("bottleneck", "mff", "choose one of pre, pre\\+oce, pre\\+oce\\+mff"),
+        ("image_size", 4, "must be >= 32"),
+        ("lr", 0, "must be > 0"),
+        ("eval_every", -1, "must be >= 0"),
+    ],
+)
 def test_schema_and_run_config_reject_the_same_values(key, value, message):
     with pytest.raises(RD4ADError, match=message):
         RunConfig(**{**RUN, key: value})
@@ -64,10 +84,13 @@ def test_run_description_round_trips_and_rejects_foreign_keys():
         RunConfig.from_dict({**{k: v for k, v in run.to_dict().items() if k != "fast"}, "old": 1})
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"loader": "caltech256", "protocol": {"outliers": 0.5}}, "unknown keys \\['outliers'\\]"),
-    ({"protocol": {"outlier_ratio": 0.5}}, "for caltech256 only"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"loader": "caltech256", "protocol": {"outliers": 0.5}}, "unknown keys \\['outliers'\\]"),
+        ({"protocol": {"outlier_ratio": 0.5}}, "for caltech256 only"),
+    ],
+)
 def test_bad_protocol_is_one_clear_error(changes, message):
     with pytest.raises(RD4ADError, match=message):
         RunConfig(**{**RUN, **changes})

@@ -12,11 +12,16 @@ from sklearn.metrics import roc_auc_score
 
 from rd4ad.metrics import aupro, pixel_auroc
 from rd4ad.statistics import bootstrap, seeds
-from rd4ad.statistics.bootstrap import (PixelSummaries, image_auroc_interval, image_auroc_resamples, pixel_intervals,
-                                        resample_counts)
+from rd4ad.statistics.bootstrap import (
+    PixelSummaries,
+    image_auroc_interval,
+    image_auroc_resamples,
+    pixel_intervals,
+    resample_counts,
+)
 from rd4ad.statistics.seeds import prediction_interval, seed_spread, seeds_needed, single_run_floor, verdict
 
-T_2 = 4.302652729749464   # t(2, 0.975)
+T_2 = 4.302652729749464  # t(2, 0.975)
 T_1 = 12.706204736174704  # t(1, 0.975)
 
 
@@ -56,7 +61,7 @@ def _small_pixel_set():
     rng = np.random.default_rng(1)
     masks = np.zeros((12, 16, 16), np.uint8)
     for i in range(6):
-        masks[i, 3 + i % 4: 8 + i % 3, 2 + i: 7 + i] = 1
+        masks[i, 3 + i % 4 : 8 + i % 3, 2 + i : 7 + i] = 1
         if i % 2:
             masks[i, 12:14, 12:15] = 1  # a second region in some images
     maps = np.round(rng.random(masks.shape) + masks * 0.4, 2).astype(np.float32)  # ties, < BINS distinct scores

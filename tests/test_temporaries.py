@@ -42,9 +42,11 @@ def test_dead_writers_temporaries_go_live_ones_and_user_files_stay(tmp_path, cap
     removed = clean_stale(tmp_path)
 
     assert sorted(p.name for p in removed) == sorted(
-        [f"{dead}abcd1234.tmp", f"{dead}zz_9.part", partial.name, legacy_old.name])
+        [f"{dead}abcd1234.tmp", f"{dead}zz_9.part", partial.name, legacy_old.name]
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [f"{mine}abcd1234.tmp", other_host.name, legacy_new.name] + [p.name for p in user])
+        [f"{mine}abcd1234.tmp", other_host.name, legacy_new.name] + [p.name for p in user]
+    )
     assert capsys.readouterr().err.count("a temporary left by an interrupted run") == 4
     _age(other_host, STALE_AFTER_S + 60)
     assert clean_stale(tmp_path) == [other_host]

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from rd4ad.cli import main
 from rd4ad.contract.layout import RunFolder
 from rd4ad.contract.run import RunConfig
 from rd4ad.evaluation.evaluate import evaluate_run
@@ -20,19 +21,44 @@ from rd4ad.files.errors import RD4ADError
 from rd4ad.files.io import load_checkpoint
 from rd4ad.machine.device import set_deterministic
 from rd4ad.training import checkpoints, loop
-from rd4ad.cli import main
-from rd4ad.training.hold import HELD, VARIABLE as HOLD_VARIABLE, held_epoch
+from rd4ad.training.hold import HELD, held_epoch
+from rd4ad.training.hold import VARIABLE as HOLD_VARIABLE
 from rd4ad.training.loop import train_run
 
 CPU = torch.device("cpu")
-RUN = dict(dataset="mnist", category="3", variant="novelty", seed=7, loader="digits", data_root="", protocol={},
-           demo=True, backbone="resnet18", teacher_weights="random", image_size=32, lr=0.001, batch_size=16,
-           score="sum")
+RUN = dict(
+    dataset="mnist",
+    category="3",
+    variant="novelty",
+    seed=7,
+    loader="digits",
+    data_root="",
+    protocol={},
+    demo=True,
+    backbone="resnet18",
+    teacher_weights="random",
+    image_size=32,
+    lr=0.001,
+    batch_size=16,
+    score="sum",
+)
 
 
 def _cli_args(run: RunConfig, results: Path) -> list[str]:
-    return [sys.executable, "-m", "rd4ad", "train", "--run-json", json.dumps(run.to_dict()),
-            "--results", str(results), "--device", "cpu", "--checkpoint-minutes", "0"]
+    return [
+        sys.executable,
+        "-m",
+        "rd4ad",
+        "train",
+        "--run-json",
+        json.dumps(run.to_dict()),
+        "--results",
+        str(results),
+        "--device",
+        "cpu",
+        "--checkpoint-minutes",
+        "0",
+    ]
 
 
 def _weights(path: Path) -> dict:
@@ -48,8 +74,14 @@ def test_killed_run_resumes_to_identical_weights_and_metrics(tmp_path):
     killed = RunFolder(tmp_path / "killed", run.key)
     out, resume = killed.model, killed.resume
     held_at = 2  # the run holds after epoch 2 until killed (rd4ad/training/hold.py): the same moment on any CPU
-    proc = subprocess.Popen(_cli_args(run, killed.results), cwd=Path(__file__).parents[1], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, HOLD_VARIABLE: f"{run.key}@{held_at}"})
+    proc = subprocess.Popen(
+        _cli_args(run, killed.results),
+        cwd=Path(__file__).parents[1],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, HOLD_VARIABLE: f"{run.key}@{held_at}"},
+    )
     lines = []
     for line in proc.stderr:  # ends when the process does
         lines.append(line)
@@ -102,30 +134,38 @@ def test_same_seed_same_metrics_different_seed_differs(tmp_path):
     assert 0.0 <= results[0]["levels"]["M1+2+3"]["image_auroc"] <= 1.0
     intervals = results[0]["intervals"]
     assert (intervals["level"], intervals["n_resamples"], sorted(intervals)) == (
-        "M1+2+3", 1000, ["bins", "confidence", "image_auroc", "level", "method", "n_resamples", "seed"])
+        "M1+2+3",
+        1000,
+        ["bins", "confidence", "image_auroc", "level", "method", "n_resamples", "seed"],
+    )
     low, high = intervals["image_auroc"]
     assert 0.0 <= low <= high <= 1.0 and high - low > 0.01, "a finite test set leaves some spread"
 
 
 def test_nan_loss_stops_with_clear_error(tmp_path, monkeypatch):
     real, broken = loop.distillation_loss, set()
-    monkeypatch.setattr(loop, "distillation_loss",
-                        lambda fe, fd, kind: (fd[0] * float("nan")).mean() if broken else real(fe, fd, kind))
+    monkeypatch.setattr(
+        loop, "distillation_loss", lambda fe, fd, kind: (fd[0] * float("nan")).mean() if broken else real(fe, fd, kind)
+    )
     broken.add(True)
     run = RunConfig(epochs=2, **RUN)
     first = RunFolder(tmp_path / "a", run.key)
     with pytest.raises(RD4ADError) as err:
         train_run(run, first, CPU)
-    assert str(err.value) == (f"training loss became nan in epoch 1 of {first.path}; lower the learning rate "
-                              f"(variant '{run.variant}', lr=0.001); no checkpoint was written yet")
+    assert str(err.value) == (
+        f"training loss became nan in epoch 1 of {first.path}; lower the learning rate "
+        f"(variant '{run.variant}', lr=0.001); no checkpoint was written yet"
+    )
     assert not (tmp_path / "a").exists(), "nothing written"
     broken.clear()
     run = RunConfig(epochs=3, **RUN)
     second = RunFolder(tmp_path / "b", run.key)
     with pytest.raises(RD4ADError) as err:
         train_run(run, second, CPU, on_epoch_end=lambda epoch: broken.add(True), checkpoint_minutes=0)
-    assert str(err.value).endswith(f"in epoch 2 of {second.path}; lower the learning rate (variant "
-                                   f"'{run.variant}', lr=0.001); the last finite state (epoch 1) is in {second.resume}")
+    assert str(err.value).endswith(
+        f"in epoch 2 of {second.path}; lower the learning rate (variant "
+        f"'{run.variant}', lr=0.001); the last finite state (epoch 1) is in {second.resume}"
+    )
     assert load_checkpoint(second.resume)["epoch"] == 1 and not second.model.exists()
 
 
@@ -146,8 +186,11 @@ def test_teacher_stays_frozen_and_student_moves(tmp_path, monkeypatch, teacher):
     model = built["model"]
     for key, value in model.encoder.state_dict().items():
         assert torch.equal(value, built["teacher"][key]), f"teacher tensor {key} changed"
-    moved = [k for k, v in model.student_state_dict().items()
-             if v.is_floating_point() and not torch.equal(v, built["student"][k])]
+    moved = [
+        k
+        for k, v in model.student_state_dict().items()
+        if v.is_floating_point() and not torch.equal(v, built["student"][k])
+    ]
     assert moved, "no student parameter was updated"
 
 
@@ -168,6 +211,7 @@ def _interrupt_after(epoch: int):
     def hook(e: int) -> None:
         if e == epoch:
             raise KeyboardInterrupt
+
     return hook
 
 

@@ -9,8 +9,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
 from results_fixtures import build_tree
+
 from rd4ad.planning.plan import Plan
 from rd4ad.published import load_published
 from rd4ad.report.aggregate import build_cells, is_compared, verdict_summary
@@ -25,8 +25,9 @@ HALF = math.sqrt(1 + 1 / 2) * T_1  # × s, then + 0.05 for the rounding
 def cells(tmp_path_factory):
     plan_path, results = build_tree(tmp_path_factory.mktemp("tree"), artifacts=False)
     plan = Plan.read(plan_path)
-    built = build_cells(plan, collect_runs(results), collect_complexity(results), load_published(),
-                        collect_intervals(results))
+    built = build_cells(
+        plan, collect_runs(results), collect_complexity(results), load_published(), collect_intervals(results)
+    )
     return built.set_index(["table", "setting", "dataset", "metric", "category"]).sort_index()
 
 
@@ -37,12 +38,15 @@ def test_a_spread_cell_is_consistent_with_its_interval_by_hand(cells):
     assert (carpet["status"], carpet["verdict"]) == ("within", "consistent")
 
 
-@pytest.mark.parametrize("metric, category, status, expected", [
-    ("pixel_auroc", "bottle", "within", "below"),  # 98.5 twice (interval ±0.05) vs 98.7: within 1 pp, yet below
-    ("pro_public", "bottle", "within", "above"),   # 98.0 twice vs 96.6
-    ("pro", "bottle", "within", "below"),          # 96.0 twice vs 96.6
-    ("pixel_auroc", "carpet", "within", "below"),  # 98.0 twice vs 98.9
-])
+@pytest.mark.parametrize(
+    "metric, category, status, expected",
+    [
+        ("pixel_auroc", "bottle", "within", "below"),  # 98.5 twice (interval ±0.05) vs 98.7: within 1 pp, yet below
+        ("pro_public", "bottle", "within", "above"),  # 98.0 twice vs 96.6
+        ("pro", "bottle", "within", "below"),  # 96.0 twice vs 96.6
+        ("pixel_auroc", "carpet", "within", "below"),  # 98.0 twice vs 98.9
+    ],
+)
 def test_no_spread_cells_are_real_differences_whatever_the_tolerance(cells, metric, category, status, expected):
     cell = cells.loc[("T2", "256", "mvtec", metric, category)]
     assert cell["std"] == 0.0 and cell["pi_high"] - cell["pi_low"] == pytest.approx(0.1)
@@ -56,14 +60,13 @@ def test_a_table_mean_takes_its_interval_over_per_seed_means(cells):
     assert (mean["pi_low"], mean["pi_high"]) == (pytest.approx(99 - half), pytest.approx(99 + half))
     assert mean["verdict"] == "consistent"
     pixel = cells.loc[("T2", "256", "mvtec", "pixel_auroc", "mean")]  # 98.25 twice vs 97.8
-    assert (pixel["pi_low"], pixel["pi_high"], pixel["verdict"]) == (
-        pytest.approx(98.2), pytest.approx(98.3), "above")
+    assert (pixel["pi_low"], pixel["pi_high"], pixel["verdict"]) == (pytest.approx(98.2), pytest.approx(98.3), "above")
 
 
 def test_one_seed_is_undetermined_and_uncompared_cells_have_no_verdict(cells):
     mnist = cells.loc[("T4", "default", "mnist", "image_auroc", "mean")]
     assert (mnist["n_seeds"], mnist["verdict"]) == (1, "undetermined") and np.isnan(mnist["pi_low"])
-    assert cells.loc[("T1", "256", "mvtec", "image_auroc", "grid"), "verdict"] == ""       # missing
+    assert cells.loc[("T1", "256", "mvtec", "image_auroc", "grid"), "verdict"] == ""  # missing
     assert cells.loc[("T3", "wide_resnet50_2", "mvtec", "infer_s", "mean"), "verdict"] == ""  # measured
 
 
@@ -102,9 +105,12 @@ def test_test_set_intervals_are_the_runs_bounds_averaged_over_seeds(cells):
 
 
 def test_a_malformed_interval_names_its_file(tmp_path):
-    from results_fixtures import write_metrics
-    from rd4ad.files.errors import RD4ADError
     import json
+
+    from results_fixtures import write_metrics
+
+    from rd4ad.files.errors import RD4ADError
+
     folder = tmp_path / "mvtec" / "carpet" / "wrn50_256" / "seed0"
     write_metrics(folder, ("mvtec", "carpet", "wrn50_256", 0), {"image_auroc": 0.9, "pixel_auroc": 0.8, "pro": 0.7})
     data = json.loads((folder / "metrics.json").read_text())

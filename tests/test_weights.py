@@ -10,8 +10,7 @@ import torch
 import torchvision
 
 from rd4ad.files.errors import RD4ADError
-from rd4ad.models import build_model, download_teacher_weights, load_teacher_state_dict, teacher_weights_file
-from rd4ad.models import weights
+from rd4ad.models import build_model, download_teacher_weights, load_teacher_state_dict, teacher_weights_file, weights
 
 FULL = ("pre+oce+mff", "code", "code")  # the public code's model: full OCBE, decoder [3,4,6], plain MFF
 
@@ -28,8 +27,9 @@ def mirror(tmp_path, monkeypatch):
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     served = tmp_path / "www" / "models"
     served.mkdir(parents=True)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(_QuietHandler, directory=str(served.parent)))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(served.parent))
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield served, f"http://127.0.0.1:{server.server_address[1]}/models/"
@@ -42,6 +42,7 @@ def mirror(tmp_path, monkeypatch):
 def no_download(monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("a model build must never download")
+
     monkeypatch.setattr(torch.hub, "download_url_to_file", fail)
 
 

@@ -19,8 +19,9 @@ from rd4ad.planning.planner import load_yaml, make_plan
 
 REPO = Path(__file__).resolve().parents[1]
 # What `snakemake` on the command line gets from the workflow profile (the API reads no profile).
-PROFILE_TRIGGERS = {RerunTrigger.parse_choice(t)
-                    for t in load_yaml(REPO / "profiles" / "default" / "config.yaml")["rerun-triggers"]}
+PROFILE_TRIGGERS = {
+    RerunTrigger.parse_choice(t) for t in load_yaml(REPO / "profiles" / "default" / "config.yaml")["rerun-triggers"]
+}
 
 # training jobs = the distinct (dataset, category, variant, seed) runs the tables need:
 # paper: T1/T2 (wrn50_256, wrn50_128) 2×15×3 + T5 (pre, pre_oce) 2×15×3 + T6 (r18, r50) 2×15×3
@@ -35,12 +36,26 @@ DEMO_RUNS = 2 * 3 + 11 + 4 * 1
 # 4 novelty roles × 1 digit.
 CI_RUNS = 12 + 4
 EXPECTED = {
-    "config.yaml": {"fetch": 5, "fetch_weights": 3, "train": PAPER_RUNS, "evaluate": PAPER_RUNS,
-                    "complexity": 1, "plan": 1, "report": 1, "all": 1},
-    "demo.yaml": {"synth": 1, "train": DEMO_RUNS, "evaluate": DEMO_RUNS, "complexity": 1,
-                  "plan": 1, "report": 1, "all": 1},
-    "ci.yaml": {"synth": 1, "train": CI_RUNS, "evaluate": CI_RUNS, "complexity": 1,
-                "plan": 1, "report": 1, "all": 1},
+    "config.yaml": {
+        "fetch": 5,
+        "fetch_weights": 3,
+        "train": PAPER_RUNS,
+        "evaluate": PAPER_RUNS,
+        "complexity": 1,
+        "plan": 1,
+        "report": 1,
+        "all": 1,
+    },
+    "demo.yaml": {
+        "synth": 1,
+        "train": DEMO_RUNS,
+        "evaluate": DEMO_RUNS,
+        "complexity": 1,
+        "plan": 1,
+        "report": 1,
+        "all": 1,
+    },
+    "ci.yaml": {"synth": 1, "train": CI_RUNS, "evaluate": CI_RUNS, "complexity": 1, "plan": 1, "report": 1, "all": 1},
 }
 
 
@@ -67,11 +82,16 @@ def dry_run_counts(configfile: str | Path, workdir: Path, executor: str = "dryru
         with SnakemakeApi(OutputSettings(dryrun=executor == "dryrun")) as api:
             workflow = api.workflow(
                 resource_settings=ResourceSettings(cores=1),
-                config_settings=ConfigSettings(configfiles=[REPO / "config" / configfile],
-                                               config={"tables": str(REPO / "config" / "tables.yaml")}),
-                storage_settings=StorageSettings(), snakefile=REPO / "Snakefile", workdir=workdir)
-            dag = workflow.dag(DAGSettings(targets={"all"}, forceall=executor == "touch",
-                                           rerun_triggers=PROFILE_TRIGGERS))
+                config_settings=ConfigSettings(
+                    configfiles=[REPO / "config" / configfile], config={"tables": str(REPO / "config" / "tables.yaml")}
+                ),
+                storage_settings=StorageSettings(),
+                snakefile=REPO / "Snakefile",
+                workdir=workdir,
+            )
+            dag = workflow.dag(
+                DAGSettings(targets={"all"}, forceall=executor == "touch", rerun_triggers=PROFILE_TRIGGERS)
+            )
             dag.execute_workflow(executor=executor)
     finally:
         logger.removeHandler(handler)
@@ -103,8 +123,12 @@ def test_finished_runs_are_not_scheduled_again(tmp_path):
 def test_local_mvtec_copy_is_validated_not_downloaded(tmp_path):
     """``source: local`` (air-gapped clusters): one validation job, no synth or fetch."""
     config = yaml.safe_load((REPO / "config" / "ci.yaml").read_text())
-    config["datasets"]["mvtec"] = {"loader": "mvtec", "source": "local", "root": "/data/mvtec_ad",
-                                   "categories": ["nut"]}
+    config["datasets"]["mvtec"] = {
+        "loader": "mvtec",
+        "source": "local",
+        "root": "/data/mvtec_ad",
+        "categories": ["nut"],
+    }
     path = tmp_path / "local.yaml"
     path.write_text(yaml.safe_dump(config))
     counts = dry_run_counts(path, tmp_path)
@@ -118,15 +142,35 @@ def test_config_schema_error_is_short_and_names_file_and_key(tmp_path):
     config["datasets"]["mvtec"]["categories"] = ["brick", "../../escapee"]
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(config))
-    done = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--configfile", str(path),
-                           "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path)],
-                          capture_output=True, text=True, cwd=REPO)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-n",
+            "--cores",
+            "1",
+            "--configfile",
+            str(path),
+            "--snakefile",
+            str(REPO / "Snakefile"),
+            "--directory",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert done.returncode != 0
     lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
     at = next(i for i, line in enumerate(lines) if line.startswith(f"{path}: "))
-    assert lines[at].startswith(f"{path}: config key datasets.mvtec.categories[1]: '../../escapee' is not valid: "
-                                "letters, digits and . _ + - only")
+    assert lines[at].startswith(
+        f"{path}: config key datasets.mvtec.categories[1]: '../../escapee' is not valid: "
+        "letters, digits and . _ + - only"
+    )
     assert at <= 3 and len(lines) < 15, "\n".join(lines)
+
+
 def _ci_config(tmp_path: Path, novelty: dict | None = None, **top) -> Path:
     """config/ci.yaml with ``novelty`` knobs of the novelty_r18 variant and ``top`` keys changed."""
     config = {**load_yaml(REPO / "config" / "ci.yaml"), **top}
@@ -139,9 +183,13 @@ def _ci_config(tmp_path: Path, novelty: dict | None = None, **top) -> Path:
 def _complete_tree(config: Path, workdir: Path):
     """Every output of ``config``'s DAG in ``workdir``, recorded by Snakemake as made by its job; the plan."""
     plan = make_plan({**load_yaml(config), "tables": str(REPO / "config" / "tables.yaml")})
-    outputs = [plan.path, Resources(Path(plan.config["resources"])).marker("mvtec", "synth"), plan.config["report"],
-               *(plan.complexity_file(m) for m in plan.complexity.values()),
-               *(f for key in plan.runs for f in (plan.folder(key).model, plan.folder(key).metrics))]
+    outputs = [
+        plan.path,
+        Resources(Path(plan.config["resources"])).marker("mvtec", "synth"),
+        plan.config["report"],
+        *(plan.complexity_file(m) for m in plan.complexity.values()),
+        *(f for key in plan.runs for f in (plan.folder(key).model, plan.folder(key).metrics)),
+    ]
     for output in outputs:
         (workdir / output).parent.mkdir(parents=True, exist_ok=True)
         (workdir / output).write_text("")
@@ -167,10 +215,18 @@ def test_changing_one_knob_retrains_exactly_that_variants_runs(tmp_path):
     (no run's knob) rewrites only the plan and the report."""
     config = _ci_config(tmp_path)
     _complete_tree(config, tmp_path)
-    assert dry_run_counts(_ci_config(tmp_path, {"lr": 0.002}), tmp_path) == \
-        {"plan": 1, "train": 4, "evaluate": 4, "report": 1, "all": 1}
-    assert dry_run_counts(_ci_config(tmp_path, tolerance={"image_auroc": 2.0}), tmp_path) == \
-        {"plan": 1, "report": 1, "all": 1}
+    assert dry_run_counts(_ci_config(tmp_path, {"lr": 0.002}), tmp_path) == {
+        "plan": 1,
+        "train": 4,
+        "evaluate": 4,
+        "report": 1,
+        "all": 1,
+    }
+    assert dry_run_counts(_ci_config(tmp_path, tolerance={"image_auroc": 2.0}), tmp_path) == {
+        "plan": 1,
+        "report": 1,
+        "all": 1,
+    }
 
 
 def test_editing_a_model_factory_retrains_exactly_its_runs(tmp_path, monkeypatch):
@@ -182,8 +238,9 @@ def test_editing_a_model_factory_retrains_exactly_its_runs(tmp_path, monkeypatch
     factory.write_text("def build(run):\n    return run.build_suite_model()\n", encoding="utf-8")
     ci = load_yaml(REPO / "config" / "ci.yaml")
     mine = {**ci["variants"]["r18_256"], "model": "my_factory:build"}
-    config = _ci_config(tmp_path, variants={**ci["variants"], "mine": mine},
-                        comparisons=[{"reference": "r18_256", "candidate": "mine"}])
+    config = _ci_config(
+        tmp_path, variants={**ci["variants"], "mine": mine}, comparisons=[{"reference": "r18_256", "candidate": "mine"}]
+    )
     _complete_tree(config, tmp_path)
     factory.write_text("def build(run):  # edited\n    return run.build_suite_model()\n", encoding="utf-8")
     assert dry_run_counts(config, tmp_path) == {"plan": 1, "train": 1, "evaluate": 1, "report": 1, "all": 1}

@@ -16,18 +16,34 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from ci_dag import (
+    BASELINE,
+    FAILING_RUN,
+    GROUP,
+    HOLD_EPOCH,
+    SLOW_KEY,
+    SLOW_RUN,
+    Failed,
+    ci_plan,
+    env,
+    finished,
+    job_counts,
+)
 
-from ci_dag import BASELINE, GROUP, FAILING_RUN, HOLD_EPOCH, SLOW_KEY, SLOW_RUN, Failed, ci_plan, env, finished, job_counts
 from rd4ad.cli import main
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(GROUP)]
 
 # align_corners=False in the upsampling of every anomaly map, applied in the evaluating process.
-MISALIGNED = ("import sys, torch.nn.functional as F; from rd4ad.cli import main; up = F.interpolate; "
-              "F.interpolate = lambda *a, **k: up(*a, **{**k, 'align_corners': False}); sys.exit(main(sys.argv[1:]))")
+MISALIGNED = (
+    "import sys, torch.nn.functional as F; from rd4ad.cli import main; up = F.interpolate; "
+    "F.interpolate = lambda *a, **k: up(*a, **{**k, 'align_corners': False}); sys.exit(main(sys.argv[1:]))"
+)
 # M1 left out of the headline map's sum (Eq. 3 over M2 and M3 only), applied in the evaluating process.
-DROP_M1 = ("import sys; from rd4ad.scoring import LEVEL_SUBSETS; from rd4ad.cli import main; "
-           "LEVEL_SUBSETS['M1+2+3'] = (1, 2); sys.exit(main(sys.argv[1:]))")
+DROP_M1 = (
+    "import sys; from rd4ad.scoring import LEVEL_SUBSETS; from rd4ad.cli import main; "
+    "LEVEL_SUBSETS['M1+2+3'] = (1, 2); sys.exit(main(sys.argv[1:]))"
+)
 
 
 def test_the_ci_dag_runs_through_a_kill_a_failure_and_a_retry(ci_dag_outcome):
@@ -51,18 +67,22 @@ def test_killed_dag_resumes_without_retraining(ci_dag):
     epochs = ci_plan().run(SLOW_KEY).epochs
     assert resume["epoch"] == HOLD_EPOCH < epochs
     assert ci_dag.just_written / "model.pt" in done
-    assert {p: finished(p) for p in done} == done, \
+    assert {p: finished(p) for p in done} == done, (
         "a run that had its model.pt when the DAG was killed is never trained again"
+    )
     assert f"resume.pt: resuming after epoch {HOLD_EPOCH} of {epochs}" in (slow / "train.log").read_text()
     losses = pd.read_csv(slow / "loss.csv")
     assert list(losses["epoch"]) == list(range(1, epochs + 1))
     before = pd.DataFrame(resume["losses"])
-    pd.testing.assert_frame_equal(losses.iloc[:len(before)].reset_index(drop=True), before, check_dtype=False)
+    pd.testing.assert_frame_equal(losses.iloc[: len(before)].reset_index(drop=True), before, check_dtype=False)
     assert not (slow / "resume.pt").exists()
 
     plan = ci_plan()
-    expected = ([f for key in plan.runs for f in (plan.folder(key).model, plan.folder(key).metrics)]
-                + [plan.complexity_file(m) for m in plan.complexity.values()] + [plan.path, plan.config["report"]])
+    expected = (
+        [f for key in plan.runs for f in (plan.folder(key).model, plan.folder(key).metrics)]
+        + [plan.complexity_file(m) for m in plan.complexity.values()]
+        + [plan.path, plan.config["report"]]
+    )
     assert [f for f in expected if not (workdir / f).is_file()] == []
 
 
@@ -77,15 +97,19 @@ def test_ci_metrics_equal_the_baseline(ci_dag, capsys):
 
 def _metrics_only_copy(workdir: Path, dest: Path) -> Path:
     """The results tree with its metrics.json files only (what the drift check reads)."""
-    shutil.copytree(workdir / "results" / "ci", dest, ignore=lambda d, names: [
-        n for n in names if not (Path(d, n).is_dir() or n == "metrics.json")])
+    shutil.copytree(
+        workdir / "results" / "ci",
+        dest,
+        ignore=lambda d, names: [n for n in names if not (Path(d, n).is_dir() or n == "metrics.json")],
+    )
     return dest
 
 
 def _rd4ad(workdir: Path, *args: str, driver: tuple[str, ...] = ("-m", "rd4ad")) -> None:
     execution = ["--device", "cpu", "--cpu-numerics", "pinned"]
-    subprocess.run([sys.executable, *driver, *args, *execution], cwd=workdir, env=env(workdir), check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, *driver, *args, *execution], cwd=workdir, env=env(workdir), check=True, capture_output=True
+    )
 
 
 def _reevaluated(workdir: Path, results: Path, driver: str) -> str:
@@ -121,9 +145,11 @@ def _baseline_elsewhere(folder: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("regression, environments", [
-    (_misaligned_upsampling, ("same",)), (_eq2_loss, ("same",)), (_m1_dropped, ("same", "other"))],
-    ids=["align_corners", "eq2_loss", "m1_dropped"])
+@pytest.mark.parametrize(
+    "regression, environments",
+    [(_misaligned_upsampling, ("same",)), (_eq2_loss, ("same",)), (_m1_dropped, ("same", "other"))],
+    ids=["align_corners", "eq2_loss", "m1_dropped"],
+)
 def test_injected_regression_fails_the_drift_check(ci_dag, tmp_path, capsys, regression, environments):
     """Each regression fails the check in the baseline's numerics environment (0.5 pp); M1 dropped from the
     map also under the other-environment rule (max(0.5 pp, 3 × the seed spread)): the headline's spread is
@@ -148,9 +174,9 @@ def test_the_anomalib_row_and_the_cross_implementation_section_hold_measured_num
     assert ours["image_auroc"] == pytest.approx(theirs["image_auroc"], abs=1e-6)
     assert ours["pixel_auroc"] == pytest.approx(theirs["pixel_auroc"], abs=1e-6) and ours["pixel_auroc"] > 0.5
     report = (ci_dag.workdir / "reports" / "ci" / "index.html").read_text()
-    section = report[report.index('<section id="implementations">'):]
-    section = section[:section.index("</section>")]
+    section = report[report.index('<section id="implementations">') :]
+    section = section[: section.index("</section>")]
     assert "anomalib 2.7.0" in section and "Known differences between the implementations" in section
     assert f"{ours['pixel_auroc'] * 100:.1f}" in section, "anomalib's pixel AUROC, measured, in the section"
-    t1 = report[report.index('id="table-T1"'):]
-    assert "anomalib RD" in t1[:t1.index("</table>")]
+    t1 = report[report.index('id="table-T1"') :]
+    assert "anomalib RD" in t1[: t1.index("</table>")]

@@ -23,9 +23,22 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from ci_dag import (
+    BASELINE,
+    HOLD_EPOCH,
+    REPO,
+    Failed,
+    ci_plan,
+    command,
+    finish,
+    finished_runs,
+    held,
+    once_per_session,
+    required,
+    start,
+    wait_for,
+)
 
-from ci_dag import (BASELINE, HOLD_EPOCH, REPO, Failed, ci_plan, command, finish, finished_runs, held, once_per_session,
-                    required, start, wait_for)
 from rd4ad.cli import main
 from rd4ad.contract.layout import RunFolder, parse
 from rd4ad.files.io import load_checkpoint
@@ -40,13 +53,24 @@ FAILING = "mvtec/nut/wrn50_pre_oce/seed0"  # evaluated again; cannot write score
 GPU_RULES = ("train", "evaluate", "complexity")
 # The test cluster in place of the profile's site values: partition "debug", no accounting (job
 # status from squeue), jobs sized for its 2 CPUs.
-TEST_CLUSTER = ("--workflow-profile", str(PROFILE),
-                "--default-resources", "slurm_partition=debug", "mem_mb=1500", "runtime=30",
-                "--set-resources", *(f"{rule}:{key}={value}" for rule in GPU_RULES
-                                     for key, value in (("mem_mb", 1500), ("cpus_per_gpu", 1))),
-                "--set-threads", "complexity=1",
-                "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "2",
-                "--latency-wait", "5")
+TEST_CLUSTER = (
+    "--workflow-profile",
+    str(PROFILE),
+    "--default-resources",
+    "slurm_partition=debug",
+    "mem_mb=1500",
+    "runtime=30",
+    "--set-resources",
+    *(f"{rule}:{key}={value}" for rule in GPU_RULES for key, value in (("mem_mb", 1500), ("cpus_per_gpu", 1))),
+    "--set-threads",
+    "complexity=1",
+    "--slurm-status-command",
+    "squeue",
+    "--slurm-init-seconds-before-status-checks",
+    "2",
+    "--latency-wait",
+    "5",
+)
 PINNED = re.compile(r"^gpu_slots: the scheduler pinned this job \((.*)\); no lock taken$", re.M)
 
 
@@ -84,8 +108,11 @@ def _slurm_cluster():
 def _environment(workdir: Path) -> dict:
     """The submitting shell's environment: this venv first; no CUDA_VISIBLE_DEVICES (SLURM sets it)."""
     environment = {k: v for k, v in os.environ.items() if k != "CUDA_VISIBLE_DEVICES"}
-    return {**environment, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{environment['PATH']}",
-            "RD4AD_GPU_LOCK_DIR": str(workdir / "gpu_locks")}
+    return {
+        **environment,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{environment['PATH']}",
+        "RD4AD_GPU_LOCK_DIR": str(workdir / "gpu_locks"),
+    }
 
 
 def _job_id(comment: str) -> str | None:
@@ -97,12 +124,14 @@ def _job_id(comment: str) -> str | None:
 @pytest.fixture(scope="session")
 def slurm_outcome(ci_dag, shared_tmp):
     """The SLURM continuation of the CI DAG, once for all xdist workers, or why it did not finish."""
+
     def on_the_cluster(folder: Path) -> dict:
         with _slurm_cluster():
             return cancel_fail_and_retry(ci_dag.workdir, folder / "ci")
 
-    return once_per_session(shared_tmp, "slurm_dag", on_the_cluster,
-                            "tests/test_workflow_slurm.py::test_the_dag_continues_on_slurm")
+    return once_per_session(
+        shared_tmp, "slurm_dag", on_the_cluster, "tests/test_workflow_slurm.py::test_the_dag_continues_on_slurm"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -138,8 +167,12 @@ def cancel_fail_and_retry(finished_dag: Path, workdir: Path) -> dict:
     started = time.monotonic()
     holding = {**_environment(workdir), HOLD_VARIABLE: f"{CANCELLED}@{HOLD_EPOCH}"}
     first = start(command(workdir, executor=TEST_CLUSTER), holding, console / "first.log")
-    job = wait_for(lambda: held(cancelled.path) and _job_id(comment), first, console / "first.log",
-                   f"the SLURM training job of {CANCELLED} held after epoch {HOLD_EPOCH}")
+    job = wait_for(
+        lambda: held(cancelled.path) and _job_id(comment),
+        first,
+        console / "first.log",
+        f"the SLURM training job of {CANCELLED} held after epoch {HOLD_EPOCH}",
+    )
     subprocess.run(["scancel", job], check=True)
     code, failed_out = finish(first, console / "first.log", "the SLURM run with a cancelled job")
     first_seconds = time.monotonic() - started
@@ -148,11 +181,23 @@ def cancel_fail_and_retry(finished_dag: Path, workdir: Path) -> dict:
     resume_epoch = load_checkpoint(cancelled.resume)["epoch"]
     failing.scores.rmdir()
     started = time.monotonic()
-    code_retry, retry_out = finish(start(command(workdir, executor=TEST_CLUSTER), _environment(workdir),
-                                         console / "retry.log"), console / "retry.log", "the SLURM retry")
-    return dict(workdir=workdir, cancelled=cancelled, failing=failing, kept=kept, job=job,
-                failed=(code, failed_out, report), retry=(code_retry, retry_out), resume_epoch=resume_epoch,
-                epochs=plan.run(CANCELLED).epochs, seconds=(first_seconds, time.monotonic() - started))
+    code_retry, retry_out = finish(
+        start(command(workdir, executor=TEST_CLUSTER), _environment(workdir), console / "retry.log"),
+        console / "retry.log",
+        "the SLURM retry",
+    )
+    return dict(
+        workdir=workdir,
+        cancelled=cancelled,
+        failing=failing,
+        kept=kept,
+        job=job,
+        failed=(code, failed_out, report),
+        retry=(code_retry, retry_out),
+        resume_epoch=resume_epoch,
+        epochs=plan.run(CANCELLED).epochs,
+        seconds=(first_seconds, time.monotonic() - started),
+    )
 
 
 def test_a_cancelled_and_a_failed_job_are_listed_with_their_slurm_logs(slurm_dag):
@@ -160,11 +205,14 @@ def test_a_cancelled_and_a_failed_job_are_listed_with_their_slurm_logs(slurm_dag
     assert code != 0, out[-3000:]
     failing, job = slurm_dag["failing"], slurm_dag["job"]
     assert str(failing.log("evaluate").relative_to(slurm_dag["workdir"])) in report
-    assert f".snakemake/slurm_logs/rule_evaluate/{_wildcards(FAILING)}/" in report, "…with the SLURM log the plugin kept"
+    assert f".snakemake/slurm_logs/rule_evaluate/{_wildcards(FAILING)}/" in report, (
+        "…with the SLURM log the plugin kept"
+    )
     assert re.search(r"rd4ad evaluate: error: cannot write [^<]*scores\.csv", report)
     assert f".snakemake/slurm_logs/rule_train/{_wildcards(CANCELLED)}/{job}.log" in report
-    assert re.search(rf"slurmstepd-\S+: error: \*\*\* (JOB {job}|STEP {job}\.0) ON \S+ CANCELLED AT", report), \
+    assert re.search(rf"slurmstepd-\S+: error: \*\*\* (JOB {job}|STEP {job}\.0) ON \S+ CANCELLED AT", report), (
         "the cancelled training job is listed with SLURM's line"
+    )
 
 
 def test_the_same_command_again_resumes_and_trains_nothing_that_finished(slurm_dag):
@@ -182,7 +230,11 @@ def test_the_same_command_again_resumes_and_trains_nothing_that_finished(slurm_d
 
 def test_slurm_pins_each_gpu_job_and_the_suite_takes_no_lock(slurm_dag):
     """The retry's train and evaluate jobs ran with the GPU SLURM gave them; two at once used both fake GPUs."""
-    logs = [slurm_dag["cancelled"].log("train"), slurm_dag["cancelled"].log("evaluate"), slurm_dag["failing"].log("evaluate")]
+    logs = [
+        slurm_dag["cancelled"].log("train"),
+        slurm_dag["cancelled"].log("evaluate"),
+        slurm_dag["failing"].log("evaluate"),
+    ]
     pins = [PINNED.search(p.read_text()) for p in logs]
     assert all(pins), [p.read_text()[:300] for p in logs]
     given = [dict(item.split("=") for item in pin.group(1).split(", ")) for pin in pins]
@@ -197,5 +249,7 @@ def test_slurm_metrics_equal_the_local_baseline(slurm_dag, capsys):
     out = capsys.readouterr().out
     assert code == 0, out
     assert out.splitlines()[-1].endswith(" bit-identical"), out
-    print(f"SLURM DAG: {slurm_dag['seconds'][0]:.0f} s with the cancel and the failure, "
-          f"{slurm_dag['seconds'][1]:.0f} s to finish")
+    print(
+        f"SLURM DAG: {slurm_dag['seconds'][0]:.0f} s with the cancel and the failure, "
+        f"{slurm_dag['seconds'][1]:.0f} s to finish"
+    )

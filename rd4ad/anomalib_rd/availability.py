@@ -25,6 +25,8 @@ def require_anomalib(where: str) -> str:
     """The installed anomalib release; one clear error naming ``where`` and the install command if there is none."""
     version = anomalib_version()
     if version is None:
-        raise RD4ADError(f"{where}: a variant sets implementation: anomalib, but anomalib is not installed; "
-                         f"install the extra with `{INSTALL}` (anomalib {TESTED_VERSION}), or remove those variants")
+        raise RD4ADError(
+            f"{where}: a variant sets implementation: anomalib, but anomalib is not installed; "
+            f"install the extra with `{INSTALL}` (anomalib {TESTED_VERSION}), or remove those variants"
+        )
     return version

@@ -47,27 +47,44 @@ class EpochLoss(Callback):
         self._batches += 1
 
     def on_train_epoch_end(self, trainer, module) -> None:
-        self.rows.append({"epoch": trainer.current_epoch + 1, "loss": self._total / self._batches,
-                          "seconds": round(time.perf_counter() - self._tic, 4)})
+        self.rows.append(
+            {
+                "epoch": trainer.current_epoch + 1,
+                "loss": self._total / self._batches,
+                "seconds": round(time.perf_counter() - self._tic, 4),
+            }
+        )
 
 
 def train_loader(images: torch.Tensor, run: RunConfig) -> DataLoader:
     """The train split as anomalib ``ImageBatch``es of float images in [0, 1], shuffled from ``run.seed``."""
-    return DataLoader(range(len(images)), batch_size=run.batch_size, shuffle=True,
-                      generator=torch.Generator().manual_seed(run.seed),
-                      collate_fn=lambda idx: ImageBatch(image=to_anomalib_input(images[idx])))
+    return DataLoader(
+        range(len(images)),
+        batch_size=run.batch_size,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(run.seed),
+        collate_fn=lambda idx: ImageBatch(image=to_anomalib_input(images[idx])),
+    )
 
 
 def _engine(run: RunConfig, device: torch.device, root: Path, losses: EpochLoss) -> Engine:
     accelerator = "gpu" if device.type == "cuda" else "cpu"
     devices = [device.index or 0] if device.type == "cuda" else 1
-    return Engine(callbacks=[losses], logger=False, default_root_dir=root, max_epochs=run.epochs,
-                  accelerator=accelerator, devices=devices, enable_progress_bar=False,
-                  enable_model_summary=False)
+    return Engine(
+        callbacks=[losses],
+        logger=False,
+        default_root_dir=root,
+        max_epochs=run.epochs,
+        accelerator=accelerator,
+        devices=devices,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
 
 
-def train_anomalib_run(run: RunConfig, folder: RunFolder, device: torch.device, cache_dir: str | None = None,
-                       numerics: str = "native") -> Path:
+def train_anomalib_run(
+    run: RunConfig, folder: RunFolder, device: torch.device, cache_dir: str | None = None, numerics: str = "native"
+) -> Path:
     """Fit anomalib's model for ``run`` and write ``folder.loss`` and ``folder.model``; the model path."""
     writable_file(folder.model)
     clean_stale(folder.path)
@@ -83,8 +100,15 @@ def train_anomalib_run(run: RunConfig, folder: RunFolder, device: torch.device, 
     finally:
         shutil.rmtree(root, ignore_errors=True)
     atomic_write_text(folder.loss, pd.DataFrame(losses.rows).to_csv(index=False, float_format="%.9g"))
-    state = {"run": run.to_dict(), "numerics": {**numerics_record(numerics), **precision_record(run.precision)},
-             "inputs": inputs, "epochs": run.epochs,
-             "anomalib": {"version": anomalib_version(), "teacher": TEACHER,
-                          "state_dict": {k: v.cpu() for k, v in module.model.state_dict().items()}}}
+    state = {
+        "run": run.to_dict(),
+        "numerics": {**numerics_record(numerics), **precision_record(run.precision)},
+        "inputs": inputs,
+        "epochs": run.epochs,
+        "anomalib": {
+            "version": anomalib_version(),
+            "teacher": TEACHER,
+            "state_dict": {k: v.cpu() for k, v in module.model.state_dict().items()},
+        },
+    }
     return atomic_torch_save(state, folder.model)

@@ -55,11 +55,14 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, doc in _commands().items():
         command = sub.add_parser(
-            name, help=doc.splitlines()[0], description=doc,
+            name,
+            help=doc.splitlines()[0],
+            description=doc,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                             help="print the full traceback of any error")
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help="print the full traceback of any error"
+        )
         if chosen is None or name == chosen:
             module = importlib.import_module(f"{__name__}.{name}")
             module.configure(command)
@@ -92,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         log = write_crash_log(args.command, argv, err)
         where = f"traceback in {log}" if log else "rerun with --debug for the traceback"
-        print(f"{prefix} unexpected error: {type(err).__name__}: {_first_line(err)} ({where}; "
-              f"--debug prints it)", file=sys.stderr)
+        print(
+            f"{prefix} unexpected error: {type(err).__name__}: {_first_line(err)} ({where}; --debug prints it)",
+            file=sys.stderr,
+        )
         return 1

@@ -26,8 +26,13 @@ from rd4ad.statistics.paired import SEED
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--results", required=True, action="append", metavar="DIR",
-                        help="results tree of the reference; give it twice for the candidate's own tree")
+    parser.add_argument(
+        "--results",
+        required=True,
+        action="append",
+        metavar="DIR",
+        help="results tree of the reference; give it twice for the candidate's own tree",
+    )
     parser.add_argument("--reference", required=True, metavar="VARIANT", help="the variant compared against")
     parser.add_argument("--candidate", required=True, metavar="VARIANT", help="the variant asked about")
     parser.add_argument("--seed", type=int, default=SEED, help=f"seed of the bootstrap (default {SEED})")
@@ -37,8 +42,10 @@ def _runs(results: str, variant: str, role: str):
     runs = collect_runs(results)
     if not (runs["variant"] == variant).any():
         found = ", ".join(sorted(runs["variant"].unique())) or "none"
-        raise RD4ADError(f"{results}: no metrics.json of the {role} variant {variant!r} (variants with "
-                         f"results: {found}); evaluate its runs or check --{role}")
+        raise RD4ADError(
+            f"{results}: no metrics.json of the {role} variant {variant!r} (variants with "
+            f"results: {found}); evaluate its runs or check --{role}"
+        )
     return runs
 
 

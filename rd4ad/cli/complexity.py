@@ -27,8 +27,11 @@ from rd4ad.planning.plan import Measurement
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--measurement-json", required=True,
-                        help='the measurement: {"run": RunConfig, "repeats": R, "warmup": W} as JSON')
+    parser.add_argument(
+        "--measurement-json",
+        required=True,
+        help='the measurement: {"run": RunConfig, "repeats": R, "warmup": W} as JSON',
+    )
     add_execution_arguments(parser)
 
 
@@ -41,9 +44,16 @@ def run(args: argparse.Namespace) -> int:
     torch.manual_seed(run_cfg.seed)
     model = run_cfg.build_model(args.cache_dir)
     size, repeats, warmup = run_cfg.image_size, measurement.repeats, measurement.warmup
-    result = {**measure_inference(model, size, torch.device("cpu"), repeats, warmup),
-              "weights_mb": round(weight_mb(model), 1), "batch_size": 1, "image_size": size,
-              "backbone": run_cfg.backbone, "variant": run_cfg.variant, "repeats": repeats, "torch": torch.__version__}
+    result = {
+        **measure_inference(model, size, torch.device("cpu"), repeats, warmup),
+        "weights_mb": round(weight_mb(model), 1),
+        "batch_size": 1,
+        "image_size": size,
+        "backbone": run_cfg.backbone,
+        "variant": run_cfg.variant,
+        "repeats": repeats,
+        "torch": torch.__version__,
+    }
     if device.type == "cuda":
         result["gpu"] = measure_inference(model, size, device, repeats, warmup)
     atomic_write_json(out, result)

@@ -16,8 +16,13 @@ import argparse
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--configfile", "--config", dest="config", default="config/config.yaml",
-                        help="run config YAML (default: config/config.yaml)")
+    parser.add_argument(
+        "--configfile",
+        "--config",
+        dest="config",
+        default="config/config.yaml",
+        help="run config YAML (default: config/config.yaml)",
+    )
     parser.add_argument("--offline", action="store_true", help="nothing can be downloaded here")
     parser.add_argument("--slurm", action="store_true", help="the SLURM profile will be used: check the cluster")
 

@@ -19,8 +19,16 @@ from __future__ import annotations
 import argparse
 
 from rd4ad.cli._arguments import non_negative_float
-from rd4ad.drift import (compare, drift_failed, drift_report, environment, load_baseline, metric_values,
-                         same_numerics, write_baseline)
+from rd4ad.drift import (
+    compare,
+    drift_failed,
+    drift_report,
+    environment,
+    load_baseline,
+    metric_values,
+    same_numerics,
+    write_baseline,
+)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -28,12 +36,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
     mode.add_argument("--baseline", help="baseline JSON to compare against")
     mode.add_argument("--write-baseline", metavar="FILE", help="write the current metrics as a baseline")
     parser.add_argument("--results", required=True, help="root of the run folders")
-    parser.add_argument("--tol", type=non_negative_float, default=None,
-                        help="fixed tolerance in percentage points (default: the baseline's, 0.5 for a new one)")
-    parser.add_argument("--k", type=non_negative_float, default=None,
-                        help="seed spreads a value may move (default: the baseline's, 3 for a new one)")
-    parser.add_argument("--reference-seeds", type=int, nargs="+", default=None, metavar="SEED",
-                        help="with --write-baseline: the seeds whose values are frozen (default: all)")
+    parser.add_argument(
+        "--tol",
+        type=non_negative_float,
+        default=None,
+        help="fixed tolerance in percentage points (default: the baseline's, 0.5 for a new one)",
+    )
+    parser.add_argument(
+        "--k",
+        type=non_negative_float,
+        default=None,
+        help="seed spreads a value may move (default: the baseline's, 3 for a new one)",
+    )
+    parser.add_argument(
+        "--reference-seeds",
+        type=int,
+        nargs="+",
+        default=None,
+        metavar="SEED",
+        help="with --write-baseline: the seeds whose values are frozen (default: all)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -26,14 +26,27 @@ from rd4ad.planning.planner import plan_config_file
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--configfile", "--config", dest="config", required=True,
-                        help="run config YAML (config/config.yaml, config/demo.yaml, …)")
+    parser.add_argument(
+        "--configfile",
+        "--config",
+        dest="config",
+        required=True,
+        help="run config YAML (config/config.yaml, config/demo.yaml, …)",
+    )
     parser.add_argument("--device", type=device_name, default="auto", help="auto | cpu | cuda | cuda:N")
-    parser.add_argument("--gpus", type=positive_int, default=None,
-                        help="GPUs the workflow will use (default: those visible, at least 1)")
+    parser.add_argument(
+        "--gpus",
+        type=positive_int,
+        default=None,
+        help="GPUs the workflow will use (default: those visible, at least 1)",
+    )
     parser.add_argument("--steps", type=positive_int, default=2, help="timed training steps per shape")
-    parser.add_argument("--compare", metavar="RESULTS", default=None,
-                        help="a results folder of this config's runs: print their benchmark seconds beside")
+    parser.add_argument(
+        "--compare",
+        metavar="RESULTS",
+        default=None,
+        help="a results folder of this config's runs: print their benchmark seconds beside",
+    )
     parser.add_argument("--no-write", action="store_true", help="do not write the estimates into the plan")
 
 
@@ -61,14 +74,19 @@ def run(args: argparse.Namespace) -> int:
     timings = {}
     for shape in shapes:
         timings[shape] = time_shape(shape, device, steps=args.steps)
-        print(f"{shape}: {timings[shape].step_s:.3f} s/step, {timings[shape].infer_s_per_image * 1e3:.1f} ms/image "
-              f"inference", file=sys.stderr)
+        print(
+            f"{shape}: {timings[shape].step_s:.3f} s/step, {timings[shape].infer_s_per_image * 1e3:.1f} ms/image "
+            f"inference",
+            file=sys.stderr,
+        )
     estimates = plan_estimates(plan, timings, job_start_seconds(), device=name)
     gpus = args.gpus or max(1, torch.cuda.device_count())
     slots = gpus * plan.config["jobs_per_gpu"]
     table = summary(plan, estimates, slots=slots)
-    print(f"estimate on {name}: {len(shapes)} run shapes, {len(plan.runs)} runs; wall for {gpus} GPU(s) × "
-          f"jobs_per_gpu {plan.config['jobs_per_gpu']} = {slots} concurrent jobs")
+    print(
+        f"estimate on {name}: {len(shapes)} run shapes, {len(plan.runs)} runs; wall for {gpus} GPU(s) × "
+        f"jobs_per_gpu {plan.config['jobs_per_gpu']} = {slots} concurrent jobs"
+    )
     if args.compare:
         actual = actual_seconds(plan, args.compare)
         measured = summary(plan, actual, slots=slots)[["runs", "device_hours"]]

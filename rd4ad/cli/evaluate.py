@@ -35,8 +35,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     apply_execution(args)
     folder = RunFolder(args.results, parse(args.run))
-    result = evaluate_run(folder, resolve_device(args.device), batch_size=args.batch_size,
-                          cache_dir=args.cache_dir, numerics=args.cpu_numerics)
+    result = evaluate_run(
+        folder,
+        resolve_device(args.device),
+        batch_size=args.batch_size,
+        cache_dir=args.cache_dir,
+        numerics=args.cpu_numerics,
+    )
     release_final_state(folder)
     print(json.dumps({HEADLINE: result["levels"][HEADLINE]}))
     return 0

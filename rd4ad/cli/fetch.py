@@ -31,13 +31,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", default=None, help="destination folder (required except for weights)")
     parser.add_argument("--mirror", default=None, help="base URL replacing the official host")
     parser.add_argument("--local", default=None, help="mvtec: an existing local copy to validate and use")
-    parser.add_argument("--backbone", nargs="+", default=list(BACKBONES), choices=list(BACKBONES),
-                        help="weights: which teachers")
+    parser.add_argument(
+        "--backbone", nargs="+", default=list(BACKBONES), choices=list(BACKBONES), help="weights: which teachers"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     if args.target == "weights":
         from rd4ad.models.weights import download_teacher_weights
+
         for backbone in args.backbone:
             print(download_teacher_weights(backbone, cache_dir=args.root, mirror=args.mirror))
         return 0

@@ -35,7 +35,15 @@ def run(args: argparse.Namespace) -> int:
     elif args.write:
         print(plan.write())
     else:
-        rows = [{"dataset": p.run.dataset, "category": p.run.category, "variant": p.run.variant,
-                 "seed": p.run.seed, "tables": " ".join(p.tables)} for p in plan.runs.values()]
+        rows = [
+            {
+                "dataset": p.run.dataset,
+                "category": p.run.category,
+                "variant": p.run.variant,
+                "seed": p.run.seed,
+                "tables": " ".join(p.tables),
+            }
+            for p in plan.runs.values()
+        ]
         print(pd.DataFrame(rows).to_csv(index=False), end="")
     return 0

@@ -19,9 +19,12 @@ from rd4ad.report.exports import SUMMARY_FILE
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--plan", required=True, help="the plan file <results>/plan.json (the run folders lie beside it)")
-    parser.add_argument("--out", required=True,
-                        help=f"HTML page to write (figures/, tables/ and {SUMMARY_FILE} go beside it)")
+    parser.add_argument(
+        "--plan", required=True, help="the plan file <results>/plan.json (the run folders lie beside it)"
+    )
+    parser.add_argument(
+        "--out", required=True, help=f"HTML page to write (figures/, tables/ and {SUMMARY_FILE} go beside it)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -23,7 +23,8 @@ from rd4ad.files.errors import RD4ADError
 from rd4ad.machine.device import resolve_device, set_deterministic
 from rd4ad.machine.numerics import CPU_NUMERICS, apply_cpu_numerics
 from rd4ad.training.defaults import CHECKPOINT_MINUTES
-from rd4ad.training.hold import VARIABLE as HOLD_VARIABLE, held_epoch, hold_after
+from rd4ad.training.hold import VARIABLE as HOLD_VARIABLE
+from rd4ad.training.hold import held_epoch, hold_after
 from rd4ad.training.loop import train_run
 
 
@@ -33,11 +34,18 @@ def add_execution_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--results", required=True, help="root of the run folders (the config's `results:`)")
     g.add_argument("--device", default="auto", type=device_name, help="auto (CUDA when present), cpu, cuda, cuda:N")
     g.add_argument("--cache-dir", default=None, help="folder for decoded uint8 image caches")
-    g.add_argument("--nondeterministic", action="store_true",
-                   help="allow nondeterministic kernels (faster on GPU; CI uses the deterministic default)")
-    g.add_argument("--cpu-numerics", default="native", choices=CPU_NUMERICS,
-                   help="native: this CPU's fastest kernels; pinned: the same bits on every x86-64 CPU "
-                        "(rd4ad/machine/numerics.py; the CI config)")
+    g.add_argument(
+        "--nondeterministic",
+        action="store_true",
+        help="allow nondeterministic kernels (faster on GPU; CI uses the deterministic default)",
+    )
+    g.add_argument(
+        "--cpu-numerics",
+        default="native",
+        choices=CPU_NUMERICS,
+        help="native: this CPU's fastest kernels; pinned: the same bits on every x86-64 CPU "
+        "(rd4ad/machine/numerics.py; the CI config)",
+    )
 
 
 def apply_execution(args: argparse.Namespace) -> None:
@@ -60,11 +68,17 @@ def parse_json(text: str, option: str) -> dict:
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run-json", required=True, help="the run: RunConfig as JSON (rd4ad/contract/run.py)")
     add_execution_arguments(parser)
-    parser.add_argument("--checkpoint-minutes", type=non_negative_float, default=CHECKPOINT_MINUTES,
-                        help="wall time between resume checkpoints (default %(default)g; 0: after every epoch)")
-    parser.add_argument("--compile", action="store_true",
-                        help="run the training forward through torch.compile (off by default; pays off only "
-                             "for long runs on GPU)")
+    parser.add_argument(
+        "--checkpoint-minutes",
+        type=non_negative_float,
+        default=CHECKPOINT_MINUTES,
+        help="wall time between resume checkpoints (default %(default)g; 0: after every epoch)",
+    )
+    parser.add_argument(
+        "--compile",
+        action="store_true",
+        help="run the training forward through torch.compile (off by default; pays off only for long runs on GPU)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,15 +87,32 @@ def run(args: argparse.Namespace) -> int:
     if run_cfg.implementation == "anomalib":
         from rd4ad.anomalib_rd.train import train_anomalib_run  # the optional extra: loaded only when asked
 
-        print(train_anomalib_run(run_cfg, RunFolder(args.results, run_cfg.key), resolve_device(args.device),
-                                 cache_dir=args.cache_dir, numerics=args.cpu_numerics))
+        print(
+            train_anomalib_run(
+                run_cfg,
+                RunFolder(args.results, run_cfg.key),
+                resolve_device(args.device),
+                cache_dir=args.cache_dir,
+                numerics=args.cpu_numerics,
+            )
+        )
         return 0
     hold = held_epoch(str(run_cfg.key))
     if hold is not None and hold >= run_cfg.epochs:
-        raise RD4ADError(f"{HOLD_VARIABLE}: run {run_cfg.key} has {run_cfg.epochs} epochs; hold it after an "
-                         f"earlier one, so that it holds a resume checkpoint")
-    print(train_run(run_cfg, RunFolder(args.results, run_cfg.key), resolve_device(args.device),
-                    cache_dir=args.cache_dir, compile=args.compile, numerics=args.cpu_numerics,
-                    checkpoint_minutes=0 if hold else args.checkpoint_minutes,
-                    on_epoch_end=hold_after(hold) if hold else None))
+        raise RD4ADError(
+            f"{HOLD_VARIABLE}: run {run_cfg.key} has {run_cfg.epochs} epochs; hold it after an "
+            f"earlier one, so that it holds a resume checkpoint"
+        )
+    print(
+        train_run(
+            run_cfg,
+            RunFolder(args.results, run_cfg.key),
+            resolve_device(args.device),
+            cache_dir=args.cache_dir,
+            compile=args.compile,
+            numerics=args.cpu_numerics,
+            checkpoint_minutes=0 if hold else args.checkpoint_minutes,
+            on_epoch_end=hold_after(hold) if hold else None,
+        )
+    )
     return 0

@@ -3,7 +3,8 @@ names safe in paths, a seed torch and numpy accept, an MFF ending only where the
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from rd4ad.files.errors import RD4ADError
 from rd4ad.files.names import check_name
@@ -14,11 +15,13 @@ MAX_SEED = 2**32 - 1  # 32-bit: the epoch shuffle seeds torch with seed · 100_0
 def check_run_values(values: Mapping[str, Any]) -> None:
     """Raise an ``RD4ADError`` naming the first run config key whose value cannot work (``values``: a
     run's fields by name, as ``RunConfig`` holds them)."""
-    check_name("run config key 'dataset'", values['dataset'])
-    check_name("run config key 'category'", values['category'])
-    check_name("run config key 'variant'", values['variant'])
-    if not 0 <= values['seed'] <= MAX_SEED:
+    check_name("run config key 'dataset'", values["dataset"])
+    check_name("run config key 'category'", values["category"])
+    check_name("run config key 'variant'", values["variant"])
+    if not 0 <= values["seed"] <= MAX_SEED:
         raise RD4ADError(f"run config key 'seed' must be in [0, {MAX_SEED}], got {values['seed']}")
-    if values['mff_fuse'] != "code" and values['bottleneck'] != "pre+oce+mff":
-        raise RD4ADError(f"run config key 'mff_fuse' = {values['mff_fuse']!r} needs bottleneck 'pre+oce+mff' (the "
-                         f"only one with MFF), got {values['bottleneck']!r}: remove mff_fuse from that variant")
+    if values["mff_fuse"] != "code" and values["bottleneck"] != "pre+oce+mff":
+        raise RD4ADError(
+            f"run config key 'mff_fuse' = {values['mff_fuse']!r} needs bottleneck 'pre+oce+mff' (the "
+            f"only one with MFF), got {values['bottleneck']!r}: remove mff_fuse from that variant"
+        )

@@ -27,15 +27,23 @@ from rd4ad.files.errors import RD4ADError
 
 DEFAULT_MODEL = "rd4ad"  # the suite's RD4AD, built from the run's knobs
 FACTORY = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*")
-INTERFACE = ("forward", "student_modules", "trainable_parameters", "student_state_dict", "frozen_state_dict",
-             "load_student_state_dict")
+INTERFACE = (
+    "forward",
+    "student_modules",
+    "trainable_parameters",
+    "student_state_dict",
+    "frozen_state_dict",
+    "load_student_state_dict",
+)
 
 
 def check_factory_name(spec: str) -> None:
     """``spec`` is ``rd4ad`` or ``module:function``; else one ``RD4ADError``."""
     if spec != DEFAULT_MODEL and not FACTORY.fullmatch(spec):
-        raise RD4ADError(f"run config key 'model' = {spec!r}; give {DEFAULT_MODEL} (the suite's RD4AD) or a factory "
-                         "module:function, e.g. examples.ocbe_width64:build")
+        raise RD4ADError(
+            f"run config key 'model' = {spec!r}; give {DEFAULT_MODEL} (the suite's RD4AD) or a factory "
+            "module:function, e.g. examples.ocbe_width64:build"
+        )
 
 
 def load_factory(spec: str) -> Callable:
@@ -45,8 +53,10 @@ def load_factory(spec: str) -> Callable:
     try:
         module = importlib.import_module(module_name)
     except Exception as err:  # a factory module may fail in any way: one line, never a traceback
-        raise RD4ADError(f"model {spec!r}: cannot import {module_name} ({type(err).__name__}: "
-                         f"{' '.join(str(err).split())[:200]}); run from the folder that holds it or fix it") from err
+        raise RD4ADError(
+            f"model {spec!r}: cannot import {module_name} ({type(err).__name__}: "
+            f"{' '.join(str(err).split())[:200]}); run from the folder that holds it or fix it"
+        ) from err
     factory = getattr(module, function, None)
     if not callable(factory):
         raise RD4ADError(f"model {spec!r}: {module_name} has no function {function!r}")
@@ -65,8 +75,9 @@ def factory_source(spec: str) -> Path:
     else:
         why = "no such module on the Python path"
     if found is None or not found.origin or not Path(found.origin).is_file():
-        raise RD4ADError(f"model {spec!r}: cannot import {module_name} ({why}); run from the folder that holds it, "
-                         "or install it")
+        raise RD4ADError(
+            f"model {spec!r}: cannot import {module_name} ({why}); run from the folder that holds it, or install it"
+        )
     source = Path(found.origin)
     try:
         tree = ast.parse(source.read_bytes(), filename=str(source))
@@ -91,6 +102,8 @@ def checked_model(model, spec: str):
     """``model`` when it has RD4AD's interface; else one ``RD4ADError`` naming what it lacks."""
     missing = [name for name in INTERFACE if not callable(getattr(model, name, None))]
     if missing:
-        raise RD4ADError(f"model {spec!r} returned a {type(model).__name__} without RD4AD's interface "
-                         f"(missing {', '.join(missing)}); return an rd4ad.models.RD4AD or a subclass")
+        raise RD4ADError(
+            f"model {spec!r} returned a {type(model).__name__} without RD4AD's interface "
+            f"(missing {', '.join(missing)}); return an rd4ad.models.RD4AD or a subclass"
+        )
     return model

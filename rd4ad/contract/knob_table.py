@@ -24,9 +24,11 @@ def _allowed(prop: dict) -> str:
         return ", ".join(_value(v) for v in prop["enum"])
     if prop["type"] == "boolean":
         return ", ".join(_value(v) for v in (True, False))
-    limits = [f"≥ {prop['minimum']}" if "minimum" in prop else "",
-              f"> {prop['exclusiveMinimum']}" if "exclusiveMinimum" in prop else "",
-              f"multiple of {prop['multipleOf']}" if "multipleOf" in prop else ""]
+    limits = [
+        f"≥ {prop['minimum']}" if "minimum" in prop else "",
+        f"> {prop['exclusiveMinimum']}" if "exclusiveMinimum" in prop else "",
+        f"multiple of {prop['multipleOf']}" if "multipleOf" in prop else "",
+    ]
     return ", ".join(limit for limit in limits if limit) or "any"
 
 

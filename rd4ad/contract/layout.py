@@ -45,11 +45,14 @@ class RunKey:
 
     def __post_init__(self) -> None:
         for part in ("dataset", "category", "variant"):
-            check_name(f"run key {self.dataset}/{self.category}/{self.variant}/seed{self.seed}: {part}",
-                       getattr(self, part))
+            check_name(
+                f"run key {self.dataset}/{self.category}/{self.variant}/seed{self.seed}: {part}", getattr(self, part)
+            )
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise RD4ADError(f"run key {self.dataset}/{self.category}/{self.variant}/seed{self.seed}: the seed "
-                             f"must be a whole number >= 0")
+            raise RD4ADError(
+                f"run key {self.dataset}/{self.category}/{self.variant}/seed{self.seed}: the seed "
+                f"must be a whole number >= 0"
+            )
 
     @classmethod
     def wildcards(cls) -> RunKey:
@@ -70,19 +73,19 @@ def parse(path: str | os.PathLike) -> RunKey:
     for i in range(len(parts) - 1, 2, -1):
         match = _SEED.fullmatch(parts[i])
         if match:
-            return RunKey(*parts[i - 3:i], int(match.group(1)))
+            return RunKey(*parts[i - 3 : i], int(match.group(1)))
     raise RD4ADError(f"{path}: not a run folder or run key <dataset>/<category>/<variant>/seed<k>")
 
 
 # What a run folder holds, by name (docs/architecture.md "Run folder").
 FILES = {
-    "model": "model.pt",                # final student weights and the run (train's declared output, atomic)
-    "resume": "resume.pt",              # last epoch checkpoint; not a declared output, so Snakemake keeps it
-    "loss": "loss.csv",                 # epoch, loss, seconds
+    "model": "model.pt",  # final student weights and the run (train's declared output, atomic)
+    "resume": "resume.pt",  # last epoch checkpoint; not a declared output, so Snakemake keeps it
+    "loss": "loss.csv",  # epoch, loss, seconds
     "audit_epochs": "audit_epochs.csv",  # test-set metrics every eval_every epochs (public code's check; audit)
-    "scores": "scores.csv",             # image scores of every level subset
-    "examples": "examples.npz",         # a few test images with their maps (figures)
-    "metrics": "metrics.json",          # every metric of every level subset (evaluate's declared output, last)
+    "scores": "scores.csv",  # image scores of every level subset
+    "examples": "examples.npz",  # a few test images with their maps (figures)
+    "metrics": "metrics.json",  # every metric of every level subset (evaluate's declared output, last)
 }
 
 
@@ -117,8 +120,11 @@ class RunFolder:
 
     def files(self, audit: bool) -> dict[str, str]:
         """Name → path, relative to the results folder, of every result file (``audit_epochs`` when ``audit``)."""
-        return {name: f"{self.key}/{file}" for name, file in FILES.items()
-                if name != "resume" and (audit or name != "audit_epochs")}
+        return {
+            name: f"{self.key}/{file}"
+            for name, file in FILES.items()
+            if name != "resume" and (audit or name != "audit_epochs")
+        }
 
 
 def run_files(results: str | os.PathLike, name: str) -> list[tuple[RunKey, Path]]:
@@ -129,8 +135,9 @@ def run_files(results: str | os.PathLike, name: str) -> list[tuple[RunKey, Path]
             try:
                 found.append((parse(path), path))
             except RD4ADError as err:
-                raise RD4ADError(f"{path}: not in a run folder this suite writes ({err}); move it out of "
-                                 f"{results}") from err
+                raise RD4ADError(
+                    f"{path}: not in a run folder this suite writes ({err}); move it out of {results}"
+                ) from err
     return found
 
 

@@ -21,9 +21,18 @@ from rd4ad.contract.factory import DEFAULT_MODEL, check_factory_name, checked_mo
 from rd4ad.contract.layout import RunKey
 from rd4ad.data.choices import LOADERS, PROTOCOL_KEYS
 from rd4ad.files.errors import RD4ADError
-from rd4ad.machine.choices import LABELS as PRECISION_LABELS, PRECISIONS
-from rd4ad.models.choices import (BACKBONE_NAMES, BOTTLENECKS, CALIBRATED_TEACHER, DECODER_BLOCK_KINDS,
-                                  IMAGE_STRIDE, IMPLEMENTATIONS, LOSS_NAMES, MFF_FUSES)
+from rd4ad.machine.choices import LABELS as PRECISION_LABELS
+from rd4ad.machine.choices import PRECISIONS
+from rd4ad.models.choices import (
+    BACKBONE_NAMES,
+    BOTTLENECKS,
+    CALIBRATED_TEACHER,
+    DECODER_BLOCK_KINDS,
+    IMAGE_STRIDE,
+    IMPLEMENTATIONS,
+    LOSS_NAMES,
+    MFF_FUSES,
+)
 from rd4ad.scoring.choices import REDUCTIONS
 
 if TYPE_CHECKING:
@@ -40,8 +49,12 @@ _JSON_TYPES = {"str": "string", "int": "integer", "float": "number", "bool": "bo
 
 def _knob(doc: str, default=MISSING, *, choices=None, minimum=None, exclusive_minimum=None, multiple_of=None):
     """A field that a config's ``variants:`` entry sets: its description, default and allowed values."""
-    limits = {"enum": list(choices) if choices is not None else None, "minimum": minimum,
-              "exclusiveMinimum": exclusive_minimum, "multipleOf": multiple_of}
+    limits = {
+        "enum": list(choices) if choices is not None else None,
+        "minimum": minimum,
+        "exclusiveMinimum": exclusive_minimum,
+        "multipleOf": multiple_of,
+    }
     return field(default=default, metadata={"description": doc, **{k: v for k, v in limits.items() if v is not None}})
 
 
@@ -66,51 +79,81 @@ class RunConfig:
     """Everything that determines a trained model and its evaluation."""
 
     # Which run, and the data it reads: filled from the config's `datasets:` entry and mode.
-    dataset: str            # dataset role: key of `datasets:`, results/<dataset>/
-    category: str           # MVTec category, normal class id, or Caltech-256 repeat (r0, r1, …)
-    variant: str            # key of `variants:`
+    dataset: str  # dataset role: key of `datasets:`, results/<dataset>/
+    category: str  # MVTec category, normal class id, or Caltech-256 repeat (r0, r1, …)
+    variant: str  # key of `variants:`
     seed: int
-    loader: str             # which loader reads the data (rd4ad.data.LOADERS)
+    loader: str  # which loader reads the data (rd4ad.data.LOADERS)
     data_root: str
-    protocol: dict          # Caltech-256 split knobs (rd4ad/data/caltech.py); {} for the other loaders
-    demo: bool              # demo data: labelled DEMO, never compared as a reproduction
+    protocol: dict  # Caltech-256 split knobs (rd4ad/data/caltech.py); {} for the other loaders
+    demo: bool  # demo data: labelled DEMO, never compared as a reproduction
 
     # The knobs of the variant (config `variants:`).
-    implementation: str = _knob("rd4ad: this suite's model and loop; anomalib: anomalib's ReverseDistillation and "
-                                "its Engine, which take epochs, batch_size, image_size, backbone, teacher and "
-                                "seed from the run and fix the rest (the optional extra `anomalib`)", "rd4ad",
-                                choices=IMPLEMENTATIONS)
+    implementation: str = _knob(
+        "rd4ad: this suite's model and loop; anomalib: anomalib's ReverseDistillation and "
+        "its Engine, which take epochs, batch_size, image_size, backbone, teacher and "
+        "seed from the run and fix the rest (the optional extra `anomalib`)",
+        "rd4ad",
+        choices=IMPLEMENTATIONS,
+    )
     backbone: str = _knob("teacher ResNet (Table 6)", choices=BACKBONE_NAMES)
-    image_size: int = _knob("images are resized to image_size × image_size (Tables 1–2: 256 and 128); a multiple "
-                            "of the teacher's stride, the only sizes at which the student's features match",
-                            minimum=IMAGE_STRIDE, multiple_of=IMAGE_STRIDE)
+    image_size: int = _knob(
+        "images are resized to image_size × image_size (Tables 1–2: 256 and 128); a multiple "
+        "of the teacher's stride, the only sizes at which the student's features match",
+        minimum=IMAGE_STRIDE,
+        multiple_of=IMAGE_STRIDE,
+    )
     epochs: int = _knob("training epochs (paper: 200)", minimum=1)
-    lr: float = _knob("Adam learning rate, betas (0.5, 0.999) (MVTec 0.005; novelty 0.001, supplement B)",
-                      exclusive_minimum=0)
+    lr: float = _knob(
+        "Adam learning rate, betas (0.5, 0.999) (MVTec 0.005; novelty 0.001, supplement B)", exclusive_minimum=0
+    )
     batch_size: int = _knob("training batch size (paper: 16)", minimum=1)
-    teacher_weights: str = _knob("imagenet_v1 (the paper's, fetched into <resources>/torch) | random | "
-                                 "random_calibrated (random, BatchNorm statistics set from the run's training "
-                                 "images: the demo's and CI's teacher, rd4ad/models/calibration.py) | "
-                                 "path to a .pth state dict")
-    bottleneck: str = _knob("Table 5 ablation: pre | pre+oce | pre+oce+mff (the full OCBE)", "pre+oce+mff",
-                            choices=BOTTLENECKS)
-    mff_fuse: str = _knob("end of MFF: code: the public code's plain concatenation; paper: §3.2's 1×1 conv + BN + "
-                          "ReLU on it (pre+oce+mff only)", "code", choices=MFF_FUSES)
-    decoder_blocks: str = _knob("code: the public code's [3,4,6]; supplement: supplement Table 1's [6,4,3]",
-                                "code", choices=DECODER_BLOCK_KINDS)
-    loss: str = _knob("flat: the public code's cosine over flattened C·H·W; eq2: paper Eq. 1–2", "flat",
-                      choices=LOSS_NAMES)
-    score: str = _knob("image score: max of the map (MVTec) or its sum (novelty detection, Table 4)", "max",
-                       choices=REDUCTIONS)
-    eval_every: int = _knob("audit only (leaks the test set): evaluate on the test set every N epochs as "
-                            "the public code does; 0 = off", 0, minimum=0)
-    precision: str = _knob("; ".join(f"{k}: {v}" for k, v in PRECISION_LABELS.items()) + " (rd4ad/machine/precision.py; "
-                           "the paper and the public code: fp32)", "fp32", choices=PRECISIONS)
-    model: str = _knob(f"{DEFAULT_MODEL}: the suite's RD4AD built from the knobs above; or your own model code, a "
-                       "factory module:function called with the run's RunConfig that returns a module with RD4AD's "
-                       "interface (rd4ad/contract/factory.py; examples/ocbe_width64.py)", DEFAULT_MODEL)
-    fast: bool = _knob("GPU fast path: channels_last and fused Adam (tests/test_fast_path.py checks it against "
-                       "the public code's loop); on CPU only when asked (rd4ad/machine/fast_path.py)", True)
+    teacher_weights: str = _knob(
+        "imagenet_v1 (the paper's, fetched into <resources>/torch) | random | "
+        "random_calibrated (random, BatchNorm statistics set from the run's training "
+        "images: the demo's and CI's teacher, rd4ad/models/calibration.py) | "
+        "path to a .pth state dict"
+    )
+    bottleneck: str = _knob(
+        "Table 5 ablation: pre | pre+oce | pre+oce+mff (the full OCBE)", "pre+oce+mff", choices=BOTTLENECKS
+    )
+    mff_fuse: str = _knob(
+        "end of MFF: code: the public code's plain concatenation; paper: §3.2's 1×1 conv + BN + "
+        "ReLU on it (pre+oce+mff only)",
+        "code",
+        choices=MFF_FUSES,
+    )
+    decoder_blocks: str = _knob(
+        "code: the public code's [3,4,6]; supplement: supplement Table 1's [6,4,3]", "code", choices=DECODER_BLOCK_KINDS
+    )
+    loss: str = _knob(
+        "flat: the public code's cosine over flattened C·H·W; eq2: paper Eq. 1–2", "flat", choices=LOSS_NAMES
+    )
+    score: str = _knob(
+        "image score: max of the map (MVTec) or its sum (novelty detection, Table 4)", "max", choices=REDUCTIONS
+    )
+    eval_every: int = _knob(
+        "audit only (leaks the test set): evaluate on the test set every N epochs as the public code does; 0 = off",
+        0,
+        minimum=0,
+    )
+    precision: str = _knob(
+        "; ".join(f"{k}: {v}" for k, v in PRECISION_LABELS.items()) + " (rd4ad/machine/precision.py; "
+        "the paper and the public code: fp32)",
+        "fp32",
+        choices=PRECISIONS,
+    )
+    model: str = _knob(
+        f"{DEFAULT_MODEL}: the suite's RD4AD built from the knobs above; or your own model code, a "
+        "factory module:function called with the run's RunConfig that returns a module with RD4AD's "
+        "interface (rd4ad/contract/factory.py; examples/ocbe_width64.py)",
+        DEFAULT_MODEL,
+    )
+    fast: bool = _knob(
+        "GPU fast path: channels_last and fused Adam (tests/test_fast_path.py checks it against "
+        "the public code's loop); on CPU only when asked (rd4ad/machine/fast_path.py)",
+        True,
+    )
 
     # Filled by the planner, not by a variant: the digest of the model factory's source (""
     # for the suite's model), so that editing the factory changes the run and retrains it.
@@ -122,8 +165,9 @@ class RunConfig:
         if self.loader not in LOADERS:
             raise RD4ADError(f"run config key 'loader' = {self.loader!r}; choose one of {', '.join(LOADERS)}")
         if self.protocol and self.loader != "caltech256":
-            raise RD4ADError(f"run config key 'protocol' is for caltech256 only; loader {self.loader!r} "
-                             f"got {sorted(self.protocol)}")
+            raise RD4ADError(
+                f"run config key 'protocol' is for caltech256 only; loader {self.loader!r} got {sorted(self.protocol)}"
+            )
         unknown = sorted(set(self.protocol) - set(PROTOCOL_KEYS))
         if unknown:
             raise RD4ADError(f"run config key 'protocol' has unknown keys {unknown}; known: {', '.join(PROTOCOL_KEYS)}")
@@ -134,13 +178,17 @@ class RunConfig:
 
     def _check_anomalib_knobs(self) -> None:
         if self.lr != ANOMALIB_LR:
-            raise RD4ADError(f"variant {self.variant!r}: implementation anomalib trains with anomalib's fixed "
-                             f"lr {ANOMALIB_LR}; set lr: {ANOMALIB_LR} (got {self.lr})")
+            raise RD4ADError(
+                f"variant {self.variant!r}: implementation anomalib trains with anomalib's fixed "
+                f"lr {ANOMALIB_LR}; set lr: {ANOMALIB_LR} (got {self.lr})"
+            )
         for f in knobs():
             if f.name not in ANOMALIB_TAKES + ("lr",) and getattr(self, f.name) != f.default:
-                raise RD4ADError(f"variant {self.variant!r}: implementation anomalib has no switch for "
-                                 f"{f.name} (anomalib's ReverseDistillation fixes it); remove "
-                                 f"{f.name}: {getattr(self, f.name)!r} from the variant")
+                raise RD4ADError(
+                    f"variant {self.variant!r}: implementation anomalib has no switch for "
+                    f"{f.name} (anomalib's ReverseDistillation fixes it); remove "
+                    f"{f.name}: {getattr(self, f.name)!r} from the variant"
+                )
 
     @property
     def key(self) -> RunKey:
@@ -151,8 +199,9 @@ class RunConfig:
         """The run's ``train`` or ``test`` split (``rd4ad.data.load_split`` with its protocol knobs)."""
         from rd4ad.data import load_split  # torch: not loaded by planning
 
-        return load_split(self.loader, self.data_root, self.category, split, self.image_size,
-                          cache_dir=cache_dir, **self.protocol)
+        return load_split(
+            self.loader, self.data_root, self.category, split, self.image_size, cache_dir=cache_dir, **self.protocol
+        )
 
     def teacher_calibration(self, cache_dir: str | None = None, train: SplitArrays | None = None):
         """What a ``random_calibrated`` teacher is calibrated on: the run's training images and whether
@@ -169,8 +218,10 @@ class RunConfig:
         if self.model == DEFAULT_MODEL:
             return self.build_suite_model(cache_dir, train)
         if factory_digest(self.model) != self.model_source:
-            raise RD4ADError(f"variant {self.variant!r}: the source of model {self.model!r} changed since this run "
-                             "was planned; re-plan (snakemake re-plans and retrains the runs that use it)")
+            raise RD4ADError(
+                f"variant {self.variant!r}: the source of model {self.model!r} changed since this run "
+                "was planned; re-plan (snakemake re-plans and retrains the runs that use it)"
+            )
         return checked_model(load_factory(self.model)(self), self.model)
 
     def build_suite_model(self, cache_dir: str | None = None, train: SplitArrays | None = None) -> RD4AD:
@@ -178,8 +229,14 @@ class RunConfig:
         RNG); a ``random_calibrated`` teacher reads the training split (``train``, or from ``cache_dir``)."""
         from rd4ad.models import build_model  # torch: not loaded by planning
 
-        return build_model(self.backbone, self.teacher_weights, self.bottleneck, self.decoder_blocks, self.mff_fuse,
-                           calibration=self.teacher_calibration(cache_dir, train))
+        return build_model(
+            self.backbone,
+            self.teacher_weights,
+            self.bottleneck,
+            self.decoder_blocks,
+            self.mff_fuse,
+            calibration=self.teacher_calibration(cache_dir, train),
+        )
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -189,8 +246,10 @@ class RunConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown, missing = sorted(set(data) - known), sorted(known - set(data))
         if unknown or missing:
-            raise RD4ADError(f"run description: unknown keys {unknown}, missing keys {missing}; it was written "
-                             f"by another version of the suite: re-plan and retrain")
+            raise RD4ADError(
+                f"run description: unknown keys {unknown}, missing keys {missing}; it was written "
+                f"by another version of the suite: re-plan and retrain"
+            )
         return cls(**data)
 
 

@@ -27,12 +27,14 @@ JOBS = ("train", "evaluate")
 def run_sizes(plan: Plan, run: RunConfig) -> tuple[int, int]:
     """(train, test) images of ``run`` (its dataset entry's source, synth flags and protocol)."""
     entry = plan.datasets[run.dataset]
-    return split_sizes(run.loader, run.category, source=entry["source"], synth=entry.get("synth"),
-                       protocol=run.protocol)
+    return split_sizes(
+        run.loader, run.category, source=entry["source"], synth=entry.get("synth"), protocol=run.protocol
+    )
 
 
-def run_estimate(run: RunConfig, sizes: tuple[int, int], timing: ShapeTiming, start_s: dict[str, float],
-                 *, device: str) -> dict:
+def run_estimate(
+    run: RunConfig, sizes: tuple[int, int], timing: ShapeTiming, start_s: dict[str, float], *, device: str
+) -> dict:
     """The estimate of one run's train and evaluate jobs (seconds), as the plan stores it."""
     n_train, n_test = sizes
     steps = math.ceil(n_train / run.batch_size) * run.epochs
@@ -41,16 +43,27 @@ def run_estimate(run: RunConfig, sizes: tuple[int, int], timing: ShapeTiming, st
     fixed = timing.build_s + calibration
     train = start_s["train"] + fixed + steps * timing.step_s + audits * n_test * timing.infer_s_per_image
     evaluate = start_s["evaluate"] + fixed + n_test * timing.infer_s_per_image
-    return {"run_digest": run_digest(run), "shape": str(RunShape.of(run)), "device": device, "n_train": n_train, "n_test": n_test,
-            "steps": steps, "train_s": round(train, 2), "evaluate_s": round(evaluate, 2),
-            "peak_mb": None if timing.peak_mb is None else round(timing.peak_mb)}
+    return {
+        "run_digest": run_digest(run),
+        "shape": str(RunShape.of(run)),
+        "device": device,
+        "n_train": n_train,
+        "n_test": n_test,
+        "steps": steps,
+        "train_s": round(train, 2),
+        "evaluate_s": round(evaluate, 2),
+        "peak_mb": None if timing.peak_mb is None else round(timing.peak_mb),
+    }
 
 
-def plan_estimates(plan: Plan, timings: dict[RunShape, ShapeTiming], start_s: dict[str, float],
-                   *, device: str) -> dict[str, dict]:
+def plan_estimates(
+    plan: Plan, timings: dict[RunShape, ShapeTiming], start_s: dict[str, float], *, device: str
+) -> dict[str, dict]:
     """Run key → ``run_estimate`` for every planned run (``timings`` must hold every run's shape)."""
-    return {key: run_estimate(p.run, run_sizes(plan, p.run), timings[RunShape.of(p.run)], start_s, device=device)
-            for key, p in plan.runs.items()}
+    return {
+        key: run_estimate(p.run, run_sizes(plan, p.run), timings[RunShape.of(p.run)], start_s, device=device)
+        for key, p in plan.runs.items()
+    }
 
 
 def table_of(user: str) -> str:
@@ -61,8 +74,12 @@ def table_of(user: str) -> str:
 def job_seconds(plan: Plan, seconds: dict[str, dict[str, float]]) -> pd.DataFrame:
     """One row per (run, table that reads it): ``train_s``, ``evaluate_s`` from ``seconds`` (run key →
     job → seconds; runs missing there are left out)."""
-    rows = [{"run": key, "table": table_of(user), **{f"{job}_s": seconds[key][f"{job}_s"] for job in JOBS}}
-            for key, p in plan.runs.items() if key in seconds for user in p.tables]
+    rows = [
+        {"run": key, "table": table_of(user), **{f"{job}_s": seconds[key][f"{job}_s"] for job in JOBS}}
+        for key, p in plan.runs.items()
+        if key in seconds
+        for user in p.tables
+    ]
     return pd.DataFrame(rows, columns=["run", "table", *(f"{job}_s" for job in JOBS)]).drop_duplicates()
 
 
@@ -75,6 +92,12 @@ def summary(plan: Plan, seconds: dict[str, dict[str, float]], *, slots: int) -> 
     out = []
     for table, group in pd.concat([rows, whole]).groupby("table", sort=False):
         device_s = group["job_s"].sum()
-        out.append({"table": table, "runs": len(group), "device_hours": device_s / 3600,
-                    "wall_hours": max(device_s / slots, group["job_s"].max()) / 3600})
+        out.append(
+            {
+                "table": table,
+                "runs": len(group),
+                "device_hours": device_s / 3600,
+                "wall_hours": max(device_s / slots, group["job_s"].max()) / 3600,
+            }
+        )
     return pd.DataFrame(out).set_index("table")

@@ -29,7 +29,7 @@ from rd4ad.models import build_model, distillation_loss
 
 CPU_BATCH = 2
 FULL_BATCH_S = 5.0  # a step this fast, scaled from CPU_BATCH, is timed at the run's batch (small models and
-                    # images are not flat in the batch: their per-step overhead dominates)
+# images are not flat in the batch: their per-step overhead dominates)
 
 
 def _images(batch: int, size: int, device: torch.device, channels_last: bool) -> torch.Tensor:
@@ -54,8 +54,9 @@ def _clock(device: torch.device, work, repeats: int) -> float:
     return statistics.median(times)
 
 
-def time_shape(shape: RunShape, device: torch.device, *, steps: int = 2, cpu_batch: int = CPU_BATCH,
-               fast: bool = True) -> ShapeTiming:
+def time_shape(
+    shape: RunShape, device: torch.device, *, steps: int = 2, cpu_batch: int = CPU_BATCH, fast: bool = True
+) -> ShapeTiming:
     """Time ``shape`` on ``device``: see the module docstring."""
     apply_tf32(shape.precision)
     torch.manual_seed(0)

@@ -9,7 +9,10 @@ Imports: ``rd4ad.files``.
 
 import lazy_loader
 
-__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs={
-    "arrays": ["SplitArrays"],
-    "load": ["LOADERS", "load_split"],
-})
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "arrays": ["SplitArrays"],
+        "load": ["LOADERS", "load_split"],
+    },
+)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from rd4ad.data.download import RemoteFile, download, file_digest
 from rd4ad.data.extract import extract_validated
@@ -14,8 +14,9 @@ from rd4ad.files.errors import RD4ADError, StorageError
 from rd4ad.files.temporaries import clean_stale
 
 
-def fetch_archive(remote: RemoteFile, root: str | os.PathLike, validate: Callable[[Path], None],
-                  mirror: str | None = None) -> Path:
+def fetch_archive(
+    remote: RemoteFile, root: str | os.PathLike, validate: Callable[[Path], None], mirror: str | None = None
+) -> Path:
     """Make ``root`` hold the validated content of ``remote``'s archive and return it.
 
     A ``root`` that already validates is used as is (nothing is downloaded). A non-empty
@@ -31,8 +32,10 @@ def fetch_archive(remote: RemoteFile, root: str | os.PathLike, validate: Callabl
         try:
             validate(root)
         except RD4ADError as err:
-            raise RD4ADError(f"{root} exists but is not a complete copy ({err}). Delete {root} to download "
-                             f"it again, or point the config at a valid local copy") from err
+            raise RD4ADError(
+                f"{root} exists but is not a complete copy ({err}). Delete {root} to download "
+                f"it again, or point the config at a valid local copy"
+            ) from err
         return root
     archive = root.parent / f".{root.name}.{remote.filename}"
     if archive.is_file() and file_digest(archive, remote.hash_name) == remote.digest:

@@ -24,8 +24,7 @@ from torchvision.transforms.functional import resize
 from rd4ad.files.errors import UnreadableFileError
 
 MAX_PIXELS = 4096 * 4096  # larger images are refused before decoding (a decompression bomb in a local copy)
-REGENERATE = ("re-download or re-generate the dataset (delete its folder and run `python -m rd4ad fetch`/`synth` "
-              "again)")
+REGENERATE = "re-download or re-generate the dataset (delete its folder and run `python -m rd4ad fetch`/`synth` again)"
 
 
 @dataclass
@@ -41,7 +40,9 @@ class SplitArrays:
 
     def __post_init__(self) -> None:
         n = len(self.labels)
-        sizes = {len(self.images), len(self.names), len(self.defects)} | ({len(self.masks)} if self.masks is not None else set())
+        sizes = {len(self.images), len(self.names), len(self.defects)} | (
+            {len(self.masks)} if self.masks is not None else set()
+        )
         if sizes != {n}:
             raise ValueError(f"SplitArrays fields disagree in length: {sizes | {n}}")
 
@@ -85,16 +86,21 @@ def open_image(path: Path) -> Image.Image:
         with img:
             width, height = img.size
             if width * height > MAX_PIXELS:
-                raise UnreadableFileError(path, f"{width}×{height} pixels, more than the {MAX_PIXELS:,} this suite "
-                                                f"decodes (MVTec AD's largest images are 1024×1024)", REGENERATE)
+                raise UnreadableFileError(
+                    path,
+                    f"{width}×{height} pixels, more than the {MAX_PIXELS:,} this suite "
+                    f"decodes (MVTec AD's largest images are 1024×1024)",
+                    REGENERATE,
+                )
             img.load()
             return to_8bit(img)
     except Image.DecompressionBombError as err:
         raise UnreadableFileError(path, f"more pixels than PIL will decode ({err})", REGENERATE) from err
     except UnidentifiedImageError as err:
         empty = path.is_file() and path.stat().st_size == 0
-        raise UnreadableFileError(path, "empty file" if empty else "not an image file PIL can identify",
-                                  REGENERATE) from err
+        raise UnreadableFileError(
+            path, "empty file" if empty else "not an image file PIL can identify", REGENERATE
+        ) from err
     except (OSError, SyntaxError, ValueError) as err:
         raise UnreadableFileError(path, f"image does not decode: {err}", REGENERATE) from err
 

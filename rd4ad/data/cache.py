@@ -15,8 +15,8 @@ import hashlib
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -44,8 +44,13 @@ def cache_key(request: dict, listing: list[tuple[str, int, int]]) -> str:
 
 
 def _to_state(arrays: SplitArrays) -> dict:
-    state = {"images": arrays.images, "labels": torch.from_numpy(arrays.labels), "names": arrays.names,
-             "defects": arrays.defects, "normalize": arrays.normalize}
+    state = {
+        "images": arrays.images,
+        "labels": torch.from_numpy(arrays.labels),
+        "names": arrays.names,
+        "defects": arrays.defects,
+        "normalize": arrays.normalize,
+    }
     if arrays.masks is not None:
         state["masks"] = torch.from_numpy(arrays.masks)
     return state
@@ -53,13 +58,22 @@ def _to_state(arrays: SplitArrays) -> dict:
 
 def _from_state(state: dict) -> SplitArrays:
     masks = state.get("masks")
-    return SplitArrays(state["images"], state["labels"].numpy().astype(np.int64),
-                       None if masks is None else masks.numpy().astype(np.uint8),
-                       list(state["names"]), list(state["defects"]), bool(state["normalize"]))
+    return SplitArrays(
+        state["images"],
+        state["labels"].numpy().astype(np.int64),
+        None if masks is None else masks.numpy().astype(np.uint8),
+        list(state["names"]),
+        list(state["defects"]),
+        bool(state["normalize"]),
+    )
 
 
-def cached_split(cache_dir: str | os.PathLike | None, request: dict, listing: list[tuple[str, int, int]],
-                 build: Callable[[], SplitArrays]) -> SplitArrays:
+def cached_split(
+    cache_dir: str | os.PathLike | None,
+    request: dict,
+    listing: list[tuple[str, int, int]],
+    build: Callable[[], SplitArrays],
+) -> SplitArrays:
     """``build()`` once per key: later calls with the same request and sources read the cache file."""
     if cache_dir is None:
         return build()
@@ -72,11 +86,14 @@ def cached_split(cache_dir: str | os.PathLike | None, request: dict, listing: li
         except UnreadableFileError as err:
             move_aside(path, f"unreadable cache entry ({err.detail})", "decoding the images again")
         except (KeyError, TypeError, AttributeError, ValueError) as err:
-            move_aside(path, f"not a decoded-image cache entry ({type(err).__name__}: {err})",
-                       "decoding the images again")
+            move_aside(
+                path, f"not a decoded-image cache entry ({type(err).__name__}: {err})", "decoding the images again"
+            )
         except OSError as err:
-            print(f"warning: cache entry not read ({describe_os_error(err, path)}); decoding the images again",
-                  file=sys.stderr)
+            print(
+                f"warning: cache entry not read ({describe_os_error(err, path)}); decoding the images again",
+                file=sys.stderr,
+            )
     arrays = build()
     try:
         atomic_torch_save(_to_state(arrays), path)

@@ -49,21 +49,30 @@ def validate_caltech(root: str | os.PathLike, n_categories: int = N_CATEGORIES) 
     """Check ``n_categories`` non-empty category folders including ``257.clutter``."""
     found = categories(root)
     if len(found) != n_categories or found[-1].name != CLUTTER:
-        raise RD4ADError(f"{Path(root) / FOLDER}: expected {n_categories} category folders ending with {CLUTTER}, "
-                         f"found {len(found)}; {FIX}")
+        raise RD4ADError(
+            f"{Path(root) / FOLDER}: expected {n_categories} category folders ending with {CLUTTER}, "
+            f"found {len(found)}; {FIX}"
+        )
     for folder in found:
         if not _images(folder):
             raise RD4ADError(f"{folder}: holds no .jpg images; {FIX}")
 
 
-def fetch_caltech(root: str | os.PathLike, mirror: str | None = None, remote: RemoteFile = ARCHIVE,
-                  n_categories: int = N_CATEGORIES) -> Path:
+def fetch_caltech(
+    root: str | os.PathLike, mirror: str | None = None, remote: RemoteFile = ARCHIVE, n_categories: int = N_CATEGORIES
+) -> Path:
     """Download, MD5-check and extract Caltech-256 into ``root`` (kept if already valid)."""
     return fetch_archive(remote, root, lambda folder: validate_caltech(folder, n_categories), mirror=mirror)
 
 
-def protocol_files(root: str | os.PathLike, repeat: int, n_inlier_categories: int = 1, outlier_ratio: float = 0.5,
-                   train_per_category: int = 150, protocol_seed: int = 0) -> dict[str, list[tuple[Path, int]]]:
+def protocol_files(
+    root: str | os.PathLike,
+    repeat: int,
+    n_inlier_categories: int = 1,
+    outlier_ratio: float = 0.5,
+    train_per_category: int = 150,
+    protocol_seed: int = 0,
+) -> dict[str, list[tuple[Path, int]]]:
     """``{"train": [(path, label)], "test": [...]}`` of one repeat (label 1 = outlier)."""
     if not 0.0 < outlier_ratio < 1.0:
         raise RD4ADError(f"outlier_ratio = {outlier_ratio}: must be in (0, 1)")
@@ -71,8 +80,10 @@ def protocol_files(root: str | os.PathLike, repeat: int, n_inlier_categories: in
     inlier_pool = [p for p in found if p.name != CLUTTER]
     clutter = Path(root) / FOLDER / CLUTTER
     if not clutter.is_dir() or not 1 <= n_inlier_categories <= len(inlier_pool):
-        raise RD4ADError(f"{Path(root) / FOLDER}: needs {CLUTTER} and at least n_inlier_categories = "
-                         f"{n_inlier_categories} other categories; {FIX}")
+        raise RD4ADError(
+            f"{Path(root) / FOLDER}: needs {CLUTTER} and at least n_inlier_categories = "
+            f"{n_inlier_categories} other categories; {FIX}"
+        )
     rng = np.random.default_rng([protocol_seed, repeat])
     train, test = [], []
     for pick in sorted(rng.choice(len(inlier_pool), n_inlier_categories, replace=False)):
@@ -84,8 +95,10 @@ def protocol_files(root: str | os.PathLike, repeat: int, n_inlier_categories: in
     outliers = _images(clutter)
     n_out = round(len(test) * outlier_ratio / (1.0 - outlier_ratio))
     if n_out > len(outliers):
-        raise RD4ADError(f"{clutter}: {n_out} outliers needed for outlier_ratio = {outlier_ratio} but only "
-                         f"{len(outliers)} images; lower outlier_ratio or n_inlier_categories")
+        raise RD4ADError(
+            f"{clutter}: {n_out} outliers needed for outlier_ratio = {outlier_ratio} but only "
+            f"{len(outliers)} images; lower outlier_ratio or n_inlier_categories"
+        )
     test += [(outliers[i], 1) for i in sorted(rng.choice(len(outliers), n_out, replace=False))]
     return {"train": train, "test": test}
 
@@ -97,14 +110,18 @@ def parse_repeat(category: str) -> int:
     return int(category[1:])
 
 
-def load_caltech(root: str | os.PathLike, category: str, split: str, image_size: int,
-                 **protocol) -> SplitArrays:
+def load_caltech(root: str | os.PathLike, category: str, split: str, image_size: int, **protocol) -> SplitArrays:
     """Decode one split of repeat ``category`` (protocol knobs: see :func:`protocol_files`)."""
     files = protocol_files(root, parse_repeat(category), **protocol)[split]
     images = [resize_image(open_image(path).convert("RGB"), image_size) for path, _ in files]
-    return SplitArrays(stack_images(images, image_size), np.array([lbl for _, lbl in files], dtype=np.int64),
-                       None, [f"{split}/{p.parent.name}/{p.stem}" for p, _ in files],
-                       [p.parent.name for p, _ in files], normalize=True)
+    return SplitArrays(
+        stack_images(images, image_size),
+        np.array([lbl for _, lbl in files], dtype=np.int64),
+        None,
+        [f"{split}/{p.parent.name}/{p.stem}" for p, _ in files],
+        [p.parent.name for p, _ in files],
+        normalize=True,
+    )
 
 
 def source_files(root: str | os.PathLike) -> list[Path]:

@@ -29,11 +29,13 @@ def load_digits_split(category: str, split: str, image_size: int) -> SplitArrays
     normal = parse_class(category, 10)
     digits = load_digits()
     pixels = np.rint(digits.images * (255.0 / 16.0)).astype(np.uint8)
-    train, test = train_test_split(np.arange(len(pixels)), test_size=0.5, stratify=digits.target,
-                                   random_state=SPLIT_SEED)
+    train, test = train_test_split(
+        np.arange(len(pixels)), test_size=0.5, stratify=digits.target, random_state=SPLIT_SEED
+    )
     index = np.sort(train if split == "train" else test)
-    return one_class_split(lambda i: Image.fromarray(pixels[index[i]]), digits.target[index],
-                           normal, split, image_size, normalize=False)
+    return one_class_split(
+        lambda i: Image.fromarray(pixels[index[i]]), digits.target[index], normal, split, image_size, normalize=False
+    )
 
 
 def source_files() -> list[Path]:

@@ -71,16 +71,22 @@ def download(remote: RemoteFile, dst: str | os.PathLike, mirror: str | None = No
                 _write(out, chunk, dst)
                 received += len(chunk)
         if expected is not None and received != int(expected):
-            raise RD4ADError(f"{url}: download truncated ({received} of {expected} bytes); nothing was saved to "
-                             f"{dst}. Run the fetch again, or pass --mirror URL")
+            raise RD4ADError(
+                f"{url}: download truncated ({received} of {expected} bytes); nothing was saved to "
+                f"{dst}. Run the fetch again, or pass --mirror URL"
+            )
         if hasher.hexdigest() != remote.digest:
-            raise RD4ADError(f"{url}: {remote.hash_name} checksum {hasher.hexdigest()} does not match the expected "
-                             f"{remote.digest}; nothing was saved to {dst}. The file is corrupt or not the official "
-                             f"one: retry, or use a mirror serving the identical file")
+            raise RD4ADError(
+                f"{url}: {remote.hash_name} checksum {hasher.hexdigest()} does not match the expected "
+                f"{remote.digest}; nothing was saved to {dst}. The file is corrupt or not the official "
+                f"one: retry, or use a mirror serving the identical file"
+            )
         os.replace(tmp, dst)
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as err:
-        raise RD4ADError(f"{url}: download failed ({err}); nothing was saved to {dst}. Check the network, pass "
-                         f"--mirror URL, or point the config at a local copy") from err
+        raise RD4ADError(
+            f"{url}: download failed ({err}); nothing was saved to {dst}. Check the network, pass "
+            f"--mirror URL, or point the config at a local copy"
+        ) from err
     finally:
         Path(tmp).unlink(missing_ok=True)
     return dst

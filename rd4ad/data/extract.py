@@ -20,8 +20,8 @@ import shutil
 import tarfile
 import tempfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import Callable
 
 from rd4ad.files.errors import RD4ADError, StorageError, describe_os_error
 from rd4ad.files.temporaries import temp_prefix
@@ -37,17 +37,24 @@ def _unsafe(name: str) -> bool:
 def _member_filter(archive: Path) -> Callable[[tarfile.TarInfo, str], tarfile.TarInfo]:
     def check(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo:
         if _unsafe(member.name):
-            raise RD4ADError(f"{archive}: member {member.name!r} has an absolute path or '..'; refusing to "
-                             f"extract this archive. Download it again from the official source")
+            raise RD4ADError(
+                f"{archive}: member {member.name!r} has an absolute path or '..'; refusing to "
+                f"extract this archive. Download it again from the official source"
+            )
         if member.issym() or member.islnk():
-            raise RD4ADError(f"{archive}: member {member.name!r} is a link (to {member.linkname!r}); the "
-                             "datasets this suite fetches contain none, so the archive is refused. Download it "
-                             "again from the official source")
+            raise RD4ADError(
+                f"{archive}: member {member.name!r} is a link (to {member.linkname!r}); the "
+                "datasets this suite fetches contain none, so the archive is refused. Download it "
+                "again from the official source"
+            )
         try:
             return tarfile.data_filter(member, dest)
         except tarfile.FilterError as err:
-            raise RD4ADError(f"{archive}: member {member.name!r} refused ({err}); refusing to extract. "
-                             f"Download the archive again from the official source") from err
+            raise RD4ADError(
+                f"{archive}: member {member.name!r} refused ({err}); refusing to extract. "
+                f"Download the archive again from the official source"
+            ) from err
+
     return check
 
 
@@ -56,8 +63,7 @@ def _is_zip(archive: Path) -> bool:
         return f.read(4) in ZIP_MAGIC
 
 
-def extract_validated(archive: str | os.PathLike, dest: str | os.PathLike,
-                      validate: Callable[[Path], None]) -> Path:
+def extract_validated(archive: str | os.PathLike, dest: str | os.PathLike, validate: Callable[[Path], None]) -> Path:
     """Extract ``archive`` and move it onto ``dest`` once ``validate(tmp_folder)`` passes.
 
     ``dest`` must not exist yet (or be an empty folder). On any failure the partial folder is
@@ -72,8 +78,10 @@ def extract_validated(archive: str | os.PathLike, dest: str | os.PathLike,
                 tar.extractall(tmp, filter=_member_filter(archive))
         except (tarfile.TarError, EOFError, lzma.LZMAError, zlib.error, gzip.BadGzipFile) as err:
             if isinstance(err, tarfile.ReadError) and _is_zip(archive):
-                raise RD4ADError(f"{archive}: a zip archive; only tar archives (.tar, .tar.gz, .tar.xz) are "
-                                 "supported: fetch the official tar archive") from err
+                raise RD4ADError(
+                    f"{archive}: a zip archive; only tar archives (.tar, .tar.gz, .tar.xz) are "
+                    "supported: fetch the official tar archive"
+                ) from err
             raise RD4ADError(f"{archive}: archive is truncated or corrupt ({err}); delete it and fetch again") from err
         except OSError as err:
             raise StorageError(f"extracting {archive}: {describe_os_error(err)}") from err

@@ -38,8 +38,15 @@ def _build(dataset: str, root: Path, category: str, split: str, image_size: int,
     return torchvision_sets.load_torchvision(dataset, root, category, split, image_size)
 
 
-def load_split(dataset: str, root: str | os.PathLike, category: str, split: str, image_size: int,
-               cache_dir: str | os.PathLike | None = None, **protocol) -> SplitArrays:
+def load_split(
+    dataset: str,
+    root: str | os.PathLike,
+    category: str,
+    split: str,
+    image_size: int,
+    cache_dir: str | os.PathLike | None = None,
+    **protocol,
+) -> SplitArrays:
     """Decoded ``split`` of ``dataset``/``category`` at ``image_size``; cached in ``cache_dir`` if given.
 
     An MVTec category is validated first: at no cost when its files are as the fetch recorded them
@@ -58,8 +65,11 @@ def load_split(dataset: str, root: str | os.PathLike, category: str, split: str,
     root = Path(root)
     if dataset == "mvtec":
         mvtec.validate_mvtec(root, (category,))
-    request = {"dataset": dataset, "split": split, "category": category, "image_size": image_size,
-               "protocol": protocol}
+    request = {"dataset": dataset, "split": split, "category": category, "image_size": image_size, "protocol": protocol}
     files, base = _sources(dataset, root, category) if cache_dir is not None else ([], root)
-    return cached_split(cache_dir, request, source_listing(files, base),
-                        lambda: _build(dataset, root, category, split, image_size, protocol))
+    return cached_split(
+        cache_dir,
+        request,
+        source_listing(files, base),
+        lambda: _build(dataset, root, category, split, image_size, protocol),
+    )

@@ -21,13 +21,28 @@ from rd4ad.data.validate import file_problems, validate_recorded
 from rd4ad.files.errors import RD4ADError
 from rd4ad.files.paths import under
 
-CATEGORIES = ("carpet", "grid", "leather", "tile", "wood", "bottle", "cable", "capsule", "hazelnut",
-              "metal_nut", "pill", "screw", "toothbrush", "transistor", "zipper")
+CATEGORIES = (
+    "carpet",
+    "grid",
+    "leather",
+    "tile",
+    "wood",
+    "bottle",
+    "cable",
+    "capsule",
+    "hazelnut",
+    "metal_nut",
+    "pill",
+    "screw",
+    "toothbrush",
+    "transistor",
+    "zipper",
+)
 GOOD = "good"
 MASK = "_mask"
 ARCHIVE = RemoteFile(
     url="https://www.mydrive.ch/shares/38536/3830184030e49fe74747669442f0f282/download/"
-        "420938113-1629952094/mvtec_anomaly_detection.tar.xz",
+    "420938113-1629952094/mvtec_anomaly_detection.tar.xz",
     hash_name="sha256",
     digest="cf4313b13603bec67abb49ca959488f7eedce2a9f7795ec54446c649ac98cd3d",
     source="anomalib's MVTecAD datamodule (DOWNLOAD_INFO.hashsum); the archive is 5,264,982,680 bytes",
@@ -79,16 +94,18 @@ def category_problems(root: str | os.PathLike, category: str) -> list[tuple[Path
         for image in images:
             mask = masks.get(image.stem)
             if defect_dir.name != GOOD and mask is None:
-                problems.append((mask_path(root, category, defect_dir.name, image),
-                                 f"missing ground-truth mask for {image}"))
+                problems.append(
+                    (mask_path(root, category, defect_dir.name, image), f"missing ground-truth mask for {image}")
+                )
             problems += file_problems(image, mask)
             paired.add(mask)
     for truth_dir in _dirs(truth):
         problems += [(p, "mask without a test image") for p in _pngs(truth_dir) if p not in paired]
     for image_dir in (train, *defects, *_dirs(truth)):
         pngs = set(_pngs(image_dir))
-        problems += [(p, "not a .png file (MVTec images and masks are PNG)") for p in _visible(image_dir)
-                     if p not in pngs]
+        problems += [
+            (p, "not a .png file (MVTec images and masks are PNG)") for p in _visible(image_dir) if p not in pngs
+        ]
     return sorted(problems)
 
 
@@ -102,8 +119,10 @@ def validate_mvtec(root: str | os.PathLike, categories: tuple[str, ...] | None =
     """
     root = Path(root)
     if not root.is_dir():
-        raise RD4ADError(f"{root}: MVTec folder not found; run `python -m rd4ad fetch mvtec --root {root}` "
-                         f"or `python -m rd4ad synth --out {root}`")
+        raise RD4ADError(
+            f"{root}: MVTec folder not found; run `python -m rd4ad fetch mvtec --root {root}` "
+            f"or `python -m rd4ad synth --out {root}`"
+        )
     found = [p.name for p in _dirs(root)]
     wanted = list(categories) if categories is not None else found
     missing = sorted(set(wanted) - set(found))
@@ -113,8 +132,12 @@ def validate_mvtec(root: str | os.PathLike, categories: tuple[str, ...] | None =
     return wanted
 
 
-def fetch_mvtec(root: str | os.PathLike, mirror: str | None = None, mvtec_root: str | os.PathLike | None = None,
-                remote: RemoteFile = ARCHIVE) -> Path:
+def fetch_mvtec(
+    root: str | os.PathLike,
+    mirror: str | None = None,
+    mvtec_root: str | os.PathLike | None = None,
+    remote: RemoteFile = ARCHIVE,
+) -> Path:
     """The folder holding MVTec AD: ``mvtec_root`` (an existing copy, validated), else ``root``
     (downloaded from ``remote`` or ``<mirror>/mvtec_anomaly_detection.tar.xz`` if not there)."""
     if mvtec_root is not None:

@@ -51,8 +51,11 @@ def _synth_sizes(category: str, synth: dict) -> tuple[int, int]:
 def _caltech_sizes(protocol: dict) -> tuple[int, int]:
     from rd4ad.data.caltech import protocol_files
 
-    knobs = {name: p.default for name, p in inspect.signature(protocol_files).parameters.items()
-             if p.default is not inspect.Parameter.empty}
+    knobs = {
+        name: p.default
+        for name, p in inspect.signature(protocol_files).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
     knobs.update(protocol)
     n_train = min(knobs["train_per_category"], 2 * CALTECH_MEAN_CATEGORY // 3)
     inliers = CALTECH_MEAN_CATEGORY - n_train
@@ -66,8 +69,9 @@ def _digits_sizes(category: str) -> tuple[int, int]:
     return tuple(len(load_digits_split(category, split, 8).labels) for split in ("train", "test"))
 
 
-def split_sizes(loader: str, category: str, *, source: str = "fetch", synth: dict | None = None,
-                protocol: dict | None = None) -> tuple[int, int]:
+def split_sizes(
+    loader: str, category: str, *, source: str = "fetch", synth: dict | None = None, protocol: dict | None = None
+) -> tuple[int, int]:
     """(train, test) images of one run's data: ``loader`` and ``category`` as in the run config,
     ``source`` / ``synth`` / ``protocol`` as its ``datasets:`` entry gives them."""
     if source == "synth":
@@ -78,6 +82,8 @@ def split_sizes(loader: str, category: str, *, source: str = "fetch", synth: dic
         return _caltech_sizes(protocol or {})
     sizes = published_sizes(loader, category)
     if sizes is None:
-        raise RD4ADError(f"{HERE / 'split_sizes.csv'}: no published sizes of {loader} category {category!r}; "
-                         "add its train and test counts there")
+        raise RD4ADError(
+            f"{HERE / 'split_sizes.csv'}: no published sizes of {loader} category {category!r}; "
+            "add its train and test counts there"
+        )
     return sizes

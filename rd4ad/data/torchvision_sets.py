@@ -29,14 +29,18 @@ def _with_mirror(cls: type[VisionDataset], mirror: str | None) -> type[VisionDat
     return type(cls.__name__, (cls,), attrs)
 
 
-def open_dataset(dataset: str, root: str | os.PathLike, train: bool, download: bool = False,
-                 mirror: str | None = None) -> VisionDataset:
+def open_dataset(
+    dataset: str, root: str | os.PathLike, train: bool, download: bool = False, mirror: str | None = None
+) -> VisionDataset:
     """The torchvision dataset object; a missing or corrupt copy is an ``RD4ADError``."""
     try:
         return _with_mirror(CLASSES[dataset], mirror)(str(root), train=train, download=download)
     except (RuntimeError, OSError) as err:
-        action = "check the network or pass --mirror URL" if download else \
-            f"run `python -m rd4ad fetch {dataset} --root {root}`"
+        action = (
+            "check the network or pass --mirror URL"
+            if download
+            else f"run `python -m rd4ad fetch {dataset} --root {root}`"
+        )
         raise RD4ADError(f"{root}: {dataset} not available ({err}); {action}") from err
 
 
@@ -47,8 +51,7 @@ def fetch_torchvision(dataset: str, root: str | os.PathLike, mirror: str | None 
     return Path(root)
 
 
-def load_torchvision(dataset: str, root: str | os.PathLike, category: str, split: str,
-                     image_size: int) -> SplitArrays:
+def load_torchvision(dataset: str, root: str | os.PathLike, category: str, split: str, image_size: int) -> SplitArrays:
     """One-class split of ``dataset`` with normal class ``category`` (see :mod:`rd4ad.data.novelty`)."""
     normal = parse_class(category, 10)
     ds = open_dataset(dataset, root, train=split == "train")

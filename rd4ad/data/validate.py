@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from PIL import Image
@@ -52,8 +52,9 @@ def file_problems(image: Path, mask: Path | None = None) -> list[Problem]:
     if truth is None:
         return problems
     if decoded is not None and truth.size != decoded.size:
-        problems.append((mask, "mask is {}×{} pixels but its image {} is {}×{}".format(*truth.size, image.name,
-                                                                                       *decoded.size)))
+        problems.append(
+            (mask, "mask is {}×{} pixels but its image {} is {}×{}".format(*truth.size, image.name, *decoded.size))
+        )
     elif not binarize(np.asarray(truth.convert("L"))).any():
         problems.append((mask, "mask has no defect pixel (none above half of 255; masks are 0 = good, 255 = defect)"))
     return problems
@@ -86,8 +87,13 @@ def recorded(root: Path) -> dict[str, str]:
     return prints if isinstance(prints, dict) else {}
 
 
-def validate_recorded(root: str | os.PathLike, groups: list[str], files: Callable[[str], list[Path]],
-                      problems: Callable[[str], list[Problem]], fix: str) -> None:
+def validate_recorded(
+    root: str | os.PathLike,
+    groups: list[str],
+    files: Callable[[str], list[Path]],
+    problems: Callable[[str], list[Problem]],
+    fix: str,
+) -> None:
     """Check every group whose ``files(group)`` differ from the record with ``problems(group)``; raise
     one error for all the problems found, else record the groups' fingerprints."""
     root = Path(root)
@@ -98,11 +104,12 @@ def validate_recorded(root: str | os.PathLike, groups: list[str], files: Callabl
         return
     for group in stale:
         if group in record:
-            print(f"{root / group}: files changed since the dataset was checked; checking them again",
-                  file=sys.stderr)
+            print(f"{root / group}: files changed since the dataset was checked; checking them again", file=sys.stderr)
     raise_problems([p for group in stale for p in problems(group)], fix)
     try:
         atomic_write_json(root / RECORD, {"fingerprints": {**recorded(root), **{g: prints[g] for g in stale}}})
     except StorageError as err:
-        print(f"warning: the check of {root} is not recorded ({err}); every load will check the images again",
-              file=sys.stderr)
+        print(
+            f"warning: the check of {root} is not recorded ({err}); every load will check the images again",
+            file=sys.stderr,
+        )

@@ -32,7 +32,7 @@ from rd4ad.models import distillation_loss
 from rd4ad.models.inputs import to_model_input
 from rd4ad.scoring import HEADLINE, LEVEL_SUBSETS, level_maps, subset_scores
 
-MB = 2 ** 20
+MB = 2**20
 _STATUS = Path("/proc/self/status")
 _CLEAR_REFS = Path("/proc/self/clear_refs")
 
@@ -42,8 +42,11 @@ def device_name(device: torch.device) -> str:
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
     cpuinfo = Path("/proc/cpuinfo")
-    names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
-             if line.startswith("model name")] if cpuinfo.is_file() else []
+    names = (
+        [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")]
+        if cpuinfo.is_file()
+        else []
+    )
     return f"{names[0] if names else platform.processor() or platform.machine()} ({torch.get_num_threads()} threads)"
 
 
@@ -66,8 +69,9 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def inference_seconds(model: torch.nn.Module, image_size: int, device: torch.device,
-                      repeats: int, warmup: int) -> float:
+def inference_seconds(
+    model: torch.nn.Module, image_size: int, device: torch.device, repeats: int, warmup: int
+) -> float:
     """Median seconds per image of :func:`score_image` at batch 1 after ``warmup`` untimed calls."""
     if repeats < 1 or warmup < 0:
         raise RD4ADError(f"complexity: need repeats >= 1 and warmup >= 0 (got {repeats}, {warmup})")
@@ -101,8 +105,9 @@ def peak_memory_mb(model: torch.nn.Module, image_size: int, device: torch.device
         torch.cuda.synchronize(device)
         return torch.cuda.max_memory_allocated(device) / MB
     if not _CLEAR_REFS.exists():
-        raise RD4ADError("complexity: CPU memory is measured through /proc/self (Linux); "
-                         "run on Linux or on a CUDA device")
+        raise RD4ADError(
+            "complexity: CPU memory is measured through /proc/self (Linux); run on Linux or on a CUDA device"
+        )
     _CLEAR_REFS.write_text("5")
     before = _status_kb("VmRSS")
     score_image(model, image)
@@ -112,14 +117,18 @@ def peak_memory_mb(model: torch.nn.Module, image_size: int, device: torch.device
 MEMORY_MEASURES = {"cuda": "torch.cuda.max_memory_allocated", "cpu": "weights + peak RSS growth of the first inference"}
 
 
-def measure_inference(model: torch.nn.Module, image_size: int, device: torch.device, repeats: int,
-                      warmup: int) -> dict:
+def measure_inference(model: torch.nn.Module, image_size: int, device: torch.device, repeats: int, warmup: int) -> dict:
     """Table 3's two figures on ``device`` (the model is moved there), with the device and the memory measure named."""
     model = model.to(device).eval()
     memory = peak_memory_mb(model, image_size, device)
     seconds = inference_seconds(model, image_size, device, repeats, warmup)
-    return {"device": device_name(device), "device_type": device.type, "infer_s": round(seconds, 5),
-            "memory_mb": round(memory, 1), "memory_measure": MEMORY_MEASURES[device.type]}
+    return {
+        "device": device_name(device),
+        "device_type": device.type,
+        "infer_s": round(seconds, 5),
+        "memory_mb": round(memory, 1),
+        "memory_measure": MEMORY_MEASURES[device.type],
+    }
 
 
 def training_flops_per_image(model: torch.nn.Module, image_size: int, loss: str) -> int:

@@ -42,11 +42,18 @@ def read_model(model_path: str | Path) -> dict:
         raise RD4ADError(f"{err}; {RETRAIN}") from err
     weights = "anomalib" if isinstance(ckpt, dict) and isinstance(ckpt.get("anomalib"), dict) else "student"
     if not (isinstance(ckpt, dict) and isinstance(ckpt.get("run"), dict) and isinstance(ckpt.get(weights), dict)):
-        raise RD4ADError(f"{path}: not a model.pt written by `python -m rd4ad train` (no 'run' and 'student'); "
-                         f"{RETRAIN}")
+        raise RD4ADError(
+            f"{path}: not a model.pt written by `python -m rd4ad train` (no 'run' and 'student'); {RETRAIN}"
+        )
     state = ckpt[weights] if weights == "student" else ckpt["anomalib"].get("state_dict", {})
-    bad = next((key for key, value in state.items() if isinstance(value, torch.Tensor)
-                and value.is_floating_point() and not torch.isfinite(value).all()), None)
+    bad = next(
+        (
+            key
+            for key, value in state.items()
+            if isinstance(value, torch.Tensor) and value.is_floating_point() and not torch.isfinite(value).all()
+        ),
+        None,
+    )
     if bad is not None:
         raise RD4ADError(f"{path}: its weights are not finite (NaN or inf in {bad}); {RETRAIN}")
     return ckpt
@@ -59,8 +66,9 @@ def _run_of(ckpt: dict, path: Path) -> RunConfig:
         raise RD4ADError(f"{path}: its run config does not fit ({str(err).splitlines()[0][:200]}); {RETRAIN}") from err
 
 
-def load_trained(model_path: str | Path, device: torch.device,
-                 cache_dir: str | None = None) -> tuple[torch.nn.Module, RunConfig, dict]:
+def load_trained(
+    model_path: str | Path, device: torch.device, cache_dir: str | None = None
+) -> tuple[torch.nn.Module, RunConfig, dict]:
     """Rebuild the model of ``model.pt`` (teacher from its weights, student from the file); also
     what training recorded: ``numerics`` (CPU numerics) and ``inputs`` (digests of the training
     split and teacher), each empty for files that predate it. A teacher whose digest differs from
@@ -72,8 +80,9 @@ def load_trained(model_path: str | Path, device: torch.device,
         model = run.build_model(cache_dir)
         model.load_student_state_dict(ckpt["student"])
     except (RD4ADError, TypeError, ValueError, RuntimeError, KeyError) as err:
-        raise RD4ADError(f"{path}: its run config or weights do not fit ({str(err).splitlines()[0][:200]}); "
-                         f"{RETRAIN}") from err
+        raise RD4ADError(
+            f"{path}: its run config or weights do not fit ({str(err).splitlines()[0][:200]}); {RETRAIN}"
+        ) from err
     inputs, teacher = ckpt.get("inputs", {}), teacher_digest(model)
     _check_teacher(path, run, inputs.get("teacher", teacher), teacher)
     return model.to(device).eval(), run, {"numerics": ckpt.get("numerics", {}), "inputs": inputs}
@@ -83,9 +92,11 @@ def _check_teacher(path: Path, run: RunConfig, recorded: str, now: str) -> None:
     """A teacher digest that differs from the one ``model.pt`` recorded raises: the student was
     distilled from another teacher."""
     if recorded != now:
-        raise RD4ADError(f"{path}: trained against another teacher than the '{run.teacher_weights}' "
-                         f"{run.backbone} weights found now (digest {recorded[:12]}…, now {now[:12]}…); "
-                         f"put the original teacher weights back, or {RETRAIN}")
+        raise RD4ADError(
+            f"{path}: trained against another teacher than the '{run.teacher_weights}' "
+            f"{run.backbone} weights found now (digest {recorded[:12]}…, now {now[:12]}…); "
+            f"put the original teacher weights back, or {RETRAIN}"
+        )
 
 
 def example_indices(labels: np.ndarray, n: int = N_EXAMPLES) -> np.ndarray:
@@ -101,14 +112,25 @@ def _examples_npz(arrays: SplitArrays, maps: torch.Tensor) -> bytes:
     idx = example_indices(arrays.labels)
     buf = io.BytesIO()
     masks = arrays.masks[idx] if arrays.masks is not None else np.zeros((len(idx),) + maps.shape[1:], np.uint8)
-    np.savez_compressed(buf, images=arrays.images[idx].numpy(), masks=masks,
-                        maps=maps[idx].numpy().astype(np.float32), names=np.array(arrays.names)[idx],
-                        labels=arrays.labels[idx])
+    np.savez_compressed(
+        buf,
+        images=arrays.images[idx].numpy(),
+        masks=masks,
+        maps=maps[idx].numpy().astype(np.float32),
+        names=np.array(arrays.names)[idx],
+        labels=arrays.labels[idx],
+    )
     return buf.getvalue()
 
 
-def evaluate_run(folder: RunFolder, device: torch.device, batch_size: int = BATCH_SIZE,
-                 cache_dir: str | None = None, numerics: str = "native", fast_on_cpu: bool = False) -> dict:
+def evaluate_run(
+    folder: RunFolder,
+    device: torch.device,
+    batch_size: int = BATCH_SIZE,
+    cache_dir: str | None = None,
+    numerics: str = "native",
+    fast_on_cpu: bool = False,
+) -> dict:
     """Evaluate the model of ``folder`` on its run's test split; write the three result files there.
 
     ``metrics.json`` records the numerics of training and of this evaluation (``rd4ad.machine.numerics``,
@@ -121,22 +143,37 @@ def evaluate_run(folder: RunFolder, device: torch.device, batch_size: int = BATC
     ckpt = read_model(folder.model)
     recorded = _run_of(ckpt, folder.model)
     if recorded.key != folder.key:
-        raise RD4ADError(f"{folder.model}: holds the model of run {recorded.key}, not of the run folder it lies in "
-                         f"({folder.key}); put it back in its own folder, or {RETRAIN}")
+        raise RD4ADError(
+            f"{folder.model}: holds the model of run {recorded.key}, not of the run folder it lies in "
+            f"({folder.key}); put it back in its own folder, or {RETRAIN}"
+        )
     if recorded.implementation == "anomalib":
         return _evaluate_anomalib(folder, ckpt, device, batch_size, cache_dir, numerics, start)
     model, run, trained = load_trained(folder.model, device, cache_dir)
     arrays = run.load_split("test", cache_dir)
     apply_tf32(run.precision)
     warn_if_emulated_bf16(f"evaluate {run.key}", run.precision, device)
-    maps = infer_level_maps(model, arrays, device, batch_size=batch_size, precision=run.precision,
-                            channels_last=fast_path(run.fast, device, on_cpu=fast_on_cpu))
+    maps = infer_level_maps(
+        model,
+        arrays,
+        device,
+        batch_size=batch_size,
+        precision=run.precision,
+        channels_last=fast_path(run.fast, device, on_cpu=fast_on_cpu),
+    )
     metrics, scores, headline = evaluate_maps(maps, arrays, run.score, device)
     return _write_results(folder, run, arrays, metrics, scores, headline, trained, device, numerics, start)
 
 
-def _evaluate_anomalib(folder: RunFolder, ckpt: dict, device: torch.device, batch_size: int,
-                       cache_dir: str | None, numerics: str, start: float) -> dict:
+def _evaluate_anomalib(
+    folder: RunFolder,
+    ckpt: dict,
+    device: torch.device,
+    batch_size: int,
+    cache_dir: str | None,
+    numerics: str,
+    start: float,
+) -> dict:
     """An ``implementation: anomalib`` run: anomalib's raw maps and scores, scored by this suite's
     metrics (the headline subset: anomalib's map is the smoothed sum of all three levels) and by
     anomalib's own (``metrics.json`` ``anomalib``)."""
@@ -152,26 +189,48 @@ def _evaluate_anomalib(folder: RunFolder, ckpt: dict, device: torch.device, batc
     maps, image = anomalib_outputs(module, arrays.images, device, batch_size)
     scores = {HEADLINE: image.numpy().astype(np.float64)}
     metrics = {HEADLINE: metric_row(arrays.labels, arrays.masks, maps.numpy(), scores[HEADLINE])}
-    own = {"version": ckpt["anomalib"]["version"], "teacher": ckpt["anomalib"]["teacher"],
-           "metrics": anomalib_metrics(arrays.labels, arrays.masks, maps, image)}
+    own = {
+        "version": ckpt["anomalib"]["version"],
+        "teacher": ckpt["anomalib"]["teacher"],
+        "metrics": anomalib_metrics(arrays.labels, arrays.masks, maps, image),
+    }
     trained = {"numerics": ckpt.get("numerics", {}), "inputs": ckpt.get("inputs", {})}
-    return _write_results(folder, run, arrays, metrics, scores, maps, trained, device, numerics, start,
-                          anomalib=own)
+    return _write_results(folder, run, arrays, metrics, scores, maps, trained, device, numerics, start, anomalib=own)
 
 
-def _write_results(folder: RunFolder, run: RunConfig, arrays: SplitArrays, metrics: dict, scores: dict,
-                   headline: torch.Tensor, trained: dict, device: torch.device, numerics: str, start: float,
-                   **extra) -> dict:
+def _write_results(
+    folder: RunFolder,
+    run: RunConfig,
+    arrays: SplitArrays,
+    metrics: dict,
+    scores: dict,
+    headline: torch.Tensor,
+    trained: dict,
+    device: torch.device,
+    numerics: str,
+    start: float,
+    **extra,
+) -> dict:
     """``scores.csv``, ``examples.npz``, then ``metrics.json`` (last: the evaluation's declared output)."""
     table = pd.DataFrame({"name": arrays.names, "defect": arrays.defects, "label": arrays.labels, **scores})
     atomic_write_text(folder.scores, table.to_csv(index=False, float_format="%.9g"))
     atomic_write_bytes(folder.examples, _examples_npz(arrays, headline))
-    result = {"run": run.to_dict(), "demo": run.demo, "headline": HEADLINE, "levels": metrics,
-              "intervals": headline_intervals(arrays, scores[HEADLINE], headline),
-              "n_test": int(len(arrays.labels)), "n_anomalous": int(arrays.labels.sum()),
-              "device": str(device), "inputs": {**trained["inputs"], "test_data": split_digest(arrays)},
-              "numerics": {"train": trained["numerics"],
-                           "evaluate": {**numerics_record(numerics), **precision_record(run.precision)}},
-              "eval_seconds": round(time.perf_counter() - start, 3), **extra}
+    result = {
+        "run": run.to_dict(),
+        "demo": run.demo,
+        "headline": HEADLINE,
+        "levels": metrics,
+        "intervals": headline_intervals(arrays, scores[HEADLINE], headline),
+        "n_test": int(len(arrays.labels)),
+        "n_anomalous": int(arrays.labels.sum()),
+        "device": str(device),
+        "inputs": {**trained["inputs"], "test_data": split_digest(arrays)},
+        "numerics": {
+            "train": trained["numerics"],
+            "evaluate": {**numerics_record(numerics), **precision_record(run.precision)},
+        },
+        "eval_seconds": round(time.perf_counter() - start, 3),
+        **extra,
+    }
     atomic_write_json(folder.metrics, result)
     return result

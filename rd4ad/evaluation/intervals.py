@@ -17,6 +17,12 @@ def headline_intervals(arrays: SplitArrays, scores: np.ndarray, maps: torch.Tens
     intervals = {"image_auroc": image_auroc_interval(arrays.labels, scores)}
     if arrays.masks is not None and maps is not None:
         intervals.update(pixel_intervals(arrays.masks, maps.numpy()))
-    return {"level": HEADLINE, "method": "stratified bootstrap over test images", "confidence": CONFIDENCE,
-            "n_resamples": N_RESAMPLES, "seed": SEED, "bins": BINS,
-            **{metric: [low, high] for metric, (low, high) in intervals.items()}}
+    return {
+        "level": HEADLINE,
+        "method": "stratified bootstrap over test images",
+        "confidence": CONFIDENCE,
+        "n_resamples": N_RESAMPLES,
+        "seed": SEED,
+        "bins": BINS,
+        **{metric: [low, high] for metric, (low, high) in intervals.items()},
+    }

@@ -18,8 +18,13 @@ def metric_row(labels: np.ndarray, masks: np.ndarray | None, maps: np.ndarray, s
     return row
 
 
-def evaluate_maps(maps: torch.Tensor, arrays: SplitArrays, reduce: str, device: torch.device,
-                  subsets: dict[str, tuple[int, ...]] = LEVEL_SUBSETS):
+def evaluate_maps(
+    maps: torch.Tensor,
+    arrays: SplitArrays,
+    reduce: str,
+    device: torch.device,
+    subsets: dict[str, tuple[int, ...]] = LEVEL_SUBSETS,
+):
     """Metrics (fractions) and image scores for every subset; also the headline smoothed maps.
 
     Returns ``(metrics, scores, headline_maps)`` with ``metrics[subset]`` holding

@@ -16,8 +16,9 @@ import shutil
 import sys
 import tempfile
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from rd4ad.files.errors import RD4ADError, StorageError, UnreadableFileError, describe_os_error
 from rd4ad.files.temporaries import temp_prefix
@@ -81,9 +82,11 @@ def atomic_torch_save(obj: Any, path: str | os.PathLike) -> Path:
         except RuntimeError as err:  # torch's zip writer: "inline_container.cc: unexpected pos …"
             if "inline_container" not in str(err) and "PytorchStreamWriter" not in str(err):
                 raise
-            raise StorageError(f"cannot write {path}: {str(err).splitlines()[0]}; the disk is probably full "
-                               f"(or a quota / file-size limit was hit): free space under {Path(path).parent} "
-                               f"and run the command again") from err
+            raise StorageError(
+                f"cannot write {path}: {str(err).splitlines()[0]}; the disk is probably full "
+                f"(or a quota / file-size limit was hit): free space under {Path(path).parent} "
+                f"and run the command again"
+            ) from err
 
     return _atomic(path, save)
 
@@ -91,6 +94,7 @@ def atomic_torch_save(obj: Any, path: str | os.PathLike) -> Path:
 def atomic_link(source: str | os.PathLike, path: str | os.PathLike) -> Path:
     """Make ``path`` a second name of the file ``source`` (a hard link: no bytes copied), atomically;
     a copy where the file system has no hard links."""
+
     def link(tmp: str) -> None:
         os.unlink(tmp)
         try:

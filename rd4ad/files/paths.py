@@ -17,8 +17,10 @@ def under(root: str | os.PathLike, *parts: str) -> Path:
     path = Path(root).joinpath(*parts)
     rel = os.path.relpath(os.path.normpath(path), os.path.normpath(root))
     if rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
-        raise RD4ADError(f"{path}: leaves its folder {root} (a name with '..' or '/'?); "
-                         "use plain names for datasets, categories and variants")
+        raise RD4ADError(
+            f"{path}: leaves its folder {root} (a name with '..' or '/'?); "
+            "use plain names for datasets, categories and variants"
+        )
     return path
 
 
@@ -30,8 +32,9 @@ def writable_file(path: str | os.PathLike) -> Path:
     """
     path = Path(path)
     if path.is_dir():
-        raise StorageError(f"{path}: is a folder where this file is to be written; move the folder away "
-                           "or write elsewhere")
+        raise StorageError(
+            f"{path}: is a folder where this file is to be written; move the folder away or write elsewhere"
+        )
     existing = path.parent
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent

@@ -20,8 +20,10 @@ from pathlib import Path
 
 PARTIAL = "partial-"
 STALE_AFTER_S = 24 * 3600
-_OWNED = re.compile(rf"\..+\.(?P<partial>{PARTIAL})?(?P<host>[A-Za-z0-9-]*)~(?P<pid>\d+)~[a-z0-9_]+"
-                    r"(?P<suffix>\.tmp|\.part)?")
+_OWNED = re.compile(
+    rf"\..+\.(?P<partial>{PARTIAL})?(?P<host>[A-Za-z0-9-]*)~(?P<pid>\d+)~[a-z0-9_]+"
+    r"(?P<suffix>\.tmp|\.part)?"
+)
 _UNOWNED = re.compile(rf"\..+\.(?:{PARTIAL}[a-z0-9_]{{8}}|[a-z0-9_]{{8}}\.(?:tmp|part))")
 
 

@@ -5,8 +5,9 @@ Snakemake's ``gpu`` resource only counts jobs; it does not say which device a jo
 lock file it can lock and exports ``CUDA_VISIBLE_DEVICES`` to that GPU alone, so
 ``--device auto`` lands on it. ``--jobs-per-gpu K`` gives each GPU K slots (small models such as
 the novelty ResNet18 at 32 px are bound by kernel launches, not by the GPU; K processes
-overlap their launches); slots fill GPU by GPU's first share before any second share. The OS releases a flock when its process dies, so a killed job
-never leaves a slot taken. The lock files live in a node-local folder
+overlap their launches); slots fill GPU by GPU's first share before any second share. The OS
+releases a flock when its process dies, so a killed job never leaves a slot taken. The lock files live
+in a node-local folder
 (``$RD4AD_GPU_LOCK_DIR``, default ``<tmp>/rd4ad-gpu-slots``) shared by every workflow on the machine.
 
 Used by the Snakemake rules as a wrapper that execs the job with the lock held::
@@ -28,9 +29,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from rd4ad.files.errors import RD4ADError
 
@@ -69,9 +70,14 @@ def _try_lock(path: Path) -> int | None:
 
 
 @contextmanager
-def acquire_gpu_slot(lock_dir: str | os.PathLike, n_gpus: int, gpu_ids: list[str] | None = None,
-                     poll_seconds: float = 0.5, timeout_seconds: float | None = None,
-                     jobs_per_gpu: int = 1) -> Iterator[int | None]:
+def acquire_gpu_slot(
+    lock_dir: str | os.PathLike,
+    n_gpus: int,
+    gpu_ids: list[str] | None = None,
+    poll_seconds: float = 0.5,
+    timeout_seconds: float | None = None,
+    jobs_per_gpu: int = 1,
+) -> Iterator[int | None]:
     """Hold the first free slot of ``n_gpus`` × ``jobs_per_gpu`` and yield its index (``None`` when ``n_gpus`` is 0).
 
     Slot ``share · n_gpus + i`` is share ``share`` of GPU ``gpu_ids[i]`` (default ids
@@ -89,20 +95,25 @@ def acquire_gpu_slot(lock_dir: str | os.PathLike, n_gpus: int, gpu_ids: list[str
         raise RD4ADError(f"gpu slots: {n_gpus} GPUs requested but {len(ids)} ids given ({ids})")
     if jobs_per_gpu < 1:
         raise RD4ADError(f"gpu slots: jobs_per_gpu = {jobs_per_gpu}; give 1 or more jobs per GPU")
-    slots = [(gpu, f"gpu{gpu}.lock" if share == 0 else f"gpu{gpu}.{share}.lock")
-             for share in range(jobs_per_gpu) for gpu in ids]
+    slots = [
+        (gpu, f"gpu{gpu}.lock" if share == 0 else f"gpu{gpu}.{share}.lock")
+        for share in range(jobs_per_gpu)
+        for gpu in ids
+    ]
     folder = Path(lock_dir)
     folder.mkdir(parents=True, exist_ok=True)
     deadline = None if timeout_seconds is None else time.monotonic() + timeout_seconds
     while True:
-        for slot, (gpu, name) in enumerate(slots):
+        for slot, (gpu, name) in enumerate(slots):  # noqa: B007 (the slot taken is read after the break)
             fd = _try_lock(folder / name)
             if fd is not None:
                 break
         else:
             if deadline is not None and time.monotonic() >= deadline:
-                raise RD4ADError(f"gpu slots: all {len(slots)} GPU lock files in {folder} stayed taken for "
-                                 f"{timeout_seconds} s; lower --resources gpu=N to GPUs × jobs per GPU")
+                raise RD4ADError(
+                    f"gpu slots: all {len(slots)} GPU lock files in {folder} stayed taken for "
+                    f"{timeout_seconds} s; lower --resources gpu=N to GPUs × jobs per GPU"
+                )
             time.sleep(poll_seconds)
             continue
         break
@@ -124,9 +135,14 @@ def main(argv: list[str] | None = None) -> int:
 
     ``--count`` prints the number of visible GPUs instead (scripts/run_demo.sh sizes the cap with it).
     """
-    parser = argparse.ArgumentParser(prog="python -m rd4ad.machine.gpu_slots", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--lock-dir", default=None, help=f"lock folder (default ${LOCK_DIR_ENV} or <tmp>/rd4ad-gpu-slots)")
+    parser = argparse.ArgumentParser(
+        prog="python -m rd4ad.machine.gpu_slots",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--lock-dir", default=None, help=f"lock folder (default ${LOCK_DIR_ENV} or <tmp>/rd4ad-gpu-slots)"
+    )
     parser.add_argument("--gpus", default=None, help="comma-separated GPU ids to share (default: the visible GPUs)")
     parser.add_argument("--jobs-per-gpu", type=int, default=1, help="slots per GPU (default 1)")
     parser.add_argument("--count", action="store_true", help="print the number of visible GPUs and exit")
@@ -141,13 +157,17 @@ def main(argv: list[str] | None = None) -> int:
     pinned = {k: os.environ[k] for k in SCHEDULER_GPU_ENV if os.environ.get(k)}
     if pinned:
         given = ", ".join(f"{k}={v}" for k, v in pinned.items())
-        print(f"gpu_slots: the scheduler pinned this job ({given}, "
-              f"CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES', '')}); no lock taken",
-              file=sys.stderr, flush=True)
+        print(
+            f"gpu_slots: the scheduler pinned this job ({given}, "
+            f"CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES', '')}); no lock taken",
+            file=sys.stderr,
+            flush=True,
+        )
     ids = [] if pinned else ([g for g in args.gpus.split(",") if g] if args.gpus is not None else visible_gpus())
     try:
-        with acquire_gpu_slot(args.lock_dir or default_lock_dir(), len(ids), ids,
-                              jobs_per_gpu=args.jobs_per_gpu) as slot:
+        with acquire_gpu_slot(
+            args.lock_dir or default_lock_dir(), len(ids), ids, jobs_per_gpu=args.jobs_per_gpu
+        ) as slot:
             if slot is not None:
                 print(f"gpu_slots: running on GPU {ids[slot % len(ids)]} (slot {slot})", file=sys.stderr, flush=True)
             os.execvp(command[0], command)

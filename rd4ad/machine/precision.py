@@ -21,7 +21,7 @@ import sys
 
 import torch
 
-from rd4ad.machine.choices import LABELS, PRECISIONS
+from rd4ad.machine.choices import LABELS
 
 
 def apply_tf32(precision: str) -> None:
@@ -42,10 +42,15 @@ def emulated_bf16_warning(run_name: str, precision: str, device: torch.device) -
     """One line for a job that asked for bf16 where it is emulated (None otherwise)."""
     if precision != "bf16" or bf16_native(device):
         return None
-    why = ("oneDNN off: pinned CPU numerics" if device.type == "cpu" and not torch.backends.mkldnn.enabled
-           else f"no native bf16 kernels on this {device.type.upper()}")
-    return (f"warning: {run_name}: precision bf16 is emulated here ({why}); expect about 7-25x the fp32 time "
-            "(python benchmarks/bench_precision.py measures it); set precision: fp32 for runs on this machine")
+    why = (
+        "oneDNN off: pinned CPU numerics"
+        if device.type == "cpu" and not torch.backends.mkldnn.enabled
+        else f"no native bf16 kernels on this {device.type.upper()}"
+    )
+    return (
+        f"warning: {run_name}: precision bf16 is emulated here ({why}); expect about 7-25x the fp32 time "
+        "(python benchmarks/bench_precision.py measures it); set precision: fp32 for runs on this machine"
+    )
 
 
 def warn_if_emulated_bf16(job: str, precision: str, device: torch.device) -> None:
@@ -62,5 +67,9 @@ def autocast(precision: str, device: torch.device) -> torch.autocast:
 
 def precision_record(precision: str) -> dict:
     """The precision a job ran under, as recorded in ``model.pt`` and ``metrics.json``."""
-    return {"precision": precision, "label": LABELS[precision],
-            "tf32_matmul": torch.backends.cuda.matmul.allow_tf32, "tf32_cudnn": torch.backends.cudnn.allow_tf32}
+    return {
+        "precision": precision,
+        "label": LABELS[precision],
+        "tf32_matmul": torch.backends.cuda.matmul.allow_tf32,
+        "tf32_cudnn": torch.backends.cudnn.allow_tf32,
+    }

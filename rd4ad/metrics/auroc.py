@@ -20,8 +20,9 @@ def _check_labels(what: str, present: list) -> None:
     if not set(present) <= {0, 1}:
         raise RD4ADError(f"{what}: labels must be 0 (normal) or 1 (anomalous), got values {present}")
     if len(present) < 2:
-        raise RD4ADError(f"{what}: only one class ({present}) in the test set; "
-                         "AUROC needs both normal and anomalous samples")
+        raise RD4ADError(
+            f"{what}: only one class ({present}) in the test set; AUROC needs both normal and anomalous samples"
+        )
 
 
 def image_auroc(labels: np.ndarray, scores: np.ndarray) -> float:
@@ -53,7 +54,8 @@ def pixel_auroc(masks: np.ndarray | torch.Tensor, maps: np.ndarray | torch.Tenso
     maps = torch.as_tensor(maps)
     masks = torch.as_tensor(masks, device=maps.device)
     if masks.shape != maps.shape:
-        raise RD4ADError(f"pixel_auroc: masks {tuple(masks.shape)} and maps {tuple(maps.shape)} "
-                         "must have the same shape")
+        raise RD4ADError(
+            f"pixel_auroc: masks {tuple(masks.shape)} and maps {tuple(maps.shape)} must have the same shape"
+        )
     _check_labels("pixel_auroc", torch.unique(masks).tolist())
     return rank_auroc(masks.reshape(-1), maps.reshape(-1))

@@ -87,5 +87,5 @@ def aupro(masks: np.ndarray, maps: np.ndarray, fpr_limit: float = 0.3) -> float:
     end = int(np.searchsorted(fpr, fpr_limit, side="right"))
     x, y = fpr[:end], pro[:end]
     if x[-1] < fpr_limit:
-        x, y = np.append(x, fpr_limit), np.append(y, np.interp(fpr_limit, fpr[end - 1:], pro[end - 1:]))
+        x, y = np.append(x, fpr_limit), np.append(y, np.interp(fpr_limit, fpr[end - 1 :], pro[end - 1 :]))
     return float(auc(x, y) / fpr_limit)

@@ -56,6 +56,8 @@ def pro_public(masks: np.ndarray, maps: np.ndarray, num_thresholds: int = 200) -
     areas = [_image_pro(r, m, num_thresholds) for r, m in zip(regions, maps) if (r > 0).any()]
     defined = [a for a in areas if a is not None]
     if not defined:
-        raise RD4ADError("pro_public: no anomalous image has a defined PRO curve (constant maps or "
-                         "no normal pixels); check the anomaly maps")
+        raise RD4ADError(
+            "pro_public: no anomalous image has a defined PRO curve (constant maps or "
+            "no normal pixels); check the anomaly maps"
+        )
     return float(np.mean(defined))

@@ -8,11 +8,14 @@ Imports: ``rd4ad.files``.
 
 import lazy_loader
 
-__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs={
-    "bottleneck": ["BOTTLENECKS", "MFF_FUSES"],
-    "decoder": ["DECODER_BLOCKS"],
-    "encoder": ["BACKBONES"],
-    "loss": ["LOSSES", "distillation_loss"],
-    "network": ["RD4AD", "build_model"],
-    "weights": ["download_teacher_weights", "load_teacher_state_dict", "teacher_weights_file"],
-})
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "bottleneck": ["BOTTLENECKS", "MFF_FUSES"],
+        "decoder": ["DECODER_BLOCKS"],
+        "encoder": ["BACKBONES"],
+        "loss": ["LOSSES", "distillation_loss"],
+        "network": ["RD4AD", "build_model"],
+        "weights": ["download_teacher_weights", "load_teacher_state_dict", "teacher_weights_file"],
+    },
+)

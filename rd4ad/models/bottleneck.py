@@ -38,8 +38,11 @@ class MFF(nn.Module):
         c1, c2, c3 = spec.channels
         self.f1 = nn.Sequential(_down(c1, c2), _down(c2, c3))
         self.f2 = _down(c2, c3)
-        self.fuse = (nn.Sequential(conv1x1(3 * c3, 3 * c3), nn.BatchNorm2d(3 * c3), nn.ReLU(inplace=True))
-                     if fuse == "paper" else nn.Identity())
+        self.fuse = (
+            nn.Sequential(conv1x1(3 * c3, 3 * c3), nn.BatchNorm2d(3 * c3), nn.ReLU(inplace=True))
+            if fuse == "paper"
+            else nn.Identity()
+        )
 
     def forward(self, feats: list[torch.Tensor]) -> torch.Tensor:
         f1, f2, f3 = feats
@@ -51,8 +54,9 @@ def oce_stage(spec: BackboneSpec, in_channels: int) -> nn.Sequential:
     out_channels = CODE_PLANES * spec.expansion
     shortcut = nn.Sequential(conv1x1(in_channels, out_channels, stride=2), nn.BatchNorm2d(out_channels))
     blocks = [spec.block(in_channels, CODE_PLANES, 2, shortcut, base_width=spec.width_per_group)]
-    blocks += [spec.block(out_channels, CODE_PLANES, base_width=spec.width_per_group)
-               for _ in range(spec.layer4_blocks - 1)]
+    blocks += [
+        spec.block(out_channels, CODE_PLANES, base_width=spec.width_per_group) for _ in range(spec.layer4_blocks - 1)
+    ]
     return nn.Sequential(*blocks)
 
 

@@ -9,8 +9,8 @@ weights stay the seeded random ones. The result depends only on the teacher's se
 split, so the same run rebuilds the same teacher at evaluation, and the teacher digest recorded with
 the model (``rd4ad.contract.fingerprints``) covers the statistics.
 
-``teacher_weights: random_calibrated`` selects it (``rd4ad.models.choices.CALIBRATED_TEACHER``). It exists so that the demo
-and CI, which cannot download ImageNet weights, train detectors that find defects; the paper's
+``teacher_weights: random_calibrated`` selects it (``rd4ad.models.choices.CALIBRATED_TEACHER``). It
+exists so that the demo and CI, which cannot download ImageNet weights, train detectors that find defects; the paper's
 teacher is ``imagenet_v1``.
 """
 
@@ -40,13 +40,21 @@ def calibrate_batchnorm(resnet: ResNet, images: torch.Tensor, normalize: bool) -
     for bn in layers:
         bn.reset_running_stats()
         bn.momentum, bn.training = None, True
-    stages = nn.Sequential(resnet.conv1, resnet.bn1, resnet.relu, resnet.maxpool,
-                           resnet.layer1, resnet.layer2, resnet.layer3, resnet.layer4)
+    stages = nn.Sequential(
+        resnet.conv1,
+        resnet.bn1,
+        resnet.relu,
+        resnet.maxpool,
+        resnet.layer1,
+        resnet.layer2,
+        resnet.layer3,
+        resnet.layer4,
+    )
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # CPU kernels sum in a thread-count-dependent order; one thread: one teacher
     try:
         for start in range(0, len(images), CALIBRATION_BATCH):
-            stages(to_model_input(images[start:start + CALIBRATION_BATCH], normalize))
+            stages(to_model_input(images[start : start + CALIBRATION_BATCH], normalize))
     finally:
         torch.set_num_threads(threads)
     for bn in layers:

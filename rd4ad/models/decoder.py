@@ -49,9 +49,10 @@ def upsampling_block(spec: BackboneSpec, in_channels: int, planes: int) -> nn.Mo
 def deconv_stage(spec: BackboneSpec, in_channels: int, planes: int, blocks: int) -> nn.Sequential:
     """One decoder stage: an upsampling block, then ``blocks - 1`` plain blocks."""
     out_channels = planes * spec.expansion
-    return nn.Sequential(upsampling_block(spec, in_channels, planes),
-                         *[spec.block(out_channels, planes, base_width=spec.width_per_group)
-                           for _ in range(blocks - 1)])
+    return nn.Sequential(
+        upsampling_block(spec, in_channels, planes),
+        *[spec.block(out_channels, planes, base_width=spec.width_per_group) for _ in range(blocks - 1)],
+    )
 
 
 class Decoder(nn.Module):

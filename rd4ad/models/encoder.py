@@ -6,8 +6,8 @@ mirror (block type, width per group, blocks in layer4) and the ResNet weight ini
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 from torch import nn

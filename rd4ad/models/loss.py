@@ -24,8 +24,7 @@ def pixel_cosine_distance(fe: torch.Tensor, fd: torch.Tensor) -> torch.Tensor:
 LOSSES = {"flat": flat_cosine_distance, "eq2": pixel_cosine_distance}
 
 
-def distillation_loss(feats_e: Sequence[torch.Tensor], feats_d: Sequence[torch.Tensor],
-                      kind: str) -> torch.Tensor:
+def distillation_loss(feats_e: Sequence[torch.Tensor], feats_d: Sequence[torch.Tensor], kind: str) -> torch.Tensor:
     """Scalar loss: per level the batch mean of the ``kind`` distance, summed over levels (Eq. 2).
 
     ``flat``: the public code (cosine over flattened C·H·W per sample); ``eq2``: paper Eq. 1–2

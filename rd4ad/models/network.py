@@ -41,8 +41,11 @@ class RD4AD(nn.Module):
 
     def student_state_dict(self) -> dict[str, torch.Tensor]:
         """State of the student modules, keys prefixed by module name (what ``model.pt`` stores)."""
-        return {f"{name}.{key}": value for name, module in self.student_modules().items()
-                for key, value in module.state_dict().items()}
+        return {
+            f"{name}.{key}": value
+            for name, module in self.student_modules().items()
+            for key, value in module.state_dict().items()
+        }
 
     def frozen_state_dict(self) -> dict[str, torch.Tensor]:
         """Every tensor training leaves unchanged: the teacher, and the bottleneck when it is frozen."""
@@ -54,20 +57,30 @@ class RD4AD(nn.Module):
         expected = set(self.student_state_dict())
         if set(state) != expected:
             missing, unexpected = sorted(expected - set(state)), sorted(set(state) - expected)
-            raise RD4ADError(f"student weights do not fit this model (backbone, bottleneck, decoder_blocks): "
-                             f"missing {missing[:3]}, unexpected {unexpected[:3]}; retrain or fix the run config")
+            raise RD4ADError(
+                f"student weights do not fit this model (backbone, bottleneck, decoder_blocks): "
+                f"missing {missing[:3]}, unexpected {unexpected[:3]}; retrain or fix the run config"
+            )
         for name, module in self.student_modules().items():
             prefix = f"{name}."
             try:
-                module.load_state_dict({k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)})
+                module.load_state_dict({k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)})
             except RuntimeError as err:
                 detail = str(err).splitlines()[-1].strip()[:200]
-                raise RD4ADError(f"student weights do not fit this model's {name}: {detail}; "
-                                 f"retrain or fix the run config") from err
+                raise RD4ADError(
+                    f"student weights do not fit this model's {name}: {detail}; retrain or fix the run config"
+                ) from err
 
 
-def build_model(backbone: str, teacher_weights: str, bottleneck: str, decoder_blocks: str, mff_fuse: str,
-                cache_dir: str | Path | None = None, calibration: tuple[torch.Tensor, bool] | None = None) -> RD4AD:
+def build_model(
+    backbone: str,
+    teacher_weights: str,
+    bottleneck: str,
+    decoder_blocks: str,
+    mff_fuse: str,
+    cache_dir: str | Path | None = None,
+    calibration: tuple[torch.Tensor, bool] | None = None,
+) -> RD4AD:
     """RD4AD with the given teacher, bottleneck ablation (Table 5), end of MFF (§3.2) and decoder depth
     (supplement Table 1).
 

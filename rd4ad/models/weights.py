@@ -21,7 +21,8 @@ from torchvision.models import ResNet, ResNet18_Weights, ResNet50_Weights, Wide_
 from rd4ad.files.errors import RD4ADError, UnreadableFileError
 from rd4ad.files.io import load_checkpoint
 from rd4ad.models.calibration import calibrate_batchnorm
-from rd4ad.models.choices import CALIBRATED_TEACHER as CALIBRATED, RANDOM_TEACHERS
+from rd4ad.models.choices import CALIBRATED_TEACHER as CALIBRATED
+from rd4ad.models.choices import RANDOM_TEACHERS
 from rd4ad.models.encoder import backbone_spec
 
 TEACHER_URLS: dict[str, str] = {
@@ -43,8 +44,7 @@ def teacher_weights_file(backbone: str, cache_dir: str | Path | None = None) -> 
     return folder / Path(urlsplit(_url(backbone)).path).name
 
 
-def download_teacher_weights(backbone: str, cache_dir: str | Path | None = None,
-                             mirror: str | None = None) -> Path:
+def download_teacher_weights(backbone: str, cache_dir: str | Path | None = None, mirror: str | None = None) -> Path:
     """Download the IMAGENET1K_V1 file of ``backbone`` into the cache (once) and return its path.
 
     ``mirror`` replaces ``https://download.pytorch.org/models/`` by another base URL. The
@@ -59,16 +59,21 @@ def download_teacher_weights(backbone: str, cache_dir: str | Path | None = None,
     try:
         torch.hub.download_url_to_file(url, str(dst), hash_prefix=hash_prefix, progress=sys.stderr.isatty())
     except RuntimeError as err:
-        raise RD4ADError(f"{url}: the downloaded file failed its SHA-256 check ({err}); nothing was saved "
-                         f"to {dst}. Use the official source or a mirror serving the identical file") from err
+        raise RD4ADError(
+            f"{url}: the downloaded file failed its SHA-256 check ({err}); nothing was saved "
+            f"to {dst}. Use the official source or a mirror serving the identical file"
+        ) from err
     except OSError as err:
-        raise RD4ADError(f"{url}: download failed ({err}); check the network or pass --mirror URL, "
-                         f"or copy {dst.name} into {dst.parent} by hand") from err
+        raise RD4ADError(
+            f"{url}: download failed ({err}); check the network or pass --mirror URL, "
+            f"or copy {dst.name} into {dst.parent} by hand"
+        ) from err
     return dst
 
 
-def load_teacher_state_dict(backbone: str, teacher_weights: str,
-                            cache_dir: str | Path | None = None) -> dict[str, torch.Tensor] | None:
+def load_teacher_state_dict(
+    backbone: str, teacher_weights: str, cache_dir: str | Path | None = None
+) -> dict[str, torch.Tensor] | None:
     """The teacher's state dict for ``teacher_weights`` (``None`` for the random ones); never downloads."""
     if teacher_weights in RANDOM_TEACHERS:
         backbone_spec(backbone)
@@ -79,31 +84,42 @@ def load_teacher_state_dict(backbone: str, teacher_weights: str,
             raise RD4ADError(
                 f"teacher_weights: imagenet_v1 for {backbone} expects the file {path} (torch hub cache, "
                 f"set by TORCH_HOME); download it with `python -m rd4ad fetch weights --backbone {backbone}`, "
-                f"or set teacher_weights to a local .pth state dict, or to 'random' for the demo")
+                f"or set teacher_weights to a local .pth state dict, or to 'random' for the demo"
+            )
     else:
         path = Path(teacher_weights)
         if not path.is_file():
-            raise RD4ADError(f"teacher_weights: {path} is not a file; give a .pth state dict of torchvision "
-                             f"{backbone}, 'imagenet_v1' or 'random'")
+            raise RD4ADError(
+                f"teacher_weights: {path} is not a file; give a .pth state dict of torchvision "
+                f"{backbone}, 'imagenet_v1' or 'random'"
+            )
     try:
         state = load_checkpoint(path)
     except UnreadableFileError as err:
-        raise RD4ADError(f"{path}: cannot be read as a torch state dict ({err.detail}); "
-                         f"re-download it or point teacher_weights at a valid .pth file") from err
+        raise RD4ADError(
+            f"{path}: cannot be read as a torch state dict ({err.detail}); "
+            f"re-download it or point teacher_weights at a valid .pth file"
+        ) from err
     if not isinstance(state, dict):
         raise RD4ADError(f"{path}: holds a {type(state).__name__}, not a state dict of torchvision {backbone}")
     return state
 
 
-def teacher_resnet(backbone: str, teacher_weights: str, cache_dir: str | Path | None = None,
-                   calibration: tuple[torch.Tensor, bool] | None = None) -> ResNet:
+def teacher_resnet(
+    backbone: str,
+    teacher_weights: str,
+    cache_dir: str | Path | None = None,
+    calibration: tuple[torch.Tensor, bool] | None = None,
+) -> ResNet:
     """The full torchvision teacher: seeded random init (global RNG untouched), then the weights if any.
 
     ``calibration``: the run's training images and whether they are ImageNet-normalised, which
     ``random_calibrated`` needs (and the other teachers ignore)."""
     if teacher_weights == CALIBRATED and calibration is None:
-        raise RD4ADError(f"teacher_weights: {CALIBRATED} is calibrated on the run's training images; "
-                         f"build it through the run (RunConfig.build_model), which loads them")
+        raise RD4ADError(
+            f"teacher_weights: {CALIBRATED} is calibrated on the run's training images; "
+            f"build it through the run (RunConfig.build_model), which loads them"
+        )
     state = load_teacher_state_dict(backbone, teacher_weights, cache_dir)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(RANDOM_TEACHER_SEED)
@@ -113,8 +129,10 @@ def teacher_resnet(backbone: str, teacher_weights: str, cache_dir: str | Path | 
             resnet.load_state_dict(state)
         except RuntimeError as err:
             detail = str(err).splitlines()[-1].strip()[:200]
-            raise RD4ADError(f"teacher_weights: {teacher_weights} is not a state dict of torchvision {backbone} "
-                             f"({detail}); give the matching backbone's weights") from err
+            raise RD4ADError(
+                f"teacher_weights: {teacher_weights} is not a state dict of torchvision {backbone} "
+                f"({detail}); give the matching backbone's weights"
+            ) from err
     if teacher_weights == CALIBRATED:
         calibrate_batchnorm(resnet, *calibration)
     return resnet

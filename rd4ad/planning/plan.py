@@ -52,8 +52,9 @@ class Measurement:
 
     def __post_init__(self) -> None:
         if self.repeats < 1 or self.warmup < 0:
-            raise RD4ADError(f"Table 3 measurement: 'repeats' must be >= 1 and 'warmup' >= 0, got "
-                             f"{self.repeats} and {self.warmup}")
+            raise RD4ADError(
+                f"Table 3 measurement: 'repeats' must be >= 1 and 'warmup' >= 0, got {self.repeats} and {self.warmup}"
+            )
 
     @property
     def key(self) -> str:
@@ -67,8 +68,9 @@ class Measurement:
         try:
             return cls(RunConfig.from_dict(data["run"]), int(data["repeats"]), int(data["warmup"]))
         except (KeyError, TypeError, ValueError) as err:
-            raise RD4ADError(f"Table 3 measurement: needs run, repeats and warmup ({err!r}); "
-                             "pass the entry as the plan writes it") from err
+            raise RD4ADError(
+                f"Table 3 measurement: needs run, repeats and warmup ({err!r}); pass the entry as the plan writes it"
+            ) from err
 
 
 def _planned_run(key: str, entry: dict) -> RunConfig:
@@ -122,10 +124,19 @@ def comparison_pairs(config: dict, declared: dict) -> list[dict]:
     """The paired comparisons: the run config's ``comparisons:``, then each protocol audit pair
     (``audit_pairs``) as reference → candidate on the audit's dataset, a pair named twice once;
     each with ``reference``, ``candidate``, ``dataset`` and ``title``."""
-    listed = [{"dataset": AUDIT_DATASET, "title": f"{c['candidate']} vs {c['reference']}", **c}
-              for c in config.get("comparisons", [])]
-    listed += [{"reference": pair["reference"], "candidate": pair["alternative"], "dataset": AUDIT_DATASET,
-                "title": pair.get("title", name)} for name, pair in audit_pairs(config, declared).items()]
+    listed = [
+        {"dataset": AUDIT_DATASET, "title": f"{c['candidate']} vs {c['reference']}", **c}
+        for c in config.get("comparisons", [])
+    ]
+    listed += [
+        {
+            "reference": pair["reference"],
+            "candidate": pair["alternative"],
+            "dataset": AUDIT_DATASET,
+            "title": pair.get("title", name),
+        }
+        for name, pair in audit_pairs(config, declared).items()
+    ]
     unique: dict[tuple, dict] = {}
     for c in listed:
         unique.setdefault((c["dataset"], c["reference"], c["candidate"]), c)
@@ -135,8 +146,7 @@ def comparison_pairs(config: dict, declared: dict) -> list[dict]:
 def variant_categories(config: dict, dataset: str, variant: str | None = None) -> list[str]:
     """Categories of a dataset role, restricted to those ``variant`` trains on (its ``categories:``)."""
     only = config["variants"].get(variant, {}).get("categories")
-    return [str(c) for c in config["datasets"].get(dataset, {}).get("categories", [])
-            if only is None or c in only]
+    return [str(c) for c in config["datasets"].get(dataset, {}).get("categories", []) if only is None or c in only]
 
 
 @dataclass(frozen=True)
@@ -144,10 +154,10 @@ class Plan:
     """What one workflow runs; ``results`` is the folder of the plan file."""
 
     path: Path
-    config: dict                          # the run config, validated, defaults filled
-    declared: dict                        # config/tables.yaml as written (tables and `audit:` pairs)
-    runs: dict[str, PlannedRun]           # str(RunKey) → planned run
-    complexity: dict[str, Measurement]    # "<dataset>/<variant>" → Table 3 measurement
+    config: dict  # the run config, validated, defaults filled
+    declared: dict  # config/tables.yaml as written (tables and `audit:` pairs)
+    runs: dict[str, PlannedRun]  # str(RunKey) → planned run
+    complexity: dict[str, Measurement]  # "<dataset>/<variant>" → Table 3 measurement
     estimates: dict[str, dict] = field(default_factory=dict)  # str(RunKey) → rd4ad/cost/estimate.py's entry
 
     @property
@@ -160,15 +170,17 @@ class Plan:
     def run(self, key: str) -> RunConfig:
         """The planned run ``<dataset>/<category>/<variant>/seed<k>``."""
         if key not in self.runs:
-            raise RD4ADError(f"{self.path}: no planned run {key!r}; `python -m rd4ad plan --config CONFIG` lists "
-                             "the planned runs")
+            raise RD4ADError(
+                f"{self.path}: no planned run {key!r}; `python -m rd4ad plan --config CONFIG` lists the planned runs"
+            )
         return self.runs[key].run
 
     def measurement(self, dataset: str, variant: str) -> Measurement:
         key = measurement_key(dataset, variant)
         if key not in self.complexity:
-            raise RD4ADError(f"{self.path}: no planned Table 3 measurement {key!r} "
-                             f"(planned: {', '.join(self.complexity) or 'none'})")
+            raise RD4ADError(
+                f"{self.path}: no planned Table 3 measurement {key!r} (planned: {', '.join(self.complexity) or 'none'})"
+            )
         return self.complexity[key]
 
     def complexity_file(self, measurement: Measurement) -> Path:
@@ -197,8 +209,10 @@ class Plan:
 
     @property
     def dataset_roles(self) -> list[DatasetRole]:
-        return [DatasetRole(name, entry.get("loader", ""), entry.get("root", ""), tuple(self.categories(name)))
-                for name, entry in self.datasets.items()]
+        return [
+            DatasetRole(name, entry.get("loader", ""), entry.get("root", ""), tuple(self.categories(name)))
+            for name, entry in self.datasets.items()
+        ]
 
     @property
     def seeds(self) -> tuple[int, ...]:
@@ -227,14 +241,18 @@ class Plan:
     @property
     def audit(self) -> dict[str, AuditPair]:
         """The protocol audit pairs (``reference`` vs ``alternative`` variant): ``audit_pairs``."""
-        return {name: AuditPair(name, pair["title"], pair["reference"], pair["alternative"])
-                for name, pair in audit_pairs(self.config, self.declared).items()}
+        return {
+            name: AuditPair(name, pair["title"], pair["reference"], pair["alternative"])
+            for name, pair in audit_pairs(self.config, self.declared).items()
+        }
 
     @property
     def comparisons(self) -> list[ComparisonPair]:
         """The paired comparisons (config ``comparisons:`` and the audit pairs): ``comparison_pairs``."""
-        return [ComparisonPair(c["title"], c["reference"], c["candidate"], c["dataset"])
-                for c in comparison_pairs(self.config, self.declared)]
+        return [
+            ComparisonPair(c["title"], c["reference"], c["candidate"], c["dataset"])
+            for c in comparison_pairs(self.config, self.declared)
+        ]
 
     @property
     def audit_seeds(self) -> tuple[int, ...]:
@@ -250,14 +268,27 @@ class Plan:
         return [c for c in self.categories(AUDIT_DATASET, variant) if chosen is None or c in chosen]
 
     def to_dict(self) -> dict:
-        runs = {key: {"run": p.run.to_dict(), "tables": list(p.tables),
-                      "files": RunFolder(".", p.run.key).files(audit=p.run.eval_every > 0)}
-                for key, p in self.runs.items()}
-        complexity = {key: {**m.to_dict(), "file": str(complexity_file(".", m.run.dataset, m.run.variant))}
-                      for key, m in self.complexity.items()}
+        runs = {
+            key: {
+                "run": p.run.to_dict(),
+                "tables": list(p.tables),
+                "files": RunFolder(".", p.run.key).files(audit=p.run.eval_every > 0),
+            }
+            for key, p in self.runs.items()
+        }
+        complexity = {
+            key: {**m.to_dict(), "file": str(complexity_file(".", m.run.dataset, m.run.variant))}
+            for key, m in self.complexity.items()
+        }
         estimates = {"estimates": self.estimates} if self.estimates else {}
-        return {"format": FORMAT, "config": self.config, "tables": self.declared, "runs": runs,
-                "complexity": complexity, **estimates}
+        return {
+            "format": FORMAT,
+            "config": self.config,
+            "tables": self.declared,
+            "runs": runs,
+            "complexity": complexity,
+            **estimates,
+        }
 
     def with_estimates(self, estimates: dict[str, dict]) -> Plan:
         """This plan with ``estimates`` of its runs (``python -m rd4ad estimate``)."""
@@ -286,8 +317,9 @@ class Plan:
         if data.get("format") != FORMAT:
             raise RD4ADError(f"{path}: not a plan of format {FORMAT}; {REPLAN}")
         try:
-            runs = {key: PlannedRun(_planned_run(key, entry), tuple(entry["tables"]))
-                    for key, entry in data["runs"].items()}
+            runs = {
+                key: PlannedRun(_planned_run(key, entry), tuple(entry["tables"])) for key, entry in data["runs"].items()
+            }
             complexity = {key: Measurement.from_dict(entry) for key, entry in data["complexity"].items()}
             return cls(path, data["config"], data["tables"], runs, complexity).with_estimates(data.get("estimates", {}))
         except (KeyError, TypeError, AttributeError) as err:

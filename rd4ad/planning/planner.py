@@ -16,17 +16,17 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import best_match
 
 from rd4ad.anomalib_rd.availability import require_anomalib
-from rd4ad.contract.layout import RunKey, plan_file
 from rd4ad.contract.factory import factory_digest
+from rd4ad.contract.layout import RunKey, plan_file
 from rd4ad.contract.run import RunConfig, knob_schema, knobs
 from rd4ad.files.errors import RD4ADError
 from rd4ad.files.io import read_mapping
 from rd4ad.files.names import SCHEMA
 from rd4ad.planning.config_errors import schema_error_message
-from rd4ad.planning.plan import AUDIT_DATASET, audit_pairs, Measurement, Plan, PlannedRun, variant_categories
+from rd4ad.planning.plan import AUDIT_DATASET, Measurement, Plan, PlannedRun, audit_pairs, variant_categories
 from rd4ad.published import TABLES
-from rd4ad.published.tables import AUDIT, read_tables
 from rd4ad.published.metrics import COMPLEXITY_METRICS
+from rd4ad.published.tables import AUDIT, read_tables
 from rd4ad.training.defaults import CHECKPOINT_MINUTES
 
 TABLES_SOURCE = "config/tables.yaml"  # how errors name the tables file
@@ -84,8 +84,10 @@ def load_tables(path: str | Path) -> dict:
 
 def _check(config: dict, kind: str, name: str, where: str) -> None:
     if name not in config[kind]:
-        raise RD4ADError(f"{where} names {kind[:-1]} {name!r}, which the run config's `{kind}:` lacks; "
-                         f"add it or remove the reference (known: {', '.join(sorted(config[kind]))})")
+        raise RD4ADError(
+            f"{where} names {kind[:-1]} {name!r}, which the run config's `{kind}:` lacks; "
+            f"add it or remove the reference (known: {', '.join(sorted(config[kind]))})"
+        )
 
 
 def _runs(config: dict, datasets, variants, where: str, categories=None, seeds=None) -> set[RunKey]:
@@ -109,9 +111,11 @@ def _check_pair(config: dict, name: str, pair: dict) -> None:
         _check(config, "variants", pair[role], f"audit pair {name!r}")
     ref, alt = (config["variants"][pair[role]][name] for role in ("reference", "alternative"))
     if ref == alt:
-        raise RD4ADError(f"audit pair {name!r}: variants {pair['reference']!r} and {pair['alternative']!r} both have "
-                         f"{name}: {ref}; give the pair variants that differ in {name} (run config audit.pairs "
-                         f"or config/tables.yaml audit.{name})")
+        raise RD4ADError(
+            f"audit pair {name!r}: variants {pair['reference']!r} and {pair['alternative']!r} both have "
+            f"{name}: {ref}; give the pair variants that differ in {name} (run config audit.pairs "
+            f"or config/tables.yaml audit.{name})"
+        )
 
 
 def table_runs(config: dict, tables: dict) -> dict[str, list[RunKey]]:
@@ -124,17 +128,27 @@ def table_runs(config: dict, tables: dict) -> dict[str, list[RunKey]]:
     audit = config["audit"]
     unknown = sorted(set(audit["pairs"]) - set(tables.get("audit", {})))
     if unknown:
-        raise RD4ADError(f"run config audit.pairs: unknown pairs {unknown}; config/tables.yaml `audit:` declares "
-                         f"{', '.join(tables.get('audit', {}))}")
+        raise RD4ADError(
+            f"run config audit.pairs: unknown pairs {unknown}; config/tables.yaml `audit:` declares "
+            f"{', '.join(tables.get('audit', {}))}"
+        )
     for name, pair in audit_pairs(config, tables).items():
         _check_pair(config, name, pair)
-        runs = _runs(config, [AUDIT_DATASET], [pair["reference"], pair["alternative"]],
-                     f"{TABLES_SOURCE} audit.{name}", audit["categories"], audit["seeds"])
+        runs = _runs(
+            config,
+            [AUDIT_DATASET],
+            [pair["reference"], pair["alternative"]],
+            f"{TABLES_SOURCE} audit.{name}",
+            audit["categories"],
+            audit["seeds"],
+        )
         out[f"audit:{name}"] = sorted(runs)
     for pair in config["comparisons"]:  # the audit pairs are compared on the audit's runs
         where = f"run config comparisons ({pair['reference']} → {pair['candidate']})"
-        out.setdefault(f"comparison:{pair['reference']}:{pair['candidate']}", sorted(
-            _runs(config, [pair["dataset"]], [pair["reference"], pair["candidate"]], where)))
+        out.setdefault(
+            f"comparison:{pair['reference']}:{pair['candidate']}",
+            sorted(_runs(config, [pair["dataset"]], [pair["reference"], pair["candidate"]], where)),
+        )
     return out
 
 
@@ -154,10 +168,18 @@ def complexity_jobs(config: dict, tables: dict) -> list[tuple[str, str]]:
 def run_config(config: dict, key: RunKey) -> RunConfig:
     """The ``RunConfig`` of one run: its dataset entry, its variant's knobs, the config's mode."""
     dataset, variant = config["datasets"][key.dataset], config["variants"][key.variant]
-    return RunConfig(dataset=key.dataset, category=key.category, variant=key.variant, seed=key.seed,
-                     loader=dataset["loader"], data_root=dataset["root"], protocol=dataset["protocol"],
-                     demo=config["mode"] == "demo", **{f.name: variant[f.name] for f in knobs()},
-                     model_source=factory_digest(variant["model"]))
+    return RunConfig(
+        dataset=key.dataset,
+        category=key.category,
+        variant=key.variant,
+        seed=key.seed,
+        loader=dataset["loader"],
+        data_root=dataset["root"],
+        protocol=dataset["protocol"],
+        demo=config["mode"] == "demo",
+        **{f.name: variant[f.name] for f in knobs()},
+        model_source=factory_digest(variant["model"]),
+    )
 
 
 def make_plan(raw: dict, source: str = "run config", base: Path | None = None) -> Plan:

@@ -27,8 +27,8 @@ from rd4ad.models.choices import RANDOM_TEACHERS
 from rd4ad.planning.plan import Plan
 
 STATUSES = ("ok", "warn", "fail")
-GPU_JOB_GB = 20.0   # one paper-shape train job (WRN50, 256 px, batch 16) without a CUDA estimate: 4 fit 80 GB
-HEADROOM = 1.2      # free disk asked beyond the estimate, and GPU memory beyond the jobs' peaks
+GPU_JOB_GB = 20.0  # one paper-shape train job (WRN50, 256 px, batch 16) without a CUDA estimate: 4 fit 80 GB
+HEADROOM = 1.2  # free disk asked beyond the estimate, and GPU memory beyond the jobs' peaks
 
 
 @dataclass(frozen=True)
@@ -50,11 +50,18 @@ def torch_build() -> list[Check]:
     import torch
 
     cuda = torch.version.cuda
-    detail = f"torch {torch.__version__}, " + (f"CUDA {cuda}, cuDNN {torch.backends.cudnn.version()}" if cuda
-                                               else "CPU-only build")
+    detail = f"torch {torch.__version__}, " + (
+        f"CUDA {cuda}, cuDNN {torch.backends.cudnn.version()}" if cuda else "CPU-only build"
+    )
     if cuda is None and visible_gpus():
-        return [Check("fail", "torch", detail + f"; but {len(visible_gpus())} NVIDIA GPU(s) are visible",
-                      "install a CUDA build of torch (https://pytorch.org/get-started/locally/)")]
+        return [
+            Check(
+                "fail",
+                "torch",
+                detail + f"; but {len(visible_gpus())} NVIDIA GPU(s) are visible",
+                "install a CUDA build of torch (https://pytorch.org/get-started/locally/)",
+            )
+        ]
     return [Check("ok", "torch", detail)]
 
 
@@ -65,16 +72,27 @@ def gpus(plan: Plan) -> list[Check]:
     precisions = {p.run.precision for p in plan.runs.values()}
     if not torch.cuda.is_available():
         status = "ok" if plan.demo else "warn"
-        return [Check(status, "gpu", "no GPU: every job runs on the CPU",
-                      "the paper config needs GPUs (days on a CPU); run it on a CUDA machine")]
+        return [
+            Check(
+                status,
+                "gpu",
+                "no GPU: every job runs on the CPU",
+                "the paper config needs GPUs (days on a CPU); run it on a CUDA machine",
+            )
+        ]
     out = []
     for index in range(torch.cuda.device_count()):
         props = torch.cuda.get_device_properties(index)
-        bf16 = torch.cuda.is_bf16_supported(including_emulation=False) if index == torch.cuda.current_device() \
+        bf16 = (
+            torch.cuda.is_bf16_supported(including_emulation=False)
+            if index == torch.cuda.current_device()
             else props.major >= 8
+        )
         tf32 = props.major >= 8
-        detail = (f"{index}: {props.name}, {props.total_memory / 2**30:.0f} GiB, compute {props.major}.{props.minor}, "
-                  f"bf16 {'native' if bf16 else 'emulated'}, TF32 {'yes' if tf32 else 'no (tf32 runs as fp32)'}")
+        detail = (
+            f"{index}: {props.name}, {props.total_memory / 2**30:.0f} GiB, compute {props.major}.{props.minor}, "
+            f"bf16 {'native' if bf16 else 'emulated'}, TF32 {'yes' if tf32 else 'no (tf32 runs as fp32)'}"
+        )
         if "bf16" in precisions and not bf16:
             out.append(Check("warn", "gpu", detail, "bf16 variants are emulated here: set precision: tf32 or fp32"))
         else:
@@ -89,12 +107,20 @@ def cpu(plan: Plan) -> list[Check]:
     from rd4ad.machine.precision import bf16_native
 
     mode = plan.config["cpu_numerics"]
-    detail = (f"ATen {torch.backends.cpu.get_cpu_capability()}, ISA {' '.join(cpu_vector_isa()) or 'unknown'}, "
-              f"cpu_numerics {mode}, {torch.get_num_threads()} threads")
+    detail = (
+        f"ATen {torch.backends.cpu.get_cpu_capability()}, ISA {' '.join(cpu_vector_isa()) or 'unknown'}, "
+        f"cpu_numerics {mode}, {torch.get_num_threads()} threads"
+    )
     cpu_bf16 = not torch.cuda.is_available() and any(p.run.precision == "bf16" for p in plan.runs.values())
     if cpu_bf16 and (mode == "pinned" or not bf16_native(torch.device("cpu"))):
-        return [Check("warn", "cpu", detail + "; bf16 variants are emulated on this CPU (7-25x the fp32 time)",
-                      "set precision: fp32 for CPU runs (python benchmarks/bench_precision.py measures it)")]
+        return [
+            Check(
+                "warn",
+                "cpu",
+                detail + "; bf16 variants are emulated on this CPU (7-25x the fp32 time)",
+                "set precision: fp32 for CPU runs (python benchmarks/bench_precision.py measures it)",
+            )
+        ]
     return [Check("ok", "cpu", detail)]
 
 
@@ -104,12 +130,18 @@ def jobs_per_gpu(plan: Plan) -> list[Check]:
 
     jobs = plan.config["jobs_per_gpu"]
     if not torch.cuda.is_available():
-        return [Check("ok", "jobs_per_gpu", f"{jobs} (no GPU to check it against); run with --resources gpu=<GPUs × {jobs}>")]
+        return [
+            Check(
+                "ok", "jobs_per_gpu", f"{jobs} (no GPU to check it against); run with --resources gpu=<GPUs × {jobs}>"
+            )
+        ]
     peaks = [e["peak_mb"] / 1024 for e in plan.estimates.values() if e.get("peak_mb")]
     per_job, source = (max(peaks), "the estimate's peak") if peaks else (GPU_JOB_GB, "an assumed paper-shape job")
     memory = min(torch.cuda.get_device_properties(i).total_memory for i in range(torch.cuda.device_count())) / 2**30
-    detail = (f"{jobs} job(s) × {per_job:.1f} GiB ({source}) on {memory:.0f} GiB; "
-              f"run with --resources gpu={torch.cuda.device_count() * jobs}")
+    detail = (
+        f"{jobs} job(s) × {per_job:.1f} GiB ({source}) on {memory:.0f} GiB; "
+        f"run with --resources gpu={torch.cuda.device_count() * jobs}"
+    )
     if jobs * per_job * HEADROOM > memory:
         fit = max(1, int(memory / (per_job * HEADROOM)))
         return [Check("fail", "jobs_per_gpu", detail, f"set jobs_per_gpu: {fit} in the run config")]
@@ -131,8 +163,11 @@ def _prepared(resources: Resources, dataset: str, source: str) -> bool:
 def needed_megabytes(plan: Plan) -> dict[str, float]:
     """MB the plan still writes: datasets not yet prepared (under resources), trained models (results)."""
     resources = Resources(Path(plan.config["resources"]))
-    data = sum(dataset_megabytes(entry["loader"]) for name, entry in plan.datasets.items()
-               if entry["source"] == "fetch" and not _prepared(resources, name, "fetch"))
+    data = sum(
+        dataset_megabytes(entry["loader"])
+        for name, entry in plan.datasets.items()
+        if entry["source"] == "fetch" and not _prepared(resources, name, "fetch")
+    )
     models = sum(_student_megabytes(p.run.backbone) for p in plan.runs.values())
     return {"resources": float(data), "results": models}
 
@@ -182,19 +217,37 @@ def datasets(plan: Plan, *, offline: bool = False) -> list[Check]:
             out.append(Check("ok", what, f"generated at {root} by the workflow's synth rule"))
         elif source == "local":
             if not Path(root).is_dir():
-                out.append(Check("fail", what, f"source local, but {root} is not a folder",
-                                 "copy MVTec AD there or set the dataset's root / source: fetch"))
+                out.append(
+                    Check(
+                        "fail",
+                        what,
+                        f"source local, but {root} is not a folder",
+                        "copy MVTec AD there or set the dataset's root / source: fetch",
+                    )
+                )
             else:
                 out.append(Check("ok", what, f"local copy at {root}, validated by the workflow's use_local rule"))
         else:
             origin = entry.get("mirror") or official.get(entry["loader"], f"torchvision's {entry['loader']} hosts")
             if offline:
-                out.append(Check("fail", what, f"not at {root} and this machine is offline",
-                                 f"python -m rd4ad fetch {entry['loader']} --root {root} where there is a "
-                                 f"network, then copy {root} and {resources.marker(name, source)} here"))
+                out.append(
+                    Check(
+                        "fail",
+                        what,
+                        f"not at {root} and this machine is offline",
+                        f"python -m rd4ad fetch {entry['loader']} --root {root} where there is a "
+                        f"network, then copy {root} and {resources.marker(name, source)} here",
+                    )
+                )
             else:
-                out.append(Check("warn", what, f"not yet at {root}: the workflow fetches it from {origin}",
-                                 "nothing, if this machine reaches it; else set a mirror"))
+                out.append(
+                    Check(
+                        "warn",
+                        what,
+                        f"not yet at {root}: the workflow fetches it from {origin}",
+                        "nothing, if this machine reaches it; else set a mirror",
+                    )
+                )
     return out
 
 
@@ -204,22 +257,41 @@ def teacher_weights(plan: Plan, *, offline: bool = False) -> list[Check]:
 
     resources = Resources(Path(plan.config["resources"]))
     out = []
-    for backbone, weights in sorted({(p.run.backbone, p.run.teacher_weights) for p in plan.runs.values()
-                                     if p.run.teacher_weights not in RANDOM_TEACHERS}):
+    for backbone, weights in sorted(
+        {
+            (p.run.backbone, p.run.teacher_weights)
+            for p in plan.runs.values()
+            if p.run.teacher_weights not in RANDOM_TEACHERS
+        }
+    ):
         path = teacher_weights_file(backbone, resources.weights) if weights == "imagenet_v1" else Path(weights)
         what = f"teacher {backbone}"
         if path.is_file() and path.stat().st_size > 0:
             out.append(Check("ok", what, f"{path}"))
         elif weights != "imagenet_v1":
-            out.append(Check("fail", what, f"{path} is not a file", "give the variant's teacher_weights an existing .pth"))
+            out.append(
+                Check("fail", what, f"{path} is not a file", "give the variant's teacher_weights an existing .pth")
+            )
         elif offline:
-            out.append(Check("fail", what, f"{path} missing and this machine is offline",
-                             f"python -m rd4ad fetch weights --backbone {backbone} --root {path.parent} elsewhere, "
-                             "then copy the file here"))
+            out.append(
+                Check(
+                    "fail",
+                    what,
+                    f"{path} missing and this machine is offline",
+                    f"python -m rd4ad fetch weights --backbone {backbone} --root {path.parent} elsewhere, "
+                    "then copy the file here",
+                )
+            )
         else:
             origin = plan.config["weights_mirror"] or "download.pytorch.org"
-            out.append(Check("warn", what, f"{path.name} not yet in {path.parent}: the workflow fetches it from {origin}",
-                             "nothing, if this machine reaches it; else set weights_mirror"))
+            out.append(
+                Check(
+                    "warn",
+                    what,
+                    f"{path.name} not yet in {path.parent}: the workflow fetches it from {origin}",
+                    "nothing, if this machine reaches it; else set weights_mirror",
+                )
+            )
     return out or [Check("ok", "teacher", "every planned run uses a random teacher: no files needed")]
 
 
@@ -229,8 +301,9 @@ def anomalib(plan: Plan) -> list[Check]:
         return [Check("ok", "anomalib", "no run needs it")]
     version = anomalib_version()
     if version is None:
-        return [Check("fail", "anomalib", "a variant sets implementation: anomalib; anomalib is not installed",
-                      INSTALL)]
+        return [
+            Check("fail", "anomalib", "a variant sets implementation: anomalib; anomalib is not installed", INSTALL)
+        ]
     if version != TESTED_VERSION:
         return [Check("warn", "anomalib", f"{version} installed; the suite is tested with {TESTED_VERSION}", INSTALL)]
     return [Check("ok", "anomalib", version)]
@@ -243,23 +316,53 @@ def slurm() -> list[Check]:
     out = []
     scontrol = shutil.which("scontrol")
     if scontrol is None:
-        out.append(Check("fail", "slurm", "scontrol not found: no SLURM client on this machine",
-                         "run snakemake on a login node of the cluster"))
+        out.append(
+            Check(
+                "fail",
+                "slurm",
+                "scontrol not found: no SLURM client on this machine",
+                "run snakemake on a login node of the cluster",
+            )
+        )
     else:
-        ping = subprocess.run([scontrol, "ping"], capture_output=True, text=True, check=False, timeout=30,
-                              env={**os.environ, "LC_ALL": "C"})
+        ping = subprocess.run(
+            [scontrol, "ping"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+            env={**os.environ, "LC_ALL": "C"},
+        )
         up = ping.returncode == 0 and "UP" in ping.stdout
-        out.append(Check("ok" if up else "fail", "slurm", (ping.stdout or ping.stderr).strip().splitlines()[0]
-                         if (ping.stdout or ping.stderr).strip() else "scontrol ping said nothing",
-                         "start slurmctld or check the cluster's configuration"))
+        out.append(
+            Check(
+                "ok" if up else "fail",
+                "slurm",
+                (ping.stdout or ping.stderr).strip().splitlines()[0]
+                if (ping.stdout or ping.stderr).strip()
+                else "scontrol ping said nothing",
+                "start slurmctld or check the cluster's configuration",
+            )
+        )
     if find_spec("snakemake_executor_plugin_slurm") is None:
-        out.append(Check("fail", "slurm plugin", "snakemake-executor-plugin-slurm is not installed",
-                         "pip install -e '.[slurm]'"))
+        out.append(
+            Check(
+                "fail", "slurm plugin", "snakemake-executor-plugin-slurm is not installed", "pip install -e '.[slurm]'"
+            )
+        )
     return out
 
 
 def run_checks(plan: Plan, *, offline: bool = False, with_slurm: bool = False) -> list[Check]:
     """Every check, in the order of the screen."""
-    checks = [*torch_build(), *gpus(plan), *cpu(plan), *jobs_per_gpu(plan), *disk(plan),
-              *datasets(plan, offline=offline), *teacher_weights(plan, offline=offline), *anomalib(plan)]
+    checks = [
+        *torch_build(),
+        *gpus(plan),
+        *cpu(plan),
+        *jobs_per_gpu(plan),
+        *disk(plan),
+        *datasets(plan, offline=offline),
+        *teacher_weights(plan, offline=offline),
+        *anomalib(plan),
+    ]
     return checks + (slurm() if with_slurm else [])

@@ -3,8 +3,8 @@
 ``paper.csv`` holds one row per printed cell: ``table, method, setting, dataset,
 category, metric, value`` (percent for AUROC/PRO, seconds for ``infer_s``, MB for
 ``memory_mb``). Cells printed "-" have no row. The tables, their ``setting`` values and their
-compared ``methods`` are those declared in ``config/tables.yaml`` (``SPECS``, rd4ad/published/tables.py), which maps each
-setting to the run that reproduces it; settings and methods are listed there in the paper's
+compared ``methods`` are those declared in ``config/tables.yaml`` (``SPECS``, rd4ad/published/tables.py),
+which maps each setting to the run that reproduces it; settings and methods are listed there in the paper's
 printed order, and ``ROWS`` holds the printed order of the category rows.
 
 Imports: ``rd4ad.files``, ``rd4ad.scoring``.
@@ -34,8 +34,7 @@ PAPER_METHOD = "RD4AD"  # the paper's own method in paper.csv
 # the compared methods of each table in printed order (left to right, top to bottom), RD4AD last
 METHODS = {key: SPECS[key].methods + (PAPER_METHOD,) for key in TABLES}
 TEXTURES = ("carpet", "grid", "leather", "tile", "wood")
-OBJECTS = ("bottle", "cable", "capsule", "hazelnut", "metal_nut", "pill", "screw",
-           "toothbrush", "transistor", "zipper")
+OBJECTS = ("bottle", "cable", "capsule", "hazelnut", "metal_nut", "pill", "screw", "toothbrush", "transistor", "zipper")
 CLASS_IDS = tuple(str(k) for k in range(10))
 AVERAGES = ("textures", "objects", "mean")
 ROWS = {  # the category rows the paper prints per dataset, in printed order (Tables 1, 2; supplement Table 2)
@@ -62,19 +61,26 @@ def _check_row(line: int, row: pd.Series) -> None:
     }
     for column, values in allowed.items():
         if row[column] not in values:
-            raise RD4ADError(f"{where}: {column} {row[column]!r} is not one of {list(values)}; "
-                             "fix the row to use the documented vocabulary")
+            raise RD4ADError(
+                f"{where}: {column} {row[column]!r} is not one of {list(values)}; "
+                "fix the row to use the documented vocabulary"
+            )
     if not re.fullmatch(r"[A-Za-z0-9]+", row["method"]):
-        raise RD4ADError(f"{where}: method {row['method']!r} must be the printed name without "
-                         f"citation or markup (e.g. PaDiM), or {PAPER_METHOD} for the paper's own method")
+        raise RD4ADError(
+            f"{where}: method {row['method']!r} must be the printed name without "
+            f"citation or markup (e.g. PaDiM), or {PAPER_METHOD} for the paper's own method"
+        )
     if row["method"] not in METHODS[row["table"]]:
-        raise RD4ADError(f"{where}: method {row['method']!r} is not among the `methods:` config/tables.yaml "
-                         f"declares for {row['table']}; add it there in the paper's printed order")
+        raise RD4ADError(
+            f"{where}: method {row['method']!r} is not among the `methods:` config/tables.yaml "
+            f"declares for {row['table']}; add it there in the paper's printed order"
+        )
     value = pd.to_numeric(row["value"], errors="coerce")
     upper = 100.0 if row["metric"] in PERCENT_METRICS else float("inf")
     if not 0.0 <= value <= upper:
-        raise RD4ADError(f"{where}: value {row['value']!r} is not a number in [0, {upper}]; "
-                         "transcribe the printed number")
+        raise RD4ADError(
+            f"{where}: value {row['value']!r} is not a number in [0, {upper}]; transcribe the printed number"
+        )
 
 
 def validate_published(df: pd.DataFrame) -> pd.DataFrame:
@@ -86,8 +92,10 @@ def validate_published(df: pd.DataFrame) -> pd.DataFrame:
     duplicated = df.duplicated(list(KEY), keep="first")
     if duplicated.any():
         index = int(duplicated.idxmax())
-        raise RD4ADError(f"{PACKAGED_CSV} line {index + 2}: cell "
-                         f"{tuple(df.loc[index, list(KEY)])} is transcribed twice; keep one row")
+        raise RD4ADError(
+            f"{PACKAGED_CSV} line {index + 2}: cell "
+            f"{tuple(df.loc[index, list(KEY)])} is transcribed twice; keep one row"
+        )
     return df.assign(value=df["value"].astype(float))
 
 

@@ -34,12 +34,13 @@ def average_mismatches(df: pd.DataFrame, tol: float = 0.05) -> pd.DataFrame:
     """Printed averages (textures / objects / mean) further than ``tol`` from the mean
     of their per-category cells in the same table, method, setting, dataset and metric."""
     cells = df[~df["category"].isin(AVERAGES)]
-    members = pd.concat([
-        cells.assign(category=cells["category"].map(_GROUP_OF_CATEGORY)).dropna(subset=["category"]),
-        cells.assign(category="mean"),
-    ])
-    recomputed = (members.groupby(_GROUP + ["category"], as_index=False)["value"]
-                  .agg(recomputed="mean", n_cells="size"))
+    members = pd.concat(
+        [
+            cells.assign(category=cells["category"].map(_GROUP_OF_CATEGORY)).dropna(subset=["category"]),
+            cells.assign(category="mean"),
+        ]
+    )
+    recomputed = members.groupby(_GROUP + ["category"], as_index=False)["value"].agg(recomputed="mean", n_cells="size")
     printed = df[df["category"].isin(AVERAGES)].rename(columns={"value": "printed"})
     merged = printed.merge(recomputed, on=_GROUP + ["category"], how="inner")
     off = (merged["printed"] - merged["recomputed"]).abs() > tol + _EPS
@@ -67,9 +68,11 @@ def cross_table_cells(df: pd.DataFrame) -> pd.DataFrame:
     pairs = cross_table_mismatches(df)
     sides = []
     for this, other in (("a", "b"), ("b", "a")):
-        side = pairs.rename(columns={f"table_{this}": "table", f"table_{other}": "other_table",
-                                     f"value_{other}": "other_value"})
+        side = pairs.rename(
+            columns={f"table_{this}": "table", f"table_{other}": "other_table", f"value_{other}": "other_value"}
+        )
         side["setting"] = [settings[table, run] for table, run in zip(side["table"], side["run"])]
-        sides.append(side[["table", "method", "setting", "dataset", "category", "metric", "other_table",
-                           "other_value"]])
+        sides.append(
+            side[["table", "method", "setting", "dataset", "category", "metric", "other_table", "other_value"]]
+        )
     return pd.concat(sides, ignore_index=True)

@@ -16,26 +16,42 @@ from dataclasses import dataclass
 class Metric:
     """One measured metric."""
 
-    name: str               # key in metrics.json and paper.csv
-    label: str              # the report's header
-    percent: bool           # a fraction in metrics.json, printed × 100; else printed as measured
-    printed_as: str         # the paper metric it is printed as
-    text: str = ""          # what it is, in full (the report's notes); "" where the label says it
-    short: str = ""         # its name where two measures print one metric
+    name: str  # key in metrics.json and paper.csv
+    label: str  # the report's header
+    percent: bool  # a fraction in metrics.json, printed × 100; else printed as measured
+    printed_as: str  # the paper metric it is printed as
+    text: str = ""  # what it is, in full (the report's notes); "" where the label says it
+    short: str = ""  # its name where two measures print one metric
     interval: bool = False  # the report gives it a stratified-bootstrap interval over test images
     complexity: bool = False  # Table 3's measurement (python -m rd4ad complexity), not an evaluation
 
 
-REGISTRY: dict[str, Metric] = {m.name: m for m in (
-    Metric("image_auroc", "image AUROC", True, "image_auroc", interval=True),
-    Metric("pixel_auroc", "pixel AUROC", True, "pixel_auroc", interval=True),
-    Metric("pro", "PRO", True, "pro", text="the exact dataset-level AUPRO, FPR ≤ 0.3 (pro)", short="exact",
-           interval=True),
-    Metric("pro_public", "per-image PRO", True, "pro",
-           text="the public code's per-image PRO over 200 thresholds (pro_public)", short="per-image"),
-    Metric("infer_s", "time (s/img)", False, "infer_s", complexity=True),
-    Metric("memory_mb", "memory (MB)", False, "memory_mb", complexity=True),
-)}
+REGISTRY: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        Metric("image_auroc", "image AUROC", True, "image_auroc", interval=True),
+        Metric("pixel_auroc", "pixel AUROC", True, "pixel_auroc", interval=True),
+        Metric(
+            "pro",
+            "PRO",
+            True,
+            "pro",
+            text="the exact dataset-level AUPRO, FPR ≤ 0.3 (pro)",
+            short="exact",
+            interval=True,
+        ),
+        Metric(
+            "pro_public",
+            "per-image PRO",
+            True,
+            "pro",
+            text="the public code's per-image PRO over 200 thresholds (pro_public)",
+            short="per-image",
+        ),
+        Metric("infer_s", "time (s/img)", False, "infer_s", complexity=True),
+        Metric("memory_mb", "memory (MB)", False, "memory_mb", complexity=True),
+    )
+}
 PAPER_METRICS = tuple(name for name, m in REGISTRY.items() if m.printed_as == name)  # paper.csv's vocabulary
 PERCENT_METRICS = tuple(name for name in PAPER_METRICS if REGISTRY[name].percent)
 COMPLEXITY_METRICS = tuple(name for name, m in REGISTRY.items() if m.complexity)

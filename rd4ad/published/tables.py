@@ -26,25 +26,25 @@ LAYOUTS = ("categories", "methods", "metrics")
 class Setting:
     """One setting (column group) of a table and the run that fills it."""
 
-    key: str                  # paper.csv's `setting`
-    variant: str              # key of the run config's `variants:`
-    label: str                # what the table prints for it
+    key: str  # paper.csv's `setting`
+    variant: str  # key of the run config's `variants:`
+    label: str  # what the table prints for it
     level: str | None = None  # level subset of Eq. 3 read from the run's evaluation (Table 7); None: headline
-    headline: bool = False    # its variant is the dataset's headline run
-    published: bool = True    # the paper prints it (false: anomalib's implementation, measured only)
+    headline: bool = False  # its variant is the dataset's headline run
+    published: bool = True  # the paper prints it (false: anomalib's implementation, measured only)
 
 
 @dataclass(frozen=True)
 class TableSpec:
     """One declared table of the paper (Tables 1–7, supplement Table 2)."""
 
-    key: str                      # T1 … T7, S2
-    name: str                     # as the paper prints it: "Table 4"
+    key: str  # T1 … T7, S2
+    name: str  # as the paper prints it: "Table 4"
     title: str
-    layout: str                   # one of LAYOUTS
+    layout: str  # one of LAYOUTS
     datasets: tuple[str, ...]
     metrics: tuple[str, ...]
-    methods: tuple[str, ...]      # the published baselines in printed order (RD4AD implied)
+    methods: tuple[str, ...]  # the published baselines in printed order (RD4AD implied)
     settings: tuple[Setting, ...]
 
     @property
@@ -62,11 +62,27 @@ class TableSpec:
 
 
 def _table(key: str, entry: dict) -> TableSpec:
-    settings = tuple(Setting(str(name), s["variant"], str(s.get("label", name)), s.get("level"),
-                             s.get("headline", False), s.get("published", True))
-                     for name, s in entry["settings"].items())
-    return TableSpec(key, entry["name"], entry["title"], entry["layout"], tuple(entry["datasets"]),
-                     tuple(entry["metrics"]), tuple(entry.get("methods", ())), settings)
+    settings = tuple(
+        Setting(
+            str(name),
+            s["variant"],
+            str(s.get("label", name)),
+            s.get("level"),
+            s.get("headline", False),
+            s.get("published", True),
+        )
+        for name, s in entry["settings"].items()
+    )
+    return TableSpec(
+        key,
+        entry["name"],
+        entry["title"],
+        entry["layout"],
+        tuple(entry["datasets"]),
+        tuple(entry["metrics"]),
+        tuple(entry.get("methods", ())),
+        settings,
+    )
 
 
 def read_tables(declared: dict, source: str | Path) -> dict[str, TableSpec]:
@@ -75,6 +91,7 @@ def read_tables(declared: dict, source: str | Path) -> dict[str, TableSpec]:
     error = best_match(Draft202012Validator(yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))).iter_errors(declared))
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise RD4ADError(f"{source}: {where}: {error.message} (workflow/schemas/tables.schema.yaml says what "
-                         "each table declares)")
+        raise RD4ADError(
+            f"{source}: {where}: {error.message} (workflow/schemas/tables.schema.yaml says what each table declares)"
+        )
     return {key: _table(key, entry) for key, entry in declared.items() if key != AUDIT}

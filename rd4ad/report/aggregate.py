@@ -26,15 +26,37 @@ from rd4ad.planning.plan import Plan
 from rd4ad.published import AVERAGES, OBJECTS, PAPER_METHOD, ROWS, TEXTURES
 from rd4ad.published.metrics import COMPLEXITY_METRICS, PRO_MEASURES, REGISTRY
 from rd4ad.report.results import RUN_KEYS
-from rd4ad.statistics.seeds import (VERDICTS, prediction_interval, seed_count, seed_spread, seeds_needed,
-                                    single_run_floor, verdict)
+from rd4ad.statistics.seeds import (
+    VERDICTS,
+    prediction_interval,
+    seed_count,
+    seed_spread,
+    seeds_needed,
+    single_run_floor,
+    verdict,
+)
 
 STATUSES = ("within", "off", "missing", "unpublished", "measured")
 COMPARED = ("within", "off")  # the statuses of a cell compared with its published number
 CELL_KEY = ["table", "dataset", "setting", "metric", "category"]
-CELL_COLUMNS = CELL_KEY + ["variant", "level", "n_seeds", "n_expected", "mean", "std", "pi_low", "pi_high",
-                           "test_low", "test_high", "published", "delta", "tolerance", "status", "verdict",
-                           "counted"]
+CELL_COLUMNS = CELL_KEY + [
+    "variant",
+    "level",
+    "n_seeds",
+    "n_expected",
+    "mean",
+    "std",
+    "pi_low",
+    "pi_high",
+    "test_low",
+    "test_high",
+    "published",
+    "delta",
+    "tolerance",
+    "status",
+    "verdict",
+    "counted",
+]
 
 
 def is_compared(status: pd.Series) -> pd.Series:
@@ -62,8 +84,15 @@ def to_percent(runs: pd.DataFrame) -> pd.DataFrame:
     return runs.assign(value=runs["value"] * scale)
 
 
-def seed_matrix(runs: pd.DataFrame, dataset: str, variant: str, metric: str, level: str | None,
-                categories: list[str], seeds: tuple[int, ...]) -> pd.DataFrame:
+def seed_matrix(
+    runs: pd.DataFrame,
+    dataset: str,
+    variant: str,
+    metric: str,
+    level: str | None,
+    categories: list[str],
+    seeds: tuple[int, ...],
+) -> pd.DataFrame:
     """Values of one (dataset, variant, metric, level) as categories × seeds (NaN: no run).
 
     ``level`` None takes each run's headline subset (Eq. 3 with all levels)."""
@@ -76,17 +105,20 @@ def seed_matrix(runs: pd.DataFrame, dataset: str, variant: str, metric: str, lev
 def category_groups(dataset: str, categories: list[str]) -> dict[str, list[str]]:
     """Members of each printed average of ``dataset`` among the configured ``categories``."""
     printed = ROWS.get(dataset, ("mean",))
-    members = {"textures": [c for c in categories if c in TEXTURES],
-               "objects": [c for c in categories if c in OBJECTS],
-               "mean": list(categories)}
+    members = {
+        "textures": [c for c in categories if c in TEXTURES],
+        "objects": [c for c in categories if c in OBJECTS],
+        "mean": list(categories),
+    }
     return {name: members[name] for name in AVERAGES if name in printed}
 
 
 def with_averages(matrix: pd.DataFrame, groups: dict[str, list[str]]) -> pd.DataFrame:
     """Append one row per group: the per-seed mean over its members (NaN unless all are present)."""
-    averages = {name: (matrix.loc[members].mean(skipna=False) if members
-                       else pd.Series(np.nan, index=matrix.columns))
-                for name, members in groups.items()}
+    averages = {
+        name: (matrix.loc[members].mean(skipna=False) if members else pd.Series(np.nan, index=matrix.columns))
+        for name, members in groups.items()
+    }
     return pd.concat([matrix, pd.DataFrame(averages).T.reindex(columns=matrix.columns)])
 
 
@@ -95,16 +127,29 @@ def summarize(matrix: pd.DataFrame) -> pd.DataFrame:
     (``pi_low``, ``pi_high``); std and interval NaN for one seed."""
     values = matrix.to_numpy(dtype=float)
     low, high = prediction_interval(values)
-    return pd.DataFrame({"n_seeds": seed_count(values), "mean": matrix.mean(axis=1), "std": seed_spread(values),
-                         "pi_low": low, "pi_high": high}, index=matrix.index)
+    return pd.DataFrame(
+        {
+            "n_seeds": seed_count(values),
+            "mean": matrix.mean(axis=1),
+            "std": seed_spread(values),
+            "pi_low": low,
+            "pi_high": high,
+        },
+        index=matrix.index,
+    )
 
 
 def cell_status(mean: pd.Series, published: pd.Series, tolerance: pd.Series) -> pd.Series:
     """within / off (|delta| vs tolerance), missing (no run), unpublished, measured (no tolerance)."""
     delta = (mean - published).abs()
-    return pd.Series(np.select(
-        [mean.isna(), published.isna(), tolerance.isna(), delta <= tolerance + 1e-9],
-        ["missing", "unpublished", "measured", "within"], "off"), index=mean.index)
+    return pd.Series(
+        np.select(
+            [mean.isna(), published.isna(), tolerance.isna(), delta <= tolerance + 1e-9],
+            ["missing", "unpublished", "measured", "within"],
+            "off",
+        ),
+        index=mean.index,
+    )
 
 
 def printed_order(dataset: str, categories: list[str]) -> list[str]:
@@ -124,15 +169,22 @@ def table_rows(published: pd.DataFrame, table: str, dataset: str, configured: li
     return printed_order(dataset, [c for c in printed if c != "mean"] + configured) + ["mean"]
 
 
-def _measured(plan: Plan, runs: pd.DataFrame, complexity: pd.DataFrame, dataset: str,
-              variant: str, level: str | None, metric: str) -> pd.DataFrame:
+def _measured(
+    plan: Plan, runs: pd.DataFrame, complexity: pd.DataFrame, dataset: str, variant: str, level: str | None, metric: str
+) -> pd.DataFrame:
     """n_seeds / mean / std per category (and averages) for one measured column."""
     if metric in COMPLEXITY_METRICS:
-        hit = complexity[(complexity["dataset"] == dataset) & (complexity["variant"] == variant)
-                         & (complexity["metric"] == metric) & (complexity["processor"] == "cpu")]
+        hit = complexity[
+            (complexity["dataset"] == dataset)
+            & (complexity["variant"] == variant)
+            & (complexity["metric"] == metric)
+            & (complexity["processor"] == "cpu")
+        ]
         value = hit["value"].iloc[0] if len(hit) else np.nan
-        return pd.DataFrame({"n_seeds": [int(len(hit) > 0)], "mean": [value], "std": [np.nan],
-                             "pi_low": [np.nan], "pi_high": [np.nan]}, index=["mean"])
+        return pd.DataFrame(
+            {"n_seeds": [int(len(hit) > 0)], "mean": [value], "std": [np.nan], "pi_low": [np.nan], "pi_high": [np.nan]},
+            index=["mean"],
+        )
     categories = plan.categories(dataset, variant)
     matrix = seed_matrix(runs, dataset, variant, metric, level, categories, plan.seeds)
     return summarize(with_averages(matrix, category_groups(dataset, categories)))
@@ -146,8 +198,13 @@ def cell_test_intervals(intervals: pd.DataFrame, seeds: tuple[int, ...]) -> pd.D
     return means.rename(columns={"low": "test_low", "high": "test_high"})
 
 
-def build_cells(plan: Plan, runs: pd.DataFrame, complexity: pd.DataFrame, published: pd.DataFrame,
-                intervals: pd.DataFrame | None = None) -> pd.DataFrame:
+def build_cells(
+    plan: Plan,
+    runs: pd.DataFrame,
+    complexity: pd.DataFrame,
+    published: pd.DataFrame,
+    intervals: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Every cell of every declared table: measured mean ± std, the seed prediction interval, the
     test-set interval (headline level subset), published RD4AD value, delta, status and verdict.
 
@@ -166,9 +223,15 @@ def build_cells(plan: Plan, runs: pd.DataFrame, complexity: pd.DataFrame, publis
                     for rank, measure in enumerate(measures(metric, plan.pro_reproduction)):
                         measured = _measured(plan, runs, complexity, dataset, variant, level, measure)
                         frame = measured.reindex(rows).rename_axis("category").reset_index()
-                        frame = frame.assign(table=table, dataset=dataset, setting=setting.key, metric=measure,
-                                             variant=variant, level=level or "headline",
-                                             counted=rank == 0 and setting.published)
+                        frame = frame.assign(
+                            table=table,
+                            dataset=dataset,
+                            setting=setting.key,
+                            metric=measure,
+                            variant=variant,
+                            level=level or "headline",
+                            counted=rank == 0 and setting.published,
+                        )
                         frames.append(_with_test_set(frame, test_set if level is None else None))
     cells = pd.concat(frames, ignore_index=True)
     printed = cells.assign(metric=cells["metric"].map(printed_metric))
@@ -179,8 +242,9 @@ def build_cells(plan: Plan, runs: pd.DataFrame, complexity: pd.DataFrame, publis
     cells["tolerance"] = printed["metric"].map(plan.tolerance).astype(float)
     cells["status"] = cell_status(cells["mean"], cells["published"], cells["tolerance"])
     compared = is_compared(cells["status"])
-    cells["verdict"] = np.where(compared, verdict(cells["published"], cells["pi_low"], cells["pi_high"],
-                                                  cells["n_seeds"]), "")
+    cells["verdict"] = np.where(
+        compared, verdict(cells["published"], cells["pi_low"], cells["pi_high"], cells["n_seeds"]), ""
+    )
     return cells[CELL_COLUMNS]
 
 
@@ -221,11 +285,16 @@ def delta_summary(cells: pd.DataFrame) -> pd.DataFrame:
     order = list(dict.fromkeys(cells["table"]))
     cells = cells[cells["counted"]]
     with_delta = cells.dropna(subset=["delta", "tolerance"])
-    deltas = with_delta.groupby("table")["delta"].agg(n_compared="size", mean_delta="mean",
-                                                      mean_abs_delta=lambda d: d.abs().mean())
+    deltas = with_delta.groupby("table")["delta"].agg(
+        n_compared="size", mean_delta="mean", mean_abs_delta=lambda d: d.abs().mean()
+    )
     counts = pd.crosstab(cells["table"], cells["status"]).reindex(columns=list(STATUSES), fill_value=0)
-    return deltas.join(counts, how="outer").reindex(order).fillna({"n_compared": 0}).astype(
-        {"n_compared": int, **{s: int for s in STATUSES}})
+    return (
+        deltas.join(counts, how="outer")
+        .reindex(order)
+        .fillna({"n_compared": 0})
+        .astype({"n_compared": int, **{s: int for s in STATUSES}})
+    )
 
 
 def verdict_summary(cells: pd.DataFrame) -> pd.DataFrame:
@@ -238,7 +307,13 @@ def verdict_summary(cells: pd.DataFrame) -> pd.DataFrame:
     compared = cells[cells["counted"] & is_compared(cells["status"])]
     counts = pd.crosstab(compared["table"], compared["verdict"]).reindex(columns=list(VERDICTS), fill_value=0)
     spread = compared.dropna(subset=["std"]).groupby("table")["std"].median()
-    advice = pd.DataFrame({"median_spread": spread, "seeds_needed": seeds_needed(spread.to_numpy()),
-                           "single_run_floor": single_run_floor(spread.to_numpy())}, index=spread.index)
+    advice = pd.DataFrame(
+        {
+            "median_spread": spread,
+            "seeds_needed": seeds_needed(spread.to_numpy()),
+            "single_run_floor": single_run_floor(spread.to_numpy()),
+        },
+        index=spread.index,
+    )
     summary = counts.join(advice, how="left").reindex([t for t in order if t in counts.index])
     return summary.astype({v: int for v in VERDICTS})

@@ -17,8 +17,7 @@ import pandas as pd
 
 from rd4ad.planning.plan import AUDIT_DATASET, AuditPair, Plan
 from rd4ad.published.metrics import PERCENT_METRICS
-from rd4ad.report.aggregate import (category_groups, headline_variant, seed_matrix, summarize,
-                                    to_percent, with_averages)
+from rd4ad.report.aggregate import category_groups, headline_variant, seed_matrix, summarize, to_percent, with_averages
 
 ROLES = ("reference", "alternative", "delta")
 
@@ -44,12 +43,14 @@ def paired(reference: pd.DataFrame, alternative: pd.DataFrame, groups: dict[str,
 
 def _compare(categories: list[str], pairs: dict[str, tuple[pd.DataFrame, pd.DataFrame]]) -> pd.DataFrame:
     groups = category_groups(AUDIT_DATASET, categories)
-    return pd.concat([paired(ref, alt, groups).assign(metric=metric) for metric, (ref, alt) in pairs.items()],
-                     ignore_index=True)
+    return pd.concat(
+        [paired(ref, alt, groups).assign(metric=metric) for metric, (ref, alt) in pairs.items()], ignore_index=True
+    )
 
 
-def _matrix(runs: pd.DataFrame, variant: str, metric: str, categories: list[str],
-            seeds: tuple[int, ...]) -> pd.DataFrame:
+def _matrix(
+    runs: pd.DataFrame, variant: str, metric: str, categories: list[str], seeds: tuple[int, ...]
+) -> pd.DataFrame:
     return seed_matrix(runs, AUDIT_DATASET, variant, metric, None, categories, seeds)
 
 
@@ -58,22 +59,40 @@ def variant_pair(plan: Plan, runs: pd.DataFrame, pair: AuditPair) -> AuditCompar
     the audit's categories and seeds (config ``audit:``)."""
     ref, alt = pair.reference, pair.alternative
     categories, seeds = plan.audit_categories(alt), plan.audit_seeds
-    frame = _compare(categories, {m: (_matrix(runs, ref, m, categories, seeds),
-                                      _matrix(runs, alt, m, categories, seeds)) for m in PERCENT_METRICS})
+    frame = _compare(
+        categories,
+        {
+            m: (_matrix(runs, ref, m, categories, seeds), _matrix(runs, alt, m, categories, seeds))
+            for m in PERCENT_METRICS
+        },
+    )
     return AuditComparison(pair.name, pair.title, ref, alt, frame)
 
 
 def pro_definition(plan: Plan, runs: pd.DataFrame, variant: str) -> AuditComparison:
     """Exact MVTec AUPRO (headline) vs the public code's per-image 200-threshold PRO."""
     categories = plan.categories(AUDIT_DATASET, variant)
-    frame = _compare(categories, {"pro": (_matrix(runs, variant, "pro", categories, plan.seeds),
-                                          _matrix(runs, variant, "pro_public", categories, plan.seeds))})
-    return AuditComparison("pro_definition", "PRO: exact AUPRO (FPR ≤ 0.3) vs the public code's "
-                           "per-image PRO", "exact AUPRO", "per-image PRO", frame)
+    frame = _compare(
+        categories,
+        {
+            "pro": (
+                _matrix(runs, variant, "pro", categories, plan.seeds),
+                _matrix(runs, variant, "pro_public", categories, plan.seeds),
+            )
+        },
+    )
+    return AuditComparison(
+        "pro_definition",
+        "PRO: exact AUPRO (FPR ≤ 0.3) vs the public code's per-image PRO",
+        "exact AUPRO",
+        "per-image PRO",
+        frame,
+    )
 
 
-def best_of_evaluations(audit_epochs: pd.DataFrame, variant: str, metric: str,
-                        categories: list[str], seeds: tuple[int, ...]) -> pd.DataFrame:
+def best_of_evaluations(
+    audit_epochs: pd.DataFrame, variant: str, metric: str, categories: list[str], seeds: tuple[int, ...]
+) -> pd.DataFrame:
     """Per run, the maximum of ``metric`` over the every-N-epoch test evaluations (percent)."""
     rows = audit_epochs[(audit_epochs["dataset"] == AUDIT_DATASET) & (audit_epochs["variant"] == variant)]
     if metric not in rows:
@@ -82,15 +101,26 @@ def best_of_evaluations(audit_epochs: pd.DataFrame, variant: str, metric: str,
     return best.reindex(index=categories, columns=list(seeds)).astype(float)
 
 
-def epoch_selection(plan: Plan, runs: pd.DataFrame, audit_epochs: pd.DataFrame,
-                    variant: str) -> AuditComparison:
+def epoch_selection(plan: Plan, runs: pd.DataFrame, audit_epochs: pd.DataFrame, variant: str) -> AuditComparison:
     """Last epoch (headline) vs the best of the test evaluations every N epochs (per metric)."""
     categories = plan.categories(AUDIT_DATASET, variant)
-    frame = _compare(categories, {m: (_matrix(runs, variant, m, categories, plan.seeds),
-                                      best_of_evaluations(audit_epochs, variant, m, categories, plan.seeds))
-                                  for m in PERCENT_METRICS})
-    return AuditComparison("epoch_selection", "Epoch: last epoch (headline) vs best of the every-10 "
-                           "test evaluations (leaks the test set)", "last epoch", "best of every 10", frame)
+    frame = _compare(
+        categories,
+        {
+            m: (
+                _matrix(runs, variant, m, categories, plan.seeds),
+                best_of_evaluations(audit_epochs, variant, m, categories, plan.seeds),
+            )
+            for m in PERCENT_METRICS
+        },
+    )
+    return AuditComparison(
+        "epoch_selection",
+        "Epoch: last epoch (headline) vs best of the every-10 test evaluations (leaks the test set)",
+        "last epoch",
+        "best of every 10",
+        frame,
+    )
 
 
 def audit_comparisons(plan: Plan, runs: pd.DataFrame, audit_epochs: pd.DataFrame) -> list[AuditComparison]:
@@ -100,6 +130,5 @@ def audit_comparisons(plan: Plan, runs: pd.DataFrame, audit_epochs: pd.DataFrame
     reference = headline_variant(plan, AUDIT_DATASET)
     comparisons = [variant_pair(plan, runs, pair) for pair in plan.audit.values()]
     if reference is not None:
-        comparisons += [pro_definition(plan, runs, reference),
-                        epoch_selection(plan, runs, audit_epochs, reference)]
+        comparisons += [pro_definition(plan, runs, reference), epoch_selection(plan, runs, audit_epochs, reference)]
     return comparisons

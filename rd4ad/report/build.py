@@ -48,8 +48,10 @@ def write_page(inputs: ReportInputs, out: Path) -> Path:
     drawn = run_figures(inputs, figures)
     links = write_exports(folder, inputs.tidy, {t.spec.key: t.latex_caption for t in tables})
     comparisons, comparison_lines = comparisons_section(inputs.plan, inputs.runs, folder, FIGURE_DIR, inputs.demo)
-    sections["tables"] = [TableSection(t.display, t.caption, comparison_figure(t.spec, inputs, figures),
-                                       **links[t.spec.key]) for t in tables]
+    sections["tables"] = [
+        TableSection(t.display, t.caption, comparison_figure(t.spec, inputs, figures), **links[t.spec.key])
+        for t in tables
+    ]
     sections["figures"] = drawn + delta_figures(inputs, figures)
     heading = f"{TITLE}{' (DEMO)' if inputs.demo else ''}: summary"
     markdown = summary_markdown(inputs.cells, inputs.tidy, inputs.names, heading, summary_notes(inputs))

@@ -24,7 +24,6 @@ class Column(NamedTuple):
     metric: str  # the printed metric (``pro`` for both PRO measures)
 
 
-
 def columns_of(spec: TableSpec) -> list[Column]:
     """Every printed column of ``spec``, in printed order."""
     return [Column(d, s.key, m) for s in spec.settings for d in spec.datasets for m in spec.metrics]
@@ -49,15 +48,18 @@ def label_cells(plan: Plan, cells: pd.DataFrame) -> pd.DataFrame:
         in_table = cells["table"] == key
         varying = [i for i in range(3) if len({column[i] for column in columns_of(spec)}) > 1]
         table_cells = cells[in_table]
-        printed = [Column(*k) for k in zip(table_cells["dataset"], table_cells["setting"],
-                                           table_cells["metric"].map(printed_metric))]
+        printed = [
+            Column(*k)
+            for k in zip(table_cells["dataset"], table_cells["setting"], table_cells["metric"].map(printed_metric))
+        ]
         if spec.layout == "categories":
             rows[in_table] = table_cells["category"].map(category_label)
             columns[in_table] = [_joined(spec, c, varying or [2]) for c in printed]
         else:
             row_fields = [i for i in varying if i < 2]
-            rows[in_table] = [_joined(spec, c, row_fields) or _joined(spec, c, [1]) or _joined(spec, c, [0])
-                              for c in printed]
+            rows[in_table] = [
+                _joined(spec, c, row_fields) or _joined(spec, c, [1]) or _joined(spec, c, [0]) for c in printed
+            ]
             columns[in_table] = [_joined(spec, c, [2]) for c in printed]
     return cells.assign(row=rows, column=columns)
 
@@ -69,8 +71,10 @@ def published_notes(published: pd.DataFrame, names: dict[str, str]) -> dict[tupl
     notes: dict[tuple, list[str]] = {}
     for r in cross_table_cells(published).itertuples():
         notes.setdefault((r.table, r.method, r.dataset, r.setting, r.metric, r.category), []).append(
-            f"{names.get(r.other_table, r.other_table)} prints {fmt(r.other_value, r.metric)} for the same run")
+            f"{names.get(r.other_table, r.other_table)} prints {fmt(r.other_value, r.metric)} for the same run"
+        )
     for r in average_mismatches(published).itertuples():
         notes.setdefault((r.table, r.method, r.dataset, r.setting, r.metric, r.category), []).append(
-            f"the mean of the {r.n_cells} cells it summarises is {r.recomputed:.2f}")
+            f"the mean of the {r.n_cells} cells it summarises is {r.recomputed:.2f}"
+        )
     return {key: "; ".join(texts) for key, texts in notes.items()}

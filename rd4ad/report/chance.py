@@ -28,5 +28,6 @@ def below_chance(plan: Plan, runs: pd.DataFrame) -> list[str]:
             f"{variant}: image AUROC {100 * mean:.1f} on the mean of {int(count)} run(s), under chance. It trains "
             f"{run.epochs} epochs of a {run.backbone} at {run.image_size} px from a "
             f"{run.teacher_weights} teacher, too little to learn these categories within the demo's time "
-            f"budget; its cells say nothing about the method.")
+            f"budget; its cells say nothing about the method."
+        )
     return sentences

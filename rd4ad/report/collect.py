@@ -18,12 +18,19 @@ from rd4ad.planning.plan import Plan
 from rd4ad.published import load_published
 from rd4ad.report.aggregate import build_cells, run_progress
 from rd4ad.report.audit import AuditComparison, audit_comparisons
+from rd4ad.report.cell_labels import label_cells, published_notes
 from rd4ad.report.exports import tidy_cells
 from rd4ad.report.failures import run_failures
 from rd4ad.report.inputs import FIELDS, mixed_inputs
-from rd4ad.report.cell_labels import label_cells, published_notes
-from rd4ad.report.results import (RUN_KEYS, collect_anomalib_metrics, collect_complexity, collect_csv,
-                                  collect_inputs, collect_intervals, collect_runs)
+from rd4ad.report.results import (
+    RUN_KEYS,
+    collect_anomalib_metrics,
+    collect_complexity,
+    collect_csv,
+    collect_inputs,
+    collect_intervals,
+    collect_runs,
+)
 
 
 @dataclass(frozen=True)
@@ -31,19 +38,19 @@ class ReportInputs:
     """What one report shows, as read from the plan's results (frames as the collectors return them)."""
 
     plan: Plan
-    published: pd.DataFrame     # rd4ad.published.load_published()
-    runs: pd.DataFrame          # every run's metrics (fractions): collect_runs
-    complexity: pd.DataFrame    # Table 3 measurements: collect_complexity
-    cells: pd.DataFrame         # every cell of every declared table, with its row / column labels
-    tidy: pd.DataFrame          # the cells as exported (tidy_cells)
-    progress: pd.DataFrame      # every planned run and whether it is done (run_progress)
-    failures: pd.DataFrame      # the unfinished runs and what their logs say (run_failures)
-    mixed: pd.DataFrame         # runs made from different inputs (mixed_inputs)
+    published: pd.DataFrame  # rd4ad.published.load_published()
+    runs: pd.DataFrame  # every run's metrics (fractions): collect_runs
+    complexity: pd.DataFrame  # Table 3 measurements: collect_complexity
+    cells: pd.DataFrame  # every cell of every declared table, with its row / column labels
+    tidy: pd.DataFrame  # the cells as exported (tidy_cells)
+    progress: pd.DataFrame  # every planned run and whether it is done (run_progress)
+    failures: pd.DataFrame  # the unfinished runs and what their logs say (run_failures)
+    mixed: pd.DataFrame  # runs made from different inputs (mixed_inputs)
     audit: list[AuditComparison]
-    anomalib: pd.DataFrame      # anomalib's own metrics of its runs (collect_anomalib_metrics)
-    demo: bool                  # demo numbers: labelled DEMO everywhere
-    names: dict[str, str]       # table key → its printed name
-    notes: dict[tuple, str]     # paper-internal inconsistencies by printed cell (published_notes)
+    anomalib: pd.DataFrame  # anomalib's own metrics of its runs (collect_anomalib_metrics)
+    demo: bool  # demo numbers: labelled DEMO everywhere
+    names: dict[str, str]  # table key → its printed name
+    notes: dict[tuple, str]  # paper-internal inconsistencies by printed cell (published_notes)
 
     @property
     def results(self) -> Path:
@@ -64,9 +71,18 @@ def collect(plan: Plan) -> ReportInputs:
         failures = failures.drop(columns="slurm_log")  # not run under SLURM
     names = {key: spec.name for key, spec in plan.tables.items()}
     return ReportInputs(
-        plan=plan, published=published, runs=runs, complexity=complexity, cells=cells, tidy=tidy_cells(cells),
-        progress=progress, failures=failures, mixed=mixed_inputs(collect_inputs(results, FIELDS)),
+        plan=plan,
+        published=published,
+        runs=runs,
+        complexity=complexity,
+        cells=cells,
+        tidy=tidy_cells(cells),
+        progress=progress,
+        failures=failures,
+        mixed=mixed_inputs(collect_inputs(results, FIELDS)),
         audit=audit_comparisons(plan, runs, collect_csv(results, "audit_epochs")),
         anomalib=collect_anomalib_metrics(results),
         demo=plan.demo or bool(runs["demo"].any()),  # demo runs are labelled whatever the config says
-        names=names, notes=published_notes(published, names))
+        names=names,
+        notes=published_notes(published, names),
+    )

@@ -24,14 +24,29 @@ from rd4ad.report.forest import forest_plot
 from rd4ad.report.latex import latex_text
 
 CSV_FILE, TEX_FILE = f"{EXPORT_DIR}/comparisons.csv", f"{EXPORT_DIR}/comparisons.tex"
-EXPORT_COLUMNS = ["title", "reference", "candidate", "dataset", "metric", "category", "n", "mean", "low", "high",
-                  "p_value", "detectable", "verdict"]
+EXPORT_COLUMNS = [
+    "title",
+    "reference",
+    "candidate",
+    "dataset",
+    "metric",
+    "category",
+    "n",
+    "mean",
+    "low",
+    "high",
+    "p_value",
+    "detectable",
+    "verdict",
+]
 MEAN_ROW = "mean"  # the category label of the over-categories row in the CSV
-METHOD = ("Δ = candidate − reference (percentage points), seeds paired by number. Per category: mean Δ over "
-          "its seeds with a 95 % t-interval. Over categories: the mean with a 95 % interval from a seeded "
-          "hierarchical bootstrap (categories, then seeds), the Wilcoxon signed-rank p across categories (it "
-          "takes part in the verdict from 6 categories on), the smallest Δ these seeds and categories detect "
-          "with 80 % power at alpha = 0.05, and the verdict: better / worse (the interval excludes 0) or no evidence.")
+METHOD = (
+    "Δ = candidate − reference (percentage points), seeds paired by number. Per category: mean Δ over "
+    "its seeds with a 95 % t-interval. Over categories: the mean with a 95 % interval from a seeded "
+    "hierarchical bootstrap (categories, then seeds), the Wilcoxon signed-rank p across categories (it "
+    "takes part in the verdict from 6 categories on), the smallest Δ these seeds and categories detect "
+    "with 80 % power at alpha = 0.05, and the verdict: better / worse (the interval excludes 0) or no evidence."
+)
 
 
 def plan_comparisons(plan: Plan, runs: pd.DataFrame) -> list[tuple[ComparisonPair, Comparison]]:
@@ -59,21 +74,37 @@ def export_frame(compared: list[tuple[ComparisonPair, Comparison]]) -> pd.DataFr
 
 def latex_comparisons(compared: list[tuple[ComparisonPair, Comparison]], demo: bool) -> str:
     """One booktabs table: a row per comparison and metric (Δ, interval, p, detectable Δ, verdict)."""
-    lines = [r"\begin{table}[t]", r"\centering", r"\small", r"\begin{tabular}{llrrrrl}", r"\toprule",
-             r"Comparison & Metric & $\Delta$ & 95\,\% interval & $p$ & detectable & verdict \\", r"\midrule"]
+    lines = [
+        r"\begin{table}[t]",
+        r"\centering",
+        r"\small",
+        r"\begin{tabular}{llrrrrl}",
+        r"\toprule",
+        r"Comparison & Metric & $\Delta$ & 95\,\% interval & $p$ & detectable & verdict \\",
+        r"\midrule",
+    ]
     for pair, c in compared:
         for row in summary_rows(c):
             _, metric, _, delta, interval, p, detectable, verdict = row
-            lines.append(" & ".join(latex_text(v) for v in (pair.title, metric, delta, interval, p, detectable,
-                                                            verdict)) + r" \\")
-    caption = (("DEMO numbers. " if demo else "") + METHOD)
-    lines += [r"\bottomrule", r"\end{tabular}", rf"\caption{{{latex_text(caption)}}}", r"\label{tab:rd4ad-comparisons}",
-              r"\end{table}", ""]
+            lines.append(
+                " & ".join(latex_text(v) for v in (pair.title, metric, delta, interval, p, detectable, verdict))
+                + r" \\"
+            )
+    caption = ("DEMO numbers. " if demo else "") + METHOD
+    lines += [
+        r"\bottomrule",
+        r"\end{tabular}",
+        rf"\caption{{{latex_text(caption)}}}",
+        r"\label{tab:rd4ad-comparisons}",
+        r"\end{table}",
+        "",
+    ]
     return "\n".join(lines)
 
 
-def comparisons_section(plan: Plan, runs: pd.DataFrame, folder: Path, figures: str,
-                        demo: bool) -> tuple[dict, list[str]]:
+def comparisons_section(
+    plan: Plan, runs: pd.DataFrame, folder: Path, figures: str, demo: bool
+) -> tuple[dict, list[str]]:
     """Write the forest plots (``folder/figures``) and the exports (``folder/tables``); return the
     page's context (``comparisons``: title, table, figure per comparison; the export links) and the
     Markdown lines of summary.md."""
@@ -86,17 +117,28 @@ def comparisons_section(plan: Plan, runs: pd.DataFrame, folder: Path, figures: s
             name = f"{figures}/comparison_{c.key}.png"  # variant names are file-name safe
             title = f"{'DEMO — ' if demo else ''}{pair.title}"
             save_figure(forest_plot(c, title), folder / name)
-            figure = {"title": pair.title, "file": name,
-                      "caption": "per category: mean Δ ± 95 % seed t-interval; diamond on top: the mean over "
-                                 "categories with its hierarchical-bootstrap interval (colour: the verdict)"}
-        entries.append({"title": f"{pair.title} ({c.candidate} vs {c.reference})", "figure": figure,
-                        "table": frame_table(f"comparison-{c.key}", pair.title, table, "dataset")
-                        if len(table) else None})
+            figure = {
+                "title": pair.title,
+                "file": name,
+                "caption": "per category: mean Δ ± 95 % seed t-interval; diamond on top: the mean over "
+                "categories with its hierarchical-bootstrap interval (colour: the verdict)",
+            }
+        entries.append(
+            {
+                "title": f"{pair.title} ({c.candidate} vs {c.reference})",
+                "figure": figure,
+                "table": frame_table(f"comparison-{c.key}", pair.title, table, "dataset") if len(table) else None,
+            }
+        )
         rows += [[pair.title, *r[1:]] for r in summary_rows(c)]
     atomic_write_text(folder / CSV_FILE, export_frame(compared).to_csv(index=False, float_format="%.10g"))
     atomic_write_text(folder / TEX_FILE, latex_comparisons(compared, demo))
     markdown = ["", "Comparisons (candidate vs reference; " + METHOD + "):", ""]
     markdown += _md_table(["Comparison", *SUMMARY_HEADER[1:]], rows, text_columns=2) if rows else ["None planned."]
-    context = {"comparisons": entries, "comparisons_method": METHOD, "comparisons_csv": CSV_FILE,
-               "comparisons_tex": TEX_FILE}
+    context = {
+        "comparisons": entries,
+        "comparisons_method": METHOD,
+        "comparisons_csv": CSV_FILE,
+        "comparisons_tex": TEX_FILE,
+    }
     return context, markdown

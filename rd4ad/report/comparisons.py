@@ -22,8 +22,18 @@ from rd4ad.report.aggregate import printed_order, seed_matrix, to_percent
 from rd4ad.statistics.paired import SEED, compare_paired
 
 CATEGORY_COLUMNS = ["dataset", "metric", "category", "n", "mean", "low", "high"]
-SUMMARY_COLUMNS = ["dataset", "metric", "n_categories", "n_values", "mean", "low", "high", "p_value",
-                   "detectable", "verdict"]
+SUMMARY_COLUMNS = [
+    "dataset",
+    "metric",
+    "n_categories",
+    "n_values",
+    "mean",
+    "low",
+    "high",
+    "p_value",
+    "detectable",
+    "verdict",
+]
 
 
 @dataclass(frozen=True)
@@ -63,31 +73,36 @@ def paired_seeds(reference: list[int], candidate: list[int]) -> tuple[tuple[int,
     return tuple(reference), tuple(candidate)
 
 
-def compare_variants(reference_runs: pd.DataFrame, candidate_runs: pd.DataFrame, reference: str, candidate: str,
-                     *, seed: int = SEED) -> Comparison:
+def compare_variants(
+    reference_runs: pd.DataFrame, candidate_runs: pd.DataFrame, reference: str, candidate: str, *, seed: int = SEED
+) -> Comparison:
     """``reference`` (its runs in ``reference_runs``) against ``candidate`` (in ``candidate_runs``;
     both ``rd4ad.report.results.collect_runs`` output, fractions) on every dataset and category both
     have; a metric with no values on a dataset (image-only datasets' pixel metrics) is left out."""
-    ref, cand = (to_percent(_variant_runs(r, v)) for r, v in ((reference_runs, reference),
-                                                              (candidate_runs, candidate)))
+    ref, cand = (to_percent(_variant_runs(r, v)) for r, v in ((reference_runs, reference), (candidate_runs, candidate)))
     categories, summaries = [], []
     for dataset in sorted(set(ref["dataset"]) & set(cand["dataset"])):
-        shared = set(ref.loc[ref["dataset"] == dataset, "category"]) & set(cand.loc[cand["dataset"] == dataset,
-                                                                                      "category"])
+        shared = set(ref.loc[ref["dataset"] == dataset, "category"]) & set(
+            cand.loc[cand["dataset"] == dataset, "category"]
+        )
         rows = printed_order(dataset, sorted(shared))
         seeds = paired_seeds(_seeds(ref, dataset), _seeds(cand, dataset))
         for metric in PERCENT_METRICS:
-            a, b = (seed_matrix(r, dataset, v, metric, None, rows, s).to_numpy(dtype=float)
-                    for r, v, s in ((ref, reference, seeds[0]), (cand, candidate, seeds[1])))
+            a, b = (
+                seed_matrix(r, dataset, v, metric, None, rows, s).to_numpy(dtype=float)
+                for r, v, s in ((ref, reference, seeds[0]), (cand, candidate, seeds[1]))
+            )
             if np.isnan(a).all() or np.isnan(b).all():
                 continue
             out = compare_paired(a, b, seed=seed)
-            categories.append(pd.DataFrame({"dataset": dataset, "metric": metric, "category": rows,
-                                            **out["categories"]}))
+            categories.append(
+                pd.DataFrame({"dataset": dataset, "metric": metric, "category": rows, **out["categories"]})
+            )
             summaries.append({"dataset": dataset, "metric": metric, **{c: out[c] for c in SUMMARY_COLUMNS[2:]}})
     per_category = pd.concat(categories, ignore_index=True) if categories else pd.DataFrame(columns=CATEGORY_COLUMNS)
-    return Comparison(reference, candidate, per_category[CATEGORY_COLUMNS],
-                      pd.DataFrame(summaries, columns=SUMMARY_COLUMNS))
+    return Comparison(
+        reference, candidate, per_category[CATEGORY_COLUMNS], pd.DataFrame(summaries, columns=SUMMARY_COLUMNS)
+    )
 
 
 def _pp(value: float, sign: bool = False) -> str:
@@ -109,13 +124,31 @@ def summary_rows(comparison: Comparison) -> list[list[str]]:
     rows = []
     for r in comparison.summary.itertuples():
         seeds = f"{r.n_categories} × {r.n_values / r.n_categories:.3g}" if r.n_categories else "0"
-        rows.append([r.dataset, r.metric, seeds, _pp(r.mean, sign=True), interval_text(r.low, r.high),
-                     "—" if pd.isna(r.p_value) else f"{r.p_value:.3g}", _pp(r.detectable), r.verdict])
+        rows.append(
+            [
+                r.dataset,
+                r.metric,
+                seeds,
+                _pp(r.mean, sign=True),
+                interval_text(r.low, r.high),
+                "—" if pd.isna(r.p_value) else f"{r.p_value:.3g}",
+                _pp(r.detectable),
+                r.verdict,
+            ]
+        )
     return rows
 
 
-SUMMARY_HEADER = ["dataset", "metric", "categories × seeds", "Δ (pp)", "95 % interval", "p (Wilcoxon)",
-                  "detectable Δ", "verdict"]
+SUMMARY_HEADER = [
+    "dataset",
+    "metric",
+    "categories × seeds",
+    "Δ (pp)",
+    "95 % interval",
+    "p (Wilcoxon)",
+    "detectable Δ",
+    "verdict",
+]
 
 
 def comparison_text(comparison: Comparison) -> str:
@@ -128,5 +161,4 @@ def comparison_text(comparison: Comparison) -> str:
     )[["dataset", "metric", "category", "n", "mean", "interval"]].rename(columns={"n": "seeds", "mean": "Δ (pp)"})
     if summary.empty:
         return f"{title}\nno dataset and category has runs of both variants"
-    return "\n".join([title, summary.to_string(index=False), "", "per category:",
-                      per_category.to_string(index=False)])
+    return "\n".join([title, summary.to_string(index=False), "", "per category:", per_category.to_string(index=False)])

@@ -15,7 +15,8 @@ COST_COLUMNS = ["table", "runs", "device minutes", "estimated device minutes", "
 def cost_frame(plan: Plan) -> pd.DataFrame:
     """Per table and in total (each run once): the runs whose train and evaluate jobs both recorded their
     seconds, their device-minutes and, for the runs the plan holds an estimate of, the estimated
-    device-minutes of the same runs and its error (estimated / actual − 1, %). Empty when no job recorded its seconds."""
+    device-minutes of the same runs and its error (estimated / actual − 1, %). Empty when no job recorded
+    its seconds."""
     actual = actual_seconds(plan)
     if not actual:
         return pd.DataFrame(columns=COST_COLUMNS)

@@ -20,21 +20,34 @@ from rd4ad.report.display import fmt, frame_table
 PAIR = "implementation"  # the tables.yaml audit pair that trains both implementations
 # (what differs, this suite = the public code, anomalib 2.7.0's ReverseDistillation, measured by)
 KNOWN_DIFFERENCES = (
-    ("OCBE width (wide_resnet50_2)", "128 (the public code's wide Bottleneck)", "64 (plain Bottleneck)",
-     "not a switch here: stated, not measured; identical for resnet18 (12,205,312 + 3,703,168 parameters)"),
+    (
+        "OCBE width (wide_resnet50_2)",
+        "128 (the public code's wide Bottleneck)",
+        "64 (plain Bottleneck)",
+        "not a switch here: stated, not measured; identical for resnet18 (12,205,312 + 3,703,168 parameters)",
+    ),
     ("Adam betas", "(0.5, 0.999)", "(0.5, 0.99)", "not a switch here: stated, not measured"),
-    ("Precision (paper config)", "bf16 autocast (fp32 in the paper)", "fp32",
-     "the 'precision' audit pair measures bf16 against fp32 for this suite"),
-    ("Teacher weights", "torchvision IMAGENET1K_V1 via `fetch weights` (random in the demo)",
-     "timm's download at construction; here the same torchvision tensors mapped into its encoder",
-     "same teacher digest on both sides (metrics.json inputs.teacher)"),
-    ("Batch size", "16 (public code)", "32 (its MVTec datamodule's default)",
-     "both take the run's batch_size here"),
-    ("Anomaly map", "Σ of 1 − cos over 3 levels, bilinear (align_corners), Gaussian σ = 4, kernel 33, "
-     "scipy's 'reflect' border", "the same sum and upsampling, kornia's Gaussian σ = 4, kernel 33, 'reflect' "
-     "border (the edge pixel not repeated)", "same metric code on both maps"),
-    ("Resuming", "resume.pt every few minutes; a killed run continues", "none: a killed run trains again",
-     "—"),
+    (
+        "Precision (paper config)",
+        "bf16 autocast (fp32 in the paper)",
+        "fp32",
+        "the 'precision' audit pair measures bf16 against fp32 for this suite",
+    ),
+    (
+        "Teacher weights",
+        "torchvision IMAGENET1K_V1 via `fetch weights` (random in the demo)",
+        "timm's download at construction; here the same torchvision tensors mapped into its encoder",
+        "same teacher digest on both sides (metrics.json inputs.teacher)",
+    ),
+    ("Batch size", "16 (public code)", "32 (its MVTec datamodule's default)", "both take the run's batch_size here"),
+    (
+        "Anomaly map",
+        "Σ of 1 − cos over 3 levels, bilinear (align_corners), Gaussian σ = 4, kernel 33, scipy's 'reflect' border",
+        "the same sum and upsampling, kornia's Gaussian σ = 4, kernel 33, 'reflect' "
+        "border (the edge pixel not repeated)",
+        "same metric code on both maps",
+    ),
+    ("Resuming", "resume.pt every few minutes; a killed run continues", "none: a killed run trains again", "—"),
 )
 
 
@@ -45,14 +58,19 @@ def headline_published(plan: Plan, published: pd.DataFrame) -> pd.Series:
         if AUDIT_DATASET not in spec.datasets or not set(spec.metrics) <= set(PERCENT_METRICS):
             continue
         head = next((s.key for s in spec.settings if s.headline), None)
-        chosen = published[(published["table"] == table) & (published["method"] == PAPER_METHOD)
-                           & (published["setting"] == str(head)) & (published["dataset"] == AUDIT_DATASET)]
+        chosen = published[
+            (published["table"] == table)
+            & (published["method"] == PAPER_METHOD)
+            & (published["setting"] == str(head))
+            & (published["dataset"] == AUDIT_DATASET)
+        ]
         parts.append(chosen.set_index(["category", "metric"])["value"])
     return pd.concat(parts) if parts else pd.Series(dtype=float)
 
 
-def cross_implementation_frame(comparison: AuditComparison, own: pd.DataFrame, published: pd.Series,
-                               seeds: tuple[int, ...]) -> pd.DataFrame:
+def cross_implementation_frame(
+    comparison: AuditComparison, own: pd.DataFrame, published: pd.Series, seeds: tuple[int, ...]
+) -> pd.DataFrame:
     """One row per (category, metric) with a run: paper, ours ± s, anomalib ± s, their deltas and anomalib's own
     value (``own``: ``collect_anomalib_metrics``, mean over ``seeds``), all in percent."""
     frame = comparison.frame.set_index(["metric", "category", "role"])
@@ -65,20 +83,27 @@ def cross_implementation_frame(comparison: AuditComparison, own: pd.DataFrame, p
             if ref["n_seeds"] == 0 and alt["n_seeds"] == 0:
                 continue  # a printed average none of whose categories ran
             paper = published.get((category, metric), float("nan"))
-            rows.append({"category": category, "metric": label(metric),
-                         "paper": fmt(paper, metric), "ours": fmt(ref["mean"], metric, ref["std"]),
-                         "anomalib RD": fmt(alt["mean"], metric, alt["std"]),
-                         "Δ ours − paper": fmt(ref["mean"] - paper, metric, sign=True),
-                         "Δ anomalib − paper": fmt(alt["mean"] - paper, metric, sign=True),
-                         "Δ anomalib − ours": fmt(delta["mean"], metric, delta["std"], sign=True),
-                         "anomalib's own metric": fmt(own_mean.get((category, metric), float("nan")), metric)})
+            rows.append(
+                {
+                    "category": category,
+                    "metric": label(metric),
+                    "paper": fmt(paper, metric),
+                    "ours": fmt(ref["mean"], metric, ref["std"]),
+                    "anomalib RD": fmt(alt["mean"], metric, alt["std"]),
+                    "Δ ours − paper": fmt(ref["mean"] - paper, metric, sign=True),
+                    "Δ anomalib − paper": fmt(alt["mean"] - paper, metric, sign=True),
+                    "Δ anomalib − ours": fmt(delta["mean"], metric, delta["std"], sign=True),
+                    "anomalib's own metric": fmt(own_mean.get((category, metric), float("nan")), metric),
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def differences_frame() -> pd.DataFrame:
     """The known differences between the two implementations (``KNOWN_DIFFERENCES``)."""
-    return pd.DataFrame(KNOWN_DIFFERENCES, columns=["difference", "this suite (public code)", "anomalib",
-                                                    "measured by"])
+    return pd.DataFrame(
+        KNOWN_DIFFERENCES, columns=["difference", "this suite (public code)", "anomalib", "measured by"]
+    )
 
 
 def versions(own: pd.DataFrame) -> str:
@@ -86,8 +111,9 @@ def versions(own: pd.DataFrame) -> str:
     return ", ".join(sorted(own["version"].unique())) or "–"
 
 
-def cross_implementation_context(plan: Plan, comparisons: list[AuditComparison], own: pd.DataFrame,
-                                 published: pd.DataFrame, demo: bool) -> dict:
+def cross_implementation_context(
+    plan: Plan, comparisons: list[AuditComparison], own: pd.DataFrame, published: pd.DataFrame, demo: bool
+) -> dict:
     """The page's ``cross_implementation`` entry (None when the config trains no such pair): its
     caption, the per-category table and the known differences."""
     pair = next((c for c in comparisons if c.key == PAIR), None)
@@ -95,13 +121,24 @@ def cross_implementation_context(plan: Plan, comparisons: list[AuditComparison],
         return {"cross_implementation": None}
     release = versions(own[own["variant"] == pair.alternative])
     frame = cross_implementation_frame(pair, own, headline_published(plan, published), plan.audit_seeds)
-    caption = (f"RD4AD as published, as this suite trains it ({pair.reference}) and as anomalib {release} trains "
-               f"it ({pair.alternative}: its ReverseDistillation and Engine), on the same splits and seeds "
-               f"({', '.join(map(str, plan.audit_seeds))}); both scored by this suite's metric code on their own "
-               f"maps and image scores, anomalib's own AUROC / AUPRO on the same arrays beside them."
-               + (" DEMO: synthetic data, random teachers (see the banner), not a reproduction." if demo else ""))
-    return {"cross_implementation": {
-        "caption": caption,
-        "table": frame_table("cross-implementation", f"Paper vs this suite vs anomalib {release}", frame, "category"),
-        "differences": frame_table("implementation-differences", "Known differences between the implementations",
-                                   differences_frame(), "difference")}}
+    caption = (
+        f"RD4AD as published, as this suite trains it ({pair.reference}) and as anomalib {release} trains "
+        f"it ({pair.alternative}: its ReverseDistillation and Engine), on the same splits and seeds "
+        f"({', '.join(map(str, plan.audit_seeds))}); both scored by this suite's metric code on their own "
+        f"maps and image scores, anomalib's own AUROC / AUPRO on the same arrays beside them."
+        + (" DEMO: synthetic data, random teachers (see the banner), not a reproduction." if demo else "")
+    )
+    return {
+        "cross_implementation": {
+            "caption": caption,
+            "table": frame_table(
+                "cross-implementation", f"Paper vs this suite vs anomalib {release}", frame, "category"
+            ),
+            "differences": frame_table(
+                "implementation-differences",
+                "Known differences between the implementations",
+                differences_frame(),
+                "difference",
+            ),
+        }
+    }

@@ -15,18 +15,38 @@ from rd4ad.published import AVERAGES, CLASS_IDS, OBJECTS, TEXTURES
 from rd4ad.published.metrics import label
 from rd4ad.report.audit import ROLES, AuditComparison
 
-DATASET_LABELS = {"mvtec": "MVTec AD", "mnist": "MNIST", "fmnist": "F-MNIST", "cifar10": "CIFAR-10",
-                  "caltech256": "Caltech-256"}
+DATASET_LABELS = {
+    "mvtec": "MVTec AD",
+    "mnist": "MNIST",
+    "fmnist": "F-MNIST",
+    "cifar10": "CIFAR-10",
+    "caltech256": "Caltech-256",
+}
 AVERAGE_LABELS = {"textures": "Textures (avg)", "objects": "Objects (avg)", "mean": "Mean"}
-ROW_GROUPS = ((TEXTURES + ("textures",), "Textures"), (OBJECTS + ("objects",), "Objects"),
-              (CLASS_IDS, "Classes"), (("mean",), ""))
+ROW_GROUPS = (
+    (TEXTURES + ("textures",), "Textures"),
+    (OBJECTS + ("objects",), "Objects"),
+    (CLASS_IDS, "Classes"),
+    (("mean",), ""),
+)
 EXTRA_GROUP = "Not in the paper (this configuration)"
 COLUMN_LABELS = {  # headers of the plain frame tables (summary, consistency)
-    "n_compared": "compared cells", "mean_delta": "mean Δ (pp)", "mean_abs_delta": "mean |Δ| (pp)",
-    "done": "runs done", "expected": "runs planned", "printed": "printed", "recomputed": "mean of its cells",
-    "n_cells": "cells", "table_a": "table", "value_a": "printed", "table_b": "other table",
-    "value_b": "printed there", "median_spread": "median seed sd (pp)", "seeds_needed": "seeds for ±0.5 pp",
-    "single_run_floor": "single-run floor (pp)"}
+    "n_compared": "compared cells",
+    "mean_delta": "mean Δ (pp)",
+    "mean_abs_delta": "mean |Δ| (pp)",
+    "done": "runs done",
+    "expected": "runs planned",
+    "printed": "printed",
+    "recomputed": "mean of its cells",
+    "n_cells": "cells",
+    "table_a": "table",
+    "value_a": "printed",
+    "table_b": "other table",
+    "value_b": "printed there",
+    "median_spread": "median seed sd (pp)",
+    "seeds_needed": "seeds for ±0.5 pp",
+    "single_run_floor": "single-run floor (pp)",
+}
 VERDICT_MARKS = {"consistent": "≈", "below": "↓", "above": "↑", "undetermined": "?"}
 DECIMALS = {"memory_mb": 0}
 MISSING = "–"
@@ -36,13 +56,13 @@ NOTE_MARK = "†"
 @dataclass(frozen=True)
 class Cell:
     text: str
-    kind: str = ""               # baseline | paper | ours | delta | reference | alternative | missing; "" plain
-    status: str = ""             # a measured cell's status (rd4ad.report.aggregate.STATUSES)
-    verdict: str = ""            # a Δ cell's verdict, "none" where it has none
-    counted: bool = True         # False: the other PRO measure, shown beside the counted one (pro_reproduction)
-    title: str = ""              # hover text
-    data: dict = field(default_factory=dict)   # data-* attributes: tidy labels and entry
-    note: str = ""               # a paper-internal inconsistency, shown as a marker
+    kind: str = ""  # baseline | paper | ours | delta | reference | alternative | missing; "" plain
+    status: str = ""  # a measured cell's status (rd4ad.report.aggregate.STATUSES)
+    verdict: str = ""  # a Δ cell's verdict, "none" where it has none
+    counted: bool = True  # False: the other PRO measure, shown beside the counted one (pro_reproduction)
+    title: str = ""  # hover text
+    data: dict = field(default_factory=dict)  # data-* attributes: tidy labels and entry
+    note: str = ""  # a paper-internal inconsistency, shown as a marker
 
 
 @dataclass(frozen=True)
@@ -106,8 +126,13 @@ def header_rows(columns: list[tuple], labelers: list) -> list[list[HeaderCell]]:
     """Spanning header rows for column tuples; levels with one value are left out (the last kept)."""
     last = len(columns[0]) - 1
     shown = [i for i in range(last + 1) if i == last or len({c[i] for c in columns}) > 1]
-    return [[HeaderCell(labelers[i](prefix[-1]), len(list(span)))
-             for prefix, span in groupby(columns, key=lambda c, i=i: c[:i + 1])] for i in shown]
+    return [
+        [
+            HeaderCell(labelers[i](prefix[-1]), len(list(span)))
+            for prefix, span in groupby(columns, key=lambda c, i=i: c[: i + 1])
+        ]
+        for i in shown
+    ]
 
 
 def audit_table(comparison: AuditComparison) -> DisplayTable:
@@ -126,8 +151,9 @@ def audit_table(comparison: AuditComparison) -> DisplayTable:
             row.append(Cell(text, role if c["n_seeds"] else "missing", title=f"{c['n_seeds']} seeds"))
         rows.append(Row(category_label(category), row, "average" if category in AVERAGES else ""))
     labelers = [label, lambda r: names[r]]
-    return DisplayTable(comparison.key, comparison.title, "Category", header_rows(columns, labelers),
-                        rows, len(columns) + 1)
+    return DisplayTable(
+        comparison.key, comparison.title, "Category", header_rows(columns, labelers), rows, len(columns) + 1
+    )
 
 
 def frame_table(key: str, title: str, frame: pd.DataFrame, index: str) -> DisplayTable:
@@ -141,5 +167,11 @@ def frame_table(key: str, title: str, frame: pd.DataFrame, index: str) -> Displa
         return str(value)
 
     rows = [Row(str(r[index]), [Cell(text(v)) for v in r[columns]]) for _, r in frame.iterrows()]
-    return DisplayTable(key, title, COLUMN_LABELS.get(index, index),
-                        [[HeaderCell(COLUMN_LABELS.get(str(c), str(c))) for c in columns]], rows, len(columns) + 1)
+    return DisplayTable(
+        key,
+        title,
+        COLUMN_LABELS.get(index, index),
+        [[HeaderCell(COLUMN_LABELS.get(str(c), str(c))) for c in columns]],
+        rows,
+        len(columns) + 1,
+    )

@@ -24,8 +24,24 @@ from rd4ad.statistics.seeds import MAX_SEEDS
 
 EXPORT_DIR = "tables"
 SUMMARY_FILE = "summary.md"
-TIDY_COLUMNS = ["table", "row", "column", "metric", "counted", "published", "ours_mean", "ours_std",
-                "n_seeds", "pi_low", "pi_high", "test_low", "test_high", "delta", "status", "verdict"]
+TIDY_COLUMNS = [
+    "table",
+    "row",
+    "column",
+    "metric",
+    "counted",
+    "published",
+    "ours_mean",
+    "ours_std",
+    "n_seeds",
+    "pi_low",
+    "pi_high",
+    "test_low",
+    "test_high",
+    "delta",
+    "status",
+    "verdict",
+]
 LARGEST = 10  # deltas listed in the Markdown summary
 
 
@@ -55,33 +71,72 @@ def _md_table(header: list[str], rows: list[list], text_columns: int = 1) -> lis
     """A Markdown table; the first ``text_columns`` left-aligned, the numbers right-aligned."""
     align = ["---"] * text_columns + ["--:"] * (len(header) - text_columns)
     return ["| " + " | ".join(_md(h) for h in header) + " |", "| " + " | ".join(align) + " |"] + [
-        "| " + " | ".join(_md(v) for v in row) + " |" for row in rows]
+        "| " + " | ".join(_md(v) for v in row) + " |" for row in rows
+    ]
 
 
-def summary_markdown(cells: pd.DataFrame, tidy: pd.DataFrame, names: dict[str, str], heading: str,
-                     notes: list[str]) -> str:
+def summary_markdown(
+    cells: pd.DataFrame, tidy: pd.DataFrame, names: dict[str, str], heading: str, notes: list[str]
+) -> str:
     """Markdown: ``heading``, ``notes`` (one paragraph each), per table (``names``: key → printed
     name) the compared cells, each status and the mean deltas, then the ``LARGEST`` deltas."""
     summary = delta_summary(cells)
     lines = [f"## {heading}", ""] + [line for note in notes for line in (note, "")]
     header = ["Table", "compared", *STATUSES, "mean Δ (pp)", "mean |Δ| (pp)"]
-    lines += _md_table(header, [[names.get(key, key), int(r["n_compared"]), *(int(r[s]) for s in STATUSES),
-                                 fmt(r["mean_delta"], sign=True), fmt(r["mean_abs_delta"])]
-                                for key, r in summary.iterrows()])
+    lines += _md_table(
+        header,
+        [
+            [
+                names.get(key, key),
+                int(r["n_compared"]),
+                *(int(r[s]) for s in STATUSES),
+                fmt(r["mean_delta"], sign=True),
+                fmt(r["mean_abs_delta"]),
+            ]
+            for key, r in summary.iterrows()
+        ],
+    )
     verdicts = verdict_summary(cells)
-    lines += ["", "Verdicts from the seeds (the published value inside / below / above the 95 % prediction "
-              "interval of one more run of ours; undetermined with one seed):", ""]
-    lines += _md_table(["Table", *VERDICTS, "median seed sd (pp)", "seeds for ±0.5 pp", "single-run floor (pp)"],
-                       [[names.get(key, key), *(int(r[v]) for v in VERDICTS), fmt(r["median_spread"]),
-                         seeds_text(r["seeds_needed"]), fmt(r["single_run_floor"])] for key, r in verdicts.iterrows()])
+    lines += [
+        "",
+        "Verdicts from the seeds (the published value inside / below / above the 95 % prediction "
+        "interval of one more run of ours; undetermined with one seed):",
+        "",
+    ]
+    lines += _md_table(
+        ["Table", *VERDICTS, "median seed sd (pp)", "seeds for ±0.5 pp", "single-run floor (pp)"],
+        [
+            [
+                names.get(key, key),
+                *(int(r[v]) for v in VERDICTS),
+                fmt(r["median_spread"]),
+                seeds_text(r["seeds_needed"]),
+                fmt(r["single_run_floor"]),
+            ]
+            for key, r in verdicts.iterrows()
+        ],
+    )
     lines += ["", seeds_line(verdicts, names)]
     compared = tidy[tidy["counted"] & is_compared(tidy["status"])]
     largest = compared.loc[compared["delta"].abs().sort_values(ascending=False, kind="stable").index[:LARGEST]]
     lines += ["", f"Largest deltas (of {len(compared)} compared cells):", ""]
-    lines += _md_table(["Table", "Row", "Column", "Published", "Ours", "Δ", "Status", "Verdict"], [
-        [names.get(c["table"], c["table"]), c["row"], c["column"], fmt(c["published"], c["metric"]),
-         fmt(c["ours_mean"], c["metric"], c["ours_std"]), fmt(c["delta"], c["metric"], sign=True), c["status"],
-         c["verdict"]] for _, c in largest.iterrows()], text_columns=3)
+    lines += _md_table(
+        ["Table", "Row", "Column", "Published", "Ours", "Δ", "Status", "Verdict"],
+        [
+            [
+                names.get(c["table"], c["table"]),
+                c["row"],
+                c["column"],
+                fmt(c["published"], c["metric"]),
+                fmt(c["ours_mean"], c["metric"], c["ours_std"]),
+                fmt(c["delta"], c["metric"], sign=True),
+                c["status"],
+                c["verdict"],
+            ]
+            for _, c in largest.iterrows()
+        ],
+        text_columns=3,
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -95,7 +150,12 @@ def seeds_line(verdicts: pd.DataFrame, names: dict[str, str]) -> str:
     ±0.5 pp; or, with one seed everywhere, that verdicts need two or more."""
     known = verdicts.dropna(subset=["seeds_needed"])
     if not len(known):
-        return ("Seeds needed: unknown, every cell has one seed; run two or more (config `seeds:`) for "
-                "verdicts and for this advice.")
-    return "Seeds needed to pin a table's mean to ±0.5 pp (95 %, at its median seed sd): " + "; ".join(
-        f"{names.get(key, key)} {seeds_text(r['seeds_needed'])}" for key, r in known.iterrows()) + "."
+        return (
+            "Seeds needed: unknown, every cell has one seed; run two or more (config `seeds:`) for "
+            "verdicts and for this advice."
+        )
+    return (
+        "Seeds needed to pin a table's mean to ±0.5 pp (95 %, at its median seed sd): "
+        + "; ".join(f"{names.get(key, key)} {seeds_text(r['seeds_needed'])}" for key, r in known.iterrows())
+        + "."
+    )

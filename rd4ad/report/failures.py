@@ -54,8 +54,14 @@ def run_failure(folder: RunFolder, logs: Path = SLURM_LOGS) -> dict:
         if log.is_file():
             scheduler = slurm_log(folder.key, step, logs)
             line = error_line(log) or (scheduler and error_line(scheduler, _SLURM_ERROR))
-            return {"run": str(folder.key), "state": "failed" if line else "unfinished", "job": step,
-                    "log": str(log), "slurm_log": str(scheduler or ""), "error": line or ""}
+            return {
+                "run": str(folder.key),
+                "state": "failed" if line else "unfinished",
+                "job": step,
+                "log": str(log),
+                "slurm_log": str(scheduler or ""),
+                "error": line or "",
+            }
     return {"run": str(folder.key), "state": "not started", "job": "", "log": "", "slurm_log": "", "error": ""}
 
 

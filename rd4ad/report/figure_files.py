@@ -18,8 +18,14 @@ from rd4ad.published.tables import TableSpec
 from rd4ad.report.aggregate import headline_variant, is_compared, printed_order
 from rd4ad.report.collect import ReportInputs
 from rd4ad.report.display import DATASET_LABELS
-from rd4ad.report.figures import (anomaly_overlays, comparison_plot, delta_heatmap, loss_curves, save_figure,
-                                  score_histograms)
+from rd4ad.report.figures import (
+    anomaly_overlays,
+    comparison_plot,
+    delta_heatmap,
+    loss_curves,
+    save_figure,
+    score_histograms,
+)
 from rd4ad.report.results import RUN_KEYS, collect_csv, read_examples, read_scores
 
 FIGURE_DIR = "figures"
@@ -43,8 +49,11 @@ def headline_picks(plan: Plan, runs: pd.DataFrame) -> pd.DataFrame:
     picks = []
     for dataset in plan.datasets:
         variant = headline_variant(plan, dataset)
-        done = (runs[(runs["dataset"] == dataset) & (runs["variant"] == variant)]
-                .drop_duplicates(RUN_KEYS).set_index(["category", "seed"])["headline"])
+        done = (
+            runs[(runs["dataset"] == dataset) & (runs["variant"] == variant)]
+            .drop_duplicates(RUN_KEYS)
+            .set_index(["category", "seed"])["headline"]
+        )
         for category in printed_order(dataset, plan.categories(dataset)):
             seed = next((s for s in plan.seeds if (category, s) in done.index), None)
             if seed is not None:
@@ -61,8 +70,11 @@ def _scores(results: Path, picks: pd.DataFrame) -> pd.DataFrame:
     for _, pick in picks.iterrows():
         scores = read_scores(_folder(results, pick))
         if scores is not None and pick["headline"] in scores:
-            frames.append(pd.DataFrame({"category": pick["category"], "label": scores["label"],
-                                        "score": scores[pick["headline"]]}))
+            frames.append(
+                pd.DataFrame(
+                    {"category": pick["category"], "label": scores["label"], "score": scores[pick["headline"]]}
+                )
+            )
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -78,8 +90,12 @@ def _losses(plan: Plan, losses: pd.DataFrame, dataset: str) -> pd.DataFrame:
         return losses
     categories = printed_order(dataset, plan.categories(dataset))
     variants = list(plan.variants)
-    curves = losses[(losses["dataset"] == dataset) & losses["category"].isin(categories)
-                    & losses["seed"].isin(plan.seeds) & losses["variant"].isin(variants)]
+    curves = losses[
+        (losses["dataset"] == dataset)
+        & losses["category"].isin(categories)
+        & losses["seed"].isin(plan.seeds)
+        & losses["variant"].isin(variants)
+    ]
     order = curves["variant"].map(variants.index) * len(categories) + curves["category"].map(categories.index)
     return curves.loc[order.sort_values(kind="stable").index]
 
@@ -91,14 +107,14 @@ def run_figures(inputs: ReportInputs, folder: Path) -> list[FigureEntry]:
     tag = DEMO_TAG if inputs.demo else ""
     picks = headline_picks(plan, inputs.runs)
     losses = collect_csv(results, "loss")
-    pixel_datasets = {d for spec in plan.tables.values() if "pixel_auroc" in spec.metrics
-                      for d in spec.datasets}
+    pixel_datasets = {d for spec in plan.tables.values() if "pixel_auroc" in spec.metrics for d in spec.datasets}
     entries = []
     picked = {dataset: picks[picks["dataset"] == dataset] for dataset in plan.datasets}
     # every run file is read (and checked) before the first figure is written
     all_scores = {dataset: _scores(results, chosen) for dataset, chosen in picked.items()}
-    all_examples = {dataset: _examples(results, chosen) if dataset in pixel_datasets else {}
-                    for dataset, chosen in picked.items()}
+    all_examples = {
+        dataset: _examples(results, chosen) if dataset in pixel_datasets else {} for dataset, chosen in picked.items()
+    }
 
     def add(fig, name: str, title: str, caption: str) -> None:
         save_figure(fig, folder / name)
@@ -108,17 +124,27 @@ def run_figures(inputs: ReportInputs, folder: Path) -> list[FigureEntry]:
         label = f"{tag}{DATASET_LABELS.get(dataset, dataset)} role"
         scores, examples = all_scores[dataset], all_examples[dataset]
         if len(scores):
-            add(score_histograms(scores, f"{label}: image scores"), f"scores_{_slug(dataset)}.png",
+            add(
+                score_histograms(scores, f"{label}: image scores"),
+                f"scores_{_slug(dataset)}.png",
                 f"{label}: image-score histograms (Fig. 5)",
-                f"normal vs anomalous test images, variant {headline_variant(plan, dataset)}, first seed")
+                f"normal vs anomalous test images, variant {headline_variant(plan, dataset)}, first seed",
+            )
         if examples:
-            add(anomaly_overlays(examples, f"{label}: anomaly maps"), f"overlays_{_slug(dataset)}.png",
+            add(
+                anomaly_overlays(examples, f"{label}: anomaly maps"),
+                f"overlays_{_slug(dataset)}.png",
                 f"{label}: anomaly maps (Fig. 6/7)",
-                "test images with the smoothed anomaly map (jet) and the ground-truth outline (white)")
+                "test images with the smoothed anomaly map (jet) and the ground-truth outline (white)",
+            )
         curves = _losses(plan, losses, dataset)
         if len(curves):
-            add(loss_curves(curves, f"{label}: training loss"), f"loss_{_slug(dataset)}.png",
-                f"{label}: training loss", "mean ± sd over seeds per epoch, one panel per variant")
+            add(
+                loss_curves(curves, f"{label}: training loss"),
+                f"loss_{_slug(dataset)}.png",
+                f"{label}: training loss",
+                "mean ± sd over seeds per epoch, one panel per variant",
+            )
     return entries
 
 
@@ -131,12 +157,20 @@ def delta_figures(inputs: ReportInputs, folder: Path) -> list[FigureEntry]:
         if spec.layout != "categories" or compared["row"].nunique() < 2:
             continue
         counted = tidy[(tidy["table"] == key) & tidy["counted"]]
-        deltas = (counted.pivot_table(index="column", columns="row", values="delta", sort=False)
-                  .reindex(columns=list(dict.fromkeys(counted["row"]))).dropna(axis=1, how="all"))
+        deltas = (
+            counted.pivot_table(index="column", columns="row", values="delta", sort=False)
+            .reindex(columns=list(dict.fromkeys(counted["row"])))
+            .dropna(axis=1, how="all")
+        )
         title = f"{DEMO_TAG if inputs.demo else ''}{spec.name}: measured − published (pp)"
         save_figure(delta_heatmap(deltas, title), folder / f"deltas_{_slug(key)}.png")
-        entries.append(FigureEntry(f"{spec.name}: delta heat-map", f"{FIGURE_DIR}/deltas_{_slug(key)}.png",
-                                   "measured mean − published RD4AD value, table column × category"))
+        entries.append(
+            FigureEntry(
+                f"{spec.name}: delta heat-map",
+                f"{FIGURE_DIR}/deltas_{_slug(key)}.png",
+                "measured mean − published RD4AD value, table column × category",
+            )
+        )
     return entries
 
 
@@ -145,14 +179,19 @@ def comparison_figure(spec: TableSpec, inputs: ReportInputs, folder: Path) -> Fi
     measurement only; None when none has."""
     in_table = inputs.tidy[inputs.tidy["table"] == spec.key]
     measured = in_table[in_table["counted"] & in_table["ours_mean"].notna()]
-    shown = in_table[pd.MultiIndex.from_frame(in_table[["column", "row"]]).isin(
-        pd.MultiIndex.from_frame(measured[["column", "row"]]))]
+    shown = in_table[
+        pd.MultiIndex.from_frame(in_table[["column", "row"]]).isin(
+            pd.MultiIndex.from_frame(measured[["column", "row"]])
+        )
+    ]
     if not len(shown):
         return None
     name = f"compare_{_slug(spec.key)}.png"
     title = f"{DEMO_TAG if inputs.demo else ''}{spec.name}: published vs ours"
     save_figure(comparison_plot(shown, title), folder / name)
-    caption = (f"black bar: {PAPER_METHOD} as printed; dot: ours, mean ± sample std over seeds (green within "
-               "tolerance, red off, blue without a tolerance or a published value)")
+    caption = (
+        f"black bar: {PAPER_METHOD} as printed; dot: ours, mean ± sample std over seeds (green within "
+        "tolerance, red off, blue without a tolerance or a published value)"
+    )
     other = "; grey diamond: the other PRO definition" if (~shown["counted"]).any() else ""
     return FigureEntry(title, f"{FIGURE_DIR}/{name}", caption + other)

@@ -32,10 +32,12 @@ OTHER_COLOR = "#375a7f"
 
 def plain_text(draw):
     """Run ``draw`` (a figure function) with every text drawn as given, not as mathtext."""
+
     @functools.wraps(draw)
     def wrapper(*args, **kwargs):
         with plt.rc_context(PLAIN_TEXT):
             return draw(*args, **kwargs)
+
     return wrapper
 
 
@@ -46,10 +48,22 @@ def score_histograms(scores: pd.DataFrame, title: str) -> plt.Figure:
     data = scores.assign(label=scores["label"].map(LABELS))
     order = list(dict.fromkeys(data["category"]))
     wrap = min(5, len(order))
-    grid = sns.displot(data, x="score", hue="label", col="category", col_wrap=wrap, kind="hist",
-                       stat="density", common_norm=False, element="step", bins=20, height=2.2,
-                       col_order=order, facet_kws={"sharex": False, "sharey": False},
-                       hue_order=list(LABELS.values()))
+    grid = sns.displot(
+        data,
+        x="score",
+        hue="label",
+        col="category",
+        col_wrap=wrap,
+        kind="hist",
+        stat="density",
+        common_norm=False,
+        element="step",
+        bins=20,
+        height=2.2,
+        col_order=order,
+        facet_kws={"sharex": False, "sharey": False},
+        hue_order=list(LABELS.values()),
+    )
     grid.set_titles("{col_name}")
     grid.figure.suptitle(title, y=1.02)
     return grid.figure
@@ -63,14 +77,15 @@ def anomaly_overlays(examples: dict[str, dict[str, np.ndarray]], title: str) -> 
     n_images = max(len(e["images"]) for e in examples.values())
     per_row = max(1, min(len(examples), int(MAX_WIDTH // (1.7 * n_images))))
     n_rows = -(-len(examples) // per_row)
-    fig, axes = plt.subplots(n_rows, per_row * n_images, figsize=(1.7 * n_images * per_row, 1.9 * n_rows),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        n_rows, per_row * n_images, figsize=(1.7 * n_images * per_row, 1.9 * n_rows), squeeze=False
+    )
     for ax in axes.flat:
         ax.set_axis_off()
     for block, (category, ex) in enumerate(examples.items()):
         low, high = float(ex["maps"].min()), float(ex["maps"].max())
-        row = axes[block // per_row, (block % per_row) * n_images:(block % per_row + 1) * n_images]
-        for i, ax in enumerate(row[:len(ex["images"])]):
+        row = axes[block // per_row, (block % per_row) * n_images : (block % per_row + 1) * n_images]
+        for i, ax in enumerate(row[: len(ex["images"])]):
             ax.imshow(ex["images"][i].transpose(1, 2, 0))
             ax.imshow(ex["maps"][i], cmap="jet", alpha=0.45, vmin=low, vmax=high)
             if ex["masks"][i].any():
@@ -87,9 +102,20 @@ def loss_curves(losses: pd.DataFrame, title: str) -> plt.Figure:
     variants and categories in the order of first appearance."""
     variants, categories = list(dict.fromkeys(losses["variant"])), list(dict.fromkeys(losses["category"]))
     wrap = min(4, len(variants))
-    grid = sns.relplot(losses, x="epoch", y="loss", hue="category", col="variant", col_wrap=wrap,
-                       kind="line", errorbar="sd", height=2.6, col_order=variants, hue_order=categories,
-                       facet_kws={"sharey": False})
+    grid = sns.relplot(
+        losses,
+        x="epoch",
+        y="loss",
+        hue="category",
+        col="variant",
+        col_wrap=wrap,
+        kind="line",
+        errorbar="sd",
+        height=2.6,
+        col_order=variants,
+        hue_order=categories,
+        facet_kws={"sharey": False},
+    )
     grid.set_titles("{col_name}")
     grid.figure.suptitle(title, y=1.02)
     return grid.figure
@@ -101,12 +127,22 @@ def delta_heatmap(deltas: pd.DataFrame, title: str) -> plt.Figure:
     the order given; NaN cells blank; cells sized so the figure fits ``MAX_WIDTH``."""
     longest = max(len(str(label)) for label in deltas.index)
     cell = min(0.62, (MAX_WIDTH - 1.5 - 0.07 * longest) / deltas.shape[1])
-    fig, ax = plt.subplots(figsize=(1.5 + 0.07 * longest + cell * deltas.shape[1],
-                                    1.6 + 0.42 * deltas.shape[0]))
+    fig, ax = plt.subplots(figsize=(1.5 + 0.07 * longest + cell * deltas.shape[1], 1.6 + 0.42 * deltas.shape[0]))
     limit = max(float(np.nanmax(np.abs(deltas.to_numpy()))), 0.5)
     annot = deltas.map(lambda v: "" if np.isnan(v) else fmt(v, sign=True)).to_numpy()
-    sns.heatmap(deltas, ax=ax, annot=annot, fmt="", cmap="vlag", center=0.0, vmin=-limit, vmax=limit,
-                cbar_kws={"label": "Δ (pp)", "shrink": 0.8}, annot_kws={"fontsize": 8}, linewidths=0.5)
+    sns.heatmap(
+        deltas,
+        ax=ax,
+        annot=annot,
+        fmt="",
+        cmap="vlag",
+        center=0.0,
+        vmin=-limit,
+        vmax=limit,
+        cbar_kws={"label": "Δ (pp)", "shrink": 0.8},
+        annot_kws={"fontsize": 8},
+        linewidths=0.5,
+    )
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.tick_params(axis="x", labelrotation=45, labelsize=8)
@@ -130,25 +166,58 @@ def comparison_plot(tidy: pd.DataFrame, title: str) -> plt.Figure:
     rotate = n_x * (0.075 * longest + 0.1) > width - 0.8  # labels would touch: slant them
     n_rows = -(-len(panels) // n_cols)
     fig, axes = plt.subplots(n_rows, n_cols, figsize=(width * n_cols, 2.9 * n_rows + 0.6), squeeze=False)
-    for ax in axes.flat[len(panels):]:
+    for ax in axes.flat[len(panels) :]:
         ax.set_visible(False)
     for ax, panel in zip(axes.flat, panels):
         mine = tidy[tidy["column"] == panel]
         rows = list(dict.fromkeys(mine["row"]))
         x = {row: i for i, row in enumerate(rows)}
         counted, other = mine[mine["counted"]], mine[~mine["counted"]]
-        ax.scatter(counted["row"].map(x), counted["published"], marker="_", s=220, linewidths=2.2,
-                   color="black", label=f"{PAPER_METHOD} (paper)", zorder=3)
+        ax.scatter(
+            counted["row"].map(x),
+            counted["published"],
+            marker="_",
+            s=220,
+            linewidths=2.2,
+            color="black",
+            label=f"{PAPER_METHOD} (paper)",
+            zorder=3,
+        )
         colors = [STATUS_COLORS.get(s, OTHER_COLOR) for s in counted["status"]]
-        ax.errorbar(counted["row"].map(x), counted["ours_mean"], yerr=counted["ours_std"].fillna(0), fmt="none",
-                    ecolor="#5a6570", elinewidth=1, capsize=2.5, zorder=2)
+        ax.errorbar(
+            counted["row"].map(x),
+            counted["ours_mean"],
+            yerr=counted["ours_std"].fillna(0),
+            fmt="none",
+            ecolor="#5a6570",
+            elinewidth=1,
+            capsize=2.5,
+            zorder=2,
+        )
         ax.scatter(counted["row"].map(x), counted["ours_mean"], c=colors, s=22, zorder=4, label="ours")
         if len(other):
-            ax.errorbar(other["row"].map(x) + 0.25, other["ours_mean"], yerr=other["ours_std"].fillna(0),
-                        fmt="D", mfc="white", mec="#8a939b", ecolor="#8a939b", ms=4, elinewidth=0.8,
-                        capsize=2, label="ours, other PRO definition", zorder=2)
-        ax.set_xticks(range(len(rows)), rows, fontsize=8, rotation=45 if rotate else 0,
-                      ha="right" if rotate else "center", rotation_mode="anchor")
+            ax.errorbar(
+                other["row"].map(x) + 0.25,
+                other["ours_mean"],
+                yerr=other["ours_std"].fillna(0),
+                fmt="D",
+                mfc="white",
+                mec="#8a939b",
+                ecolor="#8a939b",
+                ms=4,
+                elinewidth=0.8,
+                capsize=2,
+                label="ours, other PRO definition",
+                zorder=2,
+            )
+        ax.set_xticks(
+            range(len(rows)),
+            rows,
+            fontsize=8,
+            rotation=45 if rotate else 0,
+            ha="right" if rotate else "center",
+            rotation_mode="anchor",
+        )
         ax.tick_params(axis="y", labelsize=8)
         ax.set_xlim(-0.6, len(rows) - 0.4)
         ax.set_title(panel, fontsize=9)
@@ -159,8 +228,15 @@ def comparison_plot(tidy: pd.DataFrame, title: str) -> plt.Figure:
             handles.setdefault(label, handle)
     height = fig.get_figheight()  # title, then the legend below it, in the top 0.6 inch
     fig.text(0.01, 1 - 0.05 / height, title, ha="left", va="top", fontsize=10)
-    fig.legend(handles.values(), handles.keys(), loc="upper left", bbox_to_anchor=(0.0, 1 - 0.28 / height),
-               ncols=len(handles), fontsize=8, frameon=False)
+    fig.legend(
+        handles.values(),
+        handles.keys(),
+        loc="upper left",
+        bbox_to_anchor=(0.0, 1 - 0.28 / height),
+        ncols=len(handles),
+        fontsize=8,
+        frameon=False,
+    )
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.6 / height))
     return fig
 

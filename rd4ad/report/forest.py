@@ -23,19 +23,39 @@ def forest_plot(comparison: Comparison, title: str) -> plt.Figure:
     """Per metric of ``comparison`` (one dataset's rows): categories bottom-up in the order given,
     the mean on top, Δ on x (percentage points)."""
     summary = comparison.summary
-    fig, axes = plt.subplots(1, len(summary), squeeze=False, sharey=True,
-                             figsize=(min(MAX_WIDTH, 4.2 * len(summary)), 1.8 + 0.4 * (
-                                 comparison.categories["category"].nunique() + 1)))
+    fig, axes = plt.subplots(
+        1,
+        len(summary),
+        squeeze=False,
+        sharey=True,
+        figsize=(min(MAX_WIDTH, 4.2 * len(summary)), 1.8 + 0.4 * (comparison.categories["category"].nunique() + 1)),
+    )
     for ax, row in zip(axes[0], summary.itertuples()):
-        cats = comparison.categories[(comparison.categories["metric"] == row.metric)
-                                     & (comparison.categories["dataset"] == row.dataset)]
+        cats = comparison.categories[
+            (comparison.categories["metric"] == row.metric) & (comparison.categories["dataset"] == row.dataset)
+        ]
         y = np.arange(len(cats))[::-1]
-        ax.errorbar(cats["mean"], y, xerr=np.abs(np.vstack([cats["mean"] - cats["low"], cats["high"] - cats["mean"]])),
-                    fmt="o", color="#444444", ecolor="#888888", capsize=2)
+        ax.errorbar(
+            cats["mean"],
+            y,
+            xerr=np.abs(np.vstack([cats["mean"] - cats["low"], cats["high"] - cats["mean"]])),
+            fmt="o",
+            color="#444444",
+            ecolor="#888888",
+            capsize=2,
+        )
         color = VERDICT_COLORS[row.verdict]
         top = len(cats)
-        ax.errorbar([row.mean], [top], xerr=[[row.mean - row.low], [row.high - row.mean]], fmt="D", color=color,
-                    ecolor=color, capsize=3, markersize=7)
+        ax.errorbar(
+            [row.mean],
+            [top],
+            xerr=[[row.mean - row.low], [row.high - row.mean]],
+            fmt="D",
+            color=color,
+            ecolor=color,
+            capsize=3,
+            markersize=7,
+        )
         ax.axvline(0.0, color="black", linewidth=0.8)
         ax.axhline(top - 0.5, color="#cccccc", linewidth=0.8)
         ax.set_yticks([*y, top], [*cats["category"], MEAN_LABEL])

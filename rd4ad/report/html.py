@@ -11,6 +11,11 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 def render_report(context: dict) -> str:
     """``templates/index.html`` (with ``style.css`` inlined) filled with ``context``."""
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     return env.get_template("index.html").render(**context)

@@ -2,8 +2,9 @@
 
 Every run of one data split (loader, data root, category, image size, protocol) must have seen
 the same decoded images, and every run of one teacher (backbone, weights, bottleneck; for a
-``random_calibrated`` teacher also the training split it was calibrated on) the same frozen tensors: their digests (``rd4ad/contract/fingerprints.py``, recorded in ``metrics.json``) must
-agree. When they do not — a dataset replaced by another version half-way through, other teacher
+``random_calibrated`` teacher also the training split it was calibrated on) the same frozen tensors:
+their digests (``rd4ad/contract/fingerprints.py``, recorded in ``metrics.json``) must agree. When they
+do not — a dataset replaced by another version half-way through, other teacher
 files — the tables compare numbers that were not produced the same way, and the report says
 which runs to retrain. Runs that recorded no digests are left out.
 """
@@ -32,8 +33,9 @@ def mixed_inputs(inputs: pd.DataFrame) -> pd.DataFrame:
     if inputs.empty:
         return pd.DataFrame(columns=MIXED_COLUMNS)
     calibrated = inputs["teacher_weights"] == CALIBRATED_TEACHER
-    inputs = inputs.assign(**{CALIBRATED_ON: inputs[list(DATA_FIELDS)].astype(str).agg(" ".join, axis=1).where(
-        calibrated, "")})
+    inputs = inputs.assign(
+        **{CALIBRATED_ON: inputs[list(DATA_FIELDS)].astype(str).agg(" ".join, axis=1).where(calibrated, "")}
+    )
     rows = []
     for digest, (label, fields) in SHARED.items():
         if digest not in inputs:
@@ -46,7 +48,13 @@ def mixed_inputs(inputs: pd.DataFrame) -> pd.DataFrame:
             shared_by = ", ".join(f"{f}={v}" for f, v in zip(fields, group) if v not in ("", "{}", None))
             for value in counts.index:
                 names = sorted(runs.loc[runs[digest] == value, "run"])
-                rows.append({"input": label, "shared by": shared_by, "digest": f"{value[:12]}…",
-                             "runs": ", ".join(names[:SHOWN_RUNS]) + (" …" if len(names) > SHOWN_RUNS else ""),
-                             "count": len(names)})
+                rows.append(
+                    {
+                        "input": label,
+                        "shared by": shared_by,
+                        "digest": f"{value[:12]}…",
+                        "runs": ", ".join(names[:SHOWN_RUNS]) + (" …" if len(names) > SHOWN_RUNS else ""),
+                        "count": len(names),
+                    }
+                )
     return pd.DataFrame(rows, columns=MIXED_COLUMNS)

@@ -13,10 +13,29 @@ import pandas as pd
 
 from rd4ad.report.display import MISSING, VERDICT_MARKS, fmt
 
-SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-            "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-            "×": r"$\times$", "·": r"$\cdot$", "±": r"$\pm$", "Δ": r"$\Delta$", "≤": r"$\leq$",
-            "−": r"$-$", "–": "--", "—": "---", "≈": r"$\approx$", "↓": r"$\downarrow$", "↑": r"$\uparrow$"}
+SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "×": r"$\times$",
+    "·": r"$\cdot$",
+    "±": r"$\pm$",
+    "Δ": r"$\Delta$",
+    "≤": r"$\leq$",
+    "−": r"$-$",
+    "–": "--",
+    "—": "---",
+    "≈": r"$\approx$",
+    "↓": r"$\downarrow$",
+    "↑": r"$\uparrow$",
+}
 HEADER = ("Paper", "Ours", r"$\Delta$")
 
 
@@ -36,8 +55,11 @@ def _values(cell: pd.Series) -> list[str]:
     metric = cell["metric"]
     ours = "missing" if pd.isna(cell["ours_mean"]) else fmt(cell["ours_mean"], metric, cell["ours_std"])
     mark = VERDICT_MARKS.get(cell["verdict"], "")
-    return [latex_number(fmt(cell["published"], metric)), latex_number(ours),
-            latex_number(fmt(cell["delta"], metric, sign=True)) + (f" {latex_text(mark)}" if mark else "")]
+    return [
+        latex_number(fmt(cell["published"], metric)),
+        latex_number(ours),
+        latex_number(fmt(cell["delta"], metric, sign=True)) + (f" {latex_text(mark)}" if mark else ""),
+    ]
 
 
 def latex_table(tidy: pd.DataFrame, caption: str, label: str) -> str:
@@ -50,9 +72,14 @@ def latex_table(tidy: pd.DataFrame, caption: str, label: str) -> str:
         rows, groups = groups, [""]
     lookup = {(c["column"], "") if transposed else (c["row"], c["column"]): c for _, c in cells.iterrows()}
     wide = len(groups) > 2  # Table 2, supplement Table 2: smaller type, closer columns
-    lines = [r"\begin{table}[t]", r"\centering", r"\footnotesize" if wide else r"\small",
-             *([r"\setlength{\tabcolsep}{3pt}"] if wide else []),
-             r"\begin{tabular}{l" + "rrr" * len(groups) + "}", r"\toprule"]
+    lines = [
+        r"\begin{table}[t]",
+        r"\centering",
+        r"\footnotesize" if wide else r"\small",
+        *([r"\setlength{\tabcolsep}{3pt}"] if wide else []),
+        r"\begin{tabular}{l" + "rrr" * len(groups) + "}",
+        r"\toprule",
+    ]
     if groups != [""]:
         lines.append(" & " + " & ".join(rf"\multicolumn{{3}}{{c}}{{{latex_text(g)}}}" for g in groups) + r" \\")
         lines.append(" ".join(rf"\cmidrule(lr){{{2 + 3 * i}-{4 + 3 * i}}}" for i in range(len(groups))))
@@ -61,6 +88,12 @@ def latex_table(tidy: pd.DataFrame, caption: str, label: str) -> str:
     for row in rows:
         values = [v for g in groups for v in (_values(lookup[row, g]) if (row, g) in lookup else ["--"] * 3)]
         lines.append(latex_text(row) + " & " + " & ".join(values) + r" \\")
-    lines += [r"\bottomrule", r"\end{tabular}", rf"\caption{{{latex_text(caption)}}}",
-              rf"\label{{{label}}}", r"\end{table}", ""]
+    lines += [
+        r"\bottomrule",
+        r"\end{tabular}",
+        rf"\caption{{{latex_text(caption)}}}",
+        rf"\label{{{label}}}",
+        r"\end{table}",
+        "",
+    ]
     return "\n".join(lines)

@@ -35,7 +35,7 @@ MEASURED = ("ours", "delta")
 class Entry(NamedTuple):
     """What a cell of a column shows: a published method's value, or ours / Δ of one measure."""
 
-    kind: str      # a baseline's name, PAPER_METHOD (RD4AD as printed), "ours" or "delta"
+    kind: str  # a baseline's name, PAPER_METHOD (RD4AD as printed), "ours" or "delta"
     rank: int = 0  # the measure of the printed metric, 0 the counted one (ours and Δ only)
 
     @property
@@ -51,16 +51,20 @@ def verdict_text(c: pd.Series, metric: str) -> str:
         return "; verdict undetermined: one seed, no seed interval (the tolerance alone decides)"
     interval = f"[{fmt(c['pi_low'], metric)}, {fmt(c['pi_high'], metric)}]"
     where = {"consistent": "inside", "below": "above", "above": "below"}[c["verdict"]]
-    return (f"; verdict {c['verdict']}: the published {fmt(c['published'], metric)} lies {where} the "
-            f"95 % prediction interval of one more run of ours, {interval} ({c['n_seeds']} seeds)")
+    return (
+        f"; verdict {c['verdict']}: the published {fmt(c['published'], metric)} lies {where} the "
+        f"95 % prediction interval of one more run of ours, {interval} ({c['n_seeds']} seeds)"
+    )
 
 
 def interval_text(c: pd.Series, metric: str) -> str:
     """The runs' test-set bootstrap interval for a cell's hover text (none for averages, other levels)."""
     if pd.isna(c["test_low"]):
         return ""
-    return (f"; test-set 95 % interval (bootstrap over test images, mean over seeds): "
-            f"[{fmt(c['test_low'], metric)}, {fmt(c['test_high'], metric)}]")
+    return (
+        f"; test-set 95 % interval (bootstrap over test images, mean over seeds): "
+        f"[{fmt(c['test_low'], metric)}, {fmt(c['test_high'], metric)}]"
+    )
 
 
 class TableCells:
@@ -75,8 +79,11 @@ class TableCells:
 
     def baselines(self, columns: list[Column]) -> list[str]:
         """Published methods other than RD4AD printed in any of ``columns``, in the paper's order."""
-        return [m for m in METHODS.get(self.table, ()) if m != PAPER_METHOD
-                and any(c + (m,) in self.printed for c in columns)]
+        return [
+            m
+            for m in METHODS.get(self.table, ())
+            if m != PAPER_METHOD and any(c + (m,) in self.printed for c in columns)
+        ]
 
     def measures(self, metric: str) -> tuple[str, ...]:
         return measures(metric, self.pro_reproduction)
@@ -87,8 +94,11 @@ class TableCells:
         ranks = range(max(len(self.measures(c.metric)) for c in columns))
         if not printed:
             return [Entry("ours", rank) for rank in ranks]
-        return ([Entry(m) for m in self.baselines(columns)] + [Entry(PAPER_METHOD)]
-                + [Entry(kind, rank) for rank in ranks for kind in MEASURED])
+        return (
+            [Entry(m) for m in self.baselines(columns)]
+            + [Entry(PAPER_METHOD)]
+            + [Entry(kind, rank) for rank in ranks for kind in MEASURED]
+        )
 
     def labels(self, column: Column, category: str) -> dict[str, str]:
         """The tidy row / column labels of a cell (those of its first measure), or none."""
@@ -149,18 +159,31 @@ def entry_label(entry: Entry, names: tuple[str, ...], demo: bool) -> str:
 
 def per_category_table(spec: TableSpec, inputs: ReportInputs, table_cells: TableCells) -> DisplayTable:
     """Tables 1, 2, supplement 2: category rows, (dataset, setting, metric, entry) columns."""
-    columns = [(column, entry) for column in columns_of(spec)
-               for entry in table_cells.entries([column], spec.setting(column.setting).published)]
-    categories = list(dict.fromkeys(c for d in spec.datasets
-                                    for c in table_rows(inputs.published, spec.key, d, inputs.plan.categories(d))))
+    columns = [
+        (column, entry)
+        for column in columns_of(spec)
+        for entry in table_cells.entries([column], spec.setting(column.setting).published)
+    ]
+    categories = list(
+        dict.fromkeys(
+            c for d in spec.datasets for c in table_rows(inputs.published, spec.key, d, inputs.plan.categories(d))
+        )
+    )
     rows = []
     for heading, members in groupby(categories, key=category_group):
         if heading:
             rows.append(Row(heading, css="group"))
-        rows += [Row(category_label(c), [table_cells.cell(column, c, entry) for column, entry in columns],
-                     "average" if c in AVERAGES else "") for c in members]
+        rows += [
+            Row(
+                category_label(c),
+                [table_cells.cell(column, c, entry) for column, entry in columns],
+                "average" if c in AVERAGES else "",
+            )
+            for c in members
+        ]
     header_labelers = labelers(spec) + [
-        lambda i: entry_label(columns[i][1], table_cells.measures(columns[i][0].metric), inputs.demo)]
+        lambda i: entry_label(columns[i][1], table_cells.measures(columns[i][0].metric), inputs.demo)
+    ]
     header = header_rows([column + (i,) for i, (column, _) in enumerate(columns)], header_labelers)
     return DisplayTable(spec.key, spec.title, "Category", header, rows, len(columns) + 1)
 
@@ -183,11 +206,21 @@ def summary_table(spec: TableSpec, inputs: ReportInputs, table_cells: TableCells
         several_metrics = len({c.metric for c in group}) > 1
         for entry in table_cells.entries(group):
             names = () if several_metrics and entry.rank == 0 else longest
-            rows.append(Row(entry_label(entry, names, inputs.demo),
-                            [table_cells.cell(column, "mean", entry) for column in group],
-                            "measured" if entry.measured else ""))
-    return DisplayTable(spec.key, spec.title, "Metric" if spec.layout == "metrics" else "Method",
-                        header_rows(header_keys, labelers(spec)), rows, len(header_keys) + 1)
+            rows.append(
+                Row(
+                    entry_label(entry, names, inputs.demo),
+                    [table_cells.cell(column, "mean", entry) for column in group],
+                    "measured" if entry.measured else "",
+                )
+            )
+    return DisplayTable(
+        spec.key,
+        spec.title,
+        "Metric" if spec.layout == "metrics" else "Method",
+        header_rows(header_keys, labelers(spec)),
+        rows,
+        len(header_keys) + 1,
+    )
 
 
 def paper_table(spec: TableSpec, inputs: ReportInputs) -> DisplayTable:

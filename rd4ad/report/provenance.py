@@ -27,10 +27,17 @@ TEACHER_TEXT = {  # teacher_weights → how captions and the demo banner name it
 def teachers_line(plan: Plan, variants: set[str] | None = None) -> str:
     """The teachers the planned runs (of ``variants``; all when None) distil from, e.g.
     ``resnet18 (random init, BatchNorm statistics calibrated on …)``."""
-    kinds = sorted({(p.run.backbone, p.run.teacher_weights) for p in plan.runs.values()
-                    if variants is None or p.run.variant in variants})
-    return "; ".join(f"{backbone} ({TEACHER_TEXT.get(weights, f'weights from {weights}')})"
-                     for backbone, weights in kinds) or "no runs planned"
+    kinds = sorted(
+        {
+            (p.run.backbone, p.run.teacher_weights)
+            for p in plan.runs.values()
+            if variants is None or p.run.variant in variants
+        }
+    )
+    return (
+        "; ".join(f"{backbone} ({TEACHER_TEXT.get(weights, f'weights from {weights}')})" for backbone, weights in kinds)
+        or "no runs planned"
+    )
 
 
 def table_precision(plan: Plan, spec: TableSpec) -> str:
@@ -42,8 +49,10 @@ def table_precision(plan: Plan, spec: TableSpec) -> str:
 
 def _device_figures(rows: pd.DataFrame) -> str:
     by_metric = dict(zip(rows["metric"], rows["value"]))
-    return (f"{rows['device'].iloc[0]}: {by_metric.get('infer_s', float('nan')):.3g} s/image, "
-            f"{by_metric.get('memory_mb', float('nan')):.0f} MB ({rows['memory_measure'].iloc[0]})")
+    return (
+        f"{rows['device'].iloc[0]}: {by_metric.get('infer_s', float('nan')):.3g} s/image, "
+        f"{by_metric.get('memory_mb', float('nan')):.0f} MB ({rows['memory_measure'].iloc[0]})"
+    )
 
 
 def timing_devices(spec: TableSpec, complexity: pd.DataFrame) -> str:
@@ -51,17 +60,24 @@ def timing_devices(spec: TableSpec, complexity: pd.DataFrame) -> str:
     and the GPU figures shown beside them (no delta: the paper timed a CPU); "" for other tables."""
     if not set(COMPLEXITY_METRICS) & set(spec.metrics):
         return ""
-    mine = complexity[complexity["variant"].isin(spec.variants)
-                      & complexity["dataset"].isin(spec.datasets)]
+    mine = complexity[complexity["variant"].isin(spec.variants) & complexity["dataset"].isin(spec.datasets)]
     cpu, gpu = mine[mine["processor"] == "cpu"], mine[mine["processor"] == "gpu"]
-    text = (f"Time and memory measured on the CPU, {_device_figures(cpu)}, compared with the paper's "
-            f"({PAPER_DEVICE}, §4.2)." if len(cpu) else "Time and memory: not measured yet.")
-    return text + (f" On the GPU, shown without a delta: {_device_figures(gpu)}." if len(gpu)
-                   else " No GPU was timed (the measuring machine had none).")
+    text = (
+        f"Time and memory measured on the CPU, {_device_figures(cpu)}, compared with the paper's "
+        f"({PAPER_DEVICE}, §4.2)."
+        if len(cpu)
+        else "Time and memory: not measured yet."
+    )
+    return text + (
+        f" On the GPU, shown without a delta: {_device_figures(gpu)}."
+        if len(gpu)
+        else " No GPU was timed (the measuring machine had none)."
+    )
 
 
 def table_caption(plan: Plan, spec: TableSpec, complexity: pd.DataFrame) -> str:
     """The caption line under a table's title: precision and teachers, and the timing devices where it has timings."""
     devices = timing_devices(spec, complexity)
-    return (f"Precision of the runs: {table_precision(plan, spec)}. Teachers: "
-            f"{teachers_line(plan, spec.variants)}." + (f" {devices}" if devices else ""))
+    return f"Precision of the runs: {table_precision(plan, spec)}. Teachers: {teachers_line(plan, spec.variants)}." + (
+        f" {devices}" if devices else ""
+    )

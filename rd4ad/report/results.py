@@ -20,7 +20,6 @@ import pandas as pd
 
 from rd4ad.contract.layout import RunFolder, RunKey, complexity_files, run_files
 from rd4ad.files.errors import RD4ADError
-from rd4ad.published.metrics import COMPLEXITY_METRICS, INTERVAL_METRICS
 from rd4ad.files.io import read_mapping
 from rd4ad.published.metrics import COMPLEXITY_METRICS, INTERVAL_METRICS
 
@@ -42,10 +41,13 @@ def checked_value(path: Path, key: str, value, low: float = 0.0, high: float = 1
     """``value`` as a float (NaN for null) when it is a finite number in [low, high]; else an ``RD4ADError``."""
     if value is None:
         return np.nan
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or not low <= value <= high:
-        raise RD4ADError(f"{path}: {key} = {value!r} is not a number in [{low:g}, {high:g}] (or null); "
-                         f"{REEVALUATE}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or not low <= value <= high
+    ):
+        raise RD4ADError(f"{path}: {key} = {value!r} is not a number in [{low:g}, {high:g}] (or null); {REEVALUATE}")
     return float(value)
 
 
@@ -56,16 +58,25 @@ def collect_runs(results: str | Path) -> pd.DataFrame:
     for key, path in run_files(results, "metrics"):
         data = _read_json(path)
         if not isinstance(data.get("levels"), dict) or "headline" not in data:
-            raise RD4ADError(f"{path}: needs 'levels' and 'headline' (docs/architecture.md); "
-                             "re-run python -m rd4ad evaluate")
+            raise RD4ADError(
+                f"{path}: needs 'levels' and 'headline' (docs/architecture.md); re-run python -m rd4ad evaluate"
+            )
         for level, metrics in data["levels"].items():
             if not isinstance(metrics, dict):
                 raise RD4ADError(f"{path}: levels.{level} is not an object of metrics; {REEVALUATE}")
             for metric, value in metrics.items():
-                rows.append({"run": str(key), **dataclasses.asdict(key), "level": level, "metric": metric,
-                             "value": checked_value(path, f"levels.{level}.{metric}", value),
-                             "headline": str(data["headline"]), "demo": bool(data.get("demo", False)),
-                             "device": str(data.get("device", "unknown"))})
+                rows.append(
+                    {
+                        "run": str(key),
+                        **dataclasses.asdict(key),
+                        "level": level,
+                        "metric": metric,
+                        "value": checked_value(path, f"levels.{level}.{metric}", value),
+                        "headline": str(data["headline"]),
+                        "demo": bool(data.get("demo", False)),
+                        "device": str(data.get("device", "unknown")),
+                    }
+                )
     return pd.DataFrame(rows, columns=RUN_COLUMNS)
 
 
@@ -78,8 +89,14 @@ def collect_anomalib_metrics(results: str | Path) -> pd.DataFrame:
         if not isinstance(own, dict):
             continue
         for metric, value in own.get("metrics", {}).items():
-            rows.append({**dataclasses.asdict(key), "metric": metric, "version": str(own.get("version")),
-                         "value": checked_value(path, f"anomalib.metrics.{metric}", value)})
+            rows.append(
+                {
+                    **dataclasses.asdict(key),
+                    "metric": metric,
+                    "version": str(own.get("version")),
+                    "value": checked_value(path, f"anomalib.metrics.{metric}", value),
+                }
+            )
     return pd.DataFrame(rows, columns=ANOMALIB_COLUMNS)
 
 
@@ -100,8 +117,9 @@ def collect_intervals(results: str | Path) -> pd.DataFrame:
             if not (isinstance(bounds, list) and len(bounds) == 2):
                 raise RD4ADError(f"{path}: intervals.{metric} = {bounds!r} is not [low, high]; {REEVALUATE}")
             low, high = (checked_value(path, f"intervals.{metric}", b) for b in bounds)
-            rows.append({**dataclasses.asdict(key), "level": intervals["level"], "metric": metric,
-                         "low": low, "high": high})
+            rows.append(
+                {**dataclasses.asdict(key), "level": intervals["level"], "metric": metric, "low": low, "high": high}
+            )
     return pd.DataFrame(rows, columns=INTERVAL_COLUMNS)
 
 
@@ -122,8 +140,16 @@ def collect_inputs(results: str | Path, fields: tuple[str, ...]) -> pd.DataFrame
         data = _read_json(path)
         inputs, run = data.get("inputs"), data.get("run") or {}
         if isinstance(inputs, dict) and inputs:
-            rows.append({"run": str(key), **{f: json.dumps(run.get(f), sort_keys=True) if isinstance(run.get(f), dict)
-                                             else run.get(f) for f in fields}, **inputs})
+            rows.append(
+                {
+                    "run": str(key),
+                    **{
+                        f: json.dumps(run.get(f), sort_keys=True) if isinstance(run.get(f), dict) else run.get(f)
+                        for f in fields
+                    },
+                    **inputs,
+                }
+            )
     return pd.DataFrame(rows, columns=["run", *fields, *sorted({k for r in rows for k in r} - {"run", *fields})])
 
 
@@ -132,13 +158,17 @@ def read_csv(path: Path, **kwargs) -> pd.DataFrame:
     try:
         return pd.read_csv(path, **kwargs)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as err:
-        raise RD4ADError(f"{path}: not a readable CSV ({' '.join(str(err).split())[:160]}); delete it and re-run "
-                         "the step that writes it") from err
+        raise RD4ADError(
+            f"{path}: not a readable CSV ({' '.join(str(err).split())[:160]}); delete it and re-run "
+            "the step that writes it"
+        ) from err
 
 
 def collect_csv(results: str | Path, name: str) -> pd.DataFrame:
     """One per-run CSV (``loss``, ``audit_epochs``: keys of ``layout.FILES``) of every run, run keys prepended."""
-    frames = [_numeric(read_csv(path), path).assign(**dataclasses.asdict(key)) for key, path in run_files(results, name)]
+    frames = [
+        _numeric(read_csv(path), path).assign(**dataclasses.asdict(key)) for key, path in run_files(results, name)
+    ]
     if not frames:
         return pd.DataFrame(columns=RUN_KEYS)
     frame = pd.concat(frames, ignore_index=True)
@@ -151,8 +181,10 @@ def _numeric(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     for column in frame.columns:
         values = pd.to_numeric(frame[column], errors="coerce")
         if (values.isna() & frame[column].notna()).any() or np.isinf(values.to_numpy(dtype=float)).any():
-            raise RD4ADError(f"{path}: column {column!r} holds a value that is not a finite number; delete the file "
-                             "and re-run the step that writes it (training writes loss.csv and audit_epochs.csv)")
+            raise RD4ADError(
+                f"{path}: column {column!r} holds a value that is not a finite number; delete the file "
+                "and re-run the step that writes it (training writes loss.csv and audit_epochs.csv)"
+            )
     return frame
 
 
@@ -165,10 +197,17 @@ def collect_complexity(results: str | Path) -> pd.DataFrame:
         for processor, figures in zip(PROCESSORS, (data, data.get("gpu") or {})):
             for metric in COMPLEXITY_METRICS:
                 if figures.get(metric) is not None:
-                    rows.append({"dataset": dataset, "variant": variant, "metric": metric,
-                                 "value": checked_value(path, metric, figures[metric], high=math.inf),
-                                 "device": str(figures.get("device", "unknown")), "processor": processor,
-                                 "memory_measure": str(figures.get("memory_measure", ""))})
+                    rows.append(
+                        {
+                            "dataset": dataset,
+                            "variant": variant,
+                            "metric": metric,
+                            "value": checked_value(path, metric, figures[metric], high=math.inf),
+                            "device": str(figures.get("device", "unknown")),
+                            "processor": processor,
+                            "memory_measure": str(figures.get("memory_measure", "")),
+                        }
+                    )
     return pd.DataFrame(rows, columns=COMPLEXITY_COLUMNS)
 
 
@@ -192,13 +231,20 @@ def read_examples(folder: RunFolder) -> dict[str, np.ndarray] | None:
         with np.load(path, allow_pickle=False) as data:
             examples = {key: data[key] for key in data.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as err:
-        raise RD4ADError(f"{path}: unreadable (not an .npz archive of arrays: {type(err).__name__}); "
-                         f"{REEVALUATE}") from err
+        raise RD4ADError(
+            f"{path}: unreadable (not an .npz archive of arrays: {type(err).__name__}); {REEVALUATE}"
+        ) from err
     missing = [key for key in EXAMPLE_KEYS if key not in examples]
     images = examples.get("images")
-    fits = (not missing and images.ndim == 4 and examples["names"].shape == (len(images),)
-            and all(examples[key].shape == (len(images), *images.shape[2:]) for key in ("masks", "maps")))
+    fits = (
+        not missing
+        and images.ndim == 4
+        and examples["names"].shape == (len(images),)
+        and all(examples[key].shape == (len(images), *images.shape[2:]) for key in ("masks", "maps"))
+    )
     if not fits:
-        raise RD4ADError(f"{path}: needs {', '.join(EXAMPLE_KEYS)} of matching shapes (N,3,S,S), (N,S,S), "
-                         f"(N,S,S), (N,){f'; missing {missing}' if missing else ''}; {REEVALUATE}")
+        raise RD4ADError(
+            f"{path}: needs {', '.join(EXAMPLE_KEYS)} of matching shapes (N,3,S,S), (N,S,S), "
+            f"(N,S,S), (N,){f'; missing {missing}' if missing else ''}; {REEVALUATE}"
+        )
     return examples

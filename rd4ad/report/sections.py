@@ -34,7 +34,8 @@ VERDICT_RULE = (
     "(runs independent and normally distributed); widened by ±0.05 for the published value's rounding, "
     "that interval holds the published value (consistent: it could be one more run of ours) or lies below "
     "or above it. One seed gives no interval: undetermined, and the fixed tolerance alone decides the status. "
-    "Both counts are shown; a group average's interval comes from its per-seed means.")
+    "Both counts are shown; a group average's interval comes from its per-seed means."
+)
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class PaperTable:
 
     spec: TableSpec
     display: DisplayTable
-    caption: str        # what produced it: precision, timing devices (rd4ad/report/provenance.py)
+    caption: str  # what produced it: precision, timing devices (rd4ad/report/provenance.py)
     latex_caption: str  # the caption of its LaTeX export
 
 
@@ -56,19 +57,24 @@ def pro_note(plan: Plan) -> str:
     """Above the tables: both PRO definitions are shown, which one counts (sets status and counts)."""
     tables = ", ".join(spec.name for spec in plan.tables.values() if "pro" in spec.metrics)
     other = next(m for m in PRO_MEASURES.values() if m != PRO_MEASURES[plan.pro_reproduction])
-    return (f"PRO cells ({tables}) show both measured definitions, each with its Δ to the printed value. "
-            f"The one that counts as the reproduction (cell status, summary counts) is {pro_counted(plan)}; "
-            f"the other, {REGISTRY[other].text}, is shown beside it in grey.")
+    return (
+        f"PRO cells ({tables}) show both measured definitions, each with its Δ to the printed value. "
+        f"The one that counts as the reproduction (cell status, summary counts) is {pro_counted(plan)}; "
+        f"the other, {REGISTRY[other].text}, is shown beside it in grey."
+    )
 
 
 def latex_caption(plan: Plan, spec: TableSpec, demo: bool, caption: str) -> str:
     """Caption of a table's LaTeX export: its title, what the columns hold, the counted PRO, and
     ``caption`` (what produced it)."""
-    return (("DEMO numbers, not a reproduction of the paper. " if demo else "")
-            + f"{spec.title}. Published {PAPER_METHOD} value, ours (mean ± sample std over seeds "
-            f"{', '.join(map(str, plan.seeds))}) and Δ = ours − published, marked with the seed verdict "
-            f"({MARKS_TEXT}: the published value against the 95 % prediction interval of one more run of ours)."
-            + (f" PRO: {pro_counted(plan)}." if "pro" in spec.metrics else "") + f" {caption}")
+    return (
+        ("DEMO numbers, not a reproduction of the paper. " if demo else "")
+        + f"{spec.title}. Published {PAPER_METHOD} value, ours (mean ± sample std over seeds "
+        f"{', '.join(map(str, plan.seeds))}) and Δ = ours − published, marked with the seed verdict "
+        f"({MARKS_TEXT}: the published value against the 95 % prediction interval of one more run of ours)."
+        + (f" PRO: {pro_counted(plan)}." if "pro" in spec.metrics else "")
+        + f" {caption}"
+    )
 
 
 def paper_tables(inputs: ReportInputs) -> list[PaperTable]:
@@ -76,8 +82,9 @@ def paper_tables(inputs: ReportInputs) -> list[PaperTable]:
     out = []
     for spec in inputs.plan.tables.values():
         caption = table_caption(inputs.plan, spec, inputs.complexity)
-        out.append(PaperTable(spec, paper_table(spec, inputs), caption,
-                              latex_caption(inputs.plan, spec, inputs.demo, caption)))
+        out.append(
+            PaperTable(spec, paper_table(spec, inputs), caption, latex_caption(inputs.plan, spec, inputs.demo, caption))
+        )
     return out
 
 
@@ -93,31 +100,54 @@ def _unplanned(inputs: ReportInputs) -> list[str]:
 def summary_notes(inputs: ReportInputs) -> list[str]:
     """The notes above the Markdown summary's tables."""
     plan, mixed, unplanned = inputs.plan, inputs.mixed, _unplanned(inputs)
-    demo_lines = ([f"**DEMO**: synthetic data; teachers: {teachers_line(plan)}; the numbers are not a reproduction."]
-                  + [f"**Below chance** (DEMO) — {line}" for line in below_chance(plan, inputs.runs)]
-                  if inputs.demo else [])
+    demo_lines = (
+        [f"**DEMO**: synthetic data; teachers: {teachers_line(plan)}; the numbers are not a reproduction."]
+        + [f"**Below chance** (DEMO) — {line}" for line in below_chance(plan, inputs.runs)]
+        if inputs.demo
+        else []
+    )
     return [
         *demo_lines,
-        *([f"**Not in the plan** (left out of every table): {', '.join(unplanned)}. Delete these run folders or put "
-           "their variants back in the config."] if unplanned else []),
+        *(
+            [
+                f"**Not in the plan** (left out of every table): {', '.join(unplanned)}. Delete these run folders "
+                "or put their variants back in the config."
+            ]
+            if unplanned
+            else []
+        ),
         f"Tolerance (percentage points): {_tolerance(plan)}. Seeds: {', '.join(map(str, plan.seeds))}.",
-        VERDICT_RULE, pro_note(plan),
-        *([f"**Inputs differ**: {len(mixed.drop_duplicates(['input', 'shared by']))} group(s) of runs that should "
-           "share their data or teacher were made from different content (the report's \"Runs made from different "
-           "inputs\")."] if len(mixed) else [])]
+        VERDICT_RULE,
+        pro_note(plan),
+        *(
+            [
+                f"**Inputs differ**: {len(mixed.drop_duplicates(['input', 'shared by']))} group(s) of runs that should "
+                "share their data or teacher were made from different content (the report's \"Runs made from different "
+                'inputs").'
+            ]
+            if len(mixed)
+            else []
+        ),
+    ]
 
 
 def _run_tables(inputs: ReportInputs) -> dict:
     """The runs: progress per variant, dataset roles, unfinished runs, runs made from different inputs."""
     plan, progress, failures, mixed = inputs.plan, inputs.progress, inputs.failures, inputs.mixed
-    per_variant = (progress.groupby(["dataset", "variant"], sort=False)["done"].agg(done="sum", expected="size")
-                   .reset_index())
+    per_variant = (
+        progress.groupby(["dataset", "variant"], sort=False)["done"].agg(done="sum", expected="size").reset_index()
+    )
     per_variant.insert(0, "dataset / variant", per_variant.pop("dataset") + " / " + per_variant.pop("variant"))
     cost = cost_frame(plan)
-    roles = pd.DataFrame([{"role": r.name, "loader": r.loader, "root": r.root, "categories": ", ".join(r.categories)}
-                          for r in plan.dataset_roles])
+    roles = pd.DataFrame(
+        [
+            {"role": r.name, "loader": r.loader, "root": r.root, "categories": ", ".join(r.categories)}
+            for r in plan.dataset_roles
+        ]
+    )
     return {
-        "runs_done": int(progress["done"].sum()), "runs_expected": len(progress),
+        "runs_done": int(progress["done"].sum()),
+        "runs_expected": len(progress),
         "n_failed": int((failures["state"] == "failed").sum()),
         "failures_table": frame_table("failures", "Runs not finished", failures, "run") if len(failures) else None,
         "mixed_table": frame_table("mixed", "Runs made from different inputs", mixed, "input") if len(mixed) else None,
@@ -137,11 +167,17 @@ def _verdict_tables(inputs: ReportInputs) -> dict:
     return {
         "status_counts": {s: int((counted["status"] == s).sum()) for s in STATUSES},
         "verdict_counts": {v: int((counted["verdict"] == v).sum()) for v in VERDICTS},
-        "verdict_rule": VERDICT_RULE, "seeds_line": seeds_line(verdicts, names), "verdict_marks": VERDICT_MARKS,
-        "verdict_table": frame_table("verdicts", "Verdicts from the seeds",
-                                     verdicts.reset_index().assign(table=lambda f: f["table"].map(names),
-                                                                   seeds_needed=lambda f: f["seeds_needed"].map(seeds_text)),
-                                     "table"),
+        "verdict_rule": VERDICT_RULE,
+        "seeds_line": seeds_line(verdicts, names),
+        "verdict_marks": VERDICT_MARKS,
+        "verdict_table": frame_table(
+            "verdicts",
+            "Verdicts from the seeds",
+            verdicts.reset_index().assign(
+                table=lambda f: f["table"].map(names), seeds_needed=lambda f: f["seeds_needed"].map(seeds_text)
+            ),
+            "table",
+        ),
         "delta_table": frame_table("deltas", "Mean deltas", summary, "table"),
     }
 
@@ -154,18 +190,35 @@ def page_sections(inputs: ReportInputs, generated: str) -> dict:
     """The template's context without the figures and the export links (``generated``: when, as printed)."""
     plan = inputs.plan
     return {
-        "title": TITLE, "demo": inputs.demo, "teachers": teachers_line(plan),
-        "below_chance": below_chance(plan, inputs.runs) if inputs.demo else [], "unplanned": _unplanned(inputs),
-        "seeds": ", ".join(map(str, plan.seeds)), "generated": generated,
-        **_run_tables(inputs), **_verdict_tables(inputs),
-        "tolerance_text": _tolerance(plan), "pro_note": pro_note(plan), "summary_file": SUMMARY_FILE,
-        "export_dir": EXPORT_DIR, "note_mark": NOTE_MARK,
+        "title": TITLE,
+        "demo": inputs.demo,
+        "teachers": teachers_line(plan),
+        "below_chance": below_chance(plan, inputs.runs) if inputs.demo else [],
+        "unplanned": _unplanned(inputs),
+        "seeds": ", ".join(map(str, plan.seeds)),
+        "generated": generated,
+        **_run_tables(inputs),
+        **_verdict_tables(inputs),
+        "tolerance_text": _tolerance(plan),
+        "pro_note": pro_note(plan),
+        "summary_file": SUMMARY_FILE,
+        "export_dir": EXPORT_DIR,
+        "note_mark": NOTE_MARK,
         "env": environment(plan, inputs.runs, inputs.complexity),
         "audit_tables": audit_tables(inputs.audit),
         **cross_implementation_context(plan, inputs.audit, inputs.anomalib, inputs.published, inputs.demo),
         "inconsistency_tables": [
-            frame_table("avg", "Printed averages that differ from the mean of their cells (> 0.05)",
-                        average_mismatches(inputs.published), "table"),
-            frame_table("cross", "The same quantity printed with different values in two tables",
-                        cross_table_mismatches(inputs.published), "method")],
+            frame_table(
+                "avg",
+                "Printed averages that differ from the mean of their cells (> 0.05)",
+                average_mismatches(inputs.published),
+                "table",
+            ),
+            frame_table(
+                "cross",
+                "The same quantity printed with different values in two tables",
+                cross_table_mismatches(inputs.published),
+                "method",
+            ),
+        ],
     }

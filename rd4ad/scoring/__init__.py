@@ -8,8 +8,18 @@ Imports: ``rd4ad.files``, ``rd4ad.models`` (the feature-pair check shared with t
 
 import lazy_loader
 
-__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs={
-    "anomaly_map": ["HEADLINE", "LEVEL_SUBSETS", "REDUCTIONS", "image_scores", "level_maps", "subset_maps",
-                    "subset_scores"],
-    "smoothing": ["gaussian_kernel1d", "gaussian_smooth"],
-})
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "anomaly_map": [
+            "HEADLINE",
+            "LEVEL_SUBSETS",
+            "REDUCTIONS",
+            "image_scores",
+            "level_maps",
+            "subset_maps",
+            "subset_scores",
+        ],
+        "smoothing": ["gaussian_kernel1d", "gaussian_smooth"],
+    },
+)

@@ -13,7 +13,11 @@ from rd4ad.scoring.choices import REDUCTIONS
 from rd4ad.scoring.smoothing import gaussian_smooth
 
 LEVEL_SUBSETS: dict[str, tuple[int, ...]] = {
-    "M1": (0,), "M2": (1,), "M3": (2,), "M2+3": (1, 2), "M1+2+3": (0, 1, 2),
+    "M1": (0,),
+    "M2": (1,),
+    "M3": (2,),
+    "M2+3": (1, 2),
+    "M1+2+3": (0, 1, 2),
 }
 HEADLINE = "M1+2+3"
 
@@ -28,8 +32,13 @@ def level_maps(feats_e: Sequence[torch.Tensor], feats_d: Sequence[torch.Tensor],
     return torch.cat(maps, dim=1)
 
 
-def subset_maps(maps: torch.Tensor, levels: Sequence[int], device: torch.device | None = None,
-                sigma: float = 4.0, batch_size: int = 64) -> torch.Tensor:
+def subset_maps(
+    maps: torch.Tensor,
+    levels: Sequence[int],
+    device: torch.device | None = None,
+    sigma: float = 4.0,
+    batch_size: int = 64,
+) -> torch.Tensor:
     """Eq. 3 on a level subset (Table 7): the chosen levels of (N, K, S, S) maps summed, Gaussian σ = 4.
 
     Smoothed on ``device`` (default: the maps' own) ``batch_size`` images at a time; (N, S, S) on the maps' device.
@@ -39,12 +48,17 @@ def subset_maps(maps: torch.Tensor, levels: Sequence[int], device: torch.device 
     if not levels or any(not 0 <= k < maps.shape[1] for k in levels):
         raise RD4ADError(f"subset_maps: levels {tuple(levels)} are outside 0..{maps.shape[1] - 1}")
     device = maps.device if device is None else device
-    return torch.cat([gaussian_smooth(maps[i:i + batch_size, list(levels)].to(device).sum(dim=1), sigma).to(maps.device)
-                      for i in range(0, len(maps), batch_size)])
+    return torch.cat(
+        [
+            gaussian_smooth(maps[i : i + batch_size, list(levels)].to(device).sum(dim=1), sigma).to(maps.device)
+            for i in range(0, len(maps), batch_size)
+        ]
+    )
 
 
-def subset_scores(maps: torch.Tensor, levels: Sequence[int], reduce: str,
-                  device: torch.device | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def subset_scores(
+    maps: torch.Tensor, levels: Sequence[int], reduce: str, device: torch.device | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Subset → smoothed map → image score: ``(subset_maps(...), image_scores(..., reduce))``."""
     smoothed = subset_maps(maps, levels, device)
     return smoothed, image_scores(smoothed, reduce)
@@ -55,7 +69,8 @@ def image_scores(smoothed: torch.Tensor, reduce: str) -> torch.Tensor:
     if smoothed.ndim != 3:
         raise RD4ADError(f"image_scores: expected maps of shape (B, S, S), got {tuple(smoothed.shape)}")
     if reduce not in REDUCTIONS:
-        raise RD4ADError(f"image_scores: reduce must be one of {', '.join(REDUCTIONS)} (got {reduce!r}); "
-                         "check the variant's 'score'")
+        raise RD4ADError(
+            f"image_scores: reduce must be one of {', '.join(REDUCTIONS)} (got {reduce!r}); check the variant's 'score'"
+        )
     flat = smoothed.flatten(1)
     return flat.amax(dim=1) if reduce == "max" else flat.sum(dim=1)

@@ -14,7 +14,7 @@ def gaussian_kernel1d(sigma: float, truncate: float = 4.0) -> torch.Tensor:
         raise RD4ADError(f"gaussian_smooth: sigma must be > 0 (got {sigma})")
     radius = int(truncate * sigma + 0.5)
     x = torch.arange(-radius, radius + 1, dtype=torch.float64)
-    kernel = torch.exp(-0.5 / sigma ** 2 * x ** 2)
+    kernel = torch.exp(-0.5 / sigma**2 * x**2)
     return kernel / kernel.sum()
 
 

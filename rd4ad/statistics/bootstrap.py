@@ -39,8 +39,7 @@ def resample_counts(strata, *, n_resamples: int = N_RESAMPLES, seed: int = SEED)
     counts = np.zeros((n_resamples, strata.size))
     for stratum in np.unique(strata):
         members = np.flatnonzero(strata == stratum)
-        counts[:, members] = rng.multinomial(members.size, np.full(members.size, 1.0 / members.size),
-                                             size=n_resamples)
+        counts[:, members] = rng.multinomial(members.size, np.full(members.size, 1.0 / members.size), size=n_resamples)
     return counts
 
 
@@ -66,8 +65,9 @@ def image_auroc_resamples(labels, scores, counts) -> np.ndarray:
     return np.einsum("bi,ij,bj->b", w1, comparison, w0) / (w1.sum(1) * w0.sum(1))
 
 
-def image_auroc_interval(labels, scores, *, confidence: float = CONFIDENCE, n_resamples: int = N_RESAMPLES,
-                         seed: int = SEED) -> tuple[float, float]:
+def image_auroc_interval(
+    labels, scores, *, confidence: float = CONFIDENCE, n_resamples: int = N_RESAMPLES, seed: int = SEED
+) -> tuple[float, float]:
     """Stratified bootstrap interval of image AUROC (labels 0 normal, 1 anomalous)."""
     counts = resample_counts(labels, n_resamples=n_resamples, seed=seed)
     return percentile_interval(image_auroc_resamples(labels, scores, counts), confidence=confidence)
@@ -100,8 +100,9 @@ class PixelSummaries:
         self.normal = np.bincount(flat[~anomalous], minlength=n_images * k).reshape(n_images, k).astype(float)
         regions, n_regions = label_regions(masks)
         regions = regions.ravel()[anomalous]
-        per_region = np.bincount(regions * k + which.ravel()[anomalous],
-                                 minlength=(n_regions + 1) * k).reshape(n_regions + 1, k)[1:]
+        per_region = np.bincount(regions * k + which.ravel()[anomalous], minlength=(n_regions + 1) * k).reshape(
+            n_regions + 1, k
+        )[1:]
         at_or_above = np.cumsum(per_region[:, ::-1], axis=1)[:, ::-1]
         overlap = at_or_above / np.maximum(per_region.sum(1, keepdims=True), 1)
         image_of_region = np.zeros(n_regions + 1, dtype=np.intp)
@@ -137,11 +138,14 @@ class PixelSummaries:
         return area.sum(1) / fpr_limit
 
 
-def pixel_intervals(masks, maps, *, confidence: float = CONFIDENCE, n_resamples: int = N_RESAMPLES,
-                    seed: int = SEED, bins: int = BINS) -> dict[str, tuple[float, float]]:
+def pixel_intervals(
+    masks, maps, *, confidence: float = CONFIDENCE, n_resamples: int = N_RESAMPLES, seed: int = SEED, bins: int = BINS
+) -> dict[str, tuple[float, float]]:
     """Bootstrap intervals over test images of pixel AUROC and AUPRO: ``{"pixel_auroc": (low, high),
     "pro": (low, high)}`` (masks and maps (N, H, W); images without defect pixels are one stratum)."""
     summaries = PixelSummaries(masks, maps, bins=bins)
     counts = resample_counts(summaries.strata(), n_resamples=n_resamples, seed=seed)
-    return {"pixel_auroc": percentile_interval(summaries.pixel_auroc(counts), confidence=confidence),
-            "pro": percentile_interval(summaries.aupro(counts), confidence=confidence)}
+    return {
+        "pixel_auroc": percentile_interval(summaries.pixel_auroc(counts), confidence=confidence),
+        "pro": percentile_interval(summaries.aupro(counts), confidence=confidence),
+    }

@@ -116,8 +116,9 @@ def hierarchical_resamples(differences, *, n_resamples: int = N_RESAMPLES, seed:
     return seed_means.mean(axis=1)
 
 
-def mean_delta(differences, *, confidence: float = CONFIDENCE, n_resamples: int = N_RESAMPLES,
-               seed: int = SEED) -> dict[str, float]:
+def mean_delta(
+    differences, *, confidence: float = CONFIDENCE, n_resamples: int = N_RESAMPLES, seed: int = SEED
+) -> dict[str, float]:
     """Over categories: ``mean`` of the category mean Δs, the hierarchical bootstrap's percentile
     interval ``low``, ``high`` and its standard deviation ``se`` (0 when nothing varies; NaN
     without paired values).
@@ -166,8 +167,9 @@ def comparison_verdict(low, high, p_value, n_categories, n_values, *, alpha: flo
     tested = np.asarray(n_categories) >= MIN_TEST_CATEGORIES
     agrees = ~tested | (p_value < alpha)
     measured = np.asarray(n_values) >= 2
-    return np.select([measured & agrees & (low > 0), measured & agrees & (high < 0)], ["better", "worse"],
-                     "no evidence").astype("<U11")
+    return np.select(
+        [measured & agrees & (low > 0), measured & agrees & (high < 0)], ["better", "worse"], "no evidence"
+    ).astype("<U11")
 
 
 def detectable_delta(standard_error, *, alpha: float = ALPHA, power: float = POWER) -> np.ndarray:
@@ -181,8 +183,15 @@ def detectable_delta(standard_error, *, alpha: float = ALPHA, power: float = POW
     return factor * np.asarray(standard_error, dtype=float)
 
 
-def planned_detectable_delta(seed_spread, *, n_seeds: int, n_categories: int, category_spread: float = 0.0,
-                             alpha: float = ALPHA, power: float = POWER) -> np.ndarray:
+def planned_detectable_delta(
+    seed_spread,
+    *,
+    n_seeds: int,
+    n_categories: int,
+    category_spread: float = 0.0,
+    alpha: float = ALPHA,
+    power: float = POWER,
+) -> np.ndarray:
     """:func:`detectable_delta` before any comparison is run, from one variant's seed spread ``s``
     (the two variants' runs independent, so a difference spreads s·√2): SE = √(2 s² / (n K) + τ² / K)
     with n = ``n_seeds``, K = ``n_categories`` and τ = ``category_spread`` of the true effect.
@@ -191,12 +200,20 @@ def planned_detectable_delta(seed_spread, *, n_seeds: int, n_categories: int, ca
     array([0.177, 0.591])
     """
     spread = np.asarray(seed_spread, dtype=float)
-    se = np.sqrt(2 * spread ** 2 / (n_seeds * n_categories) + category_spread ** 2 / n_categories)
+    se = np.sqrt(2 * spread**2 / (n_seeds * n_categories) + category_spread**2 / n_categories)
     return detectable_delta(se, alpha=alpha, power=power)
 
 
-def compare_paired(reference, candidate, *, confidence: float = CONFIDENCE, alpha: float = ALPHA,
-                   power: float = POWER, n_resamples: int = N_RESAMPLES, seed: int = SEED) -> dict:
+def compare_paired(
+    reference,
+    candidate,
+    *,
+    confidence: float = CONFIDENCE,
+    alpha: float = ALPHA,
+    power: float = POWER,
+    n_resamples: int = N_RESAMPLES,
+    seed: int = SEED,
+) -> dict:
     """The whole comparison of two (categories × seeds) matrices: ``categories`` (per-category
     n / mean / low / high, :func:`category_deltas`), and over categories ``mean``, ``low``,
     ``high``, ``se`` (:func:`mean_delta`), ``p_value`` (:func:`signed_rank_test`),
@@ -214,5 +231,12 @@ def compare_paired(reference, candidate, *, confidence: float = CONFIDENCE, alph
     p_value = signed_rank_test(per_category["mean"])
     verdict = str(comparison_verdict(over["low"], over["high"], p_value, n_categories, n_values, alpha=alpha))
     detectable = float(detectable_delta(over["se"], alpha=alpha, power=power)) if n_values >= 2 else float("nan")
-    return {"categories": per_category, **over, "p_value": p_value, "n_categories": n_categories,
-            "n_values": n_values, "verdict": verdict, "detectable": detectable}
+    return {
+        "categories": per_category,
+        **over,
+        "p_value": p_value,
+        "n_categories": n_categories,
+        "n_values": n_values,
+        "verdict": verdict,
+        "detectable": detectable,
+    }

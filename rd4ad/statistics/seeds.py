@@ -52,8 +52,9 @@ def seed_spread(values) -> np.ndarray:
     return np.where(seed_count(values) >= 2, spread, np.nan)
 
 
-def prediction_interval(values, *, confidence: float = CONFIDENCE,
-                        rounding: float = ROUNDING_PP) -> tuple[np.ndarray, np.ndarray]:
+def prediction_interval(
+    values, *, confidence: float = CONFIDENCE, rounding: float = ROUNDING_PP
+) -> tuple[np.ndarray, np.ndarray]:
     """(low, high) per row: mean ± t(n−1, (1+confidence)/2) · s · √(1 + 1/n) ± ``rounding``;
     NaN below two seeds.
 
@@ -83,12 +84,16 @@ def verdict(published, low, high, n_seeds) -> np.ndarray:
     """
     published, low, high = (np.asarray(a, dtype=float) for a in (published, low, high))
     n_seeds = np.asarray(n_seeds)
-    return np.select([np.isnan(published) | (n_seeds == 0), n_seeds < 2, high < published, low > published],
-                     ["", "undetermined", "below", "above"], "consistent").astype("<U12")
+    return np.select(
+        [np.isnan(published) | (n_seeds == 0), n_seeds < 2, high < published, low > published],
+        ["", "undetermined", "below", "above"],
+        "consistent",
+    ).astype("<U12")
 
 
-def seeds_needed(spread, *, resolve: float = RESOLVE_PP, confidence: float = CONFIDENCE,
-                 max_seeds: int = MAX_SEEDS) -> np.ndarray:
+def seeds_needed(
+    spread, *, resolve: float = RESOLVE_PP, confidence: float = CONFIDENCE, max_seeds: int = MAX_SEEDS
+) -> np.ndarray:
     """Per spread ``s``: the fewest seeds n ≥ 2 whose mean has a 95 % confidence half-width
     t(n−1, (1+confidence)/2) · s / √n of at most ``resolve`` (NaN for an unknown spread; ``max_seeds``
     + 1 when even ``max_seeds`` would not do).

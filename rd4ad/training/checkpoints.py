@@ -27,7 +27,6 @@ from rd4ad.contract.layout import RunFolder
 from rd4ad.contract.run import RunConfig
 from rd4ad.files.errors import UnreadableFileError
 from rd4ad.files.io import atomic_link, atomic_torch_save, load_checkpoint, move_aside
-from rd4ad.training.defaults import CHECKPOINT_MINUTES
 
 RESUME_KEYS = ("run", "epoch", "student", "optimizer", "losses", "audits")
 FINAL_KEYS = ("run", "epochs", "student")
@@ -54,12 +53,23 @@ def model_state(run: RunConfig, record: dict, inputs: dict, student: dict) -> di
     return {"run": run.to_dict(), "numerics": record, "inputs": inputs, "epochs": run.epochs, "student": student}
 
 
-def save_epoch_state(path: Path, run: RunConfig, record: dict, inputs: dict, epoch: int, model, optimizer,
-                     losses: list, audits: list) -> int:
+def save_epoch_state(
+    path: Path, run: RunConfig, record: dict, inputs: dict, epoch: int, model, optimizer, losses: list, audits: list
+) -> int:
     """Write the resumable state after ``epoch`` to ``path`` atomically; its size in bytes."""
-    atomic_torch_save({"run": run.to_dict(), "numerics": record, "inputs": inputs, "epoch": epoch,
-                       "student": model.student_state_dict(), "optimizer": optimizer.state_dict(),
-                       "losses": losses, "audits": audits}, path)
+    atomic_torch_save(
+        {
+            "run": run.to_dict(),
+            "numerics": record,
+            "inputs": inputs,
+            "epoch": epoch,
+            "student": model.student_state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "losses": losses,
+            "audits": audits,
+        },
+        path,
+    )
     return path.stat().st_size
 
 
@@ -84,8 +94,11 @@ def _fits(state: dict, run: RunConfig, numerics: str, path: Path) -> bool:
         print(f"{path}: written by a different run config; starting from epoch 0", file=sys.stderr)
         return False
     if state.get("numerics", {}).get("cpu_numerics") != numerics:
-        print(f"{path}: written with other CPU numerics; starting from epoch 0 so that one setting "
-              "produces the whole run", file=sys.stderr)
+        print(
+            f"{path}: written with other CPU numerics; starting from epoch 0 so that one setting "
+            "produces the whole run",
+            file=sys.stderr,
+        )
         return False
     return True
 
@@ -101,8 +114,9 @@ def load_resume(path: Path, run: RunConfig, device: torch.device, numerics: str)
         move_aside(path, f"unreadable resume checkpoint ({err.detail})", START_OVER)
         return None
     if not isinstance(state, dict) or not (set(RESUME_KEYS) <= set(state) or set(FINAL_KEYS) <= set(state)):
-        move_aside(path, f"not a resume checkpoint of `python -m rd4ad train` (it lacks {', '.join(RESUME_KEYS)})",
-                   START_OVER)
+        move_aside(
+            path, f"not a resume checkpoint of `python -m rd4ad train` (it lacks {', '.join(RESUME_KEYS)})", START_OVER
+        )
         return None
     return state if _fits(state, run, numerics, path) else None
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -38,9 +38,17 @@ from rd4ad.machine.precision import apply_tf32, autocast, precision_record, warn
 from rd4ad.models import distillation_loss
 from rd4ad.models.inputs import to_model_input
 from rd4ad.scoring import HEADLINE, LEVEL_SUBSETS
+from rd4ad.training.checkpoints import (
+    START_OVER,
+    CheckpointClock,
+    is_final,
+    load_resume,
+    model_state,
+    restore_model,
+    save_epoch_state,
+    write_model,
+)
 from rd4ad.training.defaults import CHECKPOINT_MINUTES
-from rd4ad.training.checkpoints import (START_OVER, CheckpointClock, is_final, load_resume,
-                                        model_state, restore_model, save_epoch_state, write_model)
 
 
 def epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
@@ -86,9 +94,17 @@ def _resume(state: dict, model, optimizer, run: RunConfig, inputs: dict) -> tupl
 
 def _one_finite_loss_per_epoch(losses, epochs: int) -> bool:
     """Whether ``losses`` is the loss log of epochs 1..``epochs``: one record each, its loss a finite float."""
-    return (isinstance(losses, list) and len(losses) == epochs
-            and all(isinstance(row, dict) and row.get("epoch") == epoch and isinstance(row.get("loss"), float)
-                    and math.isfinite(row["loss"]) for epoch, row in enumerate(losses, start=1)))
+    return (
+        isinstance(losses, list)
+        and len(losses) == epochs
+        and all(
+            isinstance(row, dict)
+            and row.get("epoch") == epoch
+            and isinstance(row.get("loss"), float)
+            and math.isfinite(row["loss"])
+            for epoch, row in enumerate(losses, start=1)
+        )
+    )
 
 
 def _audit(model, test: SplitArrays, run: RunConfig, device, epoch: int, fast: bool) -> dict:
@@ -100,10 +116,17 @@ def _audit(model, test: SplitArrays, run: RunConfig, device, epoch: int, fast: b
     return {"epoch": epoch, **{k: v for k, v in metrics[HEADLINE].items() if k != "pro_public"}}
 
 
-def train_run(run: RunConfig, folder: RunFolder, device: torch.device, cache_dir: str | None = None,
-              on_epoch_end: Callable[[int], None] | None = None, compile: bool = False,
-              numerics: str = "native", checkpoint_minutes: float = CHECKPOINT_MINUTES,
-              fast_on_cpu: bool = False) -> Path:
+def train_run(
+    run: RunConfig,
+    folder: RunFolder,
+    device: torch.device,
+    cache_dir: str | None = None,
+    on_epoch_end: Callable[[int], None] | None = None,
+    compile: bool = False,
+    numerics: str = "native",
+    checkpoint_minutes: float = CHECKPOINT_MINUTES,
+    fast_on_cpu: bool = False,
+) -> Path:
     """Train ``run`` and write its ``folder.model`` atomically; resume from ``folder.resume`` if present.
 
     ``compile`` runs the training forward through ``torch.compile`` (same parameters; an
@@ -138,17 +161,25 @@ def train_run(run: RunConfig, folder: RunFolder, device: torch.device, cache_dir
         try:
             losses, audits, first_epoch = _resume(state, model, optimizer, run, inputs)
         except (RD4ADError, KeyError, ValueError, TypeError, RuntimeError) as err:
-            move_aside(resume_path, f"resume checkpoint does not fit this run ({str(err).splitlines()[0][:160]})",
-                       START_OVER)
-            model, optimizer, forward = _fresh(run, device, compile, fast, train)  # the failed load left it half-written
+            move_aside(
+                resume_path, f"resume checkpoint does not fit this run ({str(err).splitlines()[0][:160]})", START_OVER
+            )
+            model, optimizer, forward = _fresh(
+                run, device, compile, fast, train
+            )  # the failed load left it half-written
     checkpointed = first_epoch - 1 if first_epoch > 1 else None
     if checkpointed:
         print(f"{resume_path}: resuming after epoch {checkpointed} of {run.epochs}", file=sys.stderr)
     clock = CheckpointClock(checkpoint_minutes)
 
-    progress = tqdm(range(first_epoch, run.epochs + 1), initial=first_epoch - 1, total=run.epochs,
-                    desc=f"train {run.dataset}/{run.category}/{run.variant}/seed{run.seed}",
-                    disable=not sys.stderr.isatty(), unit="epoch")
+    progress = tqdm(
+        range(first_epoch, run.epochs + 1),
+        initial=first_epoch - 1,
+        total=run.epochs,
+        desc=f"train {run.dataset}/{run.category}/{run.variant}/seed{run.seed}",
+        disable=not sys.stderr.isatty(),
+        unit="epoch",
+    )
     for epoch in progress:
         tic = time.perf_counter()
         model.train()
@@ -156,7 +187,7 @@ def train_run(run: RunConfig, folder: RunFolder, device: torch.device, cache_dir
         total = torch.zeros((), device=device)
         batches = 0
         for start in range(0, len(order), run.batch_size):
-            x = to_model_input(images[order[start:start + run.batch_size]], train.normalize, fast)
+            x = to_model_input(images[order[start : start + run.batch_size]], train.normalize, fast)
             with autocast(run.precision, device):
                 feats_e, feats_d = forward(x)
                 loss = distillation_loss([f.float() for f in feats_e], [f.float() for f in feats_d], run.loss)
@@ -167,10 +198,15 @@ def train_run(run: RunConfig, folder: RunFolder, device: torch.device, cache_dir
             batches += 1
         mean_loss = (total / batches).item()
         if not math.isfinite(mean_loss):
-            kept = (f"the last finite state (epoch {checkpointed}) is in {resume_path}" if checkpointed
-                    else "no checkpoint was written yet")
-            raise RD4ADError(f"training loss became {mean_loss} in epoch {epoch} of {folder.path}; lower the "
-                             f"learning rate (variant '{run.variant}', lr={run.lr}); {kept}")
+            kept = (
+                f"the last finite state (epoch {checkpointed}) is in {resume_path}"
+                if checkpointed
+                else "no checkpoint was written yet"
+            )
+            raise RD4ADError(
+                f"training loss became {mean_loss} in epoch {epoch} of {folder.path}; lower the "
+                f"learning rate (variant '{run.variant}', lr={run.lr}); {kept}"
+            )
         losses.append({"epoch": epoch, "loss": mean_loss, "seconds": round(time.perf_counter() - tic, 4)})
         progress.set_postfix(loss=f"{mean_loss:.4f}")
         if run.eval_every and epoch % run.eval_every == 0:

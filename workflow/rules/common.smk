@@ -19,7 +19,8 @@ RESOURCES = layout.Resources(Path(PLAN.config["resources"]))
 PLAN_FILE = str(PLAN.path)
 # What the report reads: every run's metrics.json and every Table 3 measurement.
 RESULT_FILES = [str(PLAN.folder(key).metrics) for key in PLAN.runs] + [
-    str(PLAN.complexity_file(m)) for m in PLAN.complexity.values()]
+    str(PLAN.complexity_file(m)) for m in PLAN.complexity.values()
+]
 # The estimates `python -m rd4ad estimate` wrote into the plan file, for the jobs' time limits.
 ESTIMATES = stored_estimates(PLAN_FILE)
 # Rule paths with the run's wildcards in place of its key.
@@ -114,15 +115,23 @@ def cli_flags(options):
 def execution_flags():
     """Where train / evaluate / complexity write and read: the results root and the image cache;
     whether nondeterministic GPU kernels are allowed; the CPU numerics (rd4ad/machine/numerics.py)."""
-    return cli_flags({"results": RESULTS, "cache_dir": str(RESOURCES.cache),
-                      "nondeterministic": PLAN.config["nondeterministic"], "cpu_numerics": PLAN.config["cpu_numerics"]})
+    return cli_flags(
+        {
+            "results": RESULTS,
+            "cache_dir": str(RESOURCES.cache),
+            "nondeterministic": PLAN.config["nondeterministic"],
+            "cpu_numerics": PLAN.config["cpu_numerics"],
+        }
+    )
 
 
 def gpu_job():
     """What train / evaluate / complexity run under: the teacher cache as TORCH_HOME and
     ``rd4ad.machine.gpu_slots`` pinning the job to a free GPU slot (``jobs_per_gpu`` slots per GPU)."""
-    return (f"TORCH_HOME={shlex.quote(str(RESOURCES.torch_home))} python -m rd4ad.machine.gpu_slots "
-            f"--jobs-per-gpu {PLAN.config['jobs_per_gpu']} --")
+    return (
+        f"TORCH_HOME={shlex.quote(str(RESOURCES.torch_home))} python -m rd4ad.machine.gpu_slots "
+        f"--jobs-per-gpu {PLAN.config['jobs_per_gpu']} --"
+    )
 
 
 def all_cores():

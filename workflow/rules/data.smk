@@ -9,7 +9,7 @@ rule synth:
     log:
         str(layout.logs(RESOURCES.path) / "synth_{dataset}.log"),
     benchmark:
-        str(layout.logs(RESOURCES.path) / "synth_{dataset}_benchmark.tsv"),
+        str(layout.logs(RESOURCES.path) / "synth_{dataset}_benchmark.tsv")
     wildcard_constraints:
         dataset=one_of(k for k, d in PLAN.datasets.items() if d["source"] == "synth"),
     params:
@@ -26,7 +26,7 @@ rule fetch:
     log:
         str(layout.logs(RESOURCES.path) / "fetch_{dataset}.log"),
     benchmark:
-        str(layout.logs(RESOURCES.path) / "fetch_{dataset}_benchmark.tsv"),
+        str(layout.logs(RESOURCES.path) / "fetch_{dataset}_benchmark.tsv")
     wildcard_constraints:
         dataset=one_of(k for k, d in PLAN.datasets.items() if d["source"] == "fetch"),
     params:
@@ -44,7 +44,7 @@ rule use_local:
     log:
         str(layout.logs(RESOURCES.path) / "local_{dataset}.log"),
     benchmark:
-        str(layout.logs(RESOURCES.path) / "local_{dataset}_benchmark.tsv"),
+        str(layout.logs(RESOURCES.path) / "local_{dataset}_benchmark.tsv")
     wildcard_constraints:
         dataset=one_of(k for k, d in PLAN.datasets.items() if d["source"] == "local"),
     params:
@@ -61,7 +61,7 @@ rule fetch_weights:
     log:
         str(layout.logs(RESOURCES.path) / "fetch_weights_{weights_file}.log"),
     benchmark:
-        str(layout.logs(RESOURCES.path) / "fetch_weights_{weights_file}_benchmark.tsv"),
+        str(layout.logs(RESOURCES.path) / "fetch_weights_{weights_file}_benchmark.tsv")
     wildcard_constraints:
         weights_file=one_of(Path(p).name for p in weights_files()),
     params:

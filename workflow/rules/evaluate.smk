@@ -13,14 +13,14 @@ rule evaluate:
         str(RUN.log("evaluate")),
     benchmark:
         str(RUN.benchmark("evaluate"))
-    params:
-        run=run_key,
-        execution=execution_flags(),
-        gpu_job=gpu_job(),
     threads: 1
     resources:
         gpu=1,
         runtime=runtime_minutes("evaluate"),
+    params:
+        run=run_key,
+        execution=execution_flags(),
+        gpu_job=gpu_job(),
     shell:
         "OMP_NUM_THREADS={threads} {params.gpu_job} "
         "python -m rd4ad evaluate --run {params.run:q} {params.execution} > {log:q} 2>&1"
@@ -39,13 +39,13 @@ rule complexity:
         str(layout.complexity_file(RESULTS, "{dataset}", "{variant}").with_suffix(".log")),
     benchmark:
         str(layout.complexity_file(RESULTS, "{dataset}", "{variant}").with_name("{variant}_benchmark.tsv"))
+    threads: all_cores()
+    resources:
+        gpu=1,
     params:
         measurement=measurement_json,
         execution=execution_flags(),
         gpu_job=gpu_job(),
-    threads: all_cores()
-    resources:
-        gpu=1,
     shell:
         "OMP_NUM_THREADS={threads} {params.gpu_job} "
         "python -m rd4ad complexity --measurement-json {params.measurement:q} {params.execution} > {log:q} 2>&1"

@@ -13,9 +13,9 @@ rule plan:
         str(layout.logs(RESULTS) / "plan.log"),
     benchmark:
         str(layout.logs(RESULTS) / "plan_benchmark.tsv")
+    localrule: True
     params:
         digest=PLAN.digest,
-    localrule: True
     run:
         PLAN.write()
 
@@ -43,5 +43,7 @@ onerror:
     # A job failed (the profiles keep going past it, so everything else has run): build the report
     # of everything that finished; it lists each failed run with its log and error line
     # (rd4ad/report/failures.py). Snakemake still exits non-zero; the same command retries what failed.
-    shell(f"python -m rd4ad report --plan {shlex.quote(PLAN_FILE)} --out {shlex.quote(PLAN.config['report'])} "
-          f"|| echo 'rd4ad: no report (see the error above)' >&2")
+    shell(
+        f"python -m rd4ad report --plan {shlex.quote(PLAN_FILE)} --out {shlex.quote(PLAN.config['report'])} "
+        f"|| echo 'rd4ad: no report (see the error above)' >&2"
+    )

@@ -20,15 +20,15 @@ rule train:
         str(RUN.log("train")),
     benchmark:
         str(RUN.benchmark("train"))
+    threads: 1
+    resources:
+        gpu=1,
+        runtime=runtime_minutes("train"),
     params:
         run=run_json,
         execution=execution_flags(),
         checkpoint=cli_flags({"checkpoint_minutes": PLAN.config["checkpoint_minutes"]}),
         gpu_job=gpu_job(),
-    threads: 1
-    resources:
-        gpu=1,
-        runtime=runtime_minutes("train"),
     shell:
         "OMP_NUM_THREADS={threads} {params.gpu_job} "
         "python -m rd4ad train --run-json {params.run:q} {params.execution} {params.checkpoint} > {log:q} 2>&1"

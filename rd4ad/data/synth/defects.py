@@ -13,7 +13,7 @@ no pixel outside the mask changes. Sizes scale with the image side ``S``.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from scipy.ndimage import binary_dilation
@@ -28,7 +28,7 @@ def _center(region: np.ndarray, rng: np.random.Generator, margin: float) -> np.n
     """A random pixel of ``region`` at least ``margin`` · S from the border (any region pixel if none)."""
     inner = np.zeros_like(region)
     m = int(margin * region.shape[0])
-    inner[m:region.shape[0] - m, m:region.shape[1] - m] = True
+    inner[m : region.shape[0] - m, m : region.shape[1] - m] = True
     candidates = np.argwhere(region & inner if (region & inner).any() else region)
     return candidates[rng.integers(len(candidates))].astype(float)
 
@@ -56,8 +56,13 @@ def scratch(image, region, rng, donor):
     half = direction / np.linalg.norm(direction) * rng.uniform(0.125, 0.225) * size
     start, end = middle - half, middle + half
     bend = middle + rng.normal(0, 0.08 * size, 2)
-    rr, cc = bezier_curve(*np.round(start).astype(int), *np.round(bend).astype(int), *np.round(end).astype(int),
-                          weight=1.0, shape=region.shape)
+    rr, cc = bezier_curve(
+        *np.round(start).astype(int),
+        *np.round(bend).astype(int),
+        *np.round(end).astype(int),
+        weight=1.0,
+        shape=region.shape,
+    )
     line = np.zeros_like(region)
     line[rr, cc] = True
     mask = binary_dilation(line, disk(max(1, size // 96))) & region
@@ -94,5 +99,10 @@ def hole(image, region, rng, donor):
     return _blend(image, mask, np.float32(0.02), 0.85), mask
 
 
-DEFECTS: dict[str, Callable] = {"scratch": scratch, "color": color, "oil": oil,
-                                "contamination": contamination, "hole": hole}
+DEFECTS: dict[str, Callable] = {
+    "scratch": scratch,
+    "color": color,
+    "oil": oil,
+    "contamination": contamination,
+    "hole": hole,
+}

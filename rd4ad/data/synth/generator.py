@@ -134,9 +134,11 @@ def _check_out(out: Path, overwrite: bool) -> None:
     if not overwrite:
         raise RD4ADError(f"{out}: already exists; delete it or pass --overwrite")
     if not is_synthetic_set(out):
-        raise RD4ADError(f"{out}: not a synthetic set written by `python -m rd4ad synth` (no {MARKER}, or other "
-                         "files beside it); --overwrite replaces only such a set: choose another --out or move "
-                         "this folder away")
+        raise RD4ADError(
+            f"{out}: not a synthetic set written by `python -m rd4ad synth` (no {MARKER}, or other "
+            "files beside it); --overwrite replaces only such a set: choose another --out or move "
+            "this folder away"
+        )
 
 
 def generate(out: str | os.PathLike, config: SynthConfig = SynthConfig(), overwrite: bool = False) -> Path:
@@ -152,8 +154,10 @@ def generate(out: str | os.PathLike, config: SynthConfig = SynthConfig(), overwr
     try:
         for category in config.categories:
             write_category(tmp, category, config)
-        atomic_write_json(tmp / MARKER, {**dataclasses.asdict(config), "defects":
-                                         {c: list(CATEGORY_DEFECTS[c]) for c in config.categories}})
+        atomic_write_json(
+            tmp / MARKER,
+            {**dataclasses.asdict(config), "defects": {c: list(CATEGORY_DEFECTS[c]) for c in config.categories}},
+        )
         validate_mvtec(tmp)
         replace_folder(tmp, out)
     finally:

@@ -7,7 +7,7 @@ texture; images are float RGB (H, W, 3) in [0, 1].
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import skimage.data
@@ -18,7 +18,7 @@ TINTS = {"brick": (1.0, 0.66, 0.52), "grass": (0.62, 1.0, 0.5), "gravel": (1.0, 
 HALF = 256
 
 
-@lru_cache(maxsize=None)
+@cache
 def texture(name: str) -> np.ndarray:
     """The 512×512 uint8 gray texture ``name`` (read once; scikit-image ships it)."""
     return SOURCES[name]()
@@ -31,7 +31,7 @@ def texture_crop(name: str, split: str, size: int, rng: np.random.Generator) -> 
     side = min(size, HALF)
     y = int(rng.integers(0, HALF - side + 1))
     x = int(rng.integers(0, gray.shape[1] - side + 1))
-    patch = half[y:y + side, x:x + side]
+    patch = half[y : y + side, x : x + side]
     if rng.random() < 0.5:
         patch = patch[:, ::-1]
     if side != size:

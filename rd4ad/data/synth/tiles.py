@@ -11,12 +11,12 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import gaussian_filter
 
-GLAZE = np.array([0.30, 0.45, 0.62], np.float32)   # slate blue
+GLAZE = np.array([0.30, 0.45, 0.62], np.float32)  # slate blue
 GROUT = np.array([0.80, 0.78, 0.74], np.float32)
 TILES_ACROSS = 3
-PITCH_JITTER = 0.05   # the tile pitch varies by ± this fraction from image to image
-SHADE_SPREAD = 0.04   # each tile's shade of the glaze: 1 ± this
-GLAZE_NOISE = 0.03    # amplitude of the smooth glaze noise
+PITCH_JITTER = 0.05  # the tile pitch varies by ± this fraction from image to image
+SHADE_SPREAD = 0.04  # each tile's shade of the glaze: 1 ± this
+GLAZE_NOISE = 0.03  # amplitude of the smooth glaze noise
 
 
 def draw_tiles(size: int, rng: np.random.Generator) -> np.ndarray:
