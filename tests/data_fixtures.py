@@ -173,3 +173,23 @@ def write_cifar10(root: Path, train_labels: np.ndarray, test_labels: np.ndarray)
     for path in folder.iterdir():
         md5[path.name] = hashlib.md5(path.read_bytes()).hexdigest()
     return md5
+
+
+# A tiny run on scikit-learn's digits (no files to fetch): the knobs the unit tests of training,
+# evaluation and their errors share; each test sets its own epochs.
+DIGITS_RUN = dict(
+    dataset="mnist",
+    category="3",
+    variant="novelty",
+    seed=7,
+    loader="digits",
+    data_root="",
+    protocol={},
+    demo=True,
+    backbone="resnet18",
+    teacher_weights="random",
+    image_size=32,
+    lr=0.001,
+    batch_size=16,
+    score="sum",
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from data_fixtures import DIGITS_RUN
 
 from rd4ad.contract.fingerprints import teacher_digest
 from rd4ad.contract.run import RunConfig
@@ -12,22 +13,7 @@ from rd4ad.files.errors import RD4ADError
 from rd4ad.models.inputs import to_model_input
 from rd4ad.models.weights import teacher_resnet
 
-RUN = dict(
-    dataset="mnist",
-    category="3",
-    variant="novelty",
-    seed=0,
-    loader="digits",
-    data_root="",
-    protocol={},
-    demo=True,
-    backbone="resnet18",
-    image_size=32,
-    epochs=1,
-    lr=0.001,
-    batch_size=16,
-    score="sum",
-)
+RUN = {k: v for k, v in DIGITS_RUN.items() if k != "teacher_weights"} | {"seed": 0, "epochs": 1}
 
 
 def _images(n: int, seed: int) -> torch.Tensor:

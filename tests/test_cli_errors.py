@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
-from data_fixtures import mvtec_tree
+from data_fixtures import DIGITS_RUN, mvtec_tree
 from results_fixtures import build_tree
 
 from rd4ad.cli import main
@@ -19,23 +19,7 @@ from rd4ad.contract.layout import RunFolder
 from rd4ad.contract.run import RunConfig
 
 REPO = Path(__file__).resolve().parents[1]
-RUN = RunConfig(
-    dataset="mnist",
-    category="3",
-    variant="novelty",
-    seed=7,
-    loader="digits",
-    data_root="",
-    protocol={},
-    demo=True,
-    backbone="resnet18",
-    teacher_weights="random",
-    image_size=32,
-    epochs=1,
-    lr=0.001,
-    batch_size=16,
-    score="sum",
-)
+RUN = RunConfig(**DIGITS_RUN, epochs=1)
 KEY = str(RUN.key)
 
 

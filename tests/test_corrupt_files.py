@@ -9,6 +9,7 @@ import os
 import numpy as np
 import pytest
 import torch
+from data_fixtures import DIGITS_RUN
 
 from rd4ad.cli import main
 from rd4ad.contract.layout import RunFolder
@@ -19,23 +20,7 @@ from rd4ad.machine.device import set_deterministic
 from rd4ad.training.loop import train_run
 
 CPU = torch.device("cpu")
-RUN = RunConfig(
-    dataset="mnist",
-    category="3",
-    variant="novelty",
-    seed=7,
-    loader="digits",
-    data_root="",
-    protocol={},
-    demo=True,
-    backbone="resnet18",
-    teacher_weights="random",
-    image_size=32,
-    epochs=2,
-    lr=0.001,
-    batch_size=16,
-    score="sum",
-)
+RUN = RunConfig(**DIGITS_RUN, epochs=2)
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ import os
 
 import pytest
 import torch
+from data_fixtures import DIGITS_RUN
 
 from rd4ad.contract.fingerprints import split_digest, teacher_digest
 from rd4ad.contract.layout import RunFolder
@@ -20,22 +21,7 @@ from rd4ad.models import build_model
 from rd4ad.training.loop import train_run
 
 CPU = torch.device("cpu")
-RUN = dict(
-    dataset="mnist",
-    category="3",
-    variant="novelty",
-    seed=7,
-    loader="digits",
-    data_root="",
-    protocol={},
-    demo=True,
-    backbone="resnet18",
-    teacher_weights="random",
-    image_size=32,
-    lr=0.001,
-    batch_size=16,
-    score="sum",
-)
+RUN = DIGITS_RUN
 SMALL = SynthConfig(image_size=48, n_train=3, n_test_good=2, n_test_defect=2, categories=("nut",))
 
 

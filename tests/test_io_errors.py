@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from data_fixtures import DIGITS_RUN
 
 from rd4ad.cli import main
 from rd4ad.contract.layout import RunFolder, complexity_file, plan_file
@@ -23,23 +24,7 @@ from rd4ad.evaluation import evaluate as evaluation
 from rd4ad.planning.plan import Plan
 
 PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 24, 1, 2
-RUN = RunConfig(
-    dataset="mnist",
-    category="3",
-    variant="novelty",
-    seed=7,
-    loader="digits",
-    data_root="",
-    protocol={},
-    demo=True,
-    backbone="resnet18",
-    teacher_weights="random",
-    image_size=32,
-    epochs=2,
-    lr=0.001,
-    batch_size=16,
-    score="sum",
-)
+RUN = RunConfig(**DIGITS_RUN, epochs=2)
 
 
 def _train(results: Path, *flags: str, **changes) -> list[str]:

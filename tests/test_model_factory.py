@@ -9,6 +9,7 @@ import textwrap
 
 import pytest
 import torch
+from data_fixtures import DIGITS_RUN
 
 from rd4ad.contract.factory import factory_digest
 from rd4ad.contract.layout import RunFolder
@@ -21,23 +22,7 @@ from rd4ad.training.loop import train_run
 
 CPU = torch.device("cpu")
 EXAMPLE = "examples.ocbe_width64:build"
-RUN = dict(
-    dataset="mnist",
-    category="3",
-    variant="mine",
-    seed=7,
-    loader="digits",
-    data_root="",
-    protocol={},
-    demo=True,
-    backbone="resnet18",
-    teacher_weights="random",
-    image_size=32,
-    lr=0.001,
-    batch_size=16,
-    score="sum",
-    epochs=1,
-)
+RUN = {**DIGITS_RUN, "variant": "mine", "epochs": 1}
 FACTORY = """
 from torch import nn
 

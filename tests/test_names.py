@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from data_fixtures import mvtec_tree
+from data_fixtures import DIGITS_RUN, mvtec_tree
 
 from rd4ad.cli import main
 from rd4ad.contract.checks import MAX_SEED
@@ -22,22 +22,7 @@ from rd4ad.models.choices import IMAGE_STRIDE
 from rd4ad.planning.planner import load_schema, load_yaml, plan_config_file, resolve_config
 
 REPO = Path(__file__).resolve().parents[1]
-RUN = dict(
-    dataset="mnist",
-    category="3",
-    variant="novelty",
-    seed=7,
-    loader="digits",
-    data_root="",
-    protocol={},
-    demo=True,
-    backbone="resnet18",
-    teacher_weights="random",
-    image_size=32,
-    epochs=1,
-    lr=0.001,
-    batch_size=16,
-)
+RUN = {**DIGITS_RUN, "epochs": 1}
 HOSTILE = ["../../escapee", "..", ".", "a/b", "/abs", ".hidden", "", "x" * 65, "$x$", "a b", "nut\\"]
 PLAIN = ["carpet", "metal_nut", "0", "r1", "wrn50_256", "pre+oce", "a.b-c"]
 

@@ -5,28 +5,14 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from data_fixtures import DIGITS_RUN
 
 from rd4ad.contract.run import RunConfig, knobs
 from rd4ad.data import LOADERS
 from rd4ad.files.errors import RD4ADError
 from rd4ad.planning.planner import SCHEMA, load_schema, load_yaml, resolve_config
 
-RUN = dict(
-    dataset="mnist",
-    category="3",
-    variant="v",
-    seed=7,
-    loader="digits",
-    data_root="",
-    protocol={},
-    demo=True,
-    backbone="resnet18",
-    image_size=32,
-    epochs=1,
-    lr=0.001,
-    batch_size=16,
-    teacher_weights="random",
-)
+RUN = {**DIGITS_RUN, "variant": "v", "epochs": 1, "score": "max"}  # the knobs the config below sets, the rest default
 CONFIG = {
     "mode": "demo",
     "seeds": [0],

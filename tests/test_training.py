@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from data_fixtures import DIGITS_RUN
 
 from rd4ad.cli import main
 from rd4ad.contract.layout import RunFolder
@@ -26,22 +27,7 @@ from rd4ad.training.hold import VARIABLE as HOLD_VARIABLE
 from rd4ad.training.loop import train_run
 
 CPU = torch.device("cpu")
-RUN = dict(
-    dataset="mnist",
-    category="3",
-    variant="novelty",
-    seed=7,
-    loader="digits",
-    data_root="",
-    protocol={},
-    demo=True,
-    backbone="resnet18",
-    teacher_weights="random",
-    image_size=32,
-    lr=0.001,
-    batch_size=16,
-    score="sum",
-)
+RUN = DIGITS_RUN
 
 
 def _cli_args(run: RunConfig, results: Path) -> list[str]:
