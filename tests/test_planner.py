@@ -76,8 +76,9 @@ def test_shared_runs_are_trained_once(paper):
 
 def test_demo_runs_respect_variant_categories(demo):
     keys = [p.run.key for p in demo.runs.values()]
-    assert len(keys) == 21
+    assert len(keys) == 24
     assert {k.category for k in keys if k.variant == "r18_ocbe64"} == {"nut"}  # the demo's plugged-in model
+    assert {k.category for k in keys if k.variant == "r18_kornia"} == {"nut"}  # a YAML merge of r18_256
     assert {k.category for k in keys if k.variant == "wrn50_256"} == {"ceramic", "nut", "caplet"}
     assert {k.category for k in keys if k.variant == "r50_256"} == {"nut"}
     assert {k.category for k in keys if k.dataset == "caltech256"} == {"6"}

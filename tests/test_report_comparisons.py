@@ -3,12 +3,20 @@ pairs and the config's ``comparisons:`` as a table, a forest plot, CSV / LaTeX r
 
 from __future__ import annotations
 
+from dataclasses import replace
+from types import SimpleNamespace
+
 import pandas as pd
 import pytest
+from data_fixtures import DIGITS_RUN
 from results_fixtures import build_tree
 
+from rd4ad.contract.run import RunConfig
+from rd4ad.planning.plan import ComparisonPair
 from rd4ad.planning.planner import plan_config_file
 from rd4ad.report import build_report
+from rd4ad.report.comparisons import SUMMARY_COLUMNS, Comparison
+from rd4ad.report.cross_implementation import KNOWN_DIFFERENCES, NOT_MEASURED, differing_knobs, measured_text
 
 TITLE = "Eq. 2 loss against the headline"
 
@@ -53,3 +61,34 @@ def test_the_page_and_the_summary_show_the_section(report):
     assert (report.parent / "figures/comparison_wrn50_256_vs_wrn50_eq2.png").stat().st_size > 1000
     summary = (report.parent / "summary.md").read_text(encoding="utf-8")
     assert f"| {TITLE} | image_auroc | 1 × 1 | -4.00 |" in summary
+
+
+def test_a_known_difference_is_measured_by_the_comparison_that_switches_it_alone():
+    """The cross-implementation section says what each difference from anomalib changes on its own: the
+    comparison whose two variants differ in that knob and nothing else."""
+    base = RunConfig(**DIGITS_RUN, epochs=1)
+    runs = {
+        "ref": base,
+        "beta": replace(base, variant="beta", adam_beta2=0.99),
+        "both": replace(base, variant="both", adam_beta2=0.99, batch_size=32),
+    }
+    plan = SimpleNamespace(variant_run=runs.get)
+
+    def compared(candidate: str, image: float, pixel: float) -> tuple:
+        summary = pd.DataFrame(
+            [
+                ("mnist", "image_auroc", 1, 1, image, image, image, 1.0, None, "no evidence"),
+                ("mnist", "pixel_auroc", 1, 1, pixel, pixel, pixel, 1.0, None, "no evidence"),
+            ],
+            columns=SUMMARY_COLUMNS,
+        )
+        return ComparisonPair("t", "ref", candidate, "mnist"), Comparison("ref", candidate, pd.DataFrame(), summary)
+
+    pairs = [compared("both", -5.0, -5.0), compared("beta", -1.26, 0.5)]
+    assert differing_knobs(plan, pairs[0][0]) == {"adam_beta2", "batch_size"}
+    differences = {d.knob or d.what: d for d in KNOWN_DIFFERENCES}
+    assert measured_text(differences["adam_beta2"], plan, pairs) == (
+        "beta − ref: image AUROC -1.3 / pixel AUROC +0.5 pp (no evidence; the Comparisons section)"
+    )
+    assert measured_text(differences["batch_size"], plan, pairs) == NOT_MEASURED  # only together with β2
+    assert measured_text(differences["Resuming"], plan, pairs) == "—"  # no knob switches it

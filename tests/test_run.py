@@ -49,6 +49,8 @@ def test_schema_and_run_config_agree():
         ("image_size", 4, "must be >= 32"),
         ("lr", 0, "must be > 0"),
         ("eval_every", -1, "must be >= 0"),
+        ("adam_beta2", 1.0, "must be < 1"),
+        ("map_border", "wrap", "choose one of scipy, kornia"),
     ],
 )
 def test_schema_and_run_config_reject_the_same_values(key, value, message):

@@ -48,15 +48,25 @@ def test_level_maps_rejects_mismatched_levels():
 
 @pytest.mark.parametrize("shape", [(3, 64, 48), (2, 5, 7), (1, 1, 1), (2, 17, 40)])
 @pytest.mark.parametrize("sigma", [4.0, 1.5])
-def test_gaussian_smooth_equals_scipy(shape, sigma):
+@pytest.mark.parametrize("border, mode", [("scipy", "reflect"), ("kornia", "mirror")])
+def test_gaussian_smooth_equals_scipy(shape, sigma, border, mode):
     maps = np.random.default_rng(sum(shape)).random(shape).astype(np.float32) * 3
-    expected = np.stack([gaussian_filter(m, sigma=sigma) for m in maps])
-    got = gaussian_smooth(torch.from_numpy(maps), sigma=sigma)
+    expected = np.stack([gaussian_filter(m, sigma=sigma, mode=mode) for m in maps])
+    got = gaussian_smooth(torch.from_numpy(maps), sigma=sigma, border=border)
     assert got.dtype == torch.float32
     assert np.abs(got.numpy() - expected).max() < 1e-5
-    got64 = gaussian_smooth(torch.from_numpy(maps.astype(np.float64)), sigma=sigma).numpy()
-    expected64 = np.stack([gaussian_filter(m, sigma=sigma) for m in maps.astype(np.float64)])
+    got64 = gaussian_smooth(torch.from_numpy(maps.astype(np.float64)), sigma=sigma, border=border).numpy()
+    expected64 = np.stack([gaussian_filter(m, sigma=sigma, mode=mode) for m in maps.astype(np.float64)])
     assert np.abs(got64 - expected64).max() < 1e-12
+
+
+def test_the_kornia_border_is_anomalib_s_smoothing():
+    """anomalib's ReverseDistillation smooths its map with kornia's 33-tap Gaussian, σ = 4, 'reflect' border."""
+    kornia = pytest.importorskip("kornia")
+    maps = torch.from_numpy(np.random.default_rng(3).random((2, 64, 64)).astype(np.float32))
+    theirs = kornia.filters.gaussian_blur2d(maps[:, None], (33, 33), (4.0, 4.0), border_type="reflect")[:, 0]
+    assert (gaussian_smooth(maps, 4.0, border="kornia") - theirs).abs().max() < 1e-6
+    assert (gaussian_smooth(maps, 4.0, border="scipy") - theirs).abs().max() > 1e-2  # the two borders differ
 
 
 def test_gaussian_smooth_rejects_bad_input():
@@ -64,6 +74,8 @@ def test_gaussian_smooth_rejects_bad_input():
         gaussian_smooth(torch.zeros(4, 4))
     with pytest.raises(RD4ADError, match="sigma"):
         gaussian_smooth(torch.zeros(1, 4, 4), sigma=0)
+    with pytest.raises(RD4ADError, match="border must be one of scipy, kornia"):
+        gaussian_smooth(torch.zeros(1, 4, 4), border="wrap")
 
 
 def test_subset_maps_sum_the_levels_then_smooth_in_batches():

@@ -24,7 +24,7 @@ from rd4ad.machine.device import set_deterministic
 from rd4ad.training import checkpoints, loop
 from rd4ad.training.hold import HELD, held_epoch
 from rd4ad.training.hold import VARIABLE as HOLD_VARIABLE
-from rd4ad.training.loop import train_run
+from rd4ad.training.loop import _optimizer, train_run
 
 CPU = torch.device("cpu")
 RUN = DIGITS_RUN
@@ -271,3 +271,11 @@ def test_an_epoch_state_is_not_released(tmp_path):
     folder.model.write_bytes(b"an older model")
     checkpoints.release_final_state(folder)
     assert load_checkpoint(folder.resume)["epoch"] == 1
+
+
+@pytest.mark.parametrize("beta2", [0.999, 0.99])
+def test_adam_beta2_is_the_run_s(beta2):
+    """The public code's Adam is (0.5, 0.999); anomalib's ReverseDistillation uses (0.5, 0.99)."""
+    run = RunConfig(**RUN, epochs=1, adam_beta2=beta2)
+    (group,) = _optimizer(run.build_model(), run, fast=False).param_groups
+    assert group["betas"] == (0.5, beta2) and group["lr"] == run.lr

@@ -29,9 +29,10 @@ PROFILE_TRIGGERS = {
 #        + audit (eq2, supdec, bf16, mffpaper) 4×15×1 seed + anomalib_rd (T1/T2, implementation audit) 15×3;
 #        T3 and T7 reuse wrn50_256.
 PAPER_RUNS = 90 + 90 + 90 + 105 + 60 + 45
-# demo: wrn50_256 and wrn50_128 on 3 synthetic categories, 11 more variants on one (the precision audit's
-# r18_bf16 / r18_fp32 pair, anomalib_rd and the plugged-in model r18_ocbe64 among them), 4 novelty roles × 1 digit.
-DEMO_RUNS = 2 * 3 + 11 + 4 * 1
+# demo: wrn50_256 and wrn50_128 on 3 synthetic categories, 14 more variants on one (the precision audit's
+# r18_bf16 / r18_fp32 pair, anomalib_rd, the plugged-in model r18_ocbe64 and anomalib's differences
+# r18_beta2 / r18_batch32 / r18_kornia among them), 4 novelty roles × 1 digit.
+DEMO_RUNS = 2 * 3 + 14 + 4 * 1
 # ci: 12 variants on nut (the precision audit's r18_bf16 / r18_fp32 pair and anomalib_rd among them),
 # 4 novelty roles × 1 digit.
 CI_RUNS = 12 + 4

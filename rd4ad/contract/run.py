@@ -33,7 +33,7 @@ from rd4ad.models.choices import (
     LOSS_NAMES,
     MFF_FUSES,
 )
-from rd4ad.scoring.choices import REDUCTIONS
+from rd4ad.scoring.choices import MAP_BORDERS, REDUCTIONS
 
 if TYPE_CHECKING:
     from rd4ad.data import SplitArrays
@@ -47,12 +47,22 @@ ANOMALIB_LR = 0.005
 _JSON_TYPES = {"str": "string", "int": "integer", "float": "number", "bool": "boolean"}
 
 
-def _knob(doc: str, default=MISSING, *, choices=None, minimum=None, exclusive_minimum=None, multiple_of=None):
+def _knob(
+    doc: str,
+    default=MISSING,
+    *,
+    choices=None,
+    minimum=None,
+    exclusive_minimum=None,
+    exclusive_maximum=None,
+    multiple_of=None,
+):
     """A field that a config's ``variants:`` entry sets: its description, default and allowed values."""
     limits = {
         "enum": list(choices) if choices is not None else None,
         "minimum": minimum,
         "exclusiveMinimum": exclusive_minimum,
+        "exclusiveMaximum": exclusive_maximum,
         "multipleOf": multiple_of,
     }
     return field(default=default, metadata={"description": doc, **{k: v for k, v in limits.items() if v is not None}})
@@ -70,6 +80,8 @@ def _check_declared(f: dataclasses.Field, value) -> None:
         raise RD4ADError(f"{key} must be >= {meta['minimum']}, got {value}")
     if "exclusiveMinimum" in meta and value <= meta["exclusiveMinimum"]:
         raise RD4ADError(f"{key} must be > {meta['exclusiveMinimum']}, got {value}")
+    if "exclusiveMaximum" in meta and value >= meta["exclusiveMaximum"]:
+        raise RD4ADError(f"{key} must be < {meta['exclusiveMaximum']}, got {value}")
     if "multipleOf" in meta and value % meta["multipleOf"]:
         raise RD4ADError(f"{key} must be a multiple of {meta['multipleOf']}, got {value} ({meta['description']})")
 
@@ -104,8 +116,12 @@ class RunConfig:
         multiple_of=IMAGE_STRIDE,
     )
     epochs: int = _knob("training epochs (paper: 200)", minimum=1)
-    lr: float = _knob(
-        "Adam learning rate, betas (0.5, 0.999) (MVTec 0.005; novelty 0.001, supplement B)", exclusive_minimum=0
+    lr: float = _knob("Adam learning rate (MVTec 0.005; novelty 0.001, supplement B)", exclusive_minimum=0)
+    adam_beta2: float = _knob(
+        "Adam's second-moment decay β2 (the public code: 0.999; anomalib's ReverseDistillation: 0.99); β1 is 0.5",
+        0.999,
+        exclusive_minimum=0,
+        exclusive_maximum=1,
     )
     batch_size: int = _knob("training batch size (paper: 16)", minimum=1)
     teacher_weights: str = _knob(
@@ -131,6 +147,12 @@ class RunConfig:
     )
     score: str = _knob(
         "image score: max of the map (MVTec) or its sum (novelty detection, Table 4)", "max", choices=REDUCTIONS
+    )
+    map_border: str = _knob(
+        "border of the anomaly map's Gaussian smoothing (σ = 4): scipy: gaussian_filter's 'reflect', the edge pixel "
+        "repeated (the public code); kornia: the edge pixel not repeated (anomalib's ReverseDistillation)",
+        "scipy",
+        choices=MAP_BORDERS,
     )
     eval_every: int = _knob(
         "audit only (leaks the test set): evaluate on the test set every N epochs as the public code does; 0 = off",

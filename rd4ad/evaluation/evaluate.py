@@ -161,7 +161,7 @@ def evaluate_run(
         precision=run.precision,
         channels_last=fast_path(run.fast, device, on_cpu=fast_on_cpu),
     )
-    metrics, scores, headline = evaluate_maps(maps, arrays, run.score, device)
+    metrics, scores, headline = evaluate_maps(maps, arrays, run.score, device, border=run.map_border)
     return _write_results(folder, run, arrays, metrics, scores, headline, trained, device, numerics, start)
 
 

@@ -24,15 +24,18 @@ def evaluate_maps(
     reduce: str,
     device: torch.device,
     subsets: dict[str, tuple[int, ...]] = LEVEL_SUBSETS,
+    *,
+    border: str = "scipy",
 ):
     """Metrics (fractions) and image scores for every subset; also the headline smoothed maps.
 
     Returns ``(metrics, scores, headline_maps)`` with ``metrics[subset]`` holding
-    image_auroc, pixel_auroc, pro (exact AUPRO) and pro_public (pixel ones None without masks).
+    image_auroc, pixel_auroc, pro (exact AUPRO) and pro_public (pixel ones None without masks). ``border``:
+    the smoothing's (rd4ad/scoring/smoothing.py), the run's ``map_border``.
     """
     metrics, scores, headline = {}, {}, None
     for name, levels in subsets.items():
-        smoothed, image = subset_scores(maps, levels, reduce, device)
+        smoothed, image = subset_scores(maps, levels, reduce, device, border=border)
         scores[name] = image.numpy().astype(np.float64)
         metrics[name] = metric_row(arrays.labels, arrays.masks, smoothed.numpy(), scores[name])
         if name == HEADLINE:

@@ -47,7 +47,7 @@ def write_page(inputs: ReportInputs, out: Path) -> Path:
     # the last reads of run files (scores, examples, losses) come before the first file is written
     drawn = run_figures(inputs, figures)
     links = write_exports(folder, inputs.tidy, {t.spec.key: t.latex_caption for t in tables})
-    comparisons, comparison_lines = comparisons_section(inputs.plan, inputs.runs, folder, FIGURE_DIR, inputs.demo)
+    comparisons, comparison_lines = comparisons_section(inputs.comparisons, folder, FIGURE_DIR, inputs.demo)
     sections["tables"] = [
         TableSection(t.display, t.caption, comparison_figure(t.spec, inputs, figures), **links[t.spec.key])
         for t in tables

@@ -14,11 +14,12 @@ from pathlib import Path
 import pandas as pd
 
 from rd4ad.contract.layout import RunKey
-from rd4ad.planning.plan import Plan
+from rd4ad.planning.plan import ComparisonPair, Plan
 from rd4ad.published import load_published
 from rd4ad.report.aggregate import build_cells, run_progress
 from rd4ad.report.audit import AuditComparison, audit_comparisons
 from rd4ad.report.cell_labels import label_cells, published_notes
+from rd4ad.report.comparisons import Comparison, plan_comparisons
 from rd4ad.report.exports import tidy_cells
 from rd4ad.report.failures import run_failures
 from rd4ad.report.inputs import FIELDS, mixed_inputs
@@ -47,6 +48,7 @@ class ReportInputs:
     failures: pd.DataFrame  # the unfinished runs and what their logs say (run_failures)
     mixed: pd.DataFrame  # runs made from different inputs (mixed_inputs)
     audit: list[AuditComparison]
+    comparisons: list[tuple[ComparisonPair, Comparison]]  # the plan's paired comparisons (plan_comparisons)
     anomalib: pd.DataFrame  # anomalib's own metrics of its runs (collect_anomalib_metrics)
     demo: bool  # demo numbers: labelled DEMO everywhere
     names: dict[str, str]  # table key → its printed name
@@ -81,6 +83,7 @@ def collect(plan: Plan) -> ReportInputs:
         failures=failures,
         mixed=mixed_inputs(collect_inputs(results, FIELDS)),
         audit=audit_comparisons(plan, runs, collect_csv(results, "audit_epochs")),
+        comparisons=plan_comparisons(plan, runs),
         anomalib=collect_anomalib_metrics(results),
         demo=plan.demo or bool(runs["demo"].any()),  # demo runs are labelled whatever the config says
         names=names,

@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from rd4ad.files.io import atomic_write_text
-from rd4ad.planning.plan import ComparisonPair, Plan
-from rd4ad.report.comparisons import SUMMARY_HEADER, Comparison, compare_variants, summary_rows
+from rd4ad.planning.plan import ComparisonPair
+from rd4ad.report.comparisons import SUMMARY_HEADER, Comparison, summary_rows
 from rd4ad.report.display import frame_table
 from rd4ad.report.exports import EXPORT_DIR, _md_table
 from rd4ad.report.figures import save_figure
@@ -47,17 +47,6 @@ METHOD = (
     "takes part in the verdict from 6 categories on), the smallest Δ these seeds and categories detect "
     "with 80 % power at alpha = 0.05, and the verdict: better / worse (the interval excludes 0) or no evidence."
 )
-
-
-def plan_comparisons(plan: Plan, runs: pd.DataFrame) -> list[tuple[ComparisonPair, Comparison]]:
-    """Every comparison of the plan with its numbers (``runs``: ``collect_runs`` output) on the
-    plan's seeds and the comparison's dataset."""
-    runs = runs[runs["seed"].isin(plan.seeds)]
-    out = []
-    for pair in plan.comparisons:
-        on_dataset = runs[runs["dataset"] == pair.dataset]
-        out.append((pair, compare_variants(on_dataset, on_dataset, pair.reference, pair.candidate)))
-    return out
 
 
 def export_frame(compared: list[tuple[ComparisonPair, Comparison]]) -> pd.DataFrame:
@@ -103,12 +92,11 @@ def latex_comparisons(compared: list[tuple[ComparisonPair, Comparison]], demo: b
 
 
 def comparisons_section(
-    plan: Plan, runs: pd.DataFrame, folder: Path, figures: str, demo: bool
+    compared: list[tuple[ComparisonPair, Comparison]], folder: Path, figures: str, demo: bool
 ) -> tuple[dict, list[str]]:
-    """Write the forest plots (``folder/figures``) and the exports (``folder/tables``); return the
-    page's context (``comparisons``: title, table, figure per comparison; the export links) and the
-    Markdown lines of summary.md."""
-    compared = plan_comparisons(plan, runs)
+    """Write the forest plots (``folder/figures``) and the exports (``folder/tables``) of the plan's
+    comparisons (``plan_comparisons``); return the page's context (``comparisons``: title, table, figure
+    per comparison; the export links) and the Markdown lines of summary.md."""
     entries, rows = [], []
     for pair, c in compared:
         table = pd.DataFrame(summary_rows(c), columns=SUMMARY_HEADER)

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rd4ad.published import PERCENT_METRICS
+from rd4ad.planning.plan import ComparisonPair, Plan
+from rd4ad.published.metrics import PERCENT_METRICS
 from rd4ad.report.aggregate import printed_order, seed_matrix, to_percent
 from rd4ad.statistics.paired import SEED, compare_paired
 
@@ -162,3 +163,14 @@ def comparison_text(comparison: Comparison) -> str:
     if summary.empty:
         return f"{title}\nno dataset and category has runs of both variants"
     return "\n".join([title, summary.to_string(index=False), "", "per category:", per_category.to_string(index=False)])
+
+
+def plan_comparisons(plan: Plan, runs: pd.DataFrame) -> list[tuple[ComparisonPair, Comparison]]:
+    """Every comparison of the plan with its numbers (``runs``: ``collect_runs`` output) on the
+    plan's seeds and the comparison's dataset."""
+    runs = runs[runs["seed"].isin(plan.seeds)]
+    out = []
+    for pair in plan.comparisons:
+        on_dataset = runs[runs["dataset"] == pair.dataset]
+        out.append((pair, compare_variants(on_dataset, on_dataset, pair.reference, pair.candidate)))
+    return out

@@ -9,46 +9,62 @@ metric: the published RD4AD value (Tables 1–2, the headline setting), ours and
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
-from rd4ad.planning.plan import AUDIT_DATASET, Plan
+from rd4ad.contract.run import knobs
+from rd4ad.planning.plan import AUDIT_DATASET, ComparisonPair, Plan
 from rd4ad.published import PAPER_METHOD
 from rd4ad.published.metrics import PERCENT_METRICS, label
 from rd4ad.report.audit import AuditComparison
+from rd4ad.report.comparisons import Comparison
 from rd4ad.report.display import fmt, frame_table
 
 PAIR = "implementation"  # the tables.yaml audit pair that trains both implementations
-# (what differs, this suite = the public code, anomalib 2.7.0's ReverseDistillation, measured by)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One known difference between this suite (the public code) and anomalib 2.7.0's ReverseDistillation."""
+
+    what: str
+    ours: str
+    anomalib: str
+    knob: str = ""  # the run knob that switches it alone here ("" none): a comparison of two variants
+    #                 that differ in that knob only measures it
+
+
 KNOWN_DIFFERENCES = (
-    (
+    Difference(
         "OCBE width (wide_resnet50_2)",
         "128 (the public code's wide Bottleneck)",
-        "64 (plain Bottleneck)",
-        "not a switch here: stated, not measured; identical for resnet18 (12,205,312 + 3,703,168 parameters)",
+        "64 (plain Bottleneck); identical for resnet18 (BasicBlocks have no width)",
+        "model",
     ),
-    ("Adam betas", "(0.5, 0.999)", "(0.5, 0.99)", "not a switch here: stated, not measured"),
-    (
+    Difference("Adam betas", "(0.5, 0.999)", "(0.5, 0.99)", "adam_beta2"),
+    Difference(
         "Precision (paper config)",
-        "bf16 autocast (fp32 in the paper)",
+        "tf32, the public code's (fp32 in the paper); bf16 audited",
         "fp32",
-        "the 'precision' audit pair measures bf16 against fp32 for this suite",
+        "precision",
     ),
-    (
+    Difference(
         "Teacher weights",
         "torchvision IMAGENET1K_V1 via `fetch weights` (random in the demo)",
         "timm's download at construction; here the same torchvision tensors mapped into its encoder",
-        "same teacher digest on both sides (metrics.json inputs.teacher)",
     ),
-    ("Batch size", "16 (public code)", "32 (its MVTec datamodule's default)", "both take the run's batch_size here"),
-    (
-        "Anomaly map",
+    Difference("Batch size", "16 (public code)", "32 (its MVTec datamodule's default)", "batch_size"),
+    Difference(
+        "Anomaly map border",
         "Σ of 1 − cos over 3 levels, bilinear (align_corners), Gaussian σ = 4, kernel 33, scipy's 'reflect' border",
         "the same sum and upsampling, kornia's Gaussian σ = 4, kernel 33, 'reflect' "
         "border (the edge pixel not repeated)",
-        "same metric code on both maps",
+        "map_border",
     ),
-    ("Resuming", "resume.pt every few minutes; a killed run continues", "none: a killed run trains again", "—"),
+    Difference("Resuming", "resume.pt every few minutes; a killed run continues", "none: a killed run trains again"),
 )
+NOT_MEASURED = "not measured here (no comparison in the config switches it alone)"
 
 
 def headline_published(plan: Plan, published: pd.DataFrame) -> pd.Series:
@@ -99,10 +115,31 @@ def cross_implementation_frame(
     return pd.DataFrame(rows)
 
 
-def differences_frame() -> pd.DataFrame:
-    """The known differences between the two implementations (``KNOWN_DIFFERENCES``)."""
+def differing_knobs(plan: Plan, pair: ComparisonPair) -> set[str]:
+    """The knobs in which a comparison's candidate differs from its reference (their planned runs')."""
+    reference, candidate = plan.variant_run(pair.reference), plan.variant_run(pair.candidate)
+    if reference is None or candidate is None:
+        return set()
+    return {f.name for f in knobs() if getattr(reference, f.name) != getattr(candidate, f.name)}
+
+
+def measured_text(difference: Difference, plan: Plan, compared: list[tuple[ComparisonPair, Comparison]]) -> str:
+    """What a difference alone changes: the first planned comparison whose variants differ in its knob
+    only, as mean Δ per metric (candidate − reference, pp) and the verdict over its categories and seeds."""
+    for pair, comparison in compared:
+        if difference.knob and differing_knobs(plan, pair) == {difference.knob} and len(comparison.summary):
+            summary = comparison.summary
+            deltas = " / ".join(f"{label(r.metric)} {fmt(r.mean, r.metric, sign=True)}" for r in summary.itertuples())
+            verdicts = ", ".join(dict.fromkeys(summary["verdict"]))
+            return f"{pair.candidate} − {pair.reference}: {deltas} pp ({verdicts}; the Comparisons section)"
+    return NOT_MEASURED if difference.knob else "—"
+
+
+def differences_frame(plan: Plan, compared: list[tuple[ComparisonPair, Comparison]]) -> pd.DataFrame:
+    """The known differences between the two implementations, each with what it alone was measured to change."""
     return pd.DataFrame(
-        KNOWN_DIFFERENCES, columns=["difference", "this suite (public code)", "anomalib", "measured by"]
+        [(d.what, d.ours, d.anomalib, measured_text(d, plan, compared)) for d in KNOWN_DIFFERENCES],
+        columns=["difference", "this suite (public code)", "anomalib", "measured alone"],
     )
 
 
@@ -112,7 +149,12 @@ def versions(own: pd.DataFrame) -> str:
 
 
 def cross_implementation_context(
-    plan: Plan, comparisons: list[AuditComparison], own: pd.DataFrame, published: pd.DataFrame, demo: bool
+    plan: Plan,
+    comparisons: list[AuditComparison],
+    own: pd.DataFrame,
+    published: pd.DataFrame,
+    demo: bool,
+    compared: list[tuple[ComparisonPair, Comparison]],
 ) -> dict:
     """The page's ``cross_implementation`` entry (None when the config trains no such pair): its
     caption, the per-category table and the known differences."""
@@ -137,7 +179,7 @@ def cross_implementation_context(
             "differences": frame_table(
                 "implementation-differences",
                 "Known differences between the implementations",
-                differences_frame(),
+                differences_frame(plan, compared),
                 "difference",
             ),
         }

@@ -206,7 +206,9 @@ def page_sections(inputs: ReportInputs, generated: str) -> dict:
         "note_mark": NOTE_MARK,
         "env": environment(plan, inputs.runs, inputs.complexity),
         "audit_tables": audit_tables(inputs.audit),
-        **cross_implementation_context(plan, inputs.audit, inputs.anomalib, inputs.published, inputs.demo),
+        **cross_implementation_context(
+            plan, inputs.audit, inputs.anomalib, inputs.published, inputs.demo, inputs.comparisons
+        ),
         "inconsistency_tables": [
             frame_table(
                 "avg",

@@ -38,10 +38,12 @@ def subset_maps(
     device: torch.device | None = None,
     sigma: float = 4.0,
     batch_size: int = 64,
+    border: str = "scipy",
 ) -> torch.Tensor:
     """Eq. 3 on a level subset (Table 7): the chosen levels of (N, K, S, S) maps summed, Gaussian σ = 4.
 
-    Smoothed on ``device`` (default: the maps' own) ``batch_size`` images at a time; (N, S, S) on the maps' device.
+    Smoothed on ``device`` (default: the maps' own) ``batch_size`` images at a time, with the ``border`` of
+    rd4ad/scoring/smoothing.py; (N, S, S) on the maps' device.
     """
     if maps.ndim != 4:
         raise RD4ADError(f"subset_maps: expected level maps of shape (N, K, S, S), got {tuple(maps.shape)}")
@@ -50,17 +52,24 @@ def subset_maps(
     device = maps.device if device is None else device
     return torch.cat(
         [
-            gaussian_smooth(maps[i : i + batch_size, list(levels)].to(device).sum(dim=1), sigma).to(maps.device)
+            gaussian_smooth(maps[i : i + batch_size, list(levels)].to(device).sum(dim=1), sigma, border=border).to(
+                maps.device
+            )
             for i in range(0, len(maps), batch_size)
         ]
     )
 
 
 def subset_scores(
-    maps: torch.Tensor, levels: Sequence[int], reduce: str, device: torch.device | None = None
+    maps: torch.Tensor,
+    levels: Sequence[int],
+    reduce: str,
+    device: torch.device | None = None,
+    *,
+    border: str = "scipy",
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Subset → smoothed map → image score: ``(subset_maps(...), image_scores(..., reduce))``."""
-    smoothed = subset_maps(maps, levels, device)
+    smoothed = subset_maps(maps, levels, device, border=border)
     return smoothed, image_scores(smoothed, reduce)
 
 

@@ -57,7 +57,7 @@ def epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
 
 
 def _optimizer(model: torch.nn.Module, run: RunConfig, fast: bool) -> torch.optim.Optimizer:
-    return torch.optim.Adam(model.trainable_parameters(), lr=run.lr, betas=(0.5, 0.999), fused=fast or None)
+    return torch.optim.Adam(model.trainable_parameters(), lr=run.lr, betas=(0.5, run.adam_beta2), fused=fast or None)
 
 
 def _fresh(run: RunConfig, device: torch.device, compile: bool, fast: bool, train: SplitArrays | None = None):
@@ -112,7 +112,9 @@ def _audit(model, test: SplitArrays, run: RunConfig, device, epoch: int, fast: b
     from rd4ad.evaluation.levels import evaluate_maps
 
     maps = infer_level_maps(model, test, device, precision=run.precision, channels_last=fast)
-    metrics, _, _ = evaluate_maps(maps, test, run.score, device, {HEADLINE: LEVEL_SUBSETS[HEADLINE]})
+    metrics, _, _ = evaluate_maps(
+        maps, test, run.score, device, {HEADLINE: LEVEL_SUBSETS[HEADLINE]}, border=run.map_border
+    )
     return {"epoch": epoch, **{k: v for k, v in metrics[HEADLINE].items() if k != "pro_public"}}
 
 
