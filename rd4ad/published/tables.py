@@ -9,6 +9,7 @@ compares (``methods``) and its ``settings``: each setting maps a column of the p
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -85,10 +86,16 @@ def _table(key: str, entry: dict) -> TableSpec:
     )
 
 
+@cache
+def _validator() -> Draft202012Validator:
+    """The schema of config/tables.yaml, read and compiled once per process."""
+    return Draft202012Validator(yaml.safe_load(SCHEMA.read_text(encoding="utf-8")))
+
+
 def read_tables(declared: dict, source: str | Path) -> dict[str, TableSpec]:
     """The tables of ``declared`` (config/tables.yaml as loaded; its ``audit:`` pairs are left out), in
     the declared order; a declaration the schema refuses is one error naming ``source`` and the key."""
-    error = best_match(Draft202012Validator(yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))).iter_errors(declared))
+    error = best_match(_validator().iter_errors(declared))
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
         raise RD4ADError(

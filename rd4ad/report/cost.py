@@ -20,8 +20,8 @@ def cost_frame(plan: Plan) -> pd.DataFrame:
     actual = actual_seconds(plan)
     if not actual:
         return pd.DataFrame(columns=COST_COLUMNS)
-    table = summary(plan, actual, slots=1)[["runs"]]
-    table["device minutes"] = summary(plan, actual, slots=1)["device_hours"] * 60
+    measured = summary(plan, actual, slots=1)
+    table = measured[["runs"]].assign(**{"device minutes": measured["device_hours"] * 60})
     estimated = {key: plan.estimates[key] for key in actual if key in plan.estimates}
     if estimated:
         minutes = summary(plan, estimated, slots=1)["device_hours"] * 60

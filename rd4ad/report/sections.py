@@ -15,7 +15,6 @@ from rd4ad.published.consistency import average_mismatches, cross_table_mismatch
 from rd4ad.published.metrics import PRO_MEASURES, REGISTRY, label
 from rd4ad.published.tables import TableSpec
 from rd4ad.report.aggregate import STATUSES, VERDICTS, delta_summary, verdict_summary
-from rd4ad.report.audit import AuditComparison
 from rd4ad.report.chance import below_chance
 from rd4ad.report.collect import ReportInputs
 from rd4ad.report.cost import cost_frame
@@ -182,10 +181,6 @@ def _verdict_tables(inputs: ReportInputs) -> dict:
     }
 
 
-def audit_tables(audit: list[AuditComparison]) -> list[DisplayTable]:
-    return [audit_table(c) for c in audit]
-
-
 def page_sections(inputs: ReportInputs, generated: str) -> dict:
     """The template's context without the figures and the export links (``generated``: when, as printed)."""
     plan = inputs.plan
@@ -205,7 +200,7 @@ def page_sections(inputs: ReportInputs, generated: str) -> dict:
         "export_dir": EXPORT_DIR,
         "note_mark": NOTE_MARK,
         "env": environment(plan, inputs.runs, inputs.complexity),
-        "audit_tables": audit_tables(inputs.audit),
+        "audit_tables": [audit_table(c) for c in inputs.audit],
         **cross_implementation_context(
             plan, inputs.audit, inputs.anomalib, inputs.published, inputs.demo, inputs.comparisons
         ),
