@@ -57,9 +57,14 @@ def main() -> None:
     parser.add_argument("--config", help="paper run config: also extrapolate T1 and the whole DAG")
     add_h100_arguments(parser)
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench_train_") as work:
+        measure(args, Path(work))
+
+
+def measure(args: argparse.Namespace, work: Path) -> None:
+    """Train both loops on ``args``' data inside ``work`` (removed afterwards) and print the ratios."""
     device = resolve_device(args.device)
     set_deterministic(device.type == "cpu")
-    work = Path(tempfile.mkdtemp(prefix="bench_train_"))
     root = args.data_root or generate(
         work / "synth", SynthConfig(image_size=args.image_size, n_train=args.n_train, categories=(args.category,))
     )
