@@ -1,5 +1,12 @@
-"""`python -m rd4ad …` entry point."""
+"""`python -m rd4ad …` entry point (a per-run job goes to the preload server when one is running)."""
 
-from rd4ad.cli import main
+import sys
 
-raise SystemExit(main())
+from rd4ad.machine.preload import forward
+
+status = forward(sys.argv[1:])
+if status is None:
+    from rd4ad.cli import main
+
+    status = main()
+raise SystemExit(status)
