@@ -99,3 +99,18 @@ def test_preload_without_a_command_is_one_clear_error():
     done = subprocess.run([*RD4AD, "preload"], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 2
     assert done.stderr == "rd4ad preload: error: give the command to run after --, e.g. -- snakemake all --cores 2\n"
+
+
+def test_a_job_of_another_scheduler_job_runs_in_its_own_process(tmp_path):
+    """A SLURM job step on this node must keep its own process, limits and accounting."""
+    bad = [sys.executable, "-X", "importtime", "-m", "rd4ad", "evaluate", "--run", "mvtec/none/x/seed0"]
+    line = shlex.join([*bad, "--results", str(tmp_path)])
+    done = subprocess.run(
+        [*RD4AD, "preload", "--", "bash", "-c", f"SLURM_JOB_ID=42 {line}"], cwd=REPO, capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert " torch\n" in done.stderr, "the job went to the server"
+    assert [line for line in done.stderr.splitlines() if not line.startswith("import time:")] == [
+        f"rd4ad evaluate: error: {tmp_path}/mvtec/none/x/seed0/model.pt: no such checkpoint; train the run first "
+        "(python -m rd4ad train …)"
+    ]

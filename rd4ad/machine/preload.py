@@ -11,7 +11,8 @@ environment, working folder and its stdin/stdout/stderr (the file descriptors th
 server, prints nothing of its own and exits with the child's exit status. The child runs the command
 exactly as a fresh ``python -m rd4ad`` would (same parser, same errors). It dies with its client:
 SIGINT/SIGTERM are forwarded, and a client that vanishes (SIGKILL) is noticed on the connection.
-Without a server (``RD4AD_PRELOAD`` unset, or nobody listening) the client runs the command itself.
+Without a server (``RD4AD_PRELOAD`` unset, or nobody listening), or where the server does not run
+(another SLURM job, another control group), the client runs the command itself.
 
 The server runs no torch computation and never touches CUDA, so what a job sets up before its first
 computation (CPU numerics, thread count) takes effect as in a fresh process: with the demo's native
@@ -79,6 +80,8 @@ def forward(argv: Sequence[str]) -> int | None:
         except (ConnectionError, OSError):
             print(f"rd4ad: the preload server at {path} did not start the job", file=sys.stderr)
             return 1
+        if pid == 0:
+            return None
         received: list[int] = []
 
         def pass_on(signum, _frame):
@@ -99,6 +102,21 @@ def forward(argv: Sequence[str]) -> int | None:
             print(f"rd4ad: the preloaded job (pid {pid}) ended without an exit status", file=sys.stderr)
             return 1
         return status
+
+
+def _control_group(pid: int | str) -> str:
+    try:
+        return Path(f"/proc/{pid}/cgroup").read_text()
+    except OSError:
+        return ""
+
+
+def _same_place(conn: socket.socket, env: dict) -> bool:
+    """Whether the client runs where this server does: the same scheduler job (``SLURM_JOB_ID``) and
+    control group. A job a scheduler placed elsewhere must keep its own process, limits and accounting."""
+    client_pid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[0]
+    same_job = env.get("SLURM_JOB_ID") == os.environ.get("SLURM_JOB_ID")
+    return same_job and _control_group(client_pid) == _control_group("self")
 
 
 def _exit_status(err: SystemExit) -> int:
@@ -128,6 +146,9 @@ def _become_job(conn: socket.socket, run: Callable[[list[str]], int]) -> None:
         header, fds, _flags, _addr = socket.recv_fds(conn, _STATUS.size, len(_STD_FDS))
         header += _recv_exactly(conn, _STATUS.size - len(header))
         request = json.loads(_recv_exactly(conn, _STATUS.unpack(header)[0]))
+        if not _same_place(conn, request["env"]):
+            conn.sendall(_STATUS.pack(0))  # pid 0: the client runs the command itself
+            os._exit(0)
         for target, fd in zip(_STD_FDS, fds, strict=True):
             os.dup2(fd, target)
             os.close(fd)
