@@ -35,6 +35,7 @@ SLOW_RUN = f"results/ci/{SLOW_KEY}"
 HOLD_EPOCH = 1
 HANG_SECONDS = 2400  # one DAG phase; CI's own limit is 90 min: a phase this long has hung, whatever the CPU
 FAILING_RUN = "mnist/0/novelty_r18/seed0"  # its evaluation cannot write scores.csv in the first re-run
+LOCAL = ("--cores", "2", "--resources", "gpu=2")  # the executor flags of a DAG run on this machine
 GROUP = "ci_dag"  # the pytest-xdist group of the local checks of this DAG (tests/conftest.py)
 T = TypeVar("T")
 
@@ -49,11 +50,12 @@ def env(workdir: Path) -> dict:
     }
 
 
-def command(
-    workdir: Path, *extra: str, executor: tuple[str, ...] = ("--cores", "2", "--resources", "gpu=2")
-) -> list[str]:
-    """``snakemake all`` on the CI config in ``workdir``, keeping going past failed jobs as the profiles do."""
+def command(workdir: Path, *extra: str, executor: tuple[str, ...] = LOCAL) -> list[str]:
+    """``snakemake all`` on the CI config in ``workdir``, keeping going past failed jobs as the profiles do.
+    On this machine (``LOCAL``) its jobs fork from ``python -m rd4ad preload``, as the demo's do."""
+    preload = [sys.executable, "-m", "rd4ad", "preload", "--"] if executor == LOCAL else []
     return [
+        *preload,
         sys.executable,
         "-m",
         "snakemake",
