@@ -11,8 +11,9 @@ environment, working folder and its stdin/stdout/stderr (the file descriptors th
 server, prints nothing of its own and exits with the child's exit status. The child runs the command
 exactly as a fresh ``python -m rd4ad`` would (same parser, same errors). It dies with its client:
 SIGINT/SIGTERM are forwarded, and a client that vanishes (SIGKILL) is noticed on the connection.
-Without a server (``RD4AD_PRELOAD`` unset, or nobody listening), or where the server does not run
-(another SLURM job, another control group), the client runs the command itself.
+Without a server (``RD4AD_PRELOAD`` unset, or nobody listening), or where the server would not be
+the same (another Python environment or checkout, another SLURM job or control group), the client
+runs the command itself.
 
 The server runs no torch computation and never touches CUDA, so what a job sets up before its first
 computation (CPU numerics, thread count) takes effect as in a fresh process: with the demo's native
@@ -46,7 +47,8 @@ _STD_FDS = (0, 1, 2)
 
 
 def _send_request(conn: socket.socket, argv: Sequence[str]) -> None:
-    body = json.dumps({"argv": list(argv), "env": dict(os.environ), "cwd": os.getcwd()}).encode()
+    request = {"argv": list(argv), "env": dict(os.environ), "cwd": os.getcwd(), "origin": _origin()}
+    body = json.dumps(request).encode()
     socket.send_fds(conn, [_STATUS.pack(len(body))], list(_STD_FDS))
     conn.sendall(body)
 
@@ -74,7 +76,10 @@ def forward(argv: Sequence[str]) -> int | None:
         conn.close()
         return None
     with conn:
-        _send_request(conn, argv)
+        try:
+            _send_request(conn, argv)
+        except OSError:  # e.g. this process has no stdin to hand over
+            return None
         try:
             (pid,) = _STATUS.unpack(_recv_exactly(conn, _STATUS.size))
         except (ConnectionError, OSError):
@@ -111,12 +116,18 @@ def _control_group(pid: int | str) -> str:
         return ""
 
 
-def _same_place(conn: socket.socket, env: dict) -> bool:
-    """Whether the client runs where this server does: the same scheduler job (``SLURM_JOB_ID``) and
-    control group. A job a scheduler placed elsewhere must keep its own process, limits and accounting."""
+def _origin() -> list[str]:
+    """The Python environment and the suite's code this process runs."""
+    return [sys.prefix, str(Path(__file__).resolve())]
+
+
+def _same_place(conn: socket.socket, request: dict) -> bool:
+    """Whether the client is what this server would be: the same Python environment and suite code, in
+    the same scheduler job (``SLURM_JOB_ID``) and control group. A job started with another
+    interpreter, or placed elsewhere by a scheduler, keeps its own process, limits and accounting."""
     client_pid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[0]
-    same_job = env.get("SLURM_JOB_ID") == os.environ.get("SLURM_JOB_ID")
-    return same_job and _control_group(client_pid) == _control_group("self")
+    same_job = request["env"].get("SLURM_JOB_ID") == os.environ.get("SLURM_JOB_ID")
+    return request["origin"] == _origin() and same_job and _control_group(client_pid) == _control_group("self")
 
 
 def _exit_status(err: SystemExit) -> int:
@@ -143,10 +154,13 @@ def _become_job(conn: socket.socket, run: Callable[[list[str]], int]) -> None:
         for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
             signal.signal(signum, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        header, fds, _flags, _addr = socket.recv_fds(conn, _STATUS.size, len(_STD_FDS))
-        header += _recv_exactly(conn, _STATUS.size - len(header))
-        request = json.loads(_recv_exactly(conn, _STATUS.unpack(header)[0]))
-        if not _same_place(conn, request["env"]):
+        try:
+            header, fds, _flags, _addr = socket.recv_fds(conn, _STATUS.size, len(_STD_FDS))
+            header += _recv_exactly(conn, _STATUS.size - len(header))
+            request = json.loads(_recv_exactly(conn, _STATUS.unpack(header)[0]))
+        except (OSError, ValueError):  # the client gave up before its request was whole: it runs itself
+            os._exit(0)
+        if not _same_place(conn, request):
             conn.sendall(_STATUS.pack(0))  # pid 0: the client runs the command itself
             os._exit(0)
         for target, fd in zip(_STD_FDS, fds, strict=True):
