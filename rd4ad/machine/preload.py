@@ -250,4 +250,4 @@ def serve(command: Sequence[str], run: Callable[[list[str]], int], preload: Sequ
             server.close()
             for pid in children:
                 os.waitpid(pid, 0)
-    return proc.returncode
+    return proc.returncode if proc.returncode >= 0 else 128 - proc.returncode  # killed by a signal: as a shell says
