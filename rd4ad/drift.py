@@ -3,23 +3,30 @@
 Two kinds of honest noise, two tolerances (percentage points, the unit of the paper's tables):
 
 - **Same numerics environment as the baseline** (torch version, CPU numerics mode, the kernels
-  and thread count in force — ``rd4ad.machine.numerics``; with ``cpu_numerics: pinned`` the CPU model
-  does not count): an unchanged code base reproduces the baseline bit for bit, so a value is
-  flagged when it moves by more than ``fixed_pp``.
-- **Another environment** (another torch, native numerics on another CPU, a GPU): the
-  training trajectory may diverge as if reseeded, so a value is flagged when it moves by more
-  than ``max(fixed_pp, k × seed spread)``, the seed spread of a metric being its standard
-  deviation over the seeds the baseline was made from (same dataset / category / variant /
-  level subset / metric).
+  and thread count in force, and the CPU: model and vector ISA — ``rd4ad.machine.numerics``): an
+  unchanged code base reproduces the baseline bit for bit, so a value is flagged when it moves by
+  more than ``fixed_pp``. The CPU counts under pinned numerics too: pinned runs of one commit have
+  given other bits on an AMD EPYC than on an Intel Xeon, so "the same bits on another CPU" is
+  something the digests below show, never an assumption.
+- **Another environment** (another torch or CPU, native numerics, a GPU): the training
+  trajectory may diverge as if reseeded, so a value is flagged when it moves by more than
+  ``max(fixed_pp, k × seed spread)``, the seed spread of a metric being its standard deviation
+  over the seeds the baseline was made from (same dataset / category / variant / level subset /
+  metric).
 
-The baseline file (format 2)::
+Whatever the environment, the report names for each run the first stage whose bits differ from
+the baseline's (``rd4ad.contract.fingerprints.STAGES``: training split, teacher, student, test
+split, maps), so a run on another machine says where it parted.
 
-    {"format": 2,
+The baseline file (format 3)::
+
+    {"format": 3,
      "environment": {...},                        # rd4ad.machine.numerics records of the baseline's runs
      "tolerance": {"fixed_pp": 0.5, "k": 3.0},
      "seeds": [0, 1, 2], "reference_seeds": [0],
      "values": {"<dataset>/<category>/<variant>/seed<k>/<level>/<metric>": value | null},
-     "spread_pp": {"<dataset>/<category>/<variant>/<level>/<metric>": std | null}}
+     "spread_pp": {"<dataset>/<category>/<variant>/<level>/<metric>": std | null},
+     "digests": {"<dataset>/<category>/<variant>/seed<k>": {"<stage>": sha256 hex, ...}}}
 
 ``values`` holds the reference seeds' metrics as in ``metrics.json`` (fractions; ``null`` where
 the dataset has no such metric, e.g. pixel AUROC of a novelty set). A metric that could not be
@@ -39,18 +46,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rd4ad.contract.fingerprints import STAGES
+from rd4ad.contract.layout import run_files
 from rd4ad.files.errors import RD4ADError
 from rd4ad.files.io import atomic_write_json, read_mapping
 from rd4ad.machine.numerics import ISA_LIMITS, KERNEL_ENV
 from rd4ad.report.results import collect_numerics, collect_runs
 from rd4ad.statistics.seeds import seed_spread
 
-FORMAT = 2
+FORMAT = 3
 FIXED_PP = 0.5
 K_SPREAD = 3.0
 FAILING = ("DRIFT", "missing", "new")
 N_LARGEST = 10
-PINNED_IRRELEVANT = ("cpu", "cpu_vector_isa", *(f"env.{k}" for k in ISA_LIMITS))
+N_PARTED = 5  # runs named per stage where the bits part
+PINNED_IRRELEVANT = tuple(f"env.{k}" for k in ISA_LIMITS)
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 _SEED_PART = re.compile(r"/seed(-?\d+)/")
 _EPS_PP = 1e-9
 MAX_FIXED_PP = 100.0  # a metric moves at most 100 pp: a larger fixed tolerance passes everything
@@ -109,8 +120,9 @@ def environment_differences(baseline: dict, current: dict) -> list[str]:
 
 
 def same_numerics(baseline: dict, current: dict) -> bool:
-    """True when both environments determine the same bits: equal in every field but the ones
-    pinned numerics make irrelevant (the CPU's model and vector ISA, the ISA-limiting variables)."""
+    """True when both environments should give the same bits: equal in every field (the CPU's model
+    and vector ISA included) but the ISA-limiting variables, which pinned numerics make irrelevant
+    (oneDNN is off and MKL runs its CPU-independent branch)."""
 
     def determining(env: dict) -> dict:
         return (
@@ -118,6 +130,37 @@ def same_numerics(baseline: dict, current: dict) -> bool:
         )
 
     return bool(baseline) and determining(baseline) == determining(current)
+
+
+def run_digests(results: str | Path, seeds: list[int] | None = None) -> dict[str, dict[str, str]]:
+    """Each run's stage digests (``inputs`` and ``outputs`` of its ``metrics.json``), in stage order;
+    only the runs of ``seeds`` when given."""
+    out = {}
+    for key, path in run_files(results, "metrics"):
+        if seeds is not None and key.seed not in seeds:
+            continue
+        data = read_mapping(path, "evaluate the run again")
+        recorded = {**(data.get("inputs") or {}), **(data.get("outputs") or {})}
+        out[str(key)] = {stage: recorded[stage] for stage in STAGES if isinstance(recorded.get(stage), str)}
+    return dict(sorted(out.items()))
+
+
+def parted_at(baseline: dict[str, dict[str, str]], current: dict[str, dict[str, str]]) -> dict[str, str]:
+    """Run → the first stage whose digest differs from the baseline's (``identical`` when none does;
+    ``not recorded`` when either side lacks a stage's digest), for every run on both sides."""
+    out = {}
+    for run in sorted(set(baseline) & set(current)):
+        before, now = baseline[run], current[run]
+        first = "identical"
+        for stage in STAGES:
+            if stage not in before or stage not in now:
+                first = "not recorded"
+                break
+            if before[stage] != now[stage]:
+                first = stage
+                break
+        out[run] = first
+    return out
 
 
 def write_baseline(
@@ -149,12 +192,13 @@ def write_baseline(
             "reference_seeds": reference,
             "values": {key: None if np.isnan(v) else float(v) for key, v in values.items()},
             "spread_pp": {key: None if np.isnan(v) else round(float(v), 6) for key, v in spread.items()},
+            "digests": run_digests(results, reference),
         },
     )
 
 
 def load_baseline(path: str | Path) -> dict:
-    """A baseline file (format 2), checked; ``values`` and ``spread_pp`` as float Series (NaN for null)."""
+    """A baseline file (format 3), checked; ``values`` and ``spread_pp`` as float Series (NaN for null)."""
     path = Path(path)
     if not path.is_file():
         raise RD4ADError(
@@ -162,7 +206,7 @@ def load_baseline(path: str | Path) -> dict:
         )
     data = read_mapping(path, "regenerate it with --write-baseline")
     if data.get("format") != FORMAT or not all(
-        isinstance(data.get(k), dict) for k in ("values", "spread_pp", "tolerance", "environment")
+        isinstance(data.get(k), dict) for k in ("values", "spread_pp", "tolerance", "environment", "digests")
     ):
         raise RD4ADError(f"{path}: not a drift baseline of format {FORMAT}; regenerate it with --write-baseline")
     values = _numbers(path, data, "values", 0.0, 1.0)
@@ -173,6 +217,11 @@ def load_baseline(path: str | Path) -> dict:
             f"{path}: seeds {seeds!r} / reference_seeds {reference!r} must be non-empty lists of whole "
             f"numbers >= 0, the reference seeds among the seeds; {REGENERATE}"
         )
+    for run, stages in data["digests"].items():
+        if not (isinstance(stages, dict) and all(s in STAGES and _DIGEST.fullmatch(str(d)) for s, d in stages.items())):
+            raise RD4ADError(
+                f"{path}: digests.{run} must map stages ({', '.join(STAGES)}) to SHA-256 hex digests; {REGENERATE}"
+            )
     tolerance = data["tolerance"]
     limits = {"fixed_pp": MAX_FIXED_PP, "k": MAX_K}
     checked = {name: check_tolerance(f"{path} tolerance.{name}", tolerance.get(name)) for name in limits}
@@ -231,10 +280,36 @@ def compare(baseline: dict, current: pd.DataFrame, fixed_pp: float, k: float, sa
     return both.rename_axis("key").reset_index()
 
 
+def parted_report(parted: dict[str, str], baseline: dict[str, dict[str, str]], current: dict[str, dict[str, str]]) -> list[str]:
+    """Where the bits part: runs per first differing stage, a few named with both digests."""
+    if not parted:
+        return []
+    counts = pd.Series(parted).value_counts()
+    order = [s for s in (*STAGES, "not recorded", "identical") if s in counts]
+    lines = ["where the bits part (the first stage whose digest differs from the baseline's):"]
+    for stage in order:
+        runs = [run for run, first in parted.items() if first == stage]
+        lines.append(f"  {stage}: {len(runs)} run{'s' if len(runs) != 1 else ''}")
+        if stage in STAGES:
+            lines += [
+                f"    {run}: {baseline[run][stage][:12]}… → {current[run][stage][:12]}…" for run in runs[:N_PARTED]
+            ]
+            if len(runs) > N_PARTED:
+                lines.append(f"    … and {len(runs) - N_PARTED} more")
+    return lines + [""]
+
+
 def drift_report(
-    table: pd.DataFrame, baseline: dict, current_env: dict, fixed_pp: float, k: float, same_environment: bool
+    table: pd.DataFrame,
+    baseline: dict,
+    current_env: dict,
+    fixed_pp: float,
+    k: float,
+    same_environment: bool,
+    current_digests: dict[str, dict[str, str]],
 ) -> str:
-    """The failing rows, the largest moves relative to their tolerance, the environment, a summary."""
+    """The failing rows, the largest moves relative to their tolerance, where the bits part, the
+    environment, a summary."""
     fmt = {"float_format": lambda v: f"{v:.4g}", "index": False}
     columns = ["key", "baseline", "current", "drift_pp", "tol_pp", "status"]
     lines = []
@@ -249,6 +324,7 @@ def drift_report(
             largest[columns + ["ratio"]].to_string(**fmt),
             "",
         ]
+    lines += parted_report(parted_at(baseline["digests"], current_digests), baseline["digests"], current_digests)
     differences = environment_differences(baseline["environment"], current_env)
     if same_environment:
         lines.append("numerics environment: the baseline's (an unchanged code base gives the same bits)")

@@ -3,6 +3,7 @@ in another; missing and new values fail; a NaN metric or a bad tolerance is an e
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -38,10 +39,28 @@ def _set_numerics(results, **change):
         path.write_text(json.dumps(metrics))
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _set_digests(results, run=None, **stages):
+    """Stage digests as evaluate writes them (inputs and outputs); ``run``: only that run, with ``stages``."""
+    for path in results.rglob("metrics.json"):
+        key = str(path.parent.relative_to(results))
+        if run is not None and key != run:
+            continue
+        metrics = json.loads(path.read_text())
+        inputs = {s: stages.get(s, _digest(f"{key}/{s}")) for s in ("train_data", "teacher", "test_data")}
+        metrics["inputs"] = inputs
+        metrics["outputs"] = {s: stages.get(s, _digest(f"{key}/{s}")) for s in ("student", "maps")}
+        path.write_text(json.dumps(metrics))
+
+
 @pytest.fixture
 def frozen(tmp_path, capsys):
     _, results = build_tree(tmp_path, artifacts=False)
     _set_numerics(results)
+    _set_digests(results)
     baseline = tmp_path / "baseline.json"
     assert (
         main(["drift", "--write-baseline", str(baseline), "--results", str(results), "--reference-seeds", "111"]) == 0
@@ -70,7 +89,7 @@ def _line(out: str, key: str) -> list[str]:
 def test_baseline_holds_reference_values_and_seed_spread(frozen):
     _, baseline = frozen
     data = json.loads(baseline.read_text())
-    assert data["format"] == 2 and data["seeds"] == [111, 112] and data["reference_seeds"] == [111]
+    assert data["format"] == 3 and data["seeds"] == [111, 112] and data["reference_seeds"] == [111]
     assert data["tolerance"] == {"fixed_pp": 0.5, "k": 3.0} and data["environment"] == PINNED_FLAT
     assert data["values"][CARPET] == 0.99
     assert "mvtec/carpet/wrn50_256/seed112/M1+2+3/image_auroc" not in data["values"]
@@ -78,6 +97,10 @@ def test_baseline_holds_reference_values_and_seed_spread(frozen):
     assert data["spread_pp"]["mvtec/carpet/wrn50_256/M1+2+3/image_auroc"] == pytest.approx(2**0.5)
     assert data["spread_pp"]["mvtec/bottle/wrn50_256/M1+2+3/image_auroc"] == 0.0
     assert data["spread_pp"]["mnist/0/novelty_r18/M1+2+3/image_auroc"] is None  # one seed: no spread
+    run = "mvtec/carpet/wrn50_256/seed111"
+    assert sorted(data["digests"][run]) == ["maps", "student", "teacher", "test_data", "train_data"]
+    assert data["digests"][run]["teacher"] == _digest(f"{run}/teacher")
+    assert not any(key.endswith("seed112") for key in data["digests"])  # the reference seeds' runs only
 
 
 def test_equal_metrics_pass_bit_identical(frozen, capsys):
@@ -117,14 +140,20 @@ def test_other_environment_tolerance_is_k_times_seed_spread(frozen, capsys):
     assert f"{CARPET} " in capsys.readouterr().out.split("largest moves")[0]  # 4 pp > 1 × 1.414 pp
 
 
-def test_another_cpu_is_the_same_environment_only_when_pinned(frozen, capsys):
+def test_another_cpu_is_another_environment_even_when_pinned(frozen, capsys):
+    """Pinned runs of one commit have given other bits on an Intel Xeon than on an AMD EPYC: the CPU
+    counts; only the ISA-limiting variables, which pinned numerics make irrelevant, do not."""
     results, baseline = frozen
-    _set_numerics(
-        results, cpu="Intel Xeon", cpu_vector_isa=["avx2"], env={**PINNED["env"], "ONEDNN_MAX_CPU_ISA": "AVX2"}
-    )
+    _set_numerics(results, env={**PINNED["env"], "ONEDNN_MAX_CPU_ISA": "AVX2"})
     assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 0
-    out = capsys.readouterr().out
-    assert "numerics environment: the baseline's" in out and "  cpu: 'AMD EPYC' → 'Intel Xeon'" in out.splitlines()
+    assert "numerics environment: the baseline's" in capsys.readouterr().out
+    _set(results, -0.04)  # 4 pp < 3 × 1.414 pp: within the other-environment tolerance only
+    for cpu, isa in (("Intel Xeon", ["avx2", "avx512f"]), ("AMD EPYC", ["avx2"])):
+        _set_numerics(results, cpu=cpu, cpu_vector_isa=isa)
+        assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 0
+        out = capsys.readouterr().out
+        assert "numerics environment differs" in out, out
+    assert "  cpu_vector_isa: ['avx2', 'avx512f'] → ['avx2']" in out.splitlines()
     _set_numerics(results, cpu_numerics="native", cpu="Intel Xeon")
     data = json.loads(baseline.read_text())
     data["environment"] = {**PINNED_FLAT, "cpu_numerics": "native"}
@@ -242,4 +271,33 @@ def test_runs_that_disagree_on_a_field_are_listed(frozen, capsys):
     assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 0
     out = capsys.readouterr().out
     assert "  cpu: 'AMD EPYC' → ['AMD EPYC', 'Intel Xeon']" in out.splitlines()
-    assert "numerics environment: the baseline's" in out  # thread variables are not kernel choices
+    assert "numerics environment differs" in out
+    assert "OMP_NUM_THREADS" not in out  # thread variables are not kernel choices
+
+
+def test_the_first_stage_whose_bits_differ_is_named(frozen, capsys):
+    results, baseline = frozen
+    teacher, student = "mvtec/carpet/wrn50_256/seed111", "mvtec/bottle/wrn50_256/seed111"
+    _set_digests(results, run=teacher, teacher=_digest("another teacher"), student=_digest("another student"))
+    _set_digests(results, run=student, student=_digest("another student"))
+    assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 0  # values are unchanged
+    out = capsys.readouterr().out
+    section = out.split("where the bits part")[1].split("\n\n")[0].splitlines()
+    assert "  teacher: 1 run" in section and "  student: 1 run" in section and "  identical: 3 runs" in section
+    old = _digest(f"{teacher}/teacher")
+    assert f"    {teacher}: {old[:12]}… → {_digest('another teacher')[:12]}…" in section
+    assert section.index("  teacher: 1 run") < section.index("  student: 1 run")  # in the order a run makes them
+
+
+def test_a_baseline_without_digests_is_refused(frozen, capsys):
+    results, baseline = frozen
+    data = json.loads(baseline.read_text())
+    data["digests"]["mvtec/carpet/wrn50_256/seed111"]["teacher"] = "not a digest"
+    baseline.write_text(json.dumps(data))
+    assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 2
+    err = capsys.readouterr().err
+    assert "digests.mvtec/carpet/wrn50_256/seed111 must map stages" in err
+    del data["digests"]
+    baseline.write_text(json.dumps(data))
+    assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 2
+    assert "not a drift baseline of format 3" in capsys.readouterr().err

@@ -1,33 +1,91 @@
-"""Pinned CPU numerics: the same run gives the same bits whatever vector ISA the kernels may use.
+"""Pinned CPU numerics, checked on one machine: what a pinned run computes does not depend on the
+kernels the CPU would choose.
 
-Other CPUs are simulated on this one by limiting what the kernel libraries may dispatch to
-(``ONEDNN_MAX_CPU_ISA``, ``MKL_ENABLE_INSTRUCTIONS``, ``ATEN_CPU_CAPABILITY``) and by another
-thread count. Native numerics change under those limits (that is what broke the CI drift
-check between machines); pinned numerics must not.
+A tiny pinned run (synthetic nut, ResNet18 teacher with calibrated BatchNorm, train then evaluate)
+is made in fresh processes under simulated CPUs: every library that picks its kernels by CPU is
+limited here to what an older or smaller CPU offers (oneDNN's ISA, MKL's instructions, numpy's
+dispatched SIMD targets, ATen's capability, the thread count). Each stage's digest (training
+split, teacher, student, test split, maps) and every metric must be bit-identical across them;
+oneDNN must execute no primitive, and every MKL call must run in its CPU-independent (CNR
+COMPATIBLE) branch. The same measurement with the teacher's calibration moved back to the unpinned
+path (oneDNN on, two threads) fails both ways, which shows the checks can see such an escape.
+
+What one machine cannot simulate is another vendor's CPU running the same kernels (the drift check
+compares bits across machines: rd4ad/drift.py).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 
 import pytest
-import torch
 
+from rd4ad.contract.fingerprints import STAGES
 from rd4ad.contract.layout import RunFolder
 from rd4ad.contract.run import RunConfig
-from rd4ad.files.io import load_checkpoint
-from rd4ad.machine.numerics import PINNED_ENV, cpu_vector_isa
+from rd4ad.machine.numerics import KERNEL_ENV, PINNED_ENV
 
-AVX2_CPU = {"ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"}
-AVX512_CPU = {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE", "OMP_NUM_THREADS": "2"}
-DRIVER = (
-    "import sys; from rd4ad.cli import main; args = sys.argv[1:]; cut = args.index('--then'); "
-    "sys.exit(main(args[:cut]) or main(args[cut + 1:]))"
+NUMPY_TARGETS = (
+    "import numpy._core._multiarray_umath as m; "
+    "print(' '.join(f for f in m.__cpu_dispatch__ if m.__cpu_features__.get(f)))"
 )
+# train then evaluate in one process; with --unpin-calibration the teacher's BatchNorm calibration runs
+# with oneDNN on and two threads, as an unpinned process would run it.
+DRIVER = """
+import sys
+args = sys.argv[1:]
+if args[0] == "--unpin-calibration":
+    args = args[1:]
+    import torch
+    import rd4ad.models.weights as weights
+    pinned = weights.calibrate_batchnorm
+
+    def unpinned(*a, **k):
+        torch.backends.mkldnn.enabled = True
+        torch.set_num_threads(2)
+        try:
+            return pinned(*a, **k)
+        finally:
+            torch.backends.mkldnn.enabled = False
+            torch.set_num_threads(1)
+
+    weights.calibrate_batchnorm = unpinned
+from rd4ad.cli import main
+cut = args.index("--then")
+sys.exit(main(args[:cut]) or main(args[cut + 1:]))
+"""
+VERBOSE = {"ONEDNN_VERBOSE": "1", "MKL_VERBOSE": "1"}
+ONEDNN_EXEC = re.compile(r"^onednn_verbose,.*,exec,", re.M)
+MKL_CALL = re.compile(r"^MKL_VERBOSE (?!oneMKL)(\w+)\(.*$", re.M)
+
+
+def _numpy_targets() -> str:
+    """numpy's dispatched SIMD targets that this CPU runs (all of them disabled: numpy's baseline kernels)."""
+    return subprocess.run([sys.executable, "-c", NUMPY_TARGETS], capture_output=True, text=True, check=True).stdout
+
+
+def simulated_cpus() -> dict[str, dict[str, str]]:
+    """This CPU as it is, an AVX2-class CPU, and an SSE4-class one, as the kernel libraries see them."""
+    older = {"ATEN_CPU_CAPABILITY": "default", "OMP_NUM_THREADS": "2"}
+    return {
+        "as_is": {},
+        "avx2_class": {
+            **older,
+            "ONEDNN_MAX_CPU_ISA": "AVX2",
+            "MKL_ENABLE_INSTRUCTIONS": "AVX2",
+            "NPY_DISABLE_CPU_FEATURES": " ".join(t for t in _numpy_targets().split() if t != "X86_V3"),
+        },
+        "sse4_class": {
+            **older,
+            "ONEDNN_MAX_CPU_ISA": "SSE41",
+            "MKL_ENABLE_INSTRUCTIONS": "SSE4_2",
+            "NPY_DISABLE_CPU_FEATURES": _numpy_targets().strip(),
+        },
+    }
 
 
 @pytest.fixture(scope="module")
@@ -35,31 +93,14 @@ def nut(tmp_path_factory):
     root = tmp_path_factory.mktemp("synth") / "mvtec"
     from rd4ad.cli import main
 
-    assert (
-        main(
-            [
-                "synth",
-                "--out",
-                str(root),
-                "--categories",
-                "nut",
-                "--image-size",
-                "32",
-                "--n-train",
-                "8",
-                "--n-test-good",
-                "4",
-                "--n-test-defect",
-                "2",
-            ]
-        )
-        == 0
-    )
+    synth = ["--categories", "nut", "--image-size", "32", "--n-train", "8", "--n-test-good", "4", "--n-test-defect", "2"]
+    assert main(["synth", "--out", str(root), *synth]) == 0
     return root
 
 
-def _train_and_evaluate(nut, results, numerics: str, simulated_cpu: dict) -> tuple[str, dict]:
-    """Digest of the trained student weights and the metrics of one tiny run in a fresh process."""
+def pinned_run(nut, results, simulated_cpu: dict, *, unpin_calibration: bool = False) -> dict:
+    """One tiny pinned run in a fresh process: its stage digests, metrics, numerics record, and what
+    oneDNN and MKL logged (the count of executed oneDNN primitives, MKL's calls and their CNR modes)."""
     run = RunConfig(
         dataset="mvtec",
         category="nut",
@@ -74,54 +115,65 @@ def _train_and_evaluate(nut, results, numerics: str, simulated_cpu: dict) -> tup
         epochs=2,
         lr=0.005,
         batch_size=4,
-        teacher_weights="random",
+        teacher_weights="random_calibrated",
     )
-    execution = ["--results", str(results), "--device", "cpu", "--cpu-numerics", numerics]
+    execution = ["--results", str(results), "--device", "cpu", "--cpu-numerics", "pinned"]
     train = ["train", "--run-json", json.dumps(run.to_dict()), *execution]
     evaluate = ["evaluate", "--run", str(run.key), *execution]
-    out = RunFolder(results, run.key)
-    env = {k: v for k, v in os.environ.items() if k not in (*AVX2_CPU, *AVX512_CPU, *PINNED_ENV)}
+    unset = (*KERNEL_ENV, *PINNED_ENV, "NPY_DISABLE_CPU_FEATURES", "OMP_NUM_THREADS", *VERBOSE)
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    flag = ["--unpin-calibration"] if unpin_calibration else []
     proc = subprocess.run(
-        [sys.executable, "-c", DRIVER, *train, "--then", *evaluate],
-        env={**env, **simulated_cpu},
+        [sys.executable, "-c", DRIVER, *flag, *train, "--then", *evaluate],
+        env={**env, **simulated_cpu, **VERBOSE},
         capture_output=True,
         text=True,
-        timeout=1800,
-    )  # a hang guard
+        timeout=1800,  # a hang guard
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    student = load_checkpoint(out.model)["student"]
-    digest = hashlib.sha256(b"".join(student[k].numpy().tobytes() for k in sorted(student))).hexdigest()
-    metrics = json.loads(out.metrics.read_text())
-    return digest, metrics
-
-
-def test_pinned_numerics_are_identical_across_simulated_cpus(nut, tmp_path):
-    runs = {
-        name: _train_and_evaluate(nut, tmp_path / name, "pinned", cpu)
-        for name, cpu in (("native_isa", {}), ("avx2_cpu", AVX2_CPU), ("avx512_2threads", AVX512_CPU))
+    metrics = json.loads(RunFolder(results, run.key).metrics.read_text())
+    stages = {**metrics["inputs"], **metrics["outputs"]}
+    log = proc.stdout + proc.stderr
+    return {
+        "bits": {"stages": {s: stages[s] for s in STAGES}, "levels": metrics["levels"]},
+        "numerics": metrics["numerics"],
+        "onednn_primitives": len(ONEDNN_EXEC.findall(log)),
+        "mkl_calls": sorted(set(MKL_CALL.findall(log))),
+        "mkl_modes": sorted(set(re.findall(r"CNR:(\S+)", log))),
     }
-    digests = {name: digest for name, (digest, _) in runs.items()}
-    assert len(set(digests.values())) == 1, digests
-    levels = [metrics["levels"] for _, metrics in runs.values()]
-    assert levels[0] == levels[1] == levels[2]
-    assert 0.0 < levels[0]["M1+2+3"]["pixel_auroc"] < 1.0
-    record = runs["avx2_cpu"][1]["numerics"]["evaluate"]
-    assert record["cpu_numerics"] == "pinned" and record["aten_capability"] == "AVX2"
-    assert record["mkldnn"] is False and record["nnpack"] is False and record["threads"] == 1
-    assert record["env"]["MKL_CBWR"] == "COMPATIBLE" and record["env"]["ONEDNN_MAX_CPU_ISA"] == "AVX2"
-    assert runs["avx2_cpu"][1]["numerics"]["train"]["cpu_numerics"] == "pinned"
 
 
-@pytest.mark.skipif("avx512f" not in cpu_vector_isa(), reason="simulating an AVX2-only CPU needs an AVX-512 one")
-def test_native_numerics_change_with_the_vector_isa(nut, tmp_path):
-    """The simulation is real: without pinning, limiting oneDNN to AVX2 changes the trained weights."""
-    native, _ = _train_and_evaluate(nut, tmp_path / "native", "native", {})
-    avx2, _ = _train_and_evaluate(nut, tmp_path / "avx2", "native", AVX2_CPU)
-    assert native != avx2
+def test_a_pinned_run_has_the_same_bits_whatever_kernels_the_cpu_offers(nut, tmp_path):
+    runs = {name: pinned_run(nut, tmp_path / name, cpu) for name, cpu in simulated_cpus().items()}
+    bits = {name: run["bits"] for name, run in runs.items()}
+    assert bits["avx2_class"] == bits["as_is"] and bits["sse4_class"] == bits["as_is"], bits
+    assert 0.0 < bits["as_is"]["levels"]["M1+2+3"]["pixel_auroc"] < 1.0
+    for name, run in runs.items():
+        assert run["onednn_primitives"] == 0, f"{name}: oneDNN executed {run['onednn_primitives']} primitives"
+        assert run["mkl_calls"] == ["SGEMM"] and run["mkl_modes"] == ["COMPATIBLE"], (name, run["mkl_calls"])
+        for job in ("train", "evaluate"):
+            record = run["numerics"][job]
+            assert record["cpu_numerics"] == "pinned" and record["aten_capability"] == "AVX2", (name, job, record)
+            assert (record["mkldnn"], record["nnpack"], record["threads"]) == (False, False, 1), (name, job, record)
+            assert record["env"]["MKL_CBWR"] == "COMPATIBLE", (name, job, record)
+
+
+def test_the_checks_see_a_calibration_on_the_unpinned_path(nut, tmp_path):
+    """The teacher's calibration run as an unpinned process would run it: oneDNN executes primitives, and
+    the teacher (and all after it) changes with the ISA oneDNN may use."""
+    cpus = simulated_cpus()
+    as_is = pinned_run(nut, tmp_path / "as_is", cpus["as_is"], unpin_calibration=True)
+    sse4 = pinned_run(nut, tmp_path / "sse4", cpus["sse4_class"], unpin_calibration=True)
+    assert as_is["onednn_primitives"] > 0 and sse4["onednn_primitives"] > 0
+    assert as_is["bits"]["stages"]["train_data"] == sse4["bits"]["stages"]["train_data"]
+    assert as_is["bits"]["stages"]["teacher"] != sse4["bits"]["stages"]["teacher"]
+    assert as_is["bits"] != sse4["bits"]
 
 
 def test_pinned_settings_reach_torch():
     """What ``pin_cpu_numerics`` changes in a process (run in a fresh one: torch reads them once)."""
+    import torch
+
     code = (
         "from rd4ad.machine.numerics import apply_cpu_numerics, numerics_record; apply_cpu_numerics('pinned'); "
         "import json; print(json.dumps(numerics_record('pinned')))"

@@ -8,10 +8,11 @@ evaluate, complexity) and the report run as SLURM jobs without training the whol
 removed run's training job is cancelled with scancel once it holds a checkpoint, and the undone
 evaluation cannot write its scores: the command ends non-zero with a report that lists both runs
 with their SLURM logs. The same command again resumes the cancelled run from its checkpoint,
-trains nothing that had finished, and ends with metrics bit-identical to the committed baseline
-(the local run's)."""
+trains nothing that had finished, and ends with metrics bit-identical to the local run's on this
+machine."""
 
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -24,7 +25,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from ci_dag import (
-    BASELINE,
     HOLD_EPOCH,
     REPO,
     Failed,
@@ -33,6 +33,7 @@ from ci_dag import (
     finish,
     finished_runs,
     held,
+    local_baseline,
     once_per_session,
     required,
     start,
@@ -242,12 +243,17 @@ def test_slurm_pins_each_gpu_job_and_the_suite_takes_no_lock(slurm_dag):
     assert not list((slurm_dag["workdir"] / "gpu_locks").glob("*.lock"))
 
 
-def test_slurm_metrics_equal_the_local_baseline(slurm_dag, capsys):
+def test_slurm_metrics_equal_the_local_runs(ci_dag, slurm_dag, tmp_path, capsys):
+    """Every value and stage digest of the SLURM DAG equals the local DAG's on this machine (the local jobs
+    ran under preload, the SLURM ones as plain processes)."""
     results = slurm_dag["workdir"] / ci_plan().config["results"]
-    code = main(["drift", "--baseline", str(BASELINE), "--results", str(results)])
+    local = local_baseline(ci_dag.workdir / ci_plan().config["results"], tmp_path / "local.json")
+    code = main(["drift", "--baseline", str(local), "--results", str(results)])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert out.splitlines()[-1].endswith(" bit-identical"), out
+    n_values, n_runs = (len(json.loads(local.read_text())[k]) for k in ("values", "digests"))
+    assert out.splitlines()[-1].endswith(f"; {n_values} bit-identical"), out
+    assert f"  identical: {n_runs} runs" in out.splitlines(), out
     print(
         f"SLURM DAG: {slurm_dag['seconds'][0]:.0f} s with the cancel and the failure, "
         f"{slurm_dag['seconds'][1]:.0f} s to finish"

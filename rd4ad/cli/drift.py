@@ -1,10 +1,12 @@
 """Compare the metrics of a results tree to a committed baseline (CI drift check).
 
-A value fails when it moves by more than --tol pp in the baseline's numerics environment, or by
-more than max(--tol pp, --k × its seed spread) in another; when its run disappeared; or when
-the results hold a run the baseline lacks. A NaN metric is an error naming its file. Prints the failing
-values, the largest moves, whether the environment (torch, CPU numerics, kernels, CPU) differs
-from the baseline's, and a summary; exits 1 on a failure, 0 otherwise.
+A value fails when it moves by more than --tol pp in the baseline's numerics environment (the
+same torch, CPU numerics, kernels, threads and CPU model), or by more than max(--tol pp, --k ×
+its seed spread) in another; when its run disappeared; or when the results hold a run the
+baseline lacks. A NaN metric is an error naming its file. Prints the failing values, the largest
+moves, the first stage (training split, teacher, student, test split, maps) where each run's bits
+differ from the baseline's, whether the environment differs, and a summary; exits 1 on a failure,
+0 otherwise.
 
 --write-baseline FILE freezes the metrics of a results tree made with several seeds: the values
 of --reference-seeds (what CI runs) and each metric's spread over all the seeds.
@@ -26,6 +28,7 @@ from rd4ad.drift import (
     environment,
     load_baseline,
     metric_values,
+    run_digests,
     same_numerics,
     write_baseline,
 )
@@ -69,5 +72,5 @@ def run(args: argparse.Namespace) -> int:
     current_env = environment(args.results)
     same = same_numerics(baseline["environment"], current_env)
     table = compare(baseline, metric_values(args.results), fixed_pp, k, same)
-    print(drift_report(table, baseline, current_env, fixed_pp, k, same))
+    print(drift_report(table, baseline, current_env, fixed_pp, k, same, run_digests(args.results)))
     return 1 if drift_failed(table) else 0

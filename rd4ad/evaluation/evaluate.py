@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rd4ad.contract.fingerprints import split_digest, teacher_digest
+from rd4ad.contract.fingerprints import digest, split_digest, state_digest, teacher_digest
 from rd4ad.contract.layout import RunFolder
 from rd4ad.contract.run import RunConfig
 from rd4ad.data import SplitArrays
@@ -71,8 +71,9 @@ def load_trained(
 ) -> tuple[torch.nn.Module, RunConfig, dict]:
     """Rebuild the model of ``model.pt`` (teacher from its weights, student from the file); also
     what training recorded: ``numerics`` (CPU numerics) and ``inputs`` (digests of the training
-    split and teacher), each empty for files that predate it. A teacher whose digest differs from
-    the recorded one raises: the student was distilled from another teacher."""
+    split and teacher), each empty for files that predate it, and ``student``, the digest of the trained
+    weights. A teacher whose digest differs from the recorded one raises: the student was distilled
+    from another teacher."""
     path = Path(model_path)
     ckpt = read_model(path)
     run = _run_of(ckpt, path)
@@ -85,7 +86,8 @@ def load_trained(
         ) from err
     inputs, teacher = ckpt.get("inputs", {}), teacher_digest(model)
     _check_teacher(path, run, inputs.get("teacher", teacher), teacher)
-    return model.to(device).eval(), run, {"numerics": ckpt.get("numerics", {}), "inputs": inputs}
+    trained = {"numerics": ckpt.get("numerics", {}), "inputs": inputs, "student": state_digest(ckpt["student"])}
+    return model.to(device).eval(), run, trained
 
 
 def _check_teacher(path: Path, run: RunConfig, recorded: str, now: str) -> None:
@@ -194,7 +196,11 @@ def _evaluate_anomalib(
         "teacher": ckpt["anomalib"]["teacher"],
         "metrics": anomalib_metrics(arrays.labels, arrays.masks, maps, image),
     }
-    trained = {"numerics": ckpt.get("numerics", {}), "inputs": ckpt.get("inputs", {})}
+    trained = {
+        "numerics": ckpt.get("numerics", {}),
+        "inputs": ckpt.get("inputs", {}),
+        "student": state_digest(ckpt["anomalib"]["state_dict"]),
+    }
     return _write_results(folder, run, arrays, metrics, scores, maps, trained, device, numerics, start, anomalib=own)
 
 
@@ -225,6 +231,7 @@ def _write_results(
         "n_anomalous": int(arrays.labels.sum()),
         "device": str(device),
         "inputs": {**trained["inputs"], "test_data": split_digest(arrays)},
+        "outputs": {"student": trained["student"], "maps": digest([headline, scores[HEADLINE]])},
         "numerics": {
             "train": trained["numerics"],
             "evaluate": {**numerics_record(numerics), **precision_record(run.precision)},
