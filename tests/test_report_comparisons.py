@@ -45,13 +45,13 @@ def test_the_config_comparison_and_the_audit_pairs_are_planned(tmp_path):
 def test_comparisons_are_exported_with_hand_computed_deltas(report):
     rows = pd.read_csv(report.parent / "tables/comparisons.csv")
     loss = rows[(rows["title"] == TITLE) & (rows["metric"] == "image_auroc")].set_index("category")
-    # carpet seed 111 only has both: 95 − 99 = −4.0 pp; one value: no interval, no evidence
+    # carpet seed 111 only has both: 95 − 99 = −4.0 pp; one value: no interval, no verdict
     assert loss.loc["carpet", "mean"] == pytest.approx(-4.0) and loss.loc["carpet", "n"] == 1
-    assert loss.loc["mean", "verdict"] == "no evidence" and pd.isna(loss.loc["mean", "detectable"])
+    assert loss.loc["mean", "verdict"] == "needs ≥ 7 seeds or categories" and pd.isna(loss.loc["mean", "detectable"])
     assert list(loss.index) == ["carpet", "mean"]
     tex = (report.parent / "tables/comparisons.tex").read_text(encoding="utf-8")
     assert (
-        rf"{TITLE} & image\_auroc & -4.00 & [-4.00, -4.00] & 1 & --- & no evidence \\" in tex
+        rf"{TITLE} & image\_auroc & -4.00 & --- & 1 & not estimable & needs $\geq$ 7 seeds or categories \\" in tex
     )  # one value: nothing varies
 
 
@@ -77,8 +77,8 @@ def test_a_known_difference_is_measured_by_the_comparison_that_switches_it_alone
     def compared(candidate: str, image: float, pixel: float) -> tuple:
         summary = pd.DataFrame(
             [
-                ("mnist", "image_auroc", 1, 1, image, image, image, 1.0, None, "no evidence"),
-                ("mnist", "pixel_auroc", 1, 1, pixel, pixel, pixel, 1.0, None, "no evidence"),
+                ("mnist", "image_auroc", 1, 1, image, image, image, 1.0, 1.0, 1.0, None, "no evidence"),
+                ("mnist", "pixel_auroc", 1, 1, pixel, pixel, pixel, 1.0, 1.0, 1.0, None, "no evidence"),
             ],
             columns=SUMMARY_COLUMNS,
         )

@@ -19,7 +19,14 @@ from rd4ad.statistics.bootstrap import (
     pixel_intervals,
     resample_counts,
 )
-from rd4ad.statistics.seeds import prediction_interval, seed_spread, seeds_needed, single_run_floor, verdict
+from rd4ad.statistics.seeds import (
+    SPREAD_FLOOR_PP,
+    prediction_interval,
+    seed_spread,
+    seeds_needed,
+    single_run_floor,
+    verdict,
+)
 
 T_2 = 4.302652729749464  # t(2, 0.975)
 T_1 = 12.706204736174704  # t(1, 0.975)
@@ -35,7 +42,9 @@ def test_prediction_interval_by_hand():
     low, high = prediction_interval(values)
     half = T_2 * 1.0 * math.sqrt(1 + 1 / 3) + 0.05
     assert (low[0], high[0]) == (pytest.approx(98.0 - half), pytest.approx(98.0 + half))
-    assert (low[1], high[1]) == (pytest.approx(97.95), pytest.approx(98.05))  # no spread: the rounding only
+    floor = T_1 * (0.1 / math.sqrt(12)) * math.sqrt(1 + 1 / 2) + 0.05  # no spread: its floor 0.029 pp
+    assert SPREAD_FLOOR_PP == pytest.approx(0.1 / math.sqrt(12))
+    assert (low[1], high[1]) == (pytest.approx(98.0 - floor), pytest.approx(98.0 + floor))  # 97.50, 98.50
     assert np.isnan(low[2]) and np.isnan(high[2])
     assert list(seed_spread(values)[:2]) == [1.0, 0.0]
     low2, _ = prediction_interval(np.array([[98.0, 100.0]]), rounding=0.0)

@@ -3,9 +3,9 @@ and the protocol audit pairs), each as a summary table, a forest plot (``figures
 ``tables/comparisons.csv`` and ``tables/comparisons.tex``, and lines of ``summary.md``.
 
 The numbers are ``rd4ad.report.comparisons.compare_variants`` on the plan's seeds and each
-comparison's dataset: Δ = candidate − reference in percentage points, the 95 % hierarchical-
-bootstrap interval of the mean over categories, the Wilcoxon p-value, the smallest detectable Δ and
-the verdict (docs/comparisons.md).
+comparison's dataset: Δ = candidate − reference in percentage points, the 95 % t-interval of the
+mean over categories, the sign-flip p-value Holm-adjusted over the comparison's metrics, the
+smallest detectable Δ and the verdict (docs/comparisons.md).
 """
 
 from __future__ import annotations
@@ -36,16 +36,19 @@ EXPORT_COLUMNS = [
     "low",
     "high",
     "p_value",
+    "p_floor",
+    "p_holm",
     "detectable",
     "verdict",
 ]
 MEAN_ROW = "mean"  # the category label of the over-categories row in the CSV
 METHOD = (
     "Δ = candidate − reference (percentage points), seeds paired by number. Per category: mean Δ over "
-    "its seeds with a 95 % t-interval. Over categories: the mean with a 95 % interval from a seeded "
-    "hierarchical bootstrap (categories, then seeds), the Wilcoxon signed-rank p across categories (it "
-    "takes part in the verdict from 6 categories on), the smallest Δ these seeds and categories detect "
-    "with 80 % power at alpha = 0.05, and the verdict: better / worse (the interval excludes 0) or no evidence."
+    "its seeds with a 95 % t-interval. Over categories: the mean with its 95 % t-interval, the exact "
+    "sign-flip p across categories (across seeds for one category), Holm-adjusted over the comparison's "
+    "metrics (the family), the smallest Δ these seeds and categories detect with 80 % power at the "
+    "family's level (not estimable when nothing varies), and the verdict: better / worse (Holm-adjusted "
+    "p <= 0.05), no evidence, or needs >= N categories (a design that could never reach significance)."
 )
 
 
@@ -109,7 +112,7 @@ def comparisons_section(
                 "title": pair.title,
                 "file": name,
                 "caption": "per category: mean Δ ± 95 % seed t-interval; diamond on top: the mean over "
-                "categories with its hierarchical-bootstrap interval (colour: the verdict)",
+                "categories with its t-interval (colour: the verdict)",
             }
         entries.append(
             {

@@ -1,9 +1,9 @@
 """The Comparisons section's figure: a forest plot of one reference → candidate comparison.
 
 One panel per metric; a row per category (its mean Δ = candidate − reference with the seed
-t-interval; a dot alone with one seed) and, on top, the mean over categories with its
-hierarchical-bootstrap interval (a diamond); a line at Δ = 0. Plain text labels, as every report
-figure (``rd4ad.report.figures.plain_text``).
+t-interval; a dot alone with one seed) and, on top, the mean over categories with its t-interval
+(a diamond; its colour the verdict, grey for no evidence or a too-small design); a line at Δ = 0.
+Plain text labels, as every report figure (``rd4ad.report.figures.plain_text``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 from rd4ad.report.comparisons import Comparison
 from rd4ad.report.figures import MAX_WIDTH, OTHER_COLOR, STATUS_COLORS, plain_text
 
-VERDICT_COLORS = {"better": STATUS_COLORS["within"], "worse": STATUS_COLORS["off"], "no evidence": OTHER_COLOR}
+VERDICT_COLORS = {"better": STATUS_COLORS["within"], "worse": STATUS_COLORS["off"]}
 MEAN_LABEL = "mean over categories"
 
 
@@ -44,7 +44,7 @@ def forest_plot(comparison: Comparison, title: str) -> plt.Figure:
             ecolor="#888888",
             capsize=2,
         )
-        color = VERDICT_COLORS[row.verdict]
+        color = VERDICT_COLORS.get(row.verdict, OTHER_COLOR)
         top = len(cats)
         ax.errorbar(
             [row.mean],

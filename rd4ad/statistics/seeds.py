@@ -5,9 +5,12 @@ ours, mean m and sample standard deviation s, the interval that one more trainin
 falls in with 95 % probability — assuming runs are independent draws from a normal distribution —
 is the prediction interval
 
-    m ± t(n − 1, 0.975) · s · √(1 + 1/n),
+    m ± t(n − 1, 0.975) · max(s, s₀) · √(1 + 1/n),
 
-widened by ±0.05 for the rounding of the printed value. A published value inside it is
+widened by ±0.05 for the rounding of the printed value. s₀ = 0.1 / √12 ≈ 0.029 pp is the floor of
+the spread: the standard deviation of a value known to the printed 0.1 pp. Seeds that agree more
+closely than that (identical seeds, seeds clipped at 100) say that the spread is small, not that
+it is 0: without the floor two seeds of 98.5 would call a published 98.7 "below". A published value inside it is
 *consistent* with our runs; outside it our runs are *below* or *above* it. One seed gives no
 spread: the verdict is *undetermined* (the fixed tolerance decides the status alone).
 
@@ -24,6 +27,7 @@ from scipy import stats
 
 CONFIDENCE = 0.95
 ROUNDING_PP = 0.05  # half the last printed digit of a published percentage
+SPREAD_FLOOR_PP = 2 * ROUNDING_PP / np.sqrt(12)  # the sd of a value known to the printed digit
 RESOLVE_PP = 0.5  # the difference the seeds-needed advice is sized to resolve
 MAX_SEEDS = 1000
 VERDICTS = ("consistent", "below", "above", "undetermined")
@@ -53,21 +57,21 @@ def seed_spread(values) -> np.ndarray:
 
 
 def prediction_interval(
-    values, *, confidence: float = CONFIDENCE, rounding: float = ROUNDING_PP
+    values, *, confidence: float = CONFIDENCE, rounding: float = ROUNDING_PP, floor: float = SPREAD_FLOOR_PP
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(low, high) per row: mean ± t(n−1, (1+confidence)/2) · s · √(1 + 1/n) ± ``rounding``;
-    NaN below two seeds.
+    """(low, high) per row: mean ± t(n−1, (1+confidence)/2) · max(s, ``floor``) · √(1 + 1/n)
+    ± ``rounding``; NaN below two seeds.
 
-    >>> low, high = prediction_interval([[97.0, 98.0, 99.0]])
-    >>> round(float(low[0]), 3), round(float(high[0]), 3)
-    (92.982, 103.018)
+    >>> low, high = prediction_interval([[97.0, 98.0, 99.0], [98.5, 98.5, np.nan]])
+    >>> np.round(low, 3), np.round(high, 3)
+    (array([92.982, 98.001]), array([103.018,  98.999]))
     """
     values = _rows(values)
     n = seed_count(values).astype(float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a row without seeds: NaN
         mean = np.nanmean(values, axis=1)
-    spread = seed_spread(values)
+    spread = np.maximum(seed_spread(values), floor)  # NaN stays NaN
     with np.errstate(invalid="ignore", divide="ignore"):
         t = stats.t.ppf((1 + confidence) / 2, np.where(n >= 2, n - 1, np.nan))
         half = t * spread * np.sqrt(1 + 1 / n) + rounding
