@@ -113,7 +113,7 @@ def parse_repeat(category: str) -> int:
 def load_caltech(root: str | os.PathLike, category: str, split: str, image_size: int, **protocol) -> SplitArrays:
     """Decode one split of repeat ``category`` (protocol knobs: see :func:`protocol_files`)."""
     files = protocol_files(root, parse_repeat(category), **protocol)[split]
-    images = [resize_image(open_image(path).convert("RGB"), image_size) for path, _ in files]
+    images = [resize_image(open_image(path), image_size) for path, _ in files]
     return SplitArrays(
         stack_images(images, image_size),
         np.array([lbl for _, lbl in files], dtype=np.int64),
