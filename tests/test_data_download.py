@@ -63,10 +63,10 @@ def test_mvtec_fetch_from_mirror_validates_and_is_reused(tmp_path, mvtec_archive
     assert fetch_mvtec(root, mirror="http://127.0.0.1:9/unreachable", remote=_remote(mvtec_archive)) == root
 
 
-def test_local_mvtec_copy_is_used_without_download(tmp_path):
+def test_local_mvtec_copy_is_used_without_download(tmp_path, capsys):
     local = mvtec_tree(tmp_path / "local")
-    assert fetch_mvtec(tmp_path / "unused", mirror="http://127.0.0.1:9", mvtec_root=local) == local
-    assert not (tmp_path / "unused").exists()
+    assert main(["fetch", "mvtec", "--local", str(local)]) == 0
+    assert capsys.readouterr().out == f"{local}\n" and sorted(p.name for p in tmp_path.iterdir()) == ["local"]
 
 
 def test_wrong_checksum_is_refused_and_nothing_left(tmp_path, mvtec_archive):
