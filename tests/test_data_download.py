@@ -81,7 +81,18 @@ def test_short_transfer_is_refused(tmp_path, mvtec_archive):
 
 def test_truncated_archive_is_refused(tmp_path, mvtec_archive):
     cut = mvtec_archive[: len(mvtec_archive) * 2 // 3]
-    assert "archive is truncated or corrupt" in _fetch_error(tmp_path, cut, sha256(cut))
+    message = _fetch_error(tmp_path, cut, sha256(cut))
+    assert "archive is truncated or corrupt" in message and "delete it" not in message
+    assert message.endswith("it was deleted: run the fetch again to download it anew")
+
+
+def test_a_nested_archive_names_its_members_not_the_deleted_partial_folder(tmp_path):
+    mvtec_tree(tmp_path / "src" / "mvtec_anomaly_detection")
+    data = tar_bytes(tmp_path / "src")
+    shutil.rmtree(tmp_path / "src")
+    message = _fetch_error(tmp_path, data, sha256(data))
+    assert ".partial-" not in message and "holds no valid copy: its top level: missing MVTec categories" in message
+    assert f"{tmp_path / 'resources' / ('.mvtec.' + NAME)} holds no valid copy: " in message
 
 
 @pytest.mark.parametrize(
