@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 
+from rd4ad.cli._arguments import non_negative_int
 from rd4ad.files.errors import RD4ADError
 from rd4ad.report.comparisons import compare_variants, comparison_text
 from rd4ad.report.results import collect_runs
@@ -35,7 +36,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--reference", required=True, metavar="VARIANT", help="the variant compared against")
     parser.add_argument("--candidate", required=True, metavar="VARIANT", help="the variant asked about")
-    parser.add_argument("--seed", type=int, default=SEED, help=f"seed of the bootstrap (default {SEED})")
+    parser.add_argument("--seed", type=non_negative_int, default=SEED, help=f"seed of the bootstrap (default {SEED})")
 
 
 def _runs(results: str, variant: str, role: str):
