@@ -59,6 +59,7 @@ FIXED_PP = 0.5
 K_SPREAD = 3.0
 FAILING = ("DRIFT", "missing", "new")
 N_LARGEST = 10
+N_LISTED = 30  # failing values listed one by one; the others are counted
 N_PARTED = 5  # runs named per stage where the bits part
 PINNED_IRRELEVANT = tuple(f"env.{k}" for k in ISA_LIMITS)
 _DIGEST = re.compile(r"[0-9a-f]{64}")
@@ -313,9 +314,16 @@ def drift_report(
     fmt = {"float_format": lambda v: f"{v:.4g}", "index": False}
     columns = ["key", "baseline", "current", "drift_pp", "tol_pp", "status"]
     lines = []
-    failing = table[table["status"].isin(FAILING)]
+    failing = table[table["status"].isin(FAILING)].sort_values(
+        ["status", "key"], key=lambda c: c.map(FAILING.index) if c.name == "status" else c
+    )
     if len(failing):
-        lines += ["failing values:", failing[columns].to_string(**fmt), ""]
+        lines += ["failing values:", failing.head(N_LISTED)[columns].to_string(**fmt)]
+        rest = failing["status"].iloc[N_LISTED:].value_counts()
+        if len(rest):
+            counted = ", ".join(f"{rest[s]} {s}" for s in FAILING if s in rest)
+            lines.append(f"… and {int(rest.sum())} more failing values ({counted})")
+        lines += [*_unknown_seeds(failing, baseline), ""]
     moved = table[table["drift_pp"].abs() > 0].assign(ratio=lambda t: t["drift_pp"].abs() / t["tol_pp"])
     if len(moved):
         largest = moved.sort_values(["ratio", "key"], ascending=[False, True]).head(N_LARGEST)
@@ -345,6 +353,18 @@ def drift_report(
         + f"; {identical} bit-identical"
     )
     return "\n".join(lines)
+
+
+def _unknown_seeds(failing: pd.DataFrame, baseline: dict) -> list[str]:
+    """A line naming the seeds of new values that the baseline holds no value of, if any."""
+    new = failing[failing["status"] == "new"]["key"]
+    seeds = sorted({int(m[1]) for m in new.map(_SEED_PART.search) if m} - set(baseline["reference_seeds"]))
+    if not seeds:
+        return []
+    return [
+        f"the results hold seeds {seeds}, of which the baseline holds no values (its reference seeds: "
+        f"{baseline['reference_seeds']}): check only the reference seeds' runs, or write a baseline with them"
+    ]
 
 
 def drift_failed(table: pd.DataFrame) -> bool:

@@ -1,5 +1,5 @@
-"""Builders for the data tests: tiny MVTec/Caltech trees, tar archives, a loopback HTTP server,
-and files in torchvision's raw formats (no internet anywhere)."""
+"""Builders for the data tests: tiny MVTec/Caltech trees, tar archives, a loopback HTTP server
+(no internet anywhere); the real formats' replicas are in replicas.py."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import hashlib
 import http.server
 import io
 import os
-import pickle
-import struct
 import tarfile
 import threading
 from contextlib import contextmanager
@@ -141,38 +139,6 @@ def serve(files: dict[str, bytes], short: set[str] = frozenset()):
     finally:
         server.shutdown()
         server.server_close()
-
-
-def _idx(array: np.ndarray) -> bytes:
-    return struct.pack(">I", 0x0800 + array.ndim) + struct.pack(f">{array.ndim}I", *array.shape) + array.tobytes()
-
-
-def write_mnist_raw(root: Path, class_name: str, train_labels: np.ndarray, test_labels: np.ndarray) -> None:
-    """IDX files as torchvision's MNIST/FashionMNIST read them from ``root/<class_name>/raw``."""
-    raw = root / class_name / "raw"
-    raw.mkdir(parents=True)
-    rng = np.random.default_rng(2)
-    for prefix, labels in (("train", train_labels), ("t10k", test_labels)):
-        images = rng.integers(0, 256, (len(labels), 28, 28), dtype=np.uint8)
-        (raw / f"{prefix}-images-idx3-ubyte").write_bytes(_idx(images))
-        (raw / f"{prefix}-labels-idx1-ubyte").write_bytes(_idx(labels.astype(np.uint8)))
-
-
-def write_cifar10(root: Path, train_labels: np.ndarray, test_labels: np.ndarray) -> dict[str, str]:
-    """CIFAR-10 python batches in ``root/cifar-10-batches-py``; returns each file's MD5."""
-    folder = root / "cifar-10-batches-py"
-    folder.mkdir(parents=True)
-    rng = np.random.default_rng(3)
-    batches = {f"data_batch_{k + 1}": part for k, part in enumerate(np.array_split(train_labels, 5))}
-    batches["test_batch"] = test_labels
-    md5 = {}
-    for name, labels in batches.items():
-        entry = {"data": rng.integers(0, 256, (len(labels), 3072), dtype=np.uint8), "labels": labels.tolist()}
-        (folder / name).write_bytes(pickle.dumps(entry))
-    (folder / "batches.meta").write_bytes(pickle.dumps({"label_names": [f"c{i}" for i in range(10)]}))
-    for path in folder.iterdir():
-        md5[path.name] = hashlib.md5(path.read_bytes()).hexdigest()
-    return md5
 
 
 # A tiny run on scikit-learn's digits (no files to fetch): the knobs the unit tests of training,

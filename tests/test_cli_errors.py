@@ -116,6 +116,10 @@ CASES = {
         "{h}/schema.yaml: config key datasets.mvtec.categories[0]: '$x$' is not valid",
     ),
     "plan broken YAML": (["plan", "--config", "{h}/broken.yaml"], "{h}/broken.yaml: not valid YAML"),
+    "compare --seed -1": (
+        ["compare", "--results", "{h}", "--reference", "a", "--candidate", "b", "--seed", "-1"],
+        "argument --seed: '-1': give an integer >= 0",
+    ),
     "drift corrupt baseline": (
         ["drift", "--baseline", "{h}/baseline.json", "--results", "{h}"],
         "{h}/baseline.json: not valid JSON",

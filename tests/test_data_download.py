@@ -63,10 +63,10 @@ def test_mvtec_fetch_from_mirror_validates_and_is_reused(tmp_path, mvtec_archive
     assert fetch_mvtec(root, mirror="http://127.0.0.1:9/unreachable", remote=_remote(mvtec_archive)) == root
 
 
-def test_local_mvtec_copy_is_used_without_download(tmp_path):
+def test_local_mvtec_copy_is_used_without_download(tmp_path, capsys):
     local = mvtec_tree(tmp_path / "local")
-    assert fetch_mvtec(tmp_path / "unused", mirror="http://127.0.0.1:9", mvtec_root=local) == local
-    assert not (tmp_path / "unused").exists()
+    assert main(["fetch", "mvtec", "--local", str(local)]) == 0
+    assert capsys.readouterr().out == f"{local}\n" and sorted(p.name for p in tmp_path.iterdir()) == ["local"]
 
 
 def test_wrong_checksum_is_refused_and_nothing_left(tmp_path, mvtec_archive):
@@ -81,7 +81,18 @@ def test_short_transfer_is_refused(tmp_path, mvtec_archive):
 
 def test_truncated_archive_is_refused(tmp_path, mvtec_archive):
     cut = mvtec_archive[: len(mvtec_archive) * 2 // 3]
-    assert "archive is truncated or corrupt" in _fetch_error(tmp_path, cut, sha256(cut))
+    message = _fetch_error(tmp_path, cut, sha256(cut))
+    assert "archive is truncated or corrupt" in message and "delete it" not in message
+    assert message.endswith("it was deleted: run the fetch again to download it anew")
+
+
+def test_a_nested_archive_names_its_members_not_the_deleted_partial_folder(tmp_path):
+    mvtec_tree(tmp_path / "src" / "mvtec_anomaly_detection")
+    data = tar_bytes(tmp_path / "src")
+    shutil.rmtree(tmp_path / "src")
+    message = _fetch_error(tmp_path, data, sha256(data))
+    assert ".partial-" not in message and "holds no valid copy: its top level: missing MVTec categories" in message
+    assert f"{tmp_path / 'resources' / ('.mvtec.' + NAME)} holds no valid copy: " in message
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from data_fixtures import caltech_tree, write_cifar10, write_mnist_raw
+from data_fixtures import caltech_tree
+from replicas import cifar_replica, mnist_replica
 from torchvision.datasets import CIFAR10
 
 from rd4ad.data import load_split
@@ -18,7 +19,7 @@ TEST = np.arange(20) % 10
 
 @pytest.mark.parametrize("dataset, folder", [("mnist", "MNIST"), ("fmnist", "FashionMNIST")])
 def test_mnist_family_one_class_split(tmp_path, dataset, folder):
-    write_mnist_raw(tmp_path, folder, TRAIN, TEST)
+    mnist_replica(tmp_path, folder, TRAIN, TEST)
     train = load_split(dataset, tmp_path, "3", "train", 32)
     test = load_split(dataset, tmp_path, "3", "test", 32)
     assert train.images.shape == (3, 3, 32, 32) and train.labels.tolist() == [0, 0, 0]
@@ -29,7 +30,7 @@ def test_mnist_family_one_class_split(tmp_path, dataset, folder):
 
 
 def test_cifar10_one_class_split_through_md5_checks(tmp_path, monkeypatch):
-    md5 = write_cifar10(tmp_path, TRAIN, TEST)
+    md5 = cifar_replica(tmp_path, TRAIN, TEST)
     monkeypatch.setattr(CIFAR10, "train_list", [[f"data_batch_{k}", md5[f"data_batch_{k}"]] for k in range(1, 6)])
     monkeypatch.setattr(CIFAR10, "test_list", [["test_batch", md5["test_batch"]]])
     monkeypatch.setattr(CIFAR10, "meta", {**CIFAR10.meta, "md5": md5["batches.meta"]})
@@ -38,12 +39,12 @@ def test_cifar10_one_class_split_through_md5_checks(tmp_path, monkeypatch):
     assert len(train.labels) == 3 and len(test.labels) == 20 and int(test.labels.sum()) == 18
     assert train.normalize is True and not torch.equal(test.images[:, 0], test.images[:, 1])
     (tmp_path / "cifar-10-batches-py" / "test_batch").write_bytes(b"corrupt")
-    with pytest.raises(RD4ADError, match="cifar10 not available .*python -m rd4ad fetch cifar10"):
+    with pytest.raises(RD4ADError, match="test_batch: damaged .*python -m rd4ad fetch cifar10"):
         load_split("cifar10", tmp_path, "7", "test", 32)
 
 
 def test_missing_torchvision_data_is_a_clear_error(tmp_path):
-    with pytest.raises(RD4ADError, match=r"mnist not available .*fetch mnist --root"):
+    with pytest.raises(RD4ADError, match=r"MNIST/raw: mnist not found; run `python -m rd4ad fetch mnist --root"):
         load_split("mnist", tmp_path, "0", "train", 32)
     with pytest.raises(RD4ADError, match="class id '0'..'9'"):
         load_split("mnist", tmp_path, "10", "train", 32)

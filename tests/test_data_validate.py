@@ -13,7 +13,7 @@ from data_fixtures import mvtec_tree, write_png
 
 from rd4ad.cli import main
 from rd4ad.data import load_split, validate
-from rd4ad.data.mvtec import fetch_mvtec
+from rd4ad.data.mvtec import CATEGORIES, validate_mvtec
 from rd4ad.data.validate import RECORD
 from rd4ad.files.errors import RD4ADError
 
@@ -90,7 +90,7 @@ def test_bad_files_fail_fetch_local_in_one_line_naming_them(root, capsys):
 def test_misfit_masks_and_foreign_files_are_refused(root, damage, named, text):
     damage(root)
     with pytest.raises(RD4ADError) as err:
-        fetch_mvtec(root.parent / "unused", mvtec_root=root)
+        validate_mvtec(root, CATEGORIES)
     assert str(err.value).startswith(f"{root / named}: {text}") and str(err.value).endswith(FIX)
     assert "other problem" not in str(err.value)
 
@@ -121,10 +121,10 @@ def test_uppercase_png_is_loaded_and_hidden_files_ignored(root):
 
 
 def test_record_spares_decoding_until_a_file_changes(root, decodes, capsys):
-    fetch_mvtec(root.parent / "unused", mvtec_root=root)
+    validate_mvtec(root, CATEGORIES)
     assert len(decodes) == 15 * 7 and (root / RECORD).is_file()  # 5 images and 2 masks per category
     decodes.clear()
-    fetch_mvtec(root.parent / "unused", mvtec_root=root)
+    validate_mvtec(root, CATEGORIES)
     first = load_split("mvtec", root, "bottle", "test", 8)
     assert decodes == [] and first.labels.tolist() == [1, 1, 0]
 

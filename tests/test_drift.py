@@ -10,6 +10,7 @@ import pytest
 from results_fixtures import build_tree
 
 from rd4ad.cli import main
+from rd4ad.drift import N_LISTED
 
 CARPET = "mvtec/carpet/wrn50_256/seed111/M1+2+3/image_auroc"  # seeds 111/112: 0.99, 0.97 → spread 1.414 pp
 BOTTLE = "mvtec/bottle/wrn50_256/seed111/M1+2+3/image_auroc"  # seeds 111/112: 1.00, 1.00 → spread 0
@@ -301,3 +302,17 @@ def test_a_baseline_without_digests_is_refused(frozen, capsys):
     baseline.write_text(json.dumps(data))
     assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 2
     assert "not a drift baseline of format 3" in capsys.readouterr().err
+
+
+def test_results_of_seeds_the_baseline_lacks_are_summarised_not_listed_one_by_one(tmp_path, capsys):
+    _, results = build_tree(tmp_path, artifacts=False)
+    baseline = tmp_path / "baseline.json"
+    write = ["--write-baseline", str(baseline), "--results", str(results), "--reference-seeds", "111"]
+    assert main(["drift", *write]) == 0
+    capsys.readouterr()
+    assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 1
+    out = capsys.readouterr().out
+    new = int(out.splitlines()[-1].split(" new")[0].rsplit(", ", 1)[1])
+    assert new > N_LISTED and len(out.splitlines()) < N_LISTED + 30, out
+    assert f"and {new - N_LISTED} more failing values ({new - N_LISTED} new)" in out
+    assert "the results hold seeds [112], of which the baseline holds no values (its reference seeds: [111])" in out

@@ -77,8 +77,8 @@ def test_the_planner_records_the_factory_digest_and_an_edit_changes_only_its_run
     [
         (
             "nowhere.at_all:build",
-            r"^model 'nowhere.at_all:build': cannot import nowhere.at_all "
-            r"\(ModuleNotFoundError: No module named 'nowhere'\)",
+            r"^model 'nowhere.at_all:build': cannot import nowhere.at_all \(no module nowhere on the Python "
+            r"path\); run from the folder that holds it, or install it$",
         ),
         (
             "examples.ocbe_width64:missing",
@@ -96,6 +96,33 @@ def test_the_planner_refuses_a_factory_it_cannot_import_in_one_line(model, messa
     with pytest.raises(RD4ADError, match=message) as err:
         demo_plan({"mine": {**load_yaml("config/demo.yaml")["variants"]["r18_256"], "model": model}})
     assert "\n" not in str(err.value)
+
+
+def test_planning_runs_no_code_of_the_factorys_package(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    marker = tmp_path / "ran"
+    (tmp_path / "mypkg").mkdir()
+    (tmp_path / "mypkg" / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    (tmp_path / "mypkg" / "rd.py").write_text("def build(run):\n    return run.build_suite_model()\n")
+    variant = load_yaml("config/demo.yaml")["variants"]["r18_256"]
+    plan = demo_plan({"mine": {**variant, "model": "mypkg.rd:build"}})
+    assert len(plan.run("mvtec/nut/mine/seed0").model_source) == 16
+    assert not marker.exists() and "mypkg" not in sys.modules, "planning imported the package"
+    with pytest.raises(RD4ADError, match=r"^model 'mypkg.nope:build': cannot import mypkg.nope \(no module nope in "):
+        demo_plan({"mine": {**variant, "model": "mypkg.nope:build"}})
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "model, kind",
+    [("os:getcwd", "a frozen module of Python, not a factory"), ("json:dumps", "Python's standard library")],
+)
+def test_a_module_of_python_itself_is_named_as_not_a_factory_file(model, kind):
+    with pytest.raises(RD4ADError) as err:
+        demo_plan({"mine": {**load_yaml("config/demo.yaml")["variants"]["r18_256"], "model": model}})
+    module = model.split(":")[0]
+    assert str(err.value).startswith(f"model {model!r}: {module} is {kind}")
+    assert "no such module" not in str(err.value) and "cannot import" not in str(err.value)
 
 
 def test_a_factory_model_trains_checkpoints_and_evaluates_like_any_variant(factory, tmp_path):

@@ -9,6 +9,8 @@ docstrings), so a command imports only what it needs.
 No error reaches the user as a raw traceback: ``RD4ADError`` and ``OSError`` become one line
 naming the file and what to do; anything unexpected becomes one line plus the path of a log
 holding the traceback (``rd4ad.files.crashlog``). ``--debug`` prints the traceback as well.
+``--log FILE`` (the workflow's jobs) sends the output into FILE and the error line to the original
+stderr as well, kept even when FILE's disk is full (``rd4ad.files.joblog``).
 
 Imports: any part of rd4ad (the top layer).
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import errno
 import importlib
 import pkgutil
 import sys
@@ -25,6 +28,9 @@ from pathlib import Path
 
 from rd4ad.files.crashlog import write_crash_log
 from rd4ad.files.errors import RD4ADError, describe_os_error
+from rd4ad.files.joblog import open_log, report_error
+
+FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)  # a write to the log that fails names the log
 
 
 def _commands() -> dict[str, str]:
@@ -63,6 +69,9 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
         command.add_argument(
             "--debug", action="store_true", default=argparse.SUPPRESS, help="print the full traceback of any error"
         )
+        command.add_argument(
+            "--log", metavar="FILE", default=None, help="write the output to FILE; the error line also to stderr"
+        )
         if chosen is None or name == chosen:
             module = importlib.import_module(f"{__name__}.{name}")
             module.configure(command)
@@ -80,23 +89,30 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser(chosen).parse_args(argv)
     prefix = f"rd4ad {args.command}:"
     try:
+        original = open_log(args.log) if args.log else None
+    except OSError as err:
+        print(f"{prefix} error: cannot write its log {describe_os_error(err, args.log)}", file=sys.stderr)
+        return 2
+    try:
         return int(args._run(args) or 0)
     except KeyboardInterrupt:
-        print(f"{prefix} interrupted", file=sys.stderr)
+        report_error(f"{prefix} interrupted", args.log, original)
         return 130
     except (RD4ADError, OSError) as err:
         if args.debug:
             traceback.print_exc()
-        message = str(err) if isinstance(err, RD4ADError) else describe_os_error(err)
-        print(f"{prefix} error: {message}", file=sys.stderr)
+        log = args.log if isinstance(err, OSError) and err.errno in FULL else None
+        message = str(err) if isinstance(err, RD4ADError) else describe_os_error(err, err.filename or log)
+        report_error(f"{prefix} error: {message}", args.log, original)
         return 2
     except Exception as err:
         if args.debug:
             traceback.print_exc()
         log = write_crash_log(args.command, argv, err)
         where = f"traceback in {log}" if log else "rerun with --debug for the traceback"
-        print(
+        report_error(
             f"{prefix} unexpected error: {type(err).__name__}: {_first_line(err)} ({where}; --debug prints it)",
-            file=sys.stderr,
+            args.log,
+            original,
         )
         return 1

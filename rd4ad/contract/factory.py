@@ -6,11 +6,16 @@ teacher features, student features; ``student_modules``, ``trainable_parameters`
 ``student_state_dict``, ``frozen_state_dict``, ``load_student_state_dict``). Subclassing RD4AD, or
 building the suite's model with ``run.build_suite_model()`` and replacing a part, gives all of it.
 
-The digest of the factory module's source file is part of the run (``RunConfig.model_source``):
-editing the file changes the planned run, so Snakemake retrains the runs that use it and only those.
-Planning finds and parses the factory's source without running it (a factory module imports torch,
-which planning never loads): a module that is not on the Python path, does not parse or lacks the
-function is refused there; the module is imported when the run builds its model.
+A config that names a factory names code to run: the train and evaluate jobs import the module
+(and its packages) and call the function. The digest of the factory module's source file is part of
+the run (``RunConfig.model_source``): editing the file changes the planned run, so Snakemake retrains
+the runs that use it and only those. Planning finds and parses the factory's source without running
+any of it, its packages' ``__init__.py`` included (a factory module imports torch, which planning never
+loads): only the top-level package is looked up (``importlib.util.find_spec`` imports nothing for a
+top-level name), each sub-module in its parent's folders. A module that is not on the Python path, is
+no Python source file (a built-in, frozen or compiled module), belongs to Python's standard library,
+does not parse or lacks the function is refused there; the module is imported when the run builds
+its model.
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ from __future__ import annotations
 import ast
 import hashlib
 import importlib
+import importlib.machinery
 import importlib.util
 import re
+import sysconfig
 from collections.abc import Callable
 from pathlib import Path
 
@@ -63,22 +70,62 @@ def load_factory(spec: str) -> Callable:
     return factory
 
 
-def factory_source(spec: str) -> Path:
-    """The source file of ``spec``'s module, found and parsed without running it; one ``RD4ADError``
-    when it is not on the Python path, does not parse or defines no ``function`` at its top level."""
-    check_factory_name(spec)
-    module_name, function = spec.split(":")
+def _module_spec(spec: str, module_name: str) -> importlib.machinery.ModuleSpec:
+    """The spec of ``module_name``, found without importing anything (see the module docstring)."""
+    parts = module_name.split(".")
     try:
-        found = importlib.util.find_spec(module_name)
-    except Exception as err:  # a parent package that fails to import
+        found = importlib.util.find_spec(parts[0])
+    except (ImportError, ValueError) as err:
         found, why = None, f"{type(err).__name__}: {' '.join(str(err).split())[:200]}"
     else:
-        why = "no such module on the Python path"
-    if found is None or not found.origin or not Path(found.origin).is_file():
+        why = f"no module {parts[0]} on the Python path"
+    for depth in range(1, len(parts)):
+        if found is None:
+            break
+        if found.submodule_search_locations is None:
+            why = f"{'.'.join(parts[:depth])} is a module, not a package"
+            found = None
+            break
+        locations = list(found.submodule_search_locations)
+        found = importlib.machinery.PathFinder.find_spec(".".join(parts[: depth + 1]), locations)
+        why = f"no module {parts[depth]} in {', '.join(locations)}"
+    if found is None:
         raise RD4ADError(
             f"model {spec!r}: cannot import {module_name} ({why}); run from the folder that holds it, or install it"
         )
+    return found
+
+
+def _in_standard_library(source: Path) -> bool:
+    paths = sysconfig.get_paths()
+    inside = [Path(paths[k]).resolve() for k in ("stdlib", "platstdlib")]
+    installed = [Path(paths[k]).resolve() for k in ("purelib", "platlib")]
+    resolved = source.resolve()
+    return any(resolved.is_relative_to(p) for p in inside) and not any(resolved.is_relative_to(p) for p in installed)
+
+
+def factory_source(spec: str) -> Path:
+    """The source file of ``spec``'s module, found and parsed without running it; one ``RD4ADError``
+    when it is not on the Python path, is not a Python source file of the user's, does not parse or
+    defines no ``function`` at its top level."""
+    check_factory_name(spec)
+    module_name, function = spec.split(":")
+    found = _module_spec(spec, module_name)
+    own_code = "name a module:function of your own model code (a .py file on the Python path)"
+    if found.origin in ("built-in", "frozen"):
+        raise RD4ADError(
+            f"model {spec!r}: {module_name} is a {found.origin} module of Python, not a factory; {own_code}"
+        )
+    if not found.origin or not found.origin.endswith(".py") or not Path(found.origin).is_file():
+        raise RD4ADError(
+            f"model {spec!r}: {module_name} ({found.origin or 'a namespace package'}) is no Python source file "
+            f"the planner can read; {own_code}"
+        )
     source = Path(found.origin)
+    if _in_standard_library(source):
+        raise RD4ADError(
+            f"model {spec!r}: {module_name} is Python's standard library ({source}), not a factory; {own_code}"
+        )
     try:
         tree = ast.parse(source.read_bytes(), filename=str(source))
     except SyntaxError as err:

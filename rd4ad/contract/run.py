@@ -168,7 +168,8 @@ class RunConfig:
     model: str = _knob(
         f"{DEFAULT_MODEL}: the suite's RD4AD built from the knobs above; or your own model code, a "
         "factory module:function called with the run's RunConfig that returns a module with RD4AD's "
-        "interface (rd4ad/contract/factory.py; examples/ocbe_width64.py)",
+        "interface (rd4ad/contract/factory.py; examples/ocbe_width64.py): code the train and evaluate "
+        "jobs import and run (planning only parses it)",
         DEFAULT_MODEL,
     )
     fast: bool = _knob(

@@ -48,8 +48,8 @@ def fetch_archive(
         extract_validated(archive, root, validate)
     except StorageError:
         raise
-    except RD4ADError:
+    except RD4ADError as err:
         archive.unlink(missing_ok=True)
-        raise
+        raise RD4ADError(f"{err}; it was deleted: run the fetch again to download it anew") from err
     archive.unlink()
     return root

@@ -1,10 +1,13 @@
 """The in-memory form of one split (docs/architecture.md "Data contract") and the PIL decoding it uses.
 
 Images are decoded and resized ONCE, as the public code's transform does per step:
-``Resize((S, S))`` (bilinear, PIL) → ``ToTensor`` → ``CenterCrop(S)``. After ``Resize((S, S))``
+``.convert("RGB")`` → ``Resize((S, S))`` (bilinear, PIL) → ``ToTensor`` → ``CenterCrop(S)``. After ``Resize((S, S))``
 the ``CenterCrop(S)`` is a no-op, so it is not applied. ``ToTensor``'s /255 and the ImageNet
 mean/std are applied later on the device (``rd4ad.models.inputs.to_model_input``).
 
+Every image reaches its final mode (RGB; masks L) through :func:`final_mode` BEFORE it is resized,
+whatever the file's mode (P, PA, LA, RGBA, CMYK, 1, 16-bit, …): Pillow resizes P and 1 images
+nearest-neighbour and RGBA / LA with premultiplied alpha, so resizing first would change pixels.
 16-bit grayscale images and masks are brought to 8 bits by keeping the high byte
 (:func:`to_8bit`); PIL's own ``.convert("RGB")`` would clip every value above 255 to white.
 """
@@ -47,9 +50,15 @@ class SplitArrays:
             raise ValueError(f"SplitArrays fields disagree in length: {sizes | {n}}")
 
 
+def final_mode(image: Image.Image, mode: str) -> Image.Image:
+    """``image`` in ``mode`` (``RGB`` or ``L``): 16-bit gray by :func:`to_8bit` first, then PIL's ``convert``."""
+    image = to_8bit(image)
+    return image if image.mode == mode else image.convert(mode)
+
+
 def resize_image(image: Image.Image, size: int) -> np.ndarray:
-    """PIL image → uint8 (3, S, S): torchvision ``Resize((S, S))`` bilinear on PIL; gray repeated to RGB."""
-    rgb = resize(image, [size, size], InterpolationMode.BILINEAR).convert("RGB")
+    """PIL image → uint8 (3, S, S): converted to RGB, then torchvision ``Resize((S, S))`` bilinear on PIL."""
+    rgb = resize(final_mode(image, "RGB"), [size, size], InterpolationMode.BILINEAR)
     return np.asarray(rgb, dtype=np.uint8).transpose(2, 0, 1)
 
 
@@ -61,9 +70,9 @@ def binarize(values: np.ndarray) -> np.ndarray:
 def resize_mask(mask: Image.Image, size: int) -> np.ndarray:
     """Ground-truth mask → binary uint8 (S, S), as the public code: Resize((S, S)) then > 0.5.
 
-    The mask is read as an 8-bit ``L`` image (0/255), resized bilinearly by PIL, then :func:`binarize`.
+    The mask is converted to an 8-bit ``L`` image (0/255), resized bilinearly by PIL, then :func:`binarize`.
     """
-    return binarize(np.asarray(resize(mask.convert("L"), [size, size], InterpolationMode.BILINEAR)))
+    return binarize(np.asarray(resize(final_mode(mask, "L"), [size, size], InterpolationMode.BILINEAR)))
 
 
 def to_8bit(image: Image.Image) -> Image.Image:
@@ -77,7 +86,7 @@ def to_8bit(image: Image.Image) -> Image.Image:
 
 
 def open_image(path: Path) -> Image.Image:
-    """Open and fully decode ``path`` (16-bit grayscale via :func:`to_8bit`); an empty or undecodable
+    """Open and fully decode ``path`` in its file's mode (:func:`final_mode` converts it); an empty or undecodable
     file, or one of more than :data:`MAX_PIXELS` pixels, is an ``UnreadableFileError`` naming it."""
     try:
         with warnings.catch_warnings():
@@ -93,7 +102,7 @@ def open_image(path: Path) -> Image.Image:
                     REGENERATE,
                 )
             img.load()
-            return to_8bit(img)
+            return img
     except Image.DecompressionBombError as err:
         raise UnreadableFileError(path, f"more pixels than PIL will decode ({err})", REGENERATE) from err
     except UnidentifiedImageError as err:

@@ -7,6 +7,11 @@ inlier category's images (sorted, then shuffled by the same generator) give
 Outliers are drawn without replacement from ``257.clutter`` so that they make up
 ``outlier_ratio`` of the test set (``round(n_in · r / (1 − r))`` of them). Images are
 converted to RGB and use ImageNet normalisation.
+
+A category's images are its visible ``.jpg`` files (``rd4ad.data.listing``): hidden files such as
+macOS's ``._x.jpg``, the archive's stray ``198.spider/RENAME2`` and sub-folders such as
+``056.dog/greg/`` are not. The fetch decodes every image (``rd4ad.data.validate``, recorded per
+category like MVTec AD's), so a damaged JPEG stops the fetch, named, not a job.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import numpy as np
 from rd4ad.data.archive import fetch_archive
 from rd4ad.data.arrays import SplitArrays, open_image, resize_image, stack_images
 from rd4ad.data.download import RemoteFile
+from rd4ad.data.listing import folders, images
+from rd4ad.data.validate import file_problems, validate_recorded
 from rd4ad.files.errors import RD4ADError
 
 ARCHIVE = RemoteFile(
@@ -31,10 +38,11 @@ FOLDER = "256_ObjectCategories"
 CLUTTER = "257.clutter"
 N_CATEGORIES = 257
 FIX = "delete the folder and run `python -m rd4ad fetch caltech256` again"
+JPEG = (".jpg",)
 
 
 def _images(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".jpg")
+    return images(folder, JPEG)
 
 
 def categories(root: str | os.PathLike) -> list[Path]:
@@ -42,20 +50,25 @@ def categories(root: str | os.PathLike) -> list[Path]:
     folder = Path(root) / FOLDER
     if not folder.is_dir():
         raise RD4ADError(f"{folder}: Caltech-256 not found; run `python -m rd4ad fetch caltech256 --root {root}`")
-    return sorted(p for p in folder.iterdir() if p.is_dir() and p.name[:3].isdigit())
+    return [p for p in folders(folder) if p.name[:3].isdigit()]
+
+
+def _category_problems(folder: Path) -> list[tuple[Path, str]]:
+    found = _images(folder)
+    return [p for image in found for p in file_problems(image)] if found else [(folder, "holds no .jpg images")]
 
 
 def validate_caltech(root: str | os.PathLike, n_categories: int = N_CATEGORIES) -> None:
-    """Check ``n_categories`` non-empty category folders including ``257.clutter``."""
+    """Check ``n_categories`` non-empty category folders including ``257.clutter`` and decode every
+    image, unless a category's files are as recorded when it last passed."""
     found = categories(root)
     if len(found) != n_categories or found[-1].name != CLUTTER:
         raise RD4ADError(
             f"{Path(root) / FOLDER}: expected {n_categories} category folders ending with {CLUTTER}, "
             f"found {len(found)}; {FIX}"
         )
-    for folder in found:
-        if not _images(folder):
-            raise RD4ADError(f"{folder}: holds no .jpg images; {FIX}")
+    groups = {f"{FOLDER}/{folder.name}": folder for folder in found}
+    validate_recorded(root, list(groups), lambda g: _images(groups[g]), lambda g: _category_problems(groups[g]), FIX)
 
 
 def fetch_caltech(
@@ -113,7 +126,7 @@ def parse_repeat(category: str) -> int:
 def load_caltech(root: str | os.PathLike, category: str, split: str, image_size: int, **protocol) -> SplitArrays:
     """Decode one split of repeat ``category`` (protocol knobs: see :func:`protocol_files`)."""
     files = protocol_files(root, parse_repeat(category), **protocol)[split]
-    images = [resize_image(open_image(path).convert("RGB"), image_size) for path, _ in files]
+    images = [resize_image(open_image(path), image_size) for path, _ in files]
     return SplitArrays(
         stack_images(images, image_size),
         np.array([lbl for _, lbl in files], dtype=np.int64),
@@ -125,5 +138,5 @@ def load_caltech(root: str | os.PathLike, category: str, split: str, image_size:
 
 
 def source_files(root: str | os.PathLike) -> list[Path]:
-    """Every category folder's files (fingerprinted by the cache)."""
-    return sorted(p for folder in categories(root) for p in folder.iterdir() if p.is_file())
+    """Every category's images (fingerprinted by the cache)."""
+    return [p for folder in categories(root) for p in _images(folder)]

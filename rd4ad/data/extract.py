@@ -8,7 +8,8 @@ unsafe permissions. A refusal is an ``RD4ADError`` naming the member. Only tar a
 read; a zip archive is reported as unsupported. Extraction goes into a hidden
 ``.<name>.partial-*`` sibling of the destination; only after ``validate`` accepts it is it
 renamed onto the destination, so a failed or interrupted fetch never leaves a folder that later
-looks valid.
+looks valid. Its errors name the archive and, for content that does not validate, the members as
+the archive holds them, never the partial folder (deleted by then).
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def extract_validated(archive: str | os.PathLike, dest: str | os.PathLike, valid
     """Extract ``archive`` and move it onto ``dest`` once ``validate(tmp_folder)`` passes.
 
     ``dest`` must not exist yet (or be an empty folder). On any failure the partial folder is
-    removed and the error (an ``RD4ADError``) names the archive and what to do.
+    removed and the error (an ``RD4ADError``) names the archive and what is wrong with it.
     """
     archive, dest = Path(archive), Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -82,10 +83,16 @@ def extract_validated(archive: str | os.PathLike, dest: str | os.PathLike, valid
                     f"{archive}: a zip archive; only tar archives (.tar, .tar.gz, .tar.xz) are "
                     "supported: fetch the official tar archive"
                 ) from err
-            raise RD4ADError(f"{archive}: archive is truncated or corrupt ({err}); delete it and fetch again") from err
+            raise RD4ADError(f"{archive}: archive is truncated or corrupt ({err})") from err
         except OSError as err:
             raise StorageError(f"extracting {archive}: {describe_os_error(err)}") from err
-        validate(tmp)
+        try:
+            validate(tmp)
+        except StorageError:
+            raise
+        except RD4ADError as err:
+            inside = str(err).replace(f"{tmp}{os.sep}", "").replace(str(tmp), "its top level")
+            raise RD4ADError(f"{archive} holds no valid copy: {inside}") from err
         os.replace(tmp, dest)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

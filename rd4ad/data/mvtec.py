@@ -2,9 +2,9 @@
 
 The same loader reads the real archive and the synthetic set (``python -m rd4ad synth``):
 ``<cat>/train/good/*.png``, ``<cat>/test/<defect>/*.png``,
-``<cat>/ground_truth/<defect>/<stem>_mask.png`` (one mask per defective test image). The
-``.png`` suffix is matched in any case; hidden files (``.DS_Store``, ``._x.png``) are ignored and
-any other file in these folders is reported, never skipped.
+``<cat>/ground_truth/<defect>/<stem>_mask.png`` (one mask per defective test image). Entries are
+listed by the rule every loader shares (``rd4ad.data.listing``): ``.png`` in any case, hidden files
+(``.DS_Store``, ``._x.png``) ignored; any other file in these folders is reported, never skipped.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import numpy as np
 from rd4ad.data.archive import fetch_archive
 from rd4ad.data.arrays import SplitArrays, open_image, resize_image, resize_mask, stack_images
 from rd4ad.data.download import RemoteFile
+from rd4ad.data.listing import folders, images, visible
 from rd4ad.data.validate import file_problems, validate_recorded
 from rd4ad.files.errors import RD4ADError
 from rd4ad.files.paths import under
@@ -50,17 +51,11 @@ ARCHIVE = RemoteFile(
 FIX = "repair or remove what is named, or delete the folder and run `python -m rd4ad fetch mvtec` (or `synth`) again"
 
 
-def _visible(folder: Path) -> list[Path]:
-    """Entries of ``folder`` not hidden (``.DS_Store``, ``._x.png``), sorted; none when it is not a folder."""
-    return sorted(p for p in folder.iterdir() if not p.name.startswith(".")) if folder.is_dir() else []
+PNG = (".png",)
 
 
 def _pngs(folder: Path) -> list[Path]:
-    return [p for p in _visible(folder) if p.is_file() and p.suffix.lower() == ".png"]
-
-
-def _dirs(folder: Path) -> list[Path]:
-    return [p for p in _visible(folder) if p.is_dir()]
+    return images(folder, PNG)
 
 
 def mask_path(root: Path, category: str, defect: str, image: Path) -> Path:
@@ -81,7 +76,7 @@ def category_problems(root: str | os.PathLike, category: str) -> list[tuple[Path
     folder = under(root, category)
     train, test, truth = folder / "train" / GOOD, folder / "test", folder / "ground_truth"
     problems = [(train, "missing or holds no .png images")] if not _pngs(train) else []
-    defects = _dirs(test)
+    defects = folders(test)
     if not defects:
         problems.append((test, "missing or holds no defect folders"))
     problems += [problem for image in _pngs(train) for problem in file_problems(image)]
@@ -99,12 +94,12 @@ def category_problems(root: str | os.PathLike, category: str) -> list[tuple[Path
                 )
             problems += file_problems(image, mask)
             paired.add(mask)
-    for truth_dir in _dirs(truth):
+    for truth_dir in folders(truth):
         problems += [(p, "mask without a test image") for p in _pngs(truth_dir) if p not in paired]
-    for image_dir in (train, *defects, *_dirs(truth)):
+    for image_dir in (train, *defects, *folders(truth)):
         pngs = set(_pngs(image_dir))
         problems += [
-            (p, "not a .png file (MVTec images and masks are PNG)") for p in _visible(image_dir) if p not in pngs
+            (p, "not a .png file (MVTec images and masks are PNG)") for p in visible(image_dir) if p not in pngs
         ]
     return sorted(problems)
 
@@ -123,7 +118,7 @@ def validate_mvtec(root: str | os.PathLike, categories: tuple[str, ...] | None =
             f"{root}: MVTec folder not found; run `python -m rd4ad fetch mvtec --root {root}` "
             f"or `python -m rd4ad synth --out {root}`"
         )
-    found = [p.name for p in _dirs(root)]
+    found = [p.name for p in folders(root)]
     wanted = list(categories) if categories is not None else found
     missing = sorted(set(wanted) - set(found))
     if missing or not wanted:
@@ -132,17 +127,9 @@ def validate_mvtec(root: str | os.PathLike, categories: tuple[str, ...] | None =
     return wanted
 
 
-def fetch_mvtec(
-    root: str | os.PathLike,
-    mirror: str | None = None,
-    mvtec_root: str | os.PathLike | None = None,
-    remote: RemoteFile = ARCHIVE,
-) -> Path:
-    """The folder holding MVTec AD: ``mvtec_root`` (an existing copy, validated), else ``root``
-    (downloaded from ``remote`` or ``<mirror>/mvtec_anomaly_detection.tar.xz`` if not there)."""
-    if mvtec_root is not None:
-        validate_mvtec(mvtec_root, CATEGORIES)
-        return Path(mvtec_root)
+def fetch_mvtec(root: str | os.PathLike, mirror: str | None = None, remote: RemoteFile = ARCHIVE) -> Path:
+    """The folder ``root`` holding MVTec AD, downloaded from ``remote`` or
+    ``<mirror>/mvtec_anomaly_detection.tar.xz`` if not there (an existing copy: :func:`validate_mvtec`)."""
     return fetch_archive(remote, root, lambda folder: validate_mvtec(folder, CATEGORIES), mirror=mirror)
 
 
@@ -150,19 +137,19 @@ def load_mvtec(root: str | os.PathLike, category: str, split: str, image_size: i
     """Decode ``train`` (good only) or ``test`` (good + every defect, masks from ground_truth) of a
     category :func:`validate_mvtec` accepted."""
     root = Path(root)
-    folders = [root / category / "train" / GOOD] if split == "train" else _dirs(root / category / "test")
-    images, masks, names, defects = [], [], [], []
+    sources = [root / category / "train" / GOOD] if split == "train" else folders(root / category / "test")
+    decoded, masks, names, defects = [], [], [], []
     blank = np.zeros((image_size, image_size), np.uint8)
-    for folder in folders:
+    for folder in sources:
         truth = {} if folder.name == GOOD else _masks(root / category / "ground_truth" / folder.name)
         for path in _pngs(folder):
-            images.append(resize_image(open_image(path), image_size))
+            decoded.append(resize_image(open_image(path), image_size))
             masks.append(blank if folder.name == GOOD else resize_mask(open_image(truth[path.stem]), image_size))
             names.append(f"{split}/{folder.name}/{path.stem}")
             defects.append(folder.name)
     labels = np.array([d != GOOD for d in defects], dtype=np.int64)
     mask_array = np.stack(masks) if masks else np.zeros((0, image_size, image_size), np.uint8)
-    return SplitArrays(stack_images(images, image_size), labels, mask_array, names, defects, normalize=True)
+    return SplitArrays(stack_images(decoded, image_size), labels, mask_array, names, defects, normalize=True)
 
 
 def source_files(root: str | os.PathLike, category: str) -> list[Path]:

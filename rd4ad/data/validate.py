@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from rd4ad.data.arrays import binarize, open_image
+from rd4ad.data.arrays import binarize, final_mode, open_image
 from rd4ad.data.cache import cache_key, source_listing
 from rd4ad.files.errors import RD4ADError, StorageError, UnreadableFileError
 from rd4ad.files.io import atomic_write_json, read_mapping
@@ -55,7 +55,7 @@ def file_problems(image: Path, mask: Path | None = None) -> list[Problem]:
         problems.append(
             (mask, "mask is {}×{} pixels but its image {} is {}×{}".format(*truth.size, image.name, *decoded.size))
         )
-    elif not binarize(np.asarray(truth.convert("L"))).any():
+    elif not binarize(np.asarray(final_mode(truth, "L"))).any():
         problems.append((mask, "mask has no defect pixel (none above half of 255; masks are 0 = good, 255 = defect)"))
     return problems
 

@@ -50,8 +50,8 @@ def _atomic(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
         write(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; results are shared like any new file
         os.replace(tmp, path)
-    except OSError as err:
-        raise StorageError(f"cannot write {path}: {describe_os_error(err)}") from err
+    except OSError as err:  # a failed write names no file: the folder's disk is the one that is full
+        raise StorageError(f"cannot write {path}: {describe_os_error(err, err.filename or path.parent)}") from err
     finally:
         Path(tmp).unlink(missing_ok=True)
     return path

@@ -2,7 +2,8 @@
 
 A run without ``metrics.json`` is *failed* when the log of its train or evaluate job ends
 with an error (the last ``rd4ad <command>: error: …`` or ``unexpected error`` line, or a
-Python exception line), *unfinished* when a log exists without one (killed, or still
+Python exception line) or when its job kept the error it could not write to that log (a full
+disk: ``rd4ad.files.joblog``), *unfinished* when a log exists without one (killed, or still
 running), and *not started* when there is no log. The report lists them so that a DAG run
 with ``--keep-going`` ends with the tables of everything that finished and the reason for
 everything that did not.
@@ -22,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from rd4ad.contract.layout import RunFolder, RunKey
+from rd4ad.files.joblog import unlogged_error
 
 STEPS = ("evaluate", "train")  # the later job's log speaks first: its run got that far
 FAILURE_COLUMNS = ["run", "state", "job", "log", "slurm_log", "error"]
@@ -53,7 +55,7 @@ def run_failure(folder: RunFolder, logs: Path = SLURM_LOGS) -> dict:
         log = folder.log(step)
         if log.is_file():
             scheduler = slurm_log(folder.key, step, logs)
-            line = error_line(log) or (scheduler and error_line(scheduler, _SLURM_ERROR))
+            line = error_line(log) or unlogged_error(log) or (scheduler and error_line(scheduler, _SLURM_ERROR))
             return {
                 "run": str(folder.key),
                 "state": "failed" if line else "unfinished",

@@ -16,7 +16,7 @@ rule synth:
         root=lambda wc: PLAN.datasets[wc.dataset]["root"],
         flags=lambda wc: cli_flags(PLAN.datasets[wc.dataset]["synth"]),
     shell:
-        "python -m rd4ad synth --out {params.root:q} {params.flags} --overwrite > {log:q} 2>&1"
+        "python -m rd4ad synth --out {params.root:q} {params.flags} --overwrite --log {log:q}"
 
 
 rule fetch:
@@ -34,7 +34,7 @@ rule fetch:
         root=lambda wc: PLAN.datasets[wc.dataset]["root"],
         mirror=lambda wc: cli_flags({"mirror": PLAN.datasets[wc.dataset]["mirror"]}),
     shell:
-        "python -m rd4ad fetch {params.loader} --root {params.root:q} {params.mirror} > {log:q} 2>&1"
+        "python -m rd4ad fetch {params.loader} --root {params.root:q} {params.mirror} --log {log:q}"
 
 
 rule use_local:
@@ -51,7 +51,7 @@ rule use_local:
         loader=lambda wc: PLAN.datasets[wc.dataset]["loader"],
         root=lambda wc: PLAN.datasets[wc.dataset]["root"],
     shell:
-        "python -m rd4ad fetch {params.loader} --local {params.root:q} > {log:q} 2>&1"
+        "python -m rd4ad fetch {params.loader} --local {params.root:q} --log {log:q}"
 
 
 rule fetch_weights:
@@ -70,4 +70,4 @@ rule fetch_weights:
         mirror=cli_flags({"mirror": PLAN.config["weights_mirror"]}),
     shell:
         "python -m rd4ad fetch weights --backbone {params.backbone} --root {params.folder:q} {params.mirror} "
-        "> {log:q} 2>&1"
+        "--log {log:q}"

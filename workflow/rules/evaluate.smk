@@ -23,7 +23,7 @@ rule evaluate:
         gpu_job=gpu_job(),
     shell:
         "OMP_NUM_THREADS={threads} {params.gpu_job} "
-        "python -m rd4ad evaluate --run {params.run:q} {params.execution} > {log:q} 2>&1"
+        "python -m rd4ad evaluate --run {params.run:q} {params.execution} --log {log:q}"
 
 
 rule complexity:
@@ -48,4 +48,4 @@ rule complexity:
         gpu_job=gpu_job(),
     shell:
         "OMP_NUM_THREADS={threads} {params.gpu_job} "
-        "python -m rd4ad complexity --measurement-json {params.measurement:q} {params.execution} > {log:q} 2>&1"
+        "python -m rd4ad complexity --measurement-json {params.measurement:q} {params.execution} --log {log:q}"

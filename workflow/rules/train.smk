@@ -31,4 +31,4 @@ rule train:
         gpu_job=gpu_job(),
     shell:
         "OMP_NUM_THREADS={threads} {params.gpu_job} "
-        "python -m rd4ad train --run-json {params.run:q} {params.execution} {params.checkpoint} > {log:q} 2>&1"
+        "python -m rd4ad train --run-json {params.run:q} {params.execution} {params.checkpoint} --log {log:q}"
