@@ -43,7 +43,7 @@ def add_execution_arguments(parser: argparse.ArgumentParser) -> None:
         "--cpu-numerics",
         default="native",
         choices=CPU_NUMERICS,
-        help="native: this CPU's fastest kernels; pinned: the same bits on every x86-64 CPU "
+        help="native: this CPU's fastest kernels; pinned: kernels independent of the CPU's ISA and thread count "
         "(rd4ad/machine/numerics.py; the CI config)",
     )
 

@@ -1,4 +1,4 @@
-"""CPU numerics: ``native`` (fastest kernels for this CPU) or ``pinned`` (same bits on any x86-64 CPU).
+"""CPU numerics: ``native`` (fastest kernels for this CPU) or ``pinned`` (kernels that do not depend on the CPU).
 
 Float results on CPU depend on which kernels run: oneDNN picks its convolution code by
 vector ISA (and cache size), MKL's GEMM dispatches by CPU vendor and ISA, ATen's
@@ -10,11 +10,21 @@ setting                   effect
 ========================  ===========================================================
 oneDNN off                convolutions use ATen's im2col + GEMM (no ISA/cache-tuned code)
 NNPACK off                no second ISA-specific convolution path
-``MKL_CBWR=COMPATIBLE``   MKL's SSE2 branch, identical on Intel and AMD CPUs
+``MKL_CBWR=COMPATIBLE``   MKL's SSE2 branch without the approximate rcpps/rsqrtps
 ``ATEN_CPU_CAPABILITY``   ATen's AVX2 kernels (fixed vector width) on AVX-512 CPUs too
 1 intra-op thread         one reduction order
 deterministic algorithms  ``torch.use_deterministic_algorithms``
 ========================  ===========================================================
+
+What one machine can check, ``tests/test_numerics.py`` checks: a pinned run (calibrated
+teacher, training, evaluation) has the same bits at every stage whatever oneDNN ISA, MKL
+instructions, numpy SIMD targets, ATen capability and thread count the CPU would offer; oneDNN
+executes no primitive; every MKL call runs in the CNR COMPATIBLE branch. What it cannot check is
+another vendor's CPU, and there the promise does not hold: the same pinned CI run gave other bits
+on an AMD EPYC than on an Intel Xeon (both in CNR COMPATIBLE mode with no oneDNN primitive; the
+cause is not isolated). The drift check therefore counts the CPU model as part of the numerics
+environment and names, per run, the first stage whose bits differ from the baseline's
+(``rd4ad.drift``), so that a run on the other vendor's CPU says where they part.
 
 Pinned training is slower on CPU (``benchmarks/bench_numerics.py`` prints the ratio), so only
 the CI config uses it; the paper and demo configs keep ``native``. CUDA numerics are not
