@@ -281,7 +281,9 @@ def compare(baseline: dict, current: pd.DataFrame, fixed_pp: float, k: float, sa
     return both.rename_axis("key").reset_index()
 
 
-def parted_report(parted: dict[str, str], baseline: dict[str, dict[str, str]], current: dict[str, dict[str, str]]) -> list[str]:
+def parted_report(
+    parted: dict[str, str], baseline: dict[str, dict[str, str]], current: dict[str, dict[str, str]]
+) -> list[str]:
     """Where the bits part: runs per first differing stage, a few named with both digests."""
     if not parted:
         return []

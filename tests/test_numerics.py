@@ -93,7 +93,18 @@ def nut(tmp_path_factory):
     root = tmp_path_factory.mktemp("synth") / "mvtec"
     from rd4ad.cli import main
 
-    synth = ["--categories", "nut", "--image-size", "32", "--n-train", "8", "--n-test-good", "4", "--n-test-defect", "2"]
+    synth = [
+        "--categories",
+        "nut",
+        "--image-size",
+        "32",
+        "--n-train",
+        "8",
+        "--n-test-good",
+        "4",
+        "--n-test-defect",
+        "2",
+    ]
     assert main(["synth", "--out", str(root), *synth]) == 0
     return root
 

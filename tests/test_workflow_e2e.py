@@ -20,7 +20,6 @@ import pandas as pd
 import pytest
 from ci_dag import (
     BASELINE,
-    local_baseline,
     FAILING_RUN,
     GROUP,
     HOLD_EPOCH,
@@ -31,10 +30,11 @@ from ci_dag import (
     env,
     finished,
     job_counts,
+    local_baseline,
 )
 
 from rd4ad.cli import main
-from rd4ad.drift import environment, same_numerics
+from rd4ad import drift
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(GROUP)]
 
@@ -98,7 +98,7 @@ def test_ci_metrics_pass_the_drift_check_against_the_committed_baseline(ci_dag, 
     out = capsys.readouterr().out
     assert code == 0, out
     committed = json.loads(BASELINE.read_text())
-    if same_numerics(committed["environment"], environment(results)):
+    if drift.same_numerics(committed["environment"], drift.environment(results)):
         assert out.splitlines()[-1].endswith(f"; {len(committed['values'])} bit-identical"), out
         assert f"  identical: {len(committed['digests'])} runs" in out.splitlines(), out
     else:
