@@ -33,8 +33,8 @@ from ci_dag import (
     local_baseline,
 )
 
-from rd4ad.cli import main
 from rd4ad import drift
+from rd4ad.cli import main
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(GROUP)]
 
