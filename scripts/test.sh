@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The test command: creates .venv if missing, makes sure headless Chromium and pdflatex are
-# there (the report's rendering and LaTeX export tests), then runs the whole pytest suite, slow
-# tests included.
+# The test command: creates .venv if missing, makes sure headless Chromium, a C compiler and
+# pdflatex are there (the report's rendering test, the pinned-numerics test's VML shim, the LaTeX
+# export test), then runs the whole pytest suite, slow tests included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup_env.sh
@@ -9,6 +9,11 @@ if ! command -v chromium >/dev/null 2>&1; then
   echo "== installing Debian's chromium for the HTML report test" >&2
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
     || echo "warning: could not install chromium; the report rendering test will fail" >&2
+fi
+if ! command -v cc >/dev/null 2>&1; then
+  echo "== installing Debian's gcc for the pinned-numerics test's VML shim (tests/native/vml_spy.c)" >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libc6-dev >/dev/null) \
+    || echo "warning: could not install gcc; the pinned-numerics test will fail" >&2
 fi
 if ! command -v pdflatex >/dev/null 2>&1; then
   echo "== installing Debian's texlive-latex-recommended for the report's LaTeX export test" >&2

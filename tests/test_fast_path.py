@@ -134,7 +134,7 @@ def test_fast_path_runs_on_cpu_when_asked(synth_root):
     run = _run(synth_root)
     assert not fast_path(run.fast, CPU) and fast_path(run.fast, CPU, on_cpu=True)
     assert not fast_path(False, torch.device("cuda")) and fast_path(True, torch.device("cuda"))
-    model, optimizer, _ = _fresh(run, CPU, False, fast_path(run.fast, CPU, on_cpu=True))
+    model, optimizer, _ = _fresh(run, CPU, False, fast_path(run.fast, CPU, on_cpu=True), "native")
     assert model.encoder.conv1.weight.is_contiguous(memory_format=torch.channels_last)
     assert optimizer.defaults["fused"] is True
 
@@ -147,7 +147,7 @@ def test_fast_path_on_cpu_equals_plain_path_within_rounding(synth_root):
     images = load_split("mvtec", synth_root, "brick", "train", 64).images[:8]
     steps = {}
     for fast in (False, True):
-        model, optimizer, forward = _fresh(run, CPU, False, fast)
+        model, optimizer, forward = _fresh(run, CPU, False, fast, "native")
         model.train()
         feats_e, feats_d = forward(to_model_input(images, True, fast))
         loss = distillation_loss(feats_e, feats_d, run.loss)

@@ -28,7 +28,7 @@ from rd4ad.contract.run import RunConfig
 from rd4ad.files.io import atomic_torch_save, atomic_write_text
 from rd4ad.files.paths import writable_file
 from rd4ad.files.temporaries import clean_stale, temp_prefix
-from rd4ad.machine.numerics import numerics_record
+from rd4ad.machine.numerics import exact_optimizer, numerics_record
 from rd4ad.machine.precision import apply_tf32, precision_record
 
 
@@ -91,6 +91,8 @@ def train_anomalib_run(
     apply_tf32(run.precision)  # fp32: TF32 off on CUDA, as this suite's fp32 runs
     train = run.load_split("train", cache_dir)
     module = build_anomalib_rd(run, train=train)
+    anomalib_optimizer = module.configure_optimizers  # pinned numerics: the same Adam on ATen's fused kernel
+    module.configure_optimizers = lambda: exact_optimizer(anomalib_optimizer(), numerics)
     inputs = {"train_data": split_digest(train), "teacher": encoder_digest(module)}
     losses = EpochLoss()
     folder.path.mkdir(parents=True, exist_ok=True)

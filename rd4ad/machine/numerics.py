@@ -14,17 +14,27 @@ NNPACK off                no second ISA-specific convolution path
 ``ATEN_CPU_CAPABILITY``   ATen's AVX2 kernels (fixed vector width) on AVX-512 CPUs too
 1 intra-op thread         one reduction order
 deterministic algorithms  ``torch.use_deterministic_algorithms``
+fused Adam                ``exact_optimizer``: the update's square root is the exact vector
+                          instruction, not MKL's vector math library (below)
 ========================  ===========================================================
+
+``MKL_CBWR`` does not reach MKL's vector math library (VML), through which torch computes
+``sqrt``, ``exp``, ``log``, ``tanh`` and other elementwise functions of CPU tensors. Its kernels
+start from the approximate ``rsqrtps`` / ``rcpps``, whose results differ between Intel and AMD
+CPUs, and are not correctly rounded (15 % of float32 square roots here): an Intel Xeon and an
+AMD EPYC give other bits for the same Adam step. A pinned run therefore calls no VML function:
+Adam runs ATen's fused kernel (``exact_optimizer``) and the Gaussian kernel of the anomaly maps is
+computed by Python's ``math.exp`` (``rd4ad.scoring.smoothing``); ``tests/test_numerics.py`` counts
+VML calls in a pinned run and expects none.
 
 What one machine can check, ``tests/test_numerics.py`` checks: a pinned run (calibrated
 teacher, training, evaluation) has the same bits at every stage whatever oneDNN ISA, MKL
 instructions, numpy SIMD targets, ATen capability and thread count the CPU would offer; oneDNN
-executes no primitive; every MKL call runs in the CNR COMPATIBLE branch. What it cannot check is
-another vendor's CPU, and there the promise does not hold: the same pinned CI run gave other bits
-on an AMD EPYC than on an Intel Xeon (both in CNR COMPATIBLE mode with no oneDNN primitive; the
-cause is not isolated). The drift check therefore counts the CPU model as part of the numerics
-environment and names, per run, the first stage whose bits differ from the baseline's
-(``rd4ad.drift``), so that a run on the other vendor's CPU says where they part.
+executes no primitive; every MKL call is a BLAS call in the CNR COMPATIBLE branch; no VML function
+is called. What it cannot check is another vendor's CPU running the same kernels: the drift check
+therefore counts the CPU model as part of the numerics environment and names, per run, the first
+stage whose bits differ from the baseline's (``rd4ad.drift``), so that a run on another CPU says
+where they part.
 
 Pinned training is slower on CPU (``benchmarks/bench_numerics.py`` prints the ratio), so only
 the CI config uses it; the paper and demo configs keep ``native``. CUDA numerics are not
@@ -69,6 +79,18 @@ def pin_cpu_numerics() -> None:
     torch.backends.mkldnn.enabled = False
     torch.backends.nnpack.set_flags(False)
     torch.set_num_threads(1)
+
+
+def exact_optimizer(optimizer, mode: str):
+    """Under ``pinned`` numerics an Adam ``optimizer`` becomes the same Adam (its parameter groups and
+    hyper-parameters) on ATen's fused kernel, whose square root is exact on every CPU; otherwise, or for
+    another optimizer or one already fused, ``optimizer`` itself."""
+    import torch
+
+    if mode != "pinned" or type(optimizer) is not torch.optim.Adam or optimizer.defaults.get("fused"):
+        return optimizer
+    groups = [{k: v for k, v in group.items() if k not in ("foreach", "fused")} for group in optimizer.param_groups]
+    return torch.optim.Adam(groups, fused=True)
 
 
 def apply_cpu_numerics(mode: str) -> None:

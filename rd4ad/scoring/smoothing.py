@@ -3,6 +3,8 @@ at the border either scipy's ``reflect`` (the public code) or kornia's (anomalib
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -10,12 +12,14 @@ from rd4ad.files.errors import RD4ADError
 
 
 def gaussian_kernel1d(sigma: float, truncate: float = 4.0) -> torch.Tensor:
-    """The float64 kernel of ``scipy.ndimage.gaussian_filter`` (radius ``int(truncate·σ + 0.5)``)."""
+    """The float64 kernel of ``scipy.ndimage.gaussian_filter`` (radius ``int(truncate·σ + 0.5)``).
+
+    Its weights come from Python's ``math.exp``, the same on every CPU (``torch.exp`` of a CPU tensor
+    goes through MKL's vector math library, whose results depend on the CPU: rd4ad/machine/numerics.py)."""
     if sigma <= 0:
         raise RD4ADError(f"gaussian_smooth: sigma must be > 0 (got {sigma})")
     radius = int(truncate * sigma + 0.5)
-    x = torch.arange(-radius, radius + 1, dtype=torch.float64)
-    kernel = torch.exp(-0.5 / sigma**2 * x**2)
+    kernel = torch.tensor([math.exp(-0.5 / sigma**2 * x**2) for x in range(-radius, radius + 1)], dtype=torch.float64)
     return kernel / kernel.sum()
 
 

@@ -33,7 +33,7 @@ from rd4ad.files.io import atomic_write_text, move_aside
 from rd4ad.files.paths import writable_file
 from rd4ad.files.temporaries import clean_stale
 from rd4ad.machine.fast_path import fast_path
-from rd4ad.machine.numerics import numerics_record
+from rd4ad.machine.numerics import exact_optimizer, numerics_record
 from rd4ad.machine.precision import apply_tf32, autocast, precision_record, warn_if_emulated_bf16
 from rd4ad.models import distillation_loss
 from rd4ad.models.inputs import to_model_input
@@ -56,20 +56,23 @@ def epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
     return torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
 
 
-def _optimizer(model: torch.nn.Module, run: RunConfig, fast: bool) -> torch.optim.Optimizer:
-    return torch.optim.Adam(model.trainable_parameters(), lr=run.lr, betas=(0.5, run.adam_beta2), fused=fast or None)
+def _optimizer(model: torch.nn.Module, run: RunConfig, fast: bool, numerics: str) -> torch.optim.Optimizer:
+    adam = torch.optim.Adam(model.trainable_parameters(), lr=run.lr, betas=(0.5, run.adam_beta2), fused=fast or None)
+    return exact_optimizer(adam, numerics)
 
 
-def _fresh(run: RunConfig, device: torch.device, compile: bool, fast: bool, train: SplitArrays | None = None):
+def _fresh(
+    run: RunConfig, device: torch.device, compile: bool, fast: bool, numerics: str, train: SplitArrays | None = None
+):
     """The seeded model, its optimizer and the forward to train (``torch.compile`` of the model or itself);
-    ``fast``: channels_last and fused Adam (rd4ad/machine/fast_path.py); ``train``: the training split, which
-    a ``random_calibrated`` teacher is calibrated on."""
+    ``fast``: channels_last and fused Adam (rd4ad/machine/fast_path.py); ``numerics``: the CPU numerics (pinned:
+    fused Adam too); ``train``: the training split, which a ``random_calibrated`` teacher is calibrated on."""
     torch.manual_seed(run.seed)
     np.random.seed(run.seed % 2**32)
     model = run.build_model(train=train).to(device)
     if fast:
         model = model.to(memory_format=torch.channels_last)
-    optimizer = _optimizer(model, run, fast)
+    optimizer = _optimizer(model, run, fast, numerics)
     return model, optimizer, torch.compile(model) if compile else model
 
 
@@ -154,7 +157,7 @@ def train_run(
 
     warn_if_emulated_bf16(f"train {run.key}", run.precision, device)
     fast = fast_path(run.fast, device, on_cpu=fast_on_cpu)
-    model, optimizer, forward = _fresh(run, device, compile, fast, train)
+    model, optimizer, forward = _fresh(run, device, compile, fast, numerics, train)
     inputs = {"train_data": split_digest(train), "teacher": teacher_digest(model)}
     losses: list[dict] = []
     audits: list[dict] = []
@@ -167,7 +170,7 @@ def train_run(
                 resume_path, f"resume checkpoint does not fit this run ({str(err).splitlines()[0][:160]})", START_OVER
             )
             model, optimizer, forward = _fresh(
-                run, device, compile, fast, train
+                run, device, compile, fast, numerics, train
             )  # the failed load left it half-written
     checkpointed = first_epoch - 1 if first_epoch > 1 else None
     if checkpointed:
