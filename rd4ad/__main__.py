@@ -2,7 +2,7 @@
 
 import sys
 
-from rd4ad.machine.preload import forward
+from rd4ad.machine.preload.client import forward
 
 status = forward(sys.argv[1:])
 if status is None:
