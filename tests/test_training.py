@@ -279,3 +279,23 @@ def test_adam_beta2_is_the_run_s(beta2):
     run = RunConfig(**RUN, epochs=1, adam_beta2=beta2)
     (group,) = _optimizer(run.build_model(), run, fast=False, numerics="native").param_groups
     assert group["betas"] == (0.5, beta2) and group["lr"] == run.lr
+
+
+def test_pinned_numerics_train_with_the_same_adam_on_its_fused_kernel():
+    """Pinned: the run's Adam (same groups, lr, betas, eps) on ATen's fused kernel; one step moves the
+    weights as torch's default Adam does, to float rounding."""
+    run = RunConfig(**RUN, epochs=1)
+    models = [run.build_model() for _ in range(2)]
+    models[1].load_state_dict(models[0].state_dict())
+    native, pinned = (_optimizer(m, run, fast=False, numerics=n) for m, n in zip(models, ("native", "pinned")))
+    assert pinned.defaults["fused"] is True and not native.defaults["fused"]
+    keep = ("lr", "betas", "eps", "weight_decay", "amsgrad")
+    assert [{k: g[k] for k in keep} for g in pinned.param_groups] == [
+        {k: g[k] for k in keep} for g in native.param_groups
+    ]
+    for model, optimizer in zip(models, (native, pinned)):
+        for p in model.trainable_parameters():
+            p.grad = torch.full_like(p, 0.01)
+        optimizer.step()
+    for a, b in zip(models[0].trainable_parameters(), models[1].trainable_parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-7)
