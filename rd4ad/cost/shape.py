@@ -29,12 +29,14 @@ class RunShape(NamedTuple):
 
 @dataclass(frozen=True)
 class ShapeTiming:
-    """Seconds of one training step, of one evaluated image, of building the model; peak device MB (CUDA)."""
+    """Seconds of one training step, of one evaluated image, of building the model; peak device MB (CUDA);
+    seconds per image of a ``random_calibrated`` teacher's calibration (on one CPU thread, whatever the device)."""
 
     step_s: float
     infer_s_per_image: float
     build_s: float
     peak_mb: float | None
+    calibrate_s_per_image: float
 
     def to_dict(self) -> dict:
         return asdict(self)
