@@ -10,7 +10,6 @@ Used by the Snakefile and ``python -m rd4ad plan``; the report and the jobs read
 from __future__ import annotations
 
 import copy
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -69,12 +68,12 @@ def resolve_config(raw: dict, source: str = "run config") -> dict:
 
     Without ``jsonschema`` (a bare GPU image) the defaults are filled unvalidated, and one line says so."""
     config = copy.deepcopy(raw)
-    if importlib.util.find_spec("jsonschema") is None:
+    try:
+        from jsonschema import Draft202012Validator
+        from jsonschema.exceptions import best_match
+    except ImportError:
         print(f"note: {source}: jsonschema is not installed; its defaults filled, not validated", file=sys.stderr)
         return fill_defaults(config, load_schema())
-    from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import best_match
-
     error = best_match(_filling_defaults(Draft202012Validator)(load_schema()).iter_errors(config))
     if error is not None:
         raise RD4ADError(schema_error_message(error, source))
