@@ -26,6 +26,12 @@ class RunShape(NamedTuple):
     def __str__(self) -> str:
         return f"{self.implementation}/{self.backbone}/{self.image_size}px/b{self.batch_size}/{self.precision}"
 
+    @classmethod
+    def parse(cls, text: str) -> RunShape:
+        """The shape ``str(shape)`` wrote."""
+        implementation, backbone, size, batch, precision = text.split("/")
+        return cls(implementation, backbone, int(size.removesuffix("px")), int(batch.removeprefix("b")), precision)
+
 
 @dataclass(frozen=True)
 class ShapeTiming:
