@@ -204,7 +204,7 @@ def step_fast_vs_plain(ctx: Context) -> None:
 
 def _two_processes(ctx: Context, shape: RunShape) -> float:
     """Images/s of two processes timing ``shape`` at once on the device, summed."""
-    command = guarded_python() + [__file__, "throughput", str(shape), str(ctx.sizes["seconds"] * 2)]
+    command = guarded_python() + [__file__, "throughput", str(shape), str(ctx.sizes["seconds"])]
     command += ["--dry"] if ctx.dry else []
     runs = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(2)]
     return sum(float(run.communicate()[0].split()[-1]) for run in runs)
@@ -212,7 +212,7 @@ def _two_processes(ctx: Context, shape: RunShape) -> float:
 
 def step_jobs_per_gpu(ctx: Context) -> None:
     for shape in [tiny(HEADLINE, ctx.dry)] if ctx.dry else [HEADLINE, LAUNCH_BOUND]:
-        timing = time_shape(shape, ctx.device, steps=10**6, max_seconds=ctx.sizes["seconds"] * 2)
+        timing = time_shape(shape, ctx.device, steps=10**6, max_seconds=ctx.sizes["seconds"])
         one, two = shape.batch_size / timing.step_s, _two_processes(ctx, shape)
         ctx.record(
             "jobs_per_gpu",
