@@ -213,6 +213,8 @@ def _two_processes(ctx: Context, shape: RunShape) -> float:
 def step_jobs_per_gpu(ctx: Context) -> None:
     for shape in [tiny(HEADLINE, ctx.dry)] if ctx.dry else [HEADLINE, LAUNCH_BOUND]:
         timing = time_shape(shape, ctx.device, steps=10**6, max_seconds=ctx.sizes["seconds"])
+        if ctx.device.type == "cuda":
+            torch.cuda.empty_cache()  # this process's cached blocks are not the two processes' to share
         one, two = shape.batch_size / timing.step_s, _two_processes(ctx, shape)
         ctx.record(
             "jobs_per_gpu",
@@ -259,8 +261,11 @@ def step_estimate(ctx: Context) -> None:
     for r in ctx.read("shapes"):
         shape = RunShape.parse(r["shape"])
         timings[shape] = ShapeTiming(**{k: r[k] for k in fields}, calibrate_s_per_image=teacher_seconds(shape, fp32))
-    gains = [r["gain"] for r in ctx.read("jobs_per_gpu")]
-    gain = min(gains) if gains else 1.0  # the smaller measured gain: the plan's time is mostly WRN50's
+    missing = sorted(str(s) for s in {RunShape.of(p.run) for p in plan.runs.values()} - set(timings))
+    if missing:
+        sys.exit(f"estimate: the shapes step did not time {', '.join(missing)}; no estimate")
+    gains = [r["gain"] for r in ctx.read("jobs_per_gpu")] if plan.config["jobs_per_gpu"] > 1 else []
+    gain = min(gains) if gains else 1.0  # the smaller gain of two processes: the plan's time is mostly WRN50's
     evaluation = ctx.read("eval_cpu")
     costs = JobCosts(job_start_seconds(), evaluation[0]["cost"] if evaluation else evaluation_cost())
     name = device_record(ctx.device).get("gpu") or "cpu (dry run)"
