@@ -1,13 +1,13 @@
 """Run-shape timings on the CPU in seconds, not minutes: a FLOP model calibrated by one short measurement.
 
-Timing every shape of the paper plan on one CPU thread took over 20 minutes (a WRN50 step at 256 px is
-minutes). Instead, per precision (tf32 is fp32 on a CPU), the small ``CALIBRATION`` shape is timed at two
-batches: their difference gives this CPU's training FLOP rate, the rest the per-step overhead; its
-inference gives the inference rate. A shape then costs ``overhead + batch × train FLOPs / rate`` per step
-and ``infer FLOPs / inference rate`` per evaluated image (FLOPs: rd4ad/cost/flops.py). A shape whose
-modelled step is under ``DIRECT_STEP_S`` is timed directly instead (there the overhead, which the model
-knows least, dominates). The teacher's calibration pass (one CPU thread, whatever the device) costs its
-FLOPs at the fp32 inference rate.
+Timing every shape of the paper plan on one CPU thread ran over 20 minutes (a WRN50 step at 256 px, batch
+16, takes about 15 s there, after its build and warm-up). Instead, per precision (tf32 is fp32 on a CPU),
+the small ``CALIBRATION`` shape is timed at two batches: their difference gives this CPU's training FLOP
+rate, the rest the per-step overhead; its inference gives the inference rate. A shape then costs ``overhead
++ batch × train FLOPs / rate`` per step and ``infer FLOPs / inference rate`` per evaluated image (FLOPs:
+rd4ad/cost/flops.py). A shape whose modelled step is under ``DIRECT_STEP_S`` is timed directly instead
+(there the overhead, which the model knows least, dominates). The teacher's calibration pass (one CPU
+thread, whatever the device) costs its FLOPs at the fp32 inference rate.
 """
 
 from __future__ import annotations
