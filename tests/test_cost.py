@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from rd4ad.cli import main
 from rd4ad.contract.layout import RunFolder
 from rd4ad.cost.actual import actual_seconds
 from rd4ad.cost.cpu_model import CpuRates, modelled_timing
@@ -140,3 +141,17 @@ def test_the_evaluation_cost_is_measured_per_pixel_and_masks_cost_more():
     assert set(cost) == {cost_key(k, m) for k in KINDS for m in (True, False)}
     assert all(fixed >= 0 and per_pixel >= 0 for fixed, per_pixel in cost.values())
     assert sum(cost[cost_key("evaluate", True)]) > sum(cost[cost_key("evaluate", False)])
+
+
+@pytest.mark.slow
+def test_the_paper_plan_is_estimated_on_the_cpu_in_about_a_minute_with_progress(capsys):
+    tic = time.perf_counter()
+    config = str(REPO / "config" / "config.yaml")
+    assert main(["estimate", "--configfile", config, "--device", "cpu", "--no-write"]) == 0
+    seconds = time.perf_counter() - tic
+    out, err = capsys.readouterr()
+    progress = err.splitlines()
+    assert progress[0].startswith("estimate: calibrating the CPU's") and "FLOP model" in err
+    assert sum(line.startswith("estimate: shape ") for line in progress) == 7  # one line per run shape
+    assert out.startswith("estimate on cpu (1 thread): 7 run shapes, 480 runs") and "\ntotal " in out
+    assert seconds < 180, seconds  # timing every shape took over 20 minutes on 2 cores
