@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The first-GPU check: benchmarks/gpu_check.py (CUDA tests, device vs CPU, fast vs plain path,
-# fp32/tf32/bf16 step times, bench_train.py, estimate of config/config.yaml); about 8 minutes on one
-# GPU, no data or weights. Writes benchmarks/results/gpu_check_<gpu>.json and .md.
-#   benchmarks/gpu_check.sh          # on the GPU machine
-#   benchmarks/gpu_check.sh --dry    # CPU, tiny sizes (tests/test_gpu_check.py runs it)
+# The first-GPU check (benchmarks/gpu_check.py): direct measurements under one deadline, records appended as
+# each step completes. Runs with the machine's own python3 and torch: no environment made, nothing installed.
+#   bash benchmarks/gpu_check.sh --out "$OUT" --deadline 400    # on the GPU machine, under 7 minutes
+#   bash benchmarks/gpu_check.sh --dry --out /tmp/check          # CPU, tiny sizes, under the import guard (CI)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PYTHONPATH="$PWD:$PWD/benchmarks${PYTHONPATH:+:$PYTHONPATH}"
-exec "${PYTHON:-python}" benchmarks/gpu_check.py "$@"
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
+guard=()
+for arg in "$@"; do [[ $arg == --dry ]] && guard=(benchmarks/import_guard.py); done
+exec "${PYTHON:-python3}" "${guard[@]}" benchmarks/gpu_check.py "$@"

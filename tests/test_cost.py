@@ -4,14 +4,19 @@ estimates, the SLURM time limit and the benchmark files it is compared with."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
 import torch
 
+from rd4ad.cli import main
 from rd4ad.contract.layout import RunFolder
 from rd4ad.cost.actual import actual_seconds
-from rd4ad.cost.estimate import plan_estimates, run_estimate, summary
+from rd4ad.cost.cpu_model import CpuRates, modelled_timing
+from rd4ad.cost.estimate import JobCosts, cost_key, plan_estimates, run_estimate, summary
+from rd4ad.cost.evaluation_time import KINDS, evaluation_cost
+from rd4ad.cost.flops import image_flops
 from rd4ad.cost.runtime import job_minutes, run_digest, stored_estimates
 from rd4ad.cost.shape import RunShape, ShapeTiming
 from rd4ad.cost.timing import time_shape
@@ -20,8 +25,10 @@ from rd4ad.planning.plan import Plan
 from rd4ad.planning.planner import load_yaml, make_plan
 
 REPO = Path(__file__).resolve().parents[1]
-TIMING = ShapeTiming(step_s=0.5, infer_s_per_image=0.01, build_s=1.0, peak_mb=None)
+TIMING = ShapeTiming(step_s=0.5, infer_s_per_image=0.01, build_s=1.0, peak_mb=None, calibrate_s_per_image=0.02)
 START = {"train": 4.0, "evaluate": 6.0}
+EVALUATION = {cost_key(k, m): (0.5 if k == "evaluate" else 0.1, 1e-6 if m else 1e-7) for k in KINDS for m in (1, 0)}
+COSTS = JobCosts(START, EVALUATION)
 
 
 @pytest.fixture
@@ -46,14 +53,16 @@ def test_split_sizes_published_synthetic_and_digits():
     assert dataset_megabytes("mvtec") > 5000 and dataset_megabytes("digits") == 0
 
 
-def test_a_run_costs_its_steps_calibration_and_audits(plan):
+def test_a_run_costs_its_steps_calibration_audits_and_evaluation_cpu_time(plan):
     run = plan.run("mvtec/nut/wrn50_256/seed0")  # 40 epochs, batch 16, eval_every 10, random_calibrated
-    got = run_estimate(run, (32, 40), TIMING, START, device="cpu")
+    got = run_estimate(run, (32, 40), TIMING, COSTS, device="cpu")
     steps = 2 * 40
-    calibration = 32 * 0.01
+    calibration = 32 * 0.02  # the teacher's pass on one CPU thread, not the device's inference
+    pixels = 40 * run.image_size**2  # MVTec has masks: the masked costs
+    audit = 40 * 0.01 + 0.1 + 1e-6 * pixels
     assert got["steps"] == steps
-    assert got["train_s"] == pytest.approx(4.0 + 1.0 + calibration + steps * 0.5 + 4 * 40 * 0.01)
-    assert got["evaluate_s"] == pytest.approx(6.0 + 1.0 + calibration + 40 * 0.01)
+    assert got["train_s"] == pytest.approx(4.0 + 1.0 + calibration + steps * 0.5 + 4 * audit, abs=0.01)
+    assert got["evaluate_s"] == pytest.approx(6.0 + 1.0 + calibration + 40 * 0.01 + 0.5 + 1e-6 * pixels, abs=0.01)
     assert got["run_digest"] == run_digest(run)
 
 
@@ -73,7 +82,7 @@ def test_estimates_round_trip_through_the_plan_and_leave_an_unestimated_plan_as_
     before = plan.to_json()
     assert "estimates" not in json.loads(before)
     timings = {RunShape.of(p.run): TIMING for p in plan.runs.values()}
-    estimates = {key: e for key, e in plan_estimates(plan, timings, START, device="cpu").items()}
+    estimates = {key: e for key, e in plan_estimates(plan, timings, COSTS, device="cpu").items()}
     plan.with_estimates(estimates).write()
     assert Plan.read(plan.path).estimates == estimates
     assert plan.to_json() == before
@@ -103,3 +112,46 @@ def test_actual_seconds_read_the_rules_benchmark_files(plan):
 def test_a_shape_is_timed_on_synthetic_tensors():
     timing = time_shape(RunShape("rd4ad", "resnet18", 32, 4, "fp32"), torch.device("cpu"), steps=1)
     assert timing.step_s > 0 and timing.infer_s_per_image > 0 and timing.peak_mb is None
+
+
+def test_a_timed_loop_stops_at_its_time_bound():
+    shape = RunShape("rd4ad", "resnet18", 32, 4, "fp32")
+    tic = time.perf_counter()
+    time_shape(shape, torch.device("cpu"), steps=10_000, max_seconds=0.5)
+    assert time.perf_counter() - tic < 20  # 10 000 steps would take minutes
+
+
+def test_flops_are_counted_on_the_meta_device_and_scale_with_the_pixels():
+    small, large = image_flops("resnet18", 32), image_flops("resnet18", 64)
+    assert small["teacher"] < small["infer"] < small["train"]
+    assert large["train"] == pytest.approx(4 * small["train"], rel=0.05)
+
+
+def test_the_flop_model_adds_the_per_step_overhead_to_the_batch_s_flops():
+    shape = RunShape("rd4ad", "wide_resnet50_2", 256, 16, "tf32")
+    flops = image_flops("wide_resnet50_2", 256)
+    rates = CpuRates(overhead_s=0.25, train_flops_per_s=1e10, infer_flops_per_s=2e10)
+    timing = modelled_timing(shape, rates, rates, build_s=1.0)
+    assert timing.step_s == pytest.approx(0.25 + 16 * flops["train"] / 1e10)
+    assert timing.calibrate_s_per_image == pytest.approx(flops["teacher"] / 2e10)
+
+
+def test_the_evaluation_cost_is_measured_per_pixel_and_masks_cost_more():
+    cost = evaluation_cost(n_images=4, sizes=(32, 64))
+    assert set(cost) == {cost_key(k, m) for k in KINDS for m in (True, False)}
+    assert all(fixed >= 0 and per_pixel >= 0 for fixed, per_pixel in cost.values())
+    assert sum(cost[cost_key("evaluate", True)]) > sum(cost[cost_key("evaluate", False)])
+
+
+@pytest.mark.slow
+def test_the_paper_plan_is_estimated_on_the_cpu_in_about_a_minute_with_progress(capsys):
+    tic = time.perf_counter()
+    config = str(REPO / "config" / "config.yaml")
+    assert main(["estimate", "--configfile", config, "--device", "cpu", "--no-write"]) == 0
+    seconds = time.perf_counter() - tic
+    out, err = capsys.readouterr()
+    progress = err.splitlines()
+    assert progress[0].startswith("estimate: calibrating the CPU's") and "FLOP model" in err
+    assert sum(line.startswith("estimate: shape ") for line in progress) == 7  # one line per run shape
+    assert out.startswith("estimate on cpu (1 thread): 7 run shapes, 480 runs") and "\ntotal " in out
+    assert seconds < 180, seconds  # timing every shape took over 20 minutes on 2 cores

@@ -1,21 +1,26 @@
 """GPU slot locking (rd4ad/machine/gpu_slots.py): N slots, N jobs at most, never two on one GPU."""
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from rd4ad.files.errors import RD4ADError
-from rd4ad.machine.gpu_slots import acquire_gpu_slot, visible_gpus
+from rd4ad.machine.device import resolve_device
+from rd4ad.machine.gpu_slots import SCHEDULER_GPU_ENV, SLOT_ENV, acquire_gpu_slot, visible_gpus
+from rd4ad.planning.planner import plan_config_file
 
 HANG_SECONDS = 600  # only guards against a hang: the six jobs take a few seconds on any machine
 RECORD = (
     "import os, sys, time; t0 = time.time(); time.sleep(0.4); "
     "open(sys.argv[1], 'w').write(f\"{os.environ['CUDA_VISIBLE_DEVICES']} {t0} {time.time()}\")"
 )
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_concurrent_jobs_never_hold_the_same_gpu(tmp_path):
@@ -166,3 +171,31 @@ def test_jobs_per_gpu_fills_every_gpu_before_sharing(tmp_path, monkeypatch):
                 pass
     assert held == [(0, "0"), (1, "1"), (2, "0"), (3, "1")]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gpu0.1.lock", "gpu0.lock", "gpu1.1.lock", "gpu1.lock"]
+
+
+def test_a_job_given_a_gpu_slot_without_cuda_fails_in_one_line_rather_than_training_on_the_cpu(tmp_path):
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}  # the slot's GPU is there, but CUDA cannot start
+    run = next(p.run for p in plan_config_file(REPO / "config" / "ci.yaml").runs.values())
+    job = [sys.executable, "-m", "rd4ad", "train", "--device", "auto", "--results", str(tmp_path / "results")]
+    done = subprocess.run(
+        [sys.executable, "-m", "rd4ad.machine.gpu_slots", "--lock-dir", str(tmp_path), "--gpus", "0", "--", *job]
+        + ["--run-json", json.dumps(run.to_dict())],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    err = [line for line in done.stderr.splitlines() if not line.startswith("gpu_slots: running on GPU 0")]
+    assert done.returncode != 0 and len(err) == 1, done.stderr
+    assert "given a GPU (RD4AD_GPU_SLOT=0) but CUDA is not available" in err[0]
+
+
+def test_auto_is_the_cpu_for_a_job_given_no_gpu(monkeypatch):
+    for name in (SLOT_ENV, *SCHEDULER_GPU_ENV):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    assert resolve_device("auto").type == "cpu"
+    monkeypatch.setenv(SLOT_ENV, "3")
+    with pytest.raises(RD4ADError, match=r"given a GPU \(RD4AD_GPU_SLOT=3\) but CUDA is not available"):
+        resolve_device("auto")

@@ -3,6 +3,7 @@ runs' knobs."""
 
 import copy
 import json
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -10,7 +11,15 @@ import pytest
 
 from rd4ad.files.errors import RD4ADError
 from rd4ad.planning.plan import AuditPair, Plan
-from rd4ad.planning.planner import complexity_jobs, load_tables, load_yaml, make_plan, resolve_config, table_runs
+from rd4ad.planning.planner import (
+    complexity_jobs,
+    load_tables,
+    load_yaml,
+    make_plan,
+    require_extras,
+    resolve_config,
+    table_runs,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 TABLES = load_tables(REPO / "config" / "tables.yaml")
@@ -230,3 +239,23 @@ def test_protocol_keys_are_for_caltech_only(paper):
         "expected to be empty",
     ):
         resolve_config(bad)
+
+
+@pytest.mark.parametrize("name", ["config.yaml", "demo.yaml", "ci.yaml"])
+def test_without_jsonschema_the_defaults_are_those_the_validator_fills(name, monkeypatch, capsys):
+    raw = _raw(name)
+    validated = resolve_config(raw)
+    monkeypatch.setitem(sys.modules, "jsonschema", None)  # as if not installed: importing it raises
+    assert resolve_config(raw, name) == validated
+    assert (
+        capsys.readouterr().err.strip()
+        == f"note: {name}: jsonschema is not installed; its defaults filled, not validated"
+    )
+
+
+def test_a_plan_with_anomalib_runs_is_made_without_anomalib_and_refused_only_to_run(monkeypatch):
+    monkeypatch.setattr("rd4ad.anomalib_rd.availability.importlib.util.find_spec", lambda name: None)
+    plan = make_plan(_raw("config.yaml"))  # planning and pricing never need it
+    assert any(p.run.implementation == "anomalib" for p in plan.runs.values())
+    with pytest.raises(RD4ADError, match="anomalib is not installed"):
+        require_extras(plan, "config.yaml")

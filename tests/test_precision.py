@@ -4,8 +4,10 @@ import subprocess
 import sys
 
 import torch
+import torch.nn.functional as F
 
-from rd4ad.machine.precision import bf16_native, emulated_bf16_warning
+from rd4ad.machine.precision import apply_tf32, bf16_native, emulated_bf16_warning
+from rd4ad.scoring.smoothing import gaussian_smooth
 
 CPU = torch.device("cpu")
 
@@ -35,3 +37,21 @@ def test_a_cpu_limited_to_avx2_has_no_native_bf16():
     env = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "PATH": ""}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_the_smoothing_runs_without_tf32_after_a_tf32_run_turned_it_on(monkeypatch):
+    seen = []
+    conv1d = F.conv1d
+
+    def spy(*args, **kwargs):
+        seen.append((torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32))
+        return conv1d(*args, **kwargs)
+
+    monkeypatch.setattr(F, "conv1d", spy)
+    apply_tf32("tf32")  # what a tf32 run's evaluation sets for its network
+    try:
+        gaussian_smooth(torch.rand(2, 16, 16))
+        assert seen and set(seen) == {(False, False)}
+        assert torch.backends.cudnn.allow_tf32 and torch.backends.cuda.matmul.allow_tf32  # the run's, restored
+    finally:
+        apply_tf32("fp32")

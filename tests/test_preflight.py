@@ -101,6 +101,13 @@ def test_a_cpu_torch_build_on_a_gpu_machine_fails(monkeypatch):
     assert statuses(checks.torch_build()) == {("torch", "fail")}
 
 
+def test_visible_gpus_that_cuda_cannot_start_fail_the_gpu_check(tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(checks, "visible_gpus", lambda: ["0", "1"])
+    found = checks.gpus(demo_plan(tmp_path))
+    assert statuses(found) == {("gpu", "fail")} and "2 NVIDIA GPU(s) visible but CUDA cannot start" in found[0].detail
+
+
 @pytest.mark.parametrize("jobs, status", [(1, "ok"), (4, "fail")])
 def test_jobs_per_gpu_against_gpu_memory(tmp_path, monkeypatch, jobs, status):
     """A faked 24 GiB GPU holds one assumed 20 GiB paper-shape job, not four."""

@@ -114,6 +114,8 @@ def test_same_seed_same_metrics_different_seed_differs(tmp_path):
         result = evaluate_run(folder, CPU)
         results.append({"levels": result["levels"], "intervals": result["intervals"]})
     assert results[0] == results[1], "metrics and their test-set intervals repeat bit for bit"
+    cpu = {"type": "cpu", "gpu": None, "determinism": "none (CPU)"}  # a GPU names its driver, CUDA, cuDNN
+    assert result["hardware"] == {"train": cpu, "evaluate": cpu}
     other = RunConfig(epochs=2, **{**RUN, "seed": 8})
     train_run(other, RunFolder(tmp_path, other.key), CPU)
     assert evaluate_run(RunFolder(tmp_path, other.key), CPU)["levels"] != results[0]["levels"]

@@ -28,6 +28,7 @@ from rd4ad.contract.run import RunConfig
 from rd4ad.files.io import atomic_torch_save, atomic_write_text
 from rd4ad.files.paths import writable_file
 from rd4ad.files.temporaries import clean_stale, temp_prefix
+from rd4ad.machine.device_record import device_record
 from rd4ad.machine.numerics import exact_optimizer, numerics_record
 from rd4ad.machine.precision import apply_tf32, precision_record
 
@@ -105,6 +106,7 @@ def train_anomalib_run(
     state = {
         "run": run.to_dict(),
         "numerics": {**numerics_record(numerics), **precision_record(run.precision)},
+        "hardware": device_record(device),
         "inputs": inputs,
         "epochs": run.epochs,
         "anomalib": {

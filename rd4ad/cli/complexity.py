@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         "torch": torch.__version__,
     }
     if device.type == "cuda":
-        result["gpu"] = measure_inference(model, size, device, repeats, warmup)
+        result["gpu"] = measure_inference(model, size, device, repeats, warmup, run_cfg.precision)
     atomic_write_json(out, result)
     print(json.dumps(result))
     return 0

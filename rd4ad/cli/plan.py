@@ -18,7 +18,7 @@ import json
 
 import pandas as pd
 
-from rd4ad.planning.planner import plan_config_file
+from rd4ad.planning.planner import plan_config_file, require_extras
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +30,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     plan = plan_config_file(args.config)
+    require_extras(plan, args.config)
     if args.run:
         print(json.dumps(plan.run(args.run).to_dict(), sort_keys=True))
     elif args.write:

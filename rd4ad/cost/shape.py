@@ -26,15 +26,23 @@ class RunShape(NamedTuple):
     def __str__(self) -> str:
         return f"{self.implementation}/{self.backbone}/{self.image_size}px/b{self.batch_size}/{self.precision}"
 
+    @classmethod
+    def parse(cls, text: str) -> RunShape:
+        """The shape ``str(shape)`` wrote."""
+        implementation, backbone, size, batch, precision = text.split("/")
+        return cls(implementation, backbone, int(size.removesuffix("px")), int(batch.removeprefix("b")), precision)
+
 
 @dataclass(frozen=True)
 class ShapeTiming:
-    """Seconds of one training step, of one evaluated image, of building the model; peak device MB (CUDA)."""
+    """Seconds of one training step, of one evaluated image, of building the model; peak device MB (CUDA);
+    seconds per image of a ``random_calibrated`` teacher's calibration (on one CPU thread, whatever the device)."""
 
     step_s: float
     infer_s_per_image: float
     build_s: float
     peak_mb: float | None
+    calibrate_s_per_image: float
 
     def to_dict(self) -> dict:
         return asdict(self)

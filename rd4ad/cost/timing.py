@@ -4,16 +4,17 @@ A shape is what a training step's cost depends on: backbone × image size × bat
 implementation (``RunShape``). One warm-up step, then ``steps`` timed training steps (the loop of
 rd4ad/training/loop.py: forward under the run's precision, the flat loss, Adam on the student) and
 one timed inference pass of the evaluation's batch (rd4ad/evaluation/inference.py). Each time is
-the median of ``steps``. On CPU a forward + backward too
-slow to repeat at the run's batch is timed at ``cpu_batch`` images and scaled linearly to it (large
-models and images: their throughput is flat in the batch), the optimizer step, which does not depend
-on the batch, apart.
+the median of ``steps`` repeats, fewer where they would pass ``max_seconds`` (at least one). On CPU a
+forward + backward too slow to repeat at the run's batch is timed at ``cpu_batch`` images and scaled
+linearly to it (large models and images: their throughput is flat in the batch), the optimizer step,
+which does not depend on the batch, apart.
 An ``implementation: anomalib`` shape is timed on this suite's model in fp32: anomalib's
 ReverseDistillation is the same network, and its Engine trains in fp32.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 import subprocess
 import sys
@@ -42,10 +43,11 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def _clock(device: torch.device, work, repeats: int) -> float:
-    """The median of ``repeats`` calls of ``work()`` in seconds, the device synchronised."""
-    times = []
-    for _ in range(repeats):
+def _clock(device: torch.device, work, repeats: int, max_seconds: float) -> float:
+    """The median of ``repeats`` calls of ``work()`` in seconds, the device synchronised; fewer calls where
+    they would pass ``max_seconds`` (at least one)."""
+    times: list[float] = []
+    while len(times) < repeats and (not times or sum(times) * (1 + 1 / len(times)) <= max_seconds):
         _sync(device)
         tic = time.perf_counter()
         work()
@@ -55,9 +57,17 @@ def _clock(device: torch.device, work, repeats: int) -> float:
 
 
 def time_shape(
-    shape: RunShape, device: torch.device, *, steps: int = 2, cpu_batch: int = CPU_BATCH, fast: bool = True
+    shape: RunShape,
+    device: torch.device,
+    *,
+    steps: int = 2,
+    cpu_batch: int = CPU_BATCH,
+    fast: bool = True,
+    max_seconds: float = math.inf,
+    calibrate_s_per_image: float = 0.0,
 ) -> ShapeTiming:
-    """Time ``shape`` on ``device``: see the module docstring."""
+    """Time ``shape`` on ``device``: see the module docstring. ``calibrate_s_per_image`` is passed through
+    (the teacher's calibration runs on the CPU whatever the device: rd4ad/cost/cpu_model.py)."""
     apply_tf32(shape.precision)
     torch.manual_seed(0)
     if device.type == "cuda":
@@ -82,12 +92,12 @@ def time_shape(
 
     forward_backward()
     optimizer.step()  # warm-up: the optimizer state is allocated here
-    backward_s = _clock(device, forward_backward, steps)
+    backward_s = _clock(device, forward_backward, steps, max_seconds)
     if batch < shape.batch_size and backward_s * shape.batch_size / batch < FULL_BATCH_S:  # time the run's batch
         batch, x = shape.batch_size, _images(shape.batch_size, shape.image_size, device, channels_last)
         forward_backward()
-        backward_s = _clock(device, forward_backward, steps)
-    step_s = backward_s * shape.batch_size / batch + _clock(device, optimizer.step, steps)
+        backward_s = _clock(device, forward_backward, steps, max_seconds)
+    step_s = backward_s * shape.batch_size / batch + _clock(device, optimizer.step, steps, max_seconds)
     model.eval()
     probe = torch.rand(min(INFER_BATCH, batch), 3, shape.image_size, shape.image_size, device=device)
 
@@ -96,9 +106,9 @@ def time_shape(
             model(probe)
 
     infer()
-    infer_s = _clock(device, infer, steps) / len(probe)
+    infer_s = _clock(device, infer, steps, max_seconds) / len(probe)
     peak = torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None
-    return ShapeTiming(step_s, infer_s, build_s, peak)
+    return ShapeTiming(step_s, infer_s, build_s, peak, calibrate_s_per_image)
 
 
 def job_start_seconds() -> dict[str, float]:

@@ -28,6 +28,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from rd4ad.files.errors import RD4ADError
+from rd4ad.machine.precision import autocast, tf32_as
 from rd4ad.models import distillation_loss
 from rd4ad.models.inputs import to_model_input
 from rd4ad.scoring import HEADLINE, LEVEL_SUBSETS, level_maps, subset_scores
@@ -57,10 +58,14 @@ def weight_mb(model: torch.nn.Module) -> float:
 
 
 @torch.inference_mode()
-def score_image(model: torch.nn.Module, image: torch.Tensor, normalize: bool = True) -> torch.Tensor:
-    """Image score (max of the smoothed Eq. 3 map) of one uint8 (1, 3, S, S) image on the model's device."""
-    feats_e, feats_d = model(to_model_input(image, normalize))
-    maps = level_maps(feats_e, feats_d, image.shape[-1])
+def score_image(
+    model: torch.nn.Module, image: torch.Tensor, normalize: bool = True, precision: str = "fp32"
+) -> torch.Tensor:
+    """Image score (max of the smoothed Eq. 3 map) of one uint8 (1, 3, S, S) image on the model's device,
+    the network at ``precision`` (rd4ad/machine/precision.py), the maps in float32."""
+    with tf32_as(precision), autocast(precision, image.device):
+        feats_e, feats_d = model(to_model_input(image, normalize))
+    maps = level_maps([f.float() for f in feats_e], [f.float() for f in feats_d], image.shape[-1])
     return subset_scores(maps, LEVEL_SUBSETS[HEADLINE], "max")[1]
 
 
@@ -70,7 +75,7 @@ def _sync(device: torch.device) -> None:
 
 
 def inference_seconds(
-    model: torch.nn.Module, image_size: int, device: torch.device, repeats: int, warmup: int
+    model: torch.nn.Module, image_size: int, device: torch.device, repeats: int, warmup: int, precision: str = "fp32"
 ) -> float:
     """Median seconds per image of :func:`score_image` at batch 1 after ``warmup`` untimed calls."""
     if repeats < 1 or warmup < 0:
@@ -78,12 +83,12 @@ def inference_seconds(
     model.eval()
     image = torch.randint(0, 256, (1, 3, image_size, image_size), dtype=torch.uint8, device=device)
     for _ in range(warmup):
-        score_image(model, image)
+        score_image(model, image, precision=precision)
     _sync(device)
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        score_image(model, image)
+        score_image(model, image, precision=precision)
         _sync(device)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
@@ -94,14 +99,14 @@ def _status_kb(key: str) -> int:
     return int(line.split()[1])
 
 
-def peak_memory_mb(model: torch.nn.Module, image_size: int, device: torch.device) -> float:
+def peak_memory_mb(model: torch.nn.Module, image_size: int, device: torch.device, precision: str = "fp32") -> float:
     """Weights + peak extra memory of the first batch-1 inference, MiB (see the module docstring)."""
     model.eval()
     image = torch.randint(0, 256, (1, 3, image_size, image_size), dtype=torch.uint8, device=device)
     if device.type == "cuda":
         torch.cuda.synchronize(device)
         torch.cuda.reset_peak_memory_stats(device)
-        score_image(model, image)
+        score_image(model, image, precision=precision)
         torch.cuda.synchronize(device)
         return torch.cuda.max_memory_allocated(device) / MB
     if not _CLEAR_REFS.exists():
@@ -110,24 +115,28 @@ def peak_memory_mb(model: torch.nn.Module, image_size: int, device: torch.device
         )
     _CLEAR_REFS.write_text("5")
     before = _status_kb("VmRSS")
-    score_image(model, image)
+    score_image(model, image, precision=precision)
     return weight_mb(model) + max(_status_kb("VmHWM") - before, 0) / 1024
 
 
 MEMORY_MEASURES = {"cuda": "torch.cuda.max_memory_allocated", "cpu": "weights + peak RSS growth of the first inference"}
 
 
-def measure_inference(model: torch.nn.Module, image_size: int, device: torch.device, repeats: int, warmup: int) -> dict:
-    """Table 3's two figures on ``device`` (the model is moved there), with the device and the memory measure named."""
+def measure_inference(
+    model: torch.nn.Module, image_size: int, device: torch.device, repeats: int, warmup: int, precision: str = "fp32"
+) -> dict:
+    """Table 3's two figures on ``device`` (the model is moved there) at ``precision``, with the device, the
+    precision and the memory measure named."""
     model = model.to(device).eval()
-    memory = peak_memory_mb(model, image_size, device)
-    seconds = inference_seconds(model, image_size, device, repeats, warmup)
+    memory = peak_memory_mb(model, image_size, device, precision)
+    seconds = inference_seconds(model, image_size, device, repeats, warmup, precision)
     return {
         "device": device_name(device),
         "device_type": device.type,
         "infer_s": round(seconds, 5),
         "memory_mb": round(memory, 1),
         "memory_measure": MEMORY_MEASURES[device.type],
+        "precision": precision,
     }
 
 

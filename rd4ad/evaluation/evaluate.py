@@ -21,6 +21,7 @@ from rd4ad.files.errors import RD4ADError, UnreadableFileError
 from rd4ad.files.io import atomic_write_bytes, atomic_write_json, atomic_write_text, load_checkpoint
 from rd4ad.files.paths import writable_file
 from rd4ad.files.temporaries import clean_stale
+from rd4ad.machine.device_record import device_record
 from rd4ad.machine.fast_path import fast_path
 from rd4ad.machine.numerics import numerics_record
 from rd4ad.machine.precision import apply_tf32, precision_record, warn_if_emulated_bf16
@@ -70,10 +71,10 @@ def load_trained(
     model_path: str | Path, device: torch.device, cache_dir: str | None = None
 ) -> tuple[torch.nn.Module, RunConfig, dict]:
     """Rebuild the model of ``model.pt`` (teacher from its weights, student from the file); also
-    what training recorded: ``numerics`` (CPU numerics) and ``inputs`` (digests of the training
-    split and teacher), each empty for files that predate it, and ``student``, the digest of the trained
-    weights. A teacher whose digest differs from the recorded one raises: the student was distilled
-    from another teacher."""
+    what training recorded: ``numerics`` (CPU numerics), ``inputs`` (digests of the training
+    split and teacher) and ``hardware`` (rd4ad/machine/device_record.py), each empty for files that
+    predate it, and ``student``, the digest of the trained weights. A teacher whose digest differs from
+    the recorded one raises: the student was distilled from another teacher."""
     path = Path(model_path)
     ckpt = read_model(path)
     run = _run_of(ckpt, path)
@@ -86,7 +87,12 @@ def load_trained(
         ) from err
     inputs, teacher = ckpt.get("inputs", {}), teacher_digest(model)
     _check_teacher(path, run, inputs.get("teacher", teacher), teacher)
-    trained = {"numerics": ckpt.get("numerics", {}), "inputs": inputs, "student": state_digest(ckpt["student"])}
+    trained = {
+        "numerics": ckpt.get("numerics", {}),
+        "inputs": inputs,
+        "hardware": ckpt.get("hardware", {}),
+        "student": state_digest(ckpt["student"]),
+    }
     return model.to(device).eval(), run, trained
 
 
@@ -135,9 +141,10 @@ def evaluate_run(
 ) -> dict:
     """Evaluate the model of ``folder`` on its run's test split; write the three result files there.
 
-    ``metrics.json`` records the numerics of training and of this evaluation (``rd4ad.machine.numerics``,
-    ``rd4ad.machine.precision``) and the digests of the run's inputs (``rd4ad.contract.fingerprints``): training
-    split and teacher from ``model.pt``, and the test split evaluated here. ``fast_on_cpu`` runs the
+    ``metrics.json`` records the hardware (rd4ad/machine/device_record.py) and numerics of training and of
+    this evaluation (``rd4ad.machine.numerics``, ``rd4ad.machine.precision``) and the digests of the run's
+    inputs (``rd4ad.contract.fingerprints``): training split and teacher from ``model.pt``, and the test
+    split evaluated here. ``fast_on_cpu`` runs the
     fast path's channels_last on CPU too (rd4ad/machine/fast_path.py)."""
     start = time.perf_counter()
     writable_file(folder.metrics)
@@ -196,11 +203,8 @@ def _evaluate_anomalib(
         "teacher": ckpt["anomalib"]["teacher"],
         "metrics": anomalib_metrics(arrays.labels, arrays.masks, maps, image),
     }
-    trained = {
-        "numerics": ckpt.get("numerics", {}),
-        "inputs": ckpt.get("inputs", {}),
-        "student": state_digest(ckpt["anomalib"]["state_dict"]),
-    }
+    trained = {key: ckpt.get(key, {}) for key in ("numerics", "inputs", "hardware")}
+    trained["student"] = state_digest(ckpt["anomalib"]["state_dict"])
     return _write_results(folder, run, arrays, metrics, scores, maps, trained, device, numerics, start, anomalib=own)
 
 
@@ -230,6 +234,7 @@ def _write_results(
         "n_test": int(len(arrays.labels)),
         "n_anomalous": int(arrays.labels.sum()),
         "device": str(device),
+        "hardware": {"train": trained["hardware"], "evaluate": device_record(device)},
         "inputs": {**trained["inputs"], "test_data": split_digest(arrays)},
         "outputs": {"student": trained["student"], "maps": digest([headline, scores[HEADLINE]])},
         "numerics": {

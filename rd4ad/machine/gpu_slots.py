@@ -15,8 +15,9 @@ Used by the Snakemake rules as a wrapper that execs the job with the lock held::
     python -m rd4ad.machine.gpu_slots -- python -m rd4ad train ...
 
 No GPU visible (``CUDA_VISIBLE_DEVICES`` empty, or no ``nvidia-smi``): the command runs
-unchanged on the CPU. Under SLURM with GPUs allocated, the scheduler already pinned the
-job, so no lock is taken.
+unchanged on the CPU. A job given a slot gets ``RD4AD_GPU_SLOT``, so that ``--device auto`` fails
+in one line where CUDA cannot start rather than training on the CPU (rd4ad/machine/device.py). Under
+SLURM with GPUs allocated, the scheduler already pinned the job, so no lock is taken.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from rd4ad.files.errors import RD4ADError
 
 LOCK_DIR_ENV = "RD4AD_GPU_LOCK_DIR"
 SCHEDULER_GPU_ENV = ("SLURM_JOB_GPUS", "SLURM_STEP_GPUS")
+SLOT_ENV = "RD4AD_GPU_SLOT"  # set to the GPU's id for the job: --device auto then fails without CUDA
 
 
 def default_lock_dir() -> Path:
@@ -169,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             args.lock_dir or default_lock_dir(), len(ids), ids, jobs_per_gpu=args.jobs_per_gpu
         ) as slot:
             if slot is not None:
+                os.environ[SLOT_ENV] = ids[slot % len(ids)]
                 print(f"gpu_slots: running on GPU {ids[slot % len(ids)]} (slot {slot})", file=sys.stderr, flush=True)
             os.execvp(command[0], command)
     except RD4ADError as err:

@@ -18,6 +18,8 @@ headline in fp32 and measure bf16 on one small pair of runs.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import torch
 
@@ -29,6 +31,17 @@ def apply_tf32(precision: str) -> None:
     allowed = precision == "tf32"
     torch.backends.cuda.matmul.allow_tf32 = allowed
     torch.backends.cudnn.allow_tf32 = allowed
+
+
+@contextmanager
+def tf32_as(precision: str) -> Iterator[None]:
+    """TF32 as ``apply_tf32(precision)`` sets it inside the block; the flags of before restored after it."""
+    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    apply_tf32(precision)
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
 
 
 def bf16_native(device: torch.device) -> bool:

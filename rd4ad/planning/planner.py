@@ -10,10 +10,8 @@ Used by the Snakefile and ``python -m rd4ad plan``; the report and the jobs read
 from __future__ import annotations
 
 import copy
+import sys
 from pathlib import Path
-
-from jsonschema import Draft202012Validator, validators
-from jsonschema.exceptions import best_match
 
 from rd4ad.anomalib_rd.availability import require_anomalib
 from rd4ad.contract.factory import factory_digest
@@ -24,6 +22,7 @@ from rd4ad.files.io import read_mapping
 from rd4ad.files.names import SCHEMA
 from rd4ad.planning.config_errors import schema_error_message
 from rd4ad.planning.plan import AUDIT_DATASET, Measurement, Plan, PlannedRun, audit_pairs, variant_categories
+from rd4ad.planning.schema_defaults import fill_defaults
 from rd4ad.published import TABLES
 from rd4ad.published.metrics import COMPLEXITY_METRICS
 from rd4ad.published.tables import AUDIT, read_tables
@@ -50,6 +49,8 @@ def load_schema() -> dict:
 
 def _filling_defaults(validator_class):
     """``validator_class`` that also fills each missing property that has a ``default`` (a copy of it)."""
+    from jsonschema import validators
+
     check_properties = validator_class.VALIDATORS["properties"]
 
     def properties(validator, props, instance, schema):
@@ -63,8 +64,16 @@ def _filling_defaults(validator_class):
 
 
 def resolve_config(raw: dict, source: str = "run config") -> dict:
-    """``raw`` validated against the schema with its defaults filled (a copy); ``source`` names it in errors."""
+    """``raw`` validated against the schema with its defaults filled (a copy); ``source`` names it in errors.
+
+    Without ``jsonschema`` (a bare GPU image) the defaults are filled unvalidated, and one line says so."""
     config = copy.deepcopy(raw)
+    try:
+        from jsonschema import Draft202012Validator
+        from jsonschema.exceptions import best_match
+    except ImportError:
+        print(f"note: {source}: jsonschema is not installed; its defaults filled, not validated", file=sys.stderr)
+        return fill_defaults(config, load_schema())
     error = best_match(_filling_defaults(Draft202012Validator)(load_schema()).iter_errors(config))
     if error is not None:
         raise RD4ADError(schema_error_message(error, source))
@@ -194,14 +203,19 @@ def make_plan(raw: dict, source: str = "run config", base: Path | None = None) -
         for key in keys:
             users.setdefault(key, []).append(table)
     runs = {str(key): PlannedRun(run_config(config, key), tuple(users[key])) for key in sorted(users)}
-    if any(planned.run.implementation == "anomalib" for planned in runs.values()):
-        require_anomalib(source)
     complexity = {}
     for dataset, variant in complexity_jobs(config, tables):
         key = RunKey(dataset, config["datasets"][dataset]["categories"][0], variant, config["seeds"][0])
         measurement = Measurement(run_config(config, key), **config["complexity"])
         complexity[measurement.key] = measurement
     return Plan(plan_file(config["results"]), config, tables, runs, complexity)
+
+
+def require_extras(plan: Plan, source: str) -> None:
+    """One clear error when the plan has runs of an implementation whose extra is not installed (anomalib):
+    asked before running the plan, never to plan or price it."""
+    if any(planned.run.implementation == "anomalib" for planned in plan.runs.values()):
+        require_anomalib(source)
 
 
 def plan_config_file(path: str | Path) -> Plan:

@@ -71,6 +71,16 @@ def gpus(plan: Plan) -> list[Check]:
 
     precisions = {p.run.precision for p in plan.runs.values()}
     if not torch.cuda.is_available():
+        visible = visible_gpus()
+        if visible:
+            return [
+                Check(
+                    "fail",
+                    "gpu",
+                    f"{len(visible)} NVIDIA GPU(s) visible but CUDA cannot start: every job given a GPU slot fails",
+                    "fix the driver / CUDA build of torch, or hide the GPUs (CUDA_VISIBLE_DEVICES=) to run on the CPU",
+                )
+            ]
         status = "ok" if plan.demo else "warn"
         return [
             Check(

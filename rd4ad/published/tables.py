@@ -13,8 +13,6 @@ from functools import cache
 from pathlib import Path
 
 import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
 
 from rd4ad.files.errors import RD4ADError
 
@@ -87,16 +85,26 @@ def _table(key: str, entry: dict) -> TableSpec:
 
 
 @cache
-def _validator() -> Draft202012Validator:
-    """The schema of config/tables.yaml, read and compiled once per process."""
+def _validator():
+    """The schema of config/tables.yaml, read and compiled once per process; None without ``jsonschema``."""
+    try:
+        from jsonschema import Draft202012Validator
+    except ImportError:
+        return None
+
     return Draft202012Validator(yaml.safe_load(SCHEMA.read_text(encoding="utf-8")))
 
 
 def read_tables(declared: dict, source: str | Path) -> dict[str, TableSpec]:
     """The tables of ``declared`` (config/tables.yaml as loaded; its ``audit:`` pairs are left out), in
-    the declared order; a declaration the schema refuses is one error naming ``source`` and the key."""
-    error = best_match(_validator().iter_errors(declared))
-    if error is not None:
+    the declared order; a declaration the schema refuses is one error naming ``source`` and the key.
+    Without ``jsonschema`` (a bare GPU image, planning the tracked tables CI validates) it is read unvalidated."""
+    validator = _validator()
+    if validator is not None:
+        from jsonschema.exceptions import best_match
+
+        error = best_match(validator.iter_errors(declared))
+    if validator is not None and error is not None:
         where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
         raise RD4ADError(
             f"{source}: {where}: {error.message} (workflow/schemas/tables.schema.yaml says what each table declares)"

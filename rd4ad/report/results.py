@@ -21,6 +21,7 @@ import pandas as pd
 from rd4ad.contract.layout import RunFolder, RunKey, complexity_files, run_files
 from rd4ad.files.errors import RD4ADError
 from rd4ad.files.io import read_mapping
+from rd4ad.machine.device_record import describe
 from rd4ad.published.metrics import COMPLEXITY_METRICS, INTERVAL_METRICS
 
 RUN_KEYS = [f.name for f in dataclasses.fields(RunKey)]
@@ -51,6 +52,13 @@ def checked_value(path: Path, key: str, value, low: float = 0.0, high: float = 1
     return float(value)
 
 
+def run_device(data: dict) -> str:
+    """What trained a run, from its ``metrics.json``: the GPU with its driver, CUDA, cuDNN and determinism, or
+    the device's type for runs recorded before (or on the CPU)."""
+    trained = (data.get("hardware") or {}).get("train")
+    return describe(trained) if trained else str(data.get("device", "unknown"))
+
+
 def collect_runs(results: str | Path) -> pd.DataFrame:
     """Every metric of every level subset of every ``metrics.json``: one row per value (NaN for a
     metric the dataset has none of, ``null`` in the file; any other value not in [0, 1] is an error)."""
@@ -74,7 +82,7 @@ def collect_runs(results: str | Path) -> pd.DataFrame:
                         "value": checked_value(path, f"levels.{level}.{metric}", value),
                         "headline": str(data["headline"]),
                         "demo": bool(data.get("demo", False)),
-                        "device": str(data.get("device", "unknown")),
+                        "device": run_device(data),
                     }
                 )
     return pd.DataFrame(rows, columns=RUN_COLUMNS)

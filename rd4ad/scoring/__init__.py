@@ -3,7 +3,8 @@
 The names below load their module (and torch) on first use (``lazy_loader``), so that
 ``rd4ad.scoring.choices`` is read at planning time without torch.
 
-Imports: ``rd4ad.files``, ``rd4ad.models`` (the feature-pair check shared with the loss).
+Imports: ``rd4ad.files``, ``rd4ad.models`` (the feature-pair check shared with the loss), ``rd4ad.machine``
+(TF32 off for the smoothing).
 """
 
 import lazy_loader

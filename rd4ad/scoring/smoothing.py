@@ -1,5 +1,6 @@
 """Gaussian smoothing of anomaly maps (σ = 4), on the maps' device, equal to scipy's ``gaussian_filter``:
-at the border either scipy's ``reflect`` (the public code) or kornia's (anomalib's), which is scipy's ``mirror``."""
+at the border either scipy's ``reflect`` (the public code) or kornia's (anomalib's), which is scipy's ``mirror``.
+Always in float32 with TF32 off (a tf32 run's network runs in TF32, its smoothing does not)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from rd4ad.files.errors import RD4ADError
+from rd4ad.machine.precision import tf32_as
 
 
 def gaussian_kernel1d(sigma: float, truncate: float = 4.0) -> torch.Tensor:
@@ -45,7 +47,8 @@ def _smooth_last_dim(x: torch.Tensor, kernel: torch.Tensor, border: str) -> torc
     radius = (len(kernel) - 1) // 2
     rows = x.reshape(-1, 1, x.shape[-1])
     padded = rows.index_select(-1, BORDER_INDEX[border](x.shape[-1], radius, x.device))
-    return F.conv1d(padded, kernel.view(1, 1, -1)).reshape(x.shape)
+    with tf32_as("fp32"):  # in float32 whatever the run's precision, as scipy's filter
+        return F.conv1d(padded, kernel.view(1, 1, -1)).reshape(x.shape)
 
 
 def gaussian_smooth(

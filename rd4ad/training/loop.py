@@ -32,6 +32,7 @@ from rd4ad.files.errors import RD4ADError
 from rd4ad.files.io import atomic_write_text, move_aside
 from rd4ad.files.paths import writable_file
 from rd4ad.files.temporaries import clean_stale
+from rd4ad.machine.device_record import device_record
 from rd4ad.machine.fast_path import fast_path
 from rd4ad.machine.numerics import exact_optimizer, numerics_record
 from rd4ad.machine.precision import apply_tf32, autocast, precision_record, warn_if_emulated_bf16
@@ -226,4 +227,5 @@ def train_run(
 
     if audits:
         atomic_write_text(folder.audit_epochs, pd.DataFrame(audits).to_csv(index=False, float_format="%.9g"))
-    return write_model(folder, model_state(run, record, inputs, model.student_state_dict()))
+    state = model_state(run, record, inputs, model.student_state_dict())
+    return write_model(folder, {**state, "hardware": device_record(device)})

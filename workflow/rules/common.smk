@@ -11,9 +11,11 @@ from pathlib import Path
 from rd4ad.contract import layout
 from rd4ad.cost.runtime import job_minutes, stored_estimates
 from rd4ad.models.choices import RANDOM_TEACHERS
-from rd4ad.planning.planner import make_plan
+from rd4ad.planning.planner import make_plan, require_extras
 
-PLAN = make_plan(config, ", ".join(map(str, workflow.configfiles)) or "the run config (--config)")
+CONFIG_SOURCE = ", ".join(map(str, workflow.configfiles)) or "the run config (--config)"
+PLAN = make_plan(config, CONFIG_SOURCE)
+require_extras(PLAN, CONFIG_SOURCE)
 RESULTS = PLAN.config["results"]
 RESOURCES = layout.Resources(Path(PLAN.config["resources"]))
 PLAN_FILE = str(PLAN.path)
