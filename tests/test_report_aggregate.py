@@ -109,10 +109,14 @@ def test_demo_categories_become_rows(tmp_path):
     t1 = cells[(cells["table"] == "T1") & (cells["setting"] == "256")].set_index("category")
     assert t1.loc["brick", "status"] == "unpublished" and t1.loc["brick", "mean"] == pytest.approx(80.0)
     assert t1.loc["mean", "delta"] == pytest.approx(80.0 - 98.5)
-    table = paper_table(plan.tables["T1"], collect(plan))
-    assert [h.text for h in table.header[-1]][-3:] == ["ours (DEMO)", "Δ (DEMO)", "ours (DEMO)"]  # 256, anomalib
-    labels = [row.label for row in table.rows]  # a category the paper lacks: just before the overall mean
-    assert labels[-4:] == ["Objects (avg)", "Not in the paper (this configuration)", "brick", "Mean"]
+    inputs = collect(plan)
+    table = paper_table(plan.tables["T1"], inputs)
+    # demo data is never compared: ours without Δ (256, anomalib)
+    assert [h.text for h in table.header[-1]][-3:] == ["RD4AD (paper)", "ours (DEMO)", "ours (DEMO)"]
+    labels = [row.label for row in table.rows]  # the categories it runs, the paper's lack just before the mean
+    assert labels == ["Not in the paper (this configuration)", "brick", "Mean"]  # rows with no run left out
+    mean = inputs.cells.set_index(["table", "setting", "metric", "category"]).loc[("T1", "256", "image_auroc", "mean")]
+    assert mean["status"] == "incomparable" and np.isnan(mean["delta"]) and mean["verdict"] == ""
 
 
 def test_broken_metrics_json_names_the_file(tmp_path):

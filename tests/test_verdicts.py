@@ -86,7 +86,9 @@ def test_summary_counts_both_and_advises_seeds(cells):
 
 
 def test_exports_carry_the_interval_and_the_verdict(cells):
-    flat = cells.reset_index().assign(row=lambda f: f["category"], column=lambda f: f["setting"])
+    flat = cells.reset_index().assign(
+        row=lambda f: f["category"], column=lambda f: f["setting"], backbone="", image_size=0, epochs=0, teacher=""
+    )
     tidy = flat.rename(columns={"mean": "ours_mean", "std": "ours_std"})[TIDY_COLUMNS]
     assert {"n_seeds", "ours_std", "pi_low", "pi_high", "test_low", "test_high", "verdict"} <= set(tidy.columns)
     markdown = summary_markdown(flat, tidy, {}, "summary", [])

@@ -9,6 +9,9 @@ is measured twice, as the public code's per-image PRO (``pro_public``) and as th
 (``pro``), each with its own delta; the config's ``pro_reproduction`` says which one is
 ``counted`` (sets the status the summary counts).
 
+Demo numbers (synthetic data, demo-sized models) are never compared with a published one: with
+``comparable`` False a cell that has both is ``incomparable``, with no delta and no verdict.
+
 Two judgements per cell. The *status* compares |delta| with the config's fixed tolerance (the
 practical "equal enough" band). The *verdict* asks whether the published run could be one more
 run of ours: the seed prediction interval (``rd4ad.statistics.seeds``) holds the published value
@@ -37,6 +40,8 @@ from rd4ad.statistics.seeds import (
 )
 
 STATUSES = ("within", "off", "missing", "unpublished", "measured")
+INCOMPARABLE = "incomparable"  # ours and a published value, but demo data: never compared
+DEMO_STATUSES = (INCOMPARABLE, "missing", "unpublished")
 COMPARED = ("within", "off")  # the statuses of a cell compared with its published number
 CELL_KEY = ["table", "dataset", "setting", "metric", "category"]
 CELL_COLUMNS = CELL_KEY + [
@@ -57,6 +62,11 @@ CELL_COLUMNS = CELL_KEY + [
     "verdict",
     "counted",
 ]
+
+
+def statuses(comparable: bool) -> tuple[str, ...]:
+    """The statuses a report's cells can take: ``STATUSES``, or ``DEMO_STATUSES`` for demo data."""
+    return STATUSES if comparable else DEMO_STATUSES
 
 
 def is_compared(status: pd.Series) -> pd.Series:
@@ -204,12 +214,14 @@ def build_cells(
     complexity: pd.DataFrame,
     published: pd.DataFrame,
     intervals: pd.DataFrame | None = None,
+    comparable: bool = True,
 ) -> pd.DataFrame:
     """Every cell of every declared table: measured mean ± std, the seed prediction interval, the
     test-set interval (headline level subset), published RD4AD value, delta, status and verdict.
 
     ``runs`` is ``collect_runs`` output (fractions); ``intervals`` ``collect_intervals``'s (none: no
-    test-set intervals); ``published`` is ``load_published()``."""
+    test-set intervals); ``published`` is ``load_published()``; ``comparable`` False (demo data): no
+    cell is compared with its published value."""
     test_set = cell_test_intervals(intervals, plan.seeds) if intervals is not None and len(intervals) else None
     runs = to_percent(runs[runs["seed"].isin(plan.seeds)])
     paper = published[published["method"] == PAPER_METHOD].set_index(CELL_KEY)["value"]
@@ -241,11 +253,24 @@ def build_cells(
     cells["delta"] = cells["mean"] - cells["published"]
     cells["tolerance"] = printed["metric"].map(plan.tolerance).astype(float)
     cells["status"] = cell_status(cells["mean"], cells["published"], cells["tolerance"])
+    if not comparable:
+        both = cells["mean"].notna() & cells["published"].notna()
+        cells.loc[both, "status"] = INCOMPARABLE
+        cells["delta"] = np.nan
     compared = is_compared(cells["status"])
     cells["verdict"] = np.where(
         compared, verdict(cells["published"], cells["pi_low"], cells["pi_high"], cells["n_seeds"]), ""
     )
     return cells[CELL_COLUMNS]
+
+
+def without_empty_rows(cells: pd.DataFrame) -> pd.DataFrame:
+    """``cells`` less the (table, dataset, category) rows where every cell is missing: a demo leaves out the
+    categories it does not run."""
+    empty = (
+        (cells["status"] == "missing").groupby([cells["table"], cells["dataset"], cells["category"]]).transform("all")
+    )
+    return cells[~empty].reset_index(drop=True)
 
 
 def _with_test_set(frame: pd.DataFrame, test_set: pd.DataFrame | None) -> pd.DataFrame:
@@ -279,21 +304,22 @@ def run_progress(plan: Plan, runs: pd.DataFrame) -> pd.DataFrame:
     return expected.merge(done, on=RUN_KEYS, how="left").fillna({"done": False}).astype({"done": bool})
 
 
-def delta_summary(cells: pd.DataFrame) -> pd.DataFrame:
+def delta_summary(cells: pd.DataFrame, comparable: bool = True) -> pd.DataFrame:
     """Per table, over the counted cells: compared cells (those with a tolerance), mean delta,
-    mean |delta| (percentage points) and the count of each status."""
+    mean |delta| (percentage points) and the count of each status (``statuses(comparable)``)."""
     order = list(dict.fromkeys(cells["table"]))
     cells = cells[cells["counted"]]
     with_delta = cells.dropna(subset=["delta", "tolerance"])
     deltas = with_delta.groupby("table")["delta"].agg(
         n_compared="size", mean_delta="mean", mean_abs_delta=lambda d: d.abs().mean()
     )
-    counts = pd.crosstab(cells["table"], cells["status"]).reindex(columns=list(STATUSES), fill_value=0)
+    shown = statuses(comparable)
+    counts = pd.crosstab(cells["table"], cells["status"]).reindex(columns=list(shown), fill_value=0)
     return (
         deltas.join(counts, how="outer")
         .reindex(order)
         .fillna({"n_compared": 0})
-        .astype({"n_compared": int, **{s: int for s in STATUSES}})
+        .astype({"n_compared": int, **{s: int for s in shown}})
     )
 
 

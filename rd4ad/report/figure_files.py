@@ -29,6 +29,7 @@ from rd4ad.report.figures import (
 from rd4ad.report.results import RUN_KEYS, collect_csv, read_examples, read_scores
 
 FIGURE_DIR = "figures"
+OVERLAYS = "overlays_"  # the anomaly maps' file names start with it
 DEMO_TAG = "DEMO — "  # before every figure title of a demo report
 
 
@@ -133,7 +134,7 @@ def run_figures(inputs: ReportInputs, folder: Path) -> list[FigureEntry]:
         if examples:
             add(
                 anomaly_overlays(examples, f"{label}: anomaly maps"),
-                f"overlays_{_slug(dataset)}.png",
+                f"{OVERLAYS}{_slug(dataset)}.png",
                 f"{label}: anomaly maps (Fig. 6/7)",
                 "test images with the smoothed anomaly map (jet) and the ground-truth outline (white)",
             )
