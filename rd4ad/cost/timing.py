@@ -24,7 +24,7 @@ import torch
 from rd4ad.cost.shape import RunShape, ShapeTiming
 from rd4ad.evaluation.inference import BATCH_SIZE as INFER_BATCH
 from rd4ad.machine.fast_path import fast_path
-from rd4ad.machine.precision import apply_tf32, autocast
+from rd4ad.machine.precision import apply_precision, autocast
 from rd4ad.models import build_model, distillation_loss
 
 CPU_BATCH = 2
@@ -58,7 +58,7 @@ def time_shape(
     shape: RunShape, device: torch.device, *, steps: int = 2, cpu_batch: int = CPU_BATCH, fast: bool = True
 ) -> ShapeTiming:
     """Time ``shape`` on ``device``: see the module docstring."""
-    apply_tf32(shape.precision)
+    apply_precision(f"estimate {shape}", shape.precision, device)
     torch.manual_seed(0)
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
