@@ -96,8 +96,8 @@ def test_summary_progress_and_audit(tree):
 def test_demo_categories_become_rows(tmp_path):
     results = tmp_path / "results"
     write_metrics(
-        results / "mvtec/brick/wrn50_256/seed111",
-        ("mvtec", "brick", "wrn50_256", 111),
+        results / "mvtec/brick/headline/seed111",
+        ("mvtec", "brick", "headline", 111),
         {"image_auroc": 0.8, "pixel_auroc": 0.9, "pro": 0.7, "pro_public": 0.75},
         demo=True,
     )
@@ -249,8 +249,8 @@ def test_figure_panels_come_in_the_paper_order_with_the_first_seed(tmp_path):
     for category in ("zipper", "carpet", "bottle"):
         for seed in (112, 111):
             write_metrics(
-                results / f"mvtec/{category}/wrn50_256/seed{seed}",
-                ("mvtec", category, "wrn50_256", seed),
+                results / f"mvtec/{category}/headline/seed{seed}",
+                ("mvtec", category, "headline", seed),
                 {"image_auroc": 0.9, "pixel_auroc": 0.9, "pro": 0.8, "pro_public": 0.85},
             )
     plan = plan_config_file(
@@ -258,7 +258,7 @@ def test_figure_panels_come_in_the_paper_order_with_the_first_seed(tmp_path):
     )
     picks = headline_picks(plan, collect_runs(results))
     assert picks["category"].tolist() == ["carpet", "bottle", "zipper"]  # Table 1's rows, not the config's
-    assert set(picks["seed"]) == {111} and set(picks["variant"]) == {"wrn50_256"}
+    assert set(picks["seed"]) == {111} and set(picks["variant"]) == {"headline"}
 
 
 def test_a_plan_written_before_pro_reproduction_is_one_clear_error(tmp_path):

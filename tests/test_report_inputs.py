@@ -21,7 +21,7 @@ HOSTILE_LABEL = "$x^$ a_b"
 @pytest.fixture
 def tree(tmp_path):
     plan, results = build_tree(tmp_path)
-    return plan, results, results / "mvtec/carpet/wrn50_256/seed111"
+    return plan, results, results / "mvtec/carpet/headline/seed111"
 
 
 def _report(plan, results, capsys) -> str:
@@ -72,7 +72,7 @@ def test_malformed_metrics_json_names_the_file(tree, capsys, content, message):
 
 def test_a_timing_must_be_finite_and_not_negative(tree, capsys):
     _, results, _ = tree
-    path = results / "mvtec/complexity/wrn50_256.json"
+    path = results / "mvtec/complexity/headline.json"
     for good in ("0.5", "0.0113"):  # the CPU figure and the GPU's
         for bad, shown in (("-1", "-1"), ("Infinity", "inf")):
             path.write_text(path.read_text().replace(f'"infer_s": {good}', f'"infer_s": {bad}'))

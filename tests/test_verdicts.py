@@ -113,8 +113,8 @@ def test_a_malformed_interval_names_its_file(tmp_path):
 
     from rd4ad.files.errors import RD4ADError
 
-    folder = tmp_path / "mvtec" / "carpet" / "wrn50_256" / "seed0"
-    write_metrics(folder, ("mvtec", "carpet", "wrn50_256", 0), {"image_auroc": 0.9, "pixel_auroc": 0.8, "pro": 0.7})
+    folder = tmp_path / "mvtec" / "carpet" / "headline" / "seed0"
+    write_metrics(folder, ("mvtec", "carpet", "headline", 0), {"image_auroc": 0.9, "pixel_auroc": 0.8, "pro": 0.7})
     data = json.loads((folder / "metrics.json").read_text())
     data["intervals"]["image_auroc"] = [0.5]
     (folder / "metrics.json").write_text(json.dumps(data))

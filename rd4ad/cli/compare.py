@@ -11,8 +11,8 @@ share no seed). Method and
 assumptions: docs/comparisons.md.
 
 Examples:
-  python -m rd4ad compare --results results/paper --reference wrn50_256 --candidate wrn50_eq2
-  python -m rd4ad compare --results results/before --results results/after --reference wrn50_256 --candidate wrn50_256
+  python -m rd4ad compare --results results/paper --reference headline --candidate loss_eq2
+  python -m rd4ad compare --results results/before --results results/after --reference headline --candidate headline
 """
 
 from __future__ import annotations

@@ -284,7 +284,7 @@ def _with_test_set(frame: pd.DataFrame, test_set: pd.DataFrame | None) -> pd.Dat
 
 def headline_variant(plan: Plan, dataset: str) -> str | None:
     """The variant of the first declared table of ``dataset``: its setting marked ``headline`` in
-    config/tables.yaml (wrn50_256 for MVTec, Table 1 "256"), else its first setting."""
+    config/tables.yaml (headline for MVTec, Table 1 "256"), else its first setting."""
     for spec in plan.tables.values():
         if dataset in spec.datasets:
             return spec.headline.variant
