@@ -264,13 +264,15 @@ def build_cells(
     return cells[CELL_COLUMNS]
 
 
-def without_empty_rows(cells: pd.DataFrame) -> pd.DataFrame:
-    """``cells`` less the (table, dataset, category) rows where every cell is missing: a demo leaves out the
-    categories it does not run."""
-    empty = (
-        (cells["status"] == "missing").groupby([cells["table"], cells["dataset"], cells["category"]]).transform("all")
-    )
-    return cells[~empty].reset_index(drop=True)
+def configured_rows(plan: Plan, cells: pd.DataFrame) -> pd.DataFrame:
+    """``cells`` of the categories the plan runs and of the averages with a member among them: a demo leaves
+    out the paper's other categories."""
+    keep = pd.Series(False, index=cells.index)
+    for dataset in plan.datasets:
+        categories = plan.categories(dataset)
+        shown = set(categories) | {name for name, members in category_groups(dataset, categories).items() if members}
+        keep |= (cells["dataset"] == dataset) & cells["category"].isin(shown)
+    return cells[keep].reset_index(drop=True)
 
 
 def _with_test_set(frame: pd.DataFrame, test_set: pd.DataFrame | None) -> pd.DataFrame:

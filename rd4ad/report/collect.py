@@ -16,7 +16,7 @@ import pandas as pd
 from rd4ad.contract.layout import RunKey
 from rd4ad.planning.plan import ComparisonPair, Plan
 from rd4ad.published import load_published
-from rd4ad.report.aggregate import build_cells, run_progress, without_empty_rows
+from rd4ad.report.aggregate import build_cells, configured_rows, run_progress
 from rd4ad.report.audit import AuditComparison, audit_comparisons
 from rd4ad.report.cell_labels import label_cells, published_notes
 from rd4ad.report.comparisons import Comparison, plan_comparisons
@@ -71,7 +71,7 @@ def collect(plan: Plan) -> ReportInputs:
         plan, build_cells(plan, runs, complexity, published, collect_intervals(results), comparable=not demo)
     )
     if demo:
-        cells = without_empty_rows(cells)
+        cells = configured_rows(plan, cells)
     cells = cells.join(setup_columns(plan, cells["variant"]).drop(columns="variant"))
     progress = run_progress(plan, runs)
     missing = progress[~progress["done"]]
