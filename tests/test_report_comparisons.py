@@ -15,8 +15,8 @@ from rd4ad.contract.run import RunConfig
 from rd4ad.planning.plan import ComparisonPair
 from rd4ad.planning.planner import plan_config_file
 from rd4ad.report import build_report
-from rd4ad.report.comparisons import SUMMARY_COLUMNS, Comparison
 from rd4ad.report.cross_implementation import KNOWN_DIFFERENCES, NOT_MEASURED, differing_knobs, measured_text
+from rd4ad.results.comparisons import SUMMARY_COLUMNS, Comparison
 
 TITLE = "Eq. 2 loss against the headline"
 

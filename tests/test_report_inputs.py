@@ -13,7 +13,7 @@ from results_fixtures import build_tree
 from rd4ad.cli import main
 from rd4ad.files.errors import RD4ADError
 from rd4ad.report.figures import anomaly_overlays, delta_heatmap, loss_curves, save_figure, score_histograms
-from rd4ad.report.results import collect_complexity, collect_runs
+from rd4ad.results.tree import collect_complexity, collect_runs
 
 HOSTILE_LABEL = "$x^$ a_b"
 

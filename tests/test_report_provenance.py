@@ -20,7 +20,7 @@ from rd4ad.report.build import build_report
 from rd4ad.report.failures import run_failures
 from rd4ad.report.inputs import FIELDS, mixed_inputs
 from rd4ad.report.provenance import table_caption
-from rd4ad.report.results import collect_complexity, collect_inputs, collect_runs
+from rd4ad.results.tree import collect_complexity, collect_inputs, collect_runs
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from rd4ad.planning.plan import Plan
 from rd4ad.published import load_published
 from rd4ad.report.aggregate import build_cells, is_compared, verdict_summary
 from rd4ad.report.exports import TIDY_COLUMNS, seeds_line, summary_markdown
-from rd4ad.report.results import collect_complexity, collect_intervals, collect_runs
+from rd4ad.results.tree import collect_complexity, collect_intervals, collect_runs
 
 T_1 = 12.706204736174704  # t(1, 0.975): two seeds
 HALF = math.sqrt(1 + 1 / 2) * T_1  # × s, then + 0.05 for the rounding

@@ -20,8 +20,8 @@ from __future__ import annotations
 import argparse
 
 from rd4ad.files.errors import RD4ADError
-from rd4ad.report.comparisons import compare_variants, comparison_text
-from rd4ad.report.results import collect_runs
+from rd4ad.results.comparisons import compare_variants, comparison_text
+from rd4ad.results.tree import collect_runs
 from rd4ad.statistics.paired import SEED
 
 

@@ -28,7 +28,8 @@ import pandas as pd
 from rd4ad.planning.plan import Plan
 from rd4ad.published import AVERAGES, OBJECTS, PAPER_METHOD, ROWS, TEXTURES
 from rd4ad.published.metrics import COMPLEXITY_METRICS, PRO_MEASURES, REGISTRY
-from rd4ad.report.results import RUN_KEYS
+from rd4ad.results.frames import printed_order, seed_matrix, to_percent
+from rd4ad.results.tree import RUN_KEYS
 from rd4ad.statistics.seeds import (
     VERDICTS,
     prediction_interval,
@@ -88,30 +89,6 @@ def printed_metric(measure: str) -> str:
     return REGISTRY[measure].printed_as if measure in REGISTRY else measure
 
 
-def to_percent(runs: pd.DataFrame) -> pd.DataFrame:
-    """Fractions of AUROC / PRO metrics (``metrics.json``) → percent, as printed in the paper."""
-    scale = np.where(runs["metric"].isin([name for name, m in REGISTRY.items() if m.percent]), 100.0, 1.0)
-    return runs.assign(value=runs["value"] * scale)
-
-
-def seed_matrix(
-    runs: pd.DataFrame,
-    dataset: str,
-    variant: str,
-    metric: str,
-    level: str | None,
-    categories: list[str],
-    seeds: tuple[int, ...],
-) -> pd.DataFrame:
-    """Values of one (dataset, variant, metric, level) as categories × seeds (NaN: no run).
-
-    ``level`` None takes each run's headline subset (Eq. 3 with all levels)."""
-    chosen = runs[(runs["dataset"] == dataset) & (runs["variant"] == variant) & (runs["metric"] == metric)]
-    chosen = chosen[chosen["level"] == (chosen["headline"] if level is None else level)]
-    matrix = chosen.pivot_table(index="category", columns="seed", values="value", aggfunc="first")
-    return matrix.reindex(index=categories, columns=list(seeds)).astype(float)
-
-
 def category_groups(dataset: str, categories: list[str]) -> dict[str, list[str]]:
     """Members of each printed average of ``dataset`` among the configured ``categories``."""
     printed = ROWS.get(dataset, ("mean",))
@@ -160,12 +137,6 @@ def cell_status(mean: pd.Series, published: pd.Series, tolerance: pd.Series) -> 
         ),
         index=mean.index,
     )
-
-
-def printed_order(dataset: str, categories: list[str]) -> list[str]:
-    """``categories`` in the paper's printed row order (``ROWS``), those it lacks after them as given."""
-    printed = ROWS.get(dataset, ())
-    return [c for c in printed if c in categories] + [c for c in categories if c not in printed]
 
 
 def table_rows(published: pd.DataFrame, table: str, dataset: str, configured: list[str]) -> list[str]:

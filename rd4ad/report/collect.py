@@ -19,11 +19,12 @@ from rd4ad.published import load_published
 from rd4ad.report.aggregate import build_cells, configured_rows, run_progress
 from rd4ad.report.audit import AuditComparison, audit_comparisons
 from rd4ad.report.cell_labels import label_cells, published_notes
-from rd4ad.report.comparisons import Comparison, plan_comparisons
 from rd4ad.report.exports import tidy_cells
 from rd4ad.report.failures import run_failures
 from rd4ad.report.inputs import FIELDS, mixed_inputs
-from rd4ad.report.results import (
+from rd4ad.report.setups import setup_columns
+from rd4ad.results.comparisons import Comparison, plan_comparisons
+from rd4ad.results.tree import (
     RUN_KEYS,
     collect_anomalib_metrics,
     collect_complexity,
@@ -32,7 +33,6 @@ from rd4ad.report.results import (
     collect_intervals,
     collect_runs,
 )
-from rd4ad.report.setups import setup_columns
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from rd4ad.contract.layout import RunFolder, RunKey
 from rd4ad.planning.plan import Plan
 from rd4ad.published import PAPER_METHOD
 from rd4ad.published.tables import TableSpec
-from rd4ad.report.aggregate import headline_variant, is_compared, printed_order
+from rd4ad.report.aggregate import headline_variant, is_compared
 from rd4ad.report.collect import ReportInputs
 from rd4ad.report.display import DATASET_LABELS
 from rd4ad.report.figures import (
@@ -26,7 +26,8 @@ from rd4ad.report.figures import (
     save_figure,
     score_histograms,
 )
-from rd4ad.report.results import RUN_KEYS, collect_csv, read_examples, read_scores
+from rd4ad.results.frames import printed_order
+from rd4ad.results.tree import RUN_KEYS, collect_csv, read_examples, read_scores
 
 FIGURE_DIR = "figures"
 OVERLAYS = "overlays_"  # the anomaly maps' file names start with it

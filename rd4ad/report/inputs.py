@@ -29,7 +29,7 @@ SHOWN_RUNS = 3
 
 def mixed_inputs(inputs: pd.DataFrame) -> pd.DataFrame:
     """One row per digest of every input that differs among runs that should share it (``inputs``:
-    ``rd4ad.report.results.collect_inputs`` with :data:`FIELDS`); the majority digest of a group first."""
+    ``rd4ad.results.tree.collect_inputs`` with :data:`FIELDS`); the majority digest of a group first."""
     if inputs.empty:
         return pd.DataFrame(columns=MIXED_COLUMNS)
     calibrated = inputs["teacher_weights"].map(lambda value: resolve_teacher(value).calibrated).astype(bool)
