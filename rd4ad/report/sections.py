@@ -159,7 +159,7 @@ def _run_tables(inputs: ReportInputs) -> dict:
         progress.groupby(["dataset", "variant"], sort=False)["done"].agg(done="sum", expected="size").reset_index()
     )
     per_variant.insert(0, "dataset / variant", per_variant.pop("dataset") + " / " + per_variant.pop("variant"))
-    cost = cost_frame(plan).dropna(axis=1, how="all")  # a column with nothing to show is left out
+    cost = cost_frame(plan)
     roles = pd.DataFrame(
         [
             {"role": r.name, "loader": r.loader, "root": r.root, "categories": ", ".join(r.categories)}
