@@ -148,7 +148,7 @@ def report(
     runs["measured_s"] = estimate_seconds(runs, flops, measured_rate)
     shares = config["jobs_per_gpu"]
     runs["h100_s"] = estimate_seconds(runs, flops, h100_rate, step_floor_ms / 1000 / shares)
-    t1 = runs[(runs["variant"] == "wrn50_256") & (runs["dataset"] == "mvtec") & (runs["seed"] == config["seeds"][0])]
+    t1 = runs[(runs["variant"] == "headline") & (runs["dataset"] == "mvtec") & (runs["seed"] == config["seeds"][0])]
     lines = [
         f"achieved on {device}: {measured_rate / 1e12:.3f} TFLOP/s "
         f"({images_per_second:.2f} img/s × {bench_flops / 1e9:.1f} GFLOP per training image-step)",
@@ -168,7 +168,7 @@ def report(
             f"{row.measured_s / 3600:>10.1f} {row.h100_s / 3600:>8.2f}"
         )
     for label, part in (
-        ("T1 sweep (wrn50_256, 15 categories, one seed)", t1),
+        ("T1 sweep (headline, 15 categories, one seed)", t1),
         (f"whole paper DAG ({len(runs)} runs, seeds {config['seeds']})", runs),
     ):
         lines.append(

@@ -8,7 +8,7 @@ RD4AD with that one change, so a comparison against the headline measures it alo
     variants:
       wrn50_ocbe64: {model: "examples.ocbe_width64:build", backbone: wide_resnet50_2, ...}
     comparisons:
-      - {reference: wrn50_256, candidate: wrn50_ocbe64}
+      - {reference: headline, candidate: wrn50_ocbe64}
 
 A ResNet18 teacher has BasicBlocks, which have no width: there the model equals the suite's (a
 fresh initialisation of the same shapes), and the comparison shows seed noise only.

@@ -51,7 +51,7 @@ from rd4ad.contract.layout import run_files
 from rd4ad.files.errors import RD4ADError
 from rd4ad.files.io import atomic_write_json, read_mapping
 from rd4ad.machine.numerics import ISA_LIMITS, KERNEL_ENV
-from rd4ad.report.results import collect_numerics, collect_runs
+from rd4ad.results.tree import collect_numerics, collect_runs
 from rd4ad.statistics.seeds import seed_spread
 
 FORMAT = 3

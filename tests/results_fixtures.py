@@ -27,15 +27,15 @@ LEVEL_OFFSETS = {"M1+2+3": 0.0, "M1": -0.10, "M2": -0.02, "M3": -0.03, "M2+3": -
 SEEDS = (111, 112)
 # Known numbers (fractions) of the headline subset: (dataset, category, variant, seed) → metrics.
 RUNS = {
-    ("mvtec", "carpet", "wrn50_256", 111): {"image_auroc": 0.99, "pixel_auroc": 0.98, "pro": 0.93, "pro_public": 0.97},
-    ("mvtec", "carpet", "wrn50_256", 112): {"image_auroc": 0.97, "pixel_auroc": 0.98, "pro": 0.95, "pro_public": 0.96},
-    ("mvtec", "bottle", "wrn50_256", 111): {"image_auroc": 1.00, "pixel_auroc": 0.985, "pro": 0.96, "pro_public": 0.98},
-    ("mvtec", "bottle", "wrn50_256", 112): {"image_auroc": 1.00, "pixel_auroc": 0.985, "pro": 0.96, "pro_public": 0.98},
-    ("mvtec", "carpet", "wrn50_eq2", 111): {"image_auroc": 0.95, "pixel_auroc": 0.97, "pro": 0.90, "pro_public": 0.94},
+    ("mvtec", "carpet", "headline", 111): {"image_auroc": 0.99, "pixel_auroc": 0.98, "pro": 0.93, "pro_public": 0.97},
+    ("mvtec", "carpet", "headline", 112): {"image_auroc": 0.97, "pixel_auroc": 0.98, "pro": 0.95, "pro_public": 0.96},
+    ("mvtec", "bottle", "headline", 111): {"image_auroc": 1.00, "pixel_auroc": 0.985, "pro": 0.96, "pro_public": 0.98},
+    ("mvtec", "bottle", "headline", 112): {"image_auroc": 1.00, "pixel_auroc": 0.985, "pro": 0.96, "pro_public": 0.98},
+    ("mvtec", "carpet", "loss_eq2", 111): {"image_auroc": 0.95, "pixel_auroc": 0.97, "pro": 0.90, "pro_public": 0.94},
     ("mnist", "0", "novelty_r18", 111): {"image_auroc": 0.999, "pixel_auroc": None, "pro": None, "pro_public": None},
     ("mnist", "1", "novelty_r18", 111): {"image_auroc": 0.98, "pixel_auroc": None, "pro": None, "pro_public": None},
 }
-# audit_epochs.csv of (mvtec, carpet, wrn50_256, 111): every 10 epochs, best image AUROC at epoch 10.
+# audit_epochs.csv of (mvtec, carpet, headline, 111): every 10 epochs, best image AUROC at epoch 10.
 AUDIT_EPOCHS = [
     {"epoch": 10, "image_auroc": 0.995, "pixel_auroc": 0.975, "pro": 0.92},
     {"epoch": 20, "image_auroc": 0.99, "pixel_auroc": 0.98, "pro": 0.93},
@@ -174,9 +174,9 @@ def build_tree(
         write_metrics(folder, key, headline, demo=mode == "demo")
         if artifacts:
             write_artifacts(folder, key[3])
-    pd.DataFrame(AUDIT_EPOCHS).to_csv(results / "mvtec/carpet/wrn50_256/seed111/audit_epochs.csv", index=False)
+    pd.DataFrame(AUDIT_EPOCHS).to_csv(results / "mvtec/carpet/headline/seed111/audit_epochs.csv", index=False)
     _write_json(
-        results / "mvtec/complexity/wrn50_256.json",
+        results / "mvtec/complexity/headline.json",
         {
             "device": CPU_NAME,
             **COMPLEXITY,

@@ -26,7 +26,7 @@ def test_train_help_says_where_the_run_comes_from(capsys):
         main(["train", "--help"])
     out = " ".join(capsys.readouterr().out.split())
     assert "--run-json" in out and "rd4ad/contract/run.py RunConfig" in out
-    assert "python -m rd4ad plan --config config/demo.yaml --run mvtec/ceramic/wrn50_256/seed0" in out
+    assert "python -m rd4ad plan --config config/demo.yaml --run mvtec/ceramic/headline/seed0" in out
 
 
 def test_missing_checkpoint_is_one_clear_error(tmp_path):

@@ -57,7 +57,7 @@ def hostile(tmp_path_factory) -> Path:
     (root / "my_mvtec" / "NOTES.txt").write_text("mine")
     for name, damage in (("nan", "NaN"), ("list", None), ("examples", None)):
         _, results = build_tree(root / f"report_{name}")
-        run = results / "mvtec/carpet/wrn50_256/seed111"
+        run = results / "mvtec/carpet/headline/seed111"
         if name == "nan":
             metrics = run / "metrics.json"
             metrics.write_text(metrics.read_text().replace('"pro": 0.93', f'"pro": {damage}', 1))

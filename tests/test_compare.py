@@ -11,8 +11,8 @@ import pytest
 from results_fixtures import write_metrics
 
 from rd4ad.cli import main
-from rd4ad.report.comparisons import compare_variants
-from rd4ad.report.results import collect_runs
+from rd4ad.results.comparisons import compare_variants
+from rd4ad.results.tree import collect_runs
 
 CATEGORIES = ("carpet", "grid", "leather", "tile", "wood", "bottle", "cable")
 

@@ -54,7 +54,7 @@ def test_split_sizes_published_synthetic_and_digits():
 
 
 def test_a_run_costs_its_steps_calibration_audits_and_evaluation_cpu_time(plan):
-    run = plan.run("mvtec/nut/wrn50_256/seed0")  # 40 epochs, batch 16, eval_every 10, random_calibrated
+    run = plan.run("mvtec/nut/headline/seed0")  # 40 epochs, batch 16, eval_every 10, random_calibrated
     got = run_estimate(run, (32, 40), TIMING, COSTS, device="cpu")
     steps = 2 * 40
     calibration = 32 * 0.02  # the teacher's pass on one CPU thread, not the device's inference
@@ -90,7 +90,7 @@ def test_estimates_round_trip_through_the_plan_and_leave_an_unestimated_plan_as_
 
 
 def test_the_time_limit_is_the_estimate_times_the_safety_factor_else_the_fixed_one(plan):
-    run = plan.run("mvtec/nut/wrn50_256/seed0")
+    run = plan.run("mvtec/nut/headline/seed0")
     runtime = {"safety_factor": 2.0, "train_minutes": 1440, "evaluate_minutes": 120}
     estimates = {str(run.key): {"run_digest": run_digest(run), "train_s": 601.0, "evaluate_s": 30.0}}
     assert job_minutes(run, "train", estimates, runtime) == 21  # 601 s × 2 = 20.03 min → 21
@@ -101,7 +101,7 @@ def test_the_time_limit_is_the_estimate_times_the_safety_factor_else_the_fixed_o
 
 
 def test_actual_seconds_read_the_rules_benchmark_files(plan):
-    key = "mvtec/nut/wrn50_256/seed0"
+    key = "mvtec/nut/headline/seed0"
     folder = RunFolder(plan.results, plan.run(key).key)
     folder.path.mkdir(parents=True)
     for job, s in (("train", 68.3), ("evaluate", 11.7)):

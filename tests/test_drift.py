@@ -12,8 +12,8 @@ from results_fixtures import build_tree
 from rd4ad.cli import main
 from rd4ad.drift import N_LISTED
 
-CARPET = "mvtec/carpet/wrn50_256/seed111/M1+2+3/image_auroc"  # seeds 111/112: 0.99, 0.97 → spread 1.414 pp
-BOTTLE = "mvtec/bottle/wrn50_256/seed111/M1+2+3/image_auroc"  # seeds 111/112: 1.00, 1.00 → spread 0
+CARPET = "mvtec/carpet/headline/seed111/M1+2+3/image_auroc"  # seeds 111/112: 0.99, 0.97 → spread 1.414 pp
+BOTTLE = "mvtec/bottle/headline/seed111/M1+2+3/image_auroc"  # seeds 111/112: 1.00, 1.00 → spread 0
 PINNED = {
     "cpu_numerics": "pinned",
     "torch": "2.14.1",
@@ -72,11 +72,11 @@ def frozen(tmp_path, capsys):
     return results, baseline
 
 
-def _metrics(results, run="mvtec/carpet/wrn50_256/seed111"):
+def _metrics(results, run="mvtec/carpet/headline/seed111"):
     return results / run / "metrics.json"
 
 
-def _set(results, value, run="mvtec/carpet/wrn50_256/seed111", metric="image_auroc", raw=False):
+def _set(results, value, run="mvtec/carpet/headline/seed111", metric="image_auroc", raw=False):
     path = _metrics(results, run)
     data = json.loads(path.read_text())
     data["levels"]["M1+2+3"][metric] = value if raw else data["levels"]["M1+2+3"][metric] + value
@@ -93,12 +93,12 @@ def test_baseline_holds_reference_values_and_seed_spread(frozen):
     assert data["format"] == 3 and data["seeds"] == [111, 112] and data["reference_seeds"] == [111]
     assert data["tolerance"] == {"fixed_pp": 0.5, "k": 3.0} and data["environment"] == PINNED_FLAT
     assert data["values"][CARPET] == 0.99
-    assert "mvtec/carpet/wrn50_256/seed112/M1+2+3/image_auroc" not in data["values"]
+    assert "mvtec/carpet/headline/seed112/M1+2+3/image_auroc" not in data["values"]
     assert data["values"]["mnist/0/novelty_r18/seed111/M1/pixel_auroc"] is None
-    assert data["spread_pp"]["mvtec/carpet/wrn50_256/M1+2+3/image_auroc"] == pytest.approx(2**0.5)
-    assert data["spread_pp"]["mvtec/bottle/wrn50_256/M1+2+3/image_auroc"] == 0.0
+    assert data["spread_pp"]["mvtec/carpet/headline/M1+2+3/image_auroc"] == pytest.approx(2**0.5)
+    assert data["spread_pp"]["mvtec/bottle/headline/M1+2+3/image_auroc"] == 0.0
     assert data["spread_pp"]["mnist/0/novelty_r18/M1+2+3/image_auroc"] is None  # one seed: no spread
-    run = "mvtec/carpet/wrn50_256/seed111"
+    run = "mvtec/carpet/headline/seed111"
     assert sorted(data["digests"][run]) == ["maps", "student", "teacher", "test_data", "train_data"]
     assert data["digests"][run]["teacher"] == _digest(f"{run}/teacher")
     assert not any(key.endswith("seed112") for key in data["digests"])  # the reference seeds' runs only
@@ -128,12 +128,12 @@ def test_other_environment_tolerance_is_k_times_seed_spread(frozen, capsys):
     results, baseline = frozen
     _set_numerics(results, torch="2.15.0")
     _set(results, -0.04)  # 4 pp < 3 × 1.414 pp: as far as another seed moves it
-    _set(results, -0.004, run="mvtec/bottle/wrn50_256/seed111")  # 0.4 pp < fixed 0.5 pp
+    _set(results, -0.004, run="mvtec/bottle/headline/seed111")  # 0.4 pp < fixed 0.5 pp
     assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 0
     out = capsys.readouterr().out
     assert "numerics environment differs from the baseline's" in out and "  torch: '2.14.1' → '2.15.0'" in out
     assert _line(out, CARPET)[3:5] == ["-4", "4.243"]  # largest moves: drift, tolerance
-    _set(results, -0.003, run="mvtec/bottle/wrn50_256/seed111")  # 0.7 pp > 0.5 pp, spread 0
+    _set(results, -0.003, run="mvtec/bottle/headline/seed111")  # 0.7 pp > 0.5 pp, spread 0
     assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 1
     out = capsys.readouterr().out
     assert _line(out.split("largest moves")[0], BOTTLE)[-3:] == ["-0.7", "0.5", "DRIFT"]
@@ -236,8 +236,8 @@ def test_a_bad_baseline_fails_as_a_bad_baseline_naming_the_key(frozen, capsys, d
 
 def test_nan_metric_is_an_error_and_is_never_frozen(frozen, tmp_path, capsys):
     results, baseline = frozen
-    _set(results, float("nan"), run="mvtec/bottle/wrn50_256/seed111", raw=True)
-    bad = _metrics(results, "mvtec/bottle/wrn50_256/seed111")
+    _set(results, float("nan"), run="mvtec/bottle/headline/seed111", raw=True)
+    bad = _metrics(results, "mvtec/bottle/headline/seed111")
     assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 2
     assert f"{bad}: levels.M1+2+3.image_auroc = nan is not a number in [0, 1]" in capsys.readouterr().err
     assert main(["drift", "--write-baseline", str(tmp_path / "b2.json"), "--results", str(results)]) == 2
@@ -278,7 +278,7 @@ def test_runs_that_disagree_on_a_field_are_listed(frozen, capsys):
 
 def test_the_first_stage_whose_bits_differ_is_named(frozen, capsys):
     results, baseline = frozen
-    teacher, student = "mvtec/carpet/wrn50_256/seed111", "mvtec/bottle/wrn50_256/seed111"
+    teacher, student = "mvtec/carpet/headline/seed111", "mvtec/bottle/headline/seed111"
     _set_digests(results, run=teacher, teacher=_digest("another teacher"), student=_digest("another student"))
     _set_digests(results, run=student, student=_digest("another student"))
     assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 0  # values are unchanged
@@ -293,11 +293,11 @@ def test_the_first_stage_whose_bits_differ_is_named(frozen, capsys):
 def test_a_baseline_without_digests_is_refused(frozen, capsys):
     results, baseline = frozen
     data = json.loads(baseline.read_text())
-    data["digests"]["mvtec/carpet/wrn50_256/seed111"]["teacher"] = "not a digest"
+    data["digests"]["mvtec/carpet/headline/seed111"]["teacher"] = "not a digest"
     baseline.write_text(json.dumps(data))
     assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 2
     err = capsys.readouterr().err
-    assert "digests.mvtec/carpet/wrn50_256/seed111 must map stages" in err
+    assert "digests.mvtec/carpet/headline/seed111 must map stages" in err
     del data["digests"]
     baseline.write_text(json.dumps(data))
     assert main(["drift", "--baseline", str(baseline), "--results", str(results)]) == 2

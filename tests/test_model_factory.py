@@ -52,9 +52,9 @@ def factory(tmp_path, monkeypatch):
 
 
 def demo_plan(variants: dict):
-    """config/demo.yaml with ``variants`` added, each compared against r18_256 (so that it is planned)."""
+    """config/demo.yaml with ``variants`` added, each compared against backbone_r18 (so that it is planned)."""
     raw = load_yaml("config/demo.yaml")
-    compared = [{"reference": "r18_256", "candidate": name} for name in variants]
+    compared = [{"reference": "backbone_r18", "candidate": name} for name in variants]
     return make_plan(
         {**raw, "variants": {**raw["variants"], **variants}, "comparisons": raw.get("comparisons", []) + compared},
         "config/demo.yaml",
@@ -62,14 +62,14 @@ def demo_plan(variants: dict):
 
 
 def test_the_planner_records_the_factory_digest_and_an_edit_changes_only_its_runs(factory):
-    mine = {"mine": {**load_yaml("config/demo.yaml")["variants"]["r18_256"], "model": "myrd:build"}}
+    mine = {"mine": {**load_yaml("config/demo.yaml")["variants"]["backbone_r18"], "model": "myrd:build"}}
     before = demo_plan(mine)
     factory(size=4)
     after = demo_plan(mine)
     changed = sorted(k for k in before.runs if before.runs[k].run != after.runs[k].run)
     assert changed == ["mvtec/nut/mine/seed0"]
     assert len(after.run("mvtec/nut/mine/seed0").model_source) == 16
-    assert before.run("mvtec/nut/r18_256/seed0").model_source == ""
+    assert before.run("mvtec/nut/backbone_r18/seed0").model_source == ""
 
 
 @pytest.mark.parametrize(
@@ -94,7 +94,7 @@ def test_the_planner_refuses_a_factory_it_cannot_import_in_one_line(model, messa
     monkeypatch.delitem(sys.modules, "myrd", raising=False)
     (tmp_path / "myrd.py").write_text("def build(run):\n    return (\n", encoding="utf-8")
     with pytest.raises(RD4ADError, match=message) as err:
-        demo_plan({"mine": {**load_yaml("config/demo.yaml")["variants"]["r18_256"], "model": model}})
+        demo_plan({"mine": {**load_yaml("config/demo.yaml")["variants"]["backbone_r18"], "model": model}})
     assert "\n" not in str(err.value)
 
 

@@ -24,7 +24,7 @@ from rd4ad.planning.planner import load_schema, load_yaml, plan_config_file, res
 REPO = Path(__file__).resolve().parents[1]
 RUN = {**DIGITS_RUN, "epochs": 1}
 HOSTILE = ["../../escapee", "..", ".", "a/b", "/abs", ".hidden", "", "x" * 65, "$x$", "a b", "nut\\"]
-PLAIN = ["carpet", "metal_nut", "0", "r1", "wrn50_256", "pre+oce", "a.b-c"]
+PLAIN = ["carpet", "metal_nut", "0", "r1", "headline", "pre+oce", "a.b-c"]
 
 
 def _tree(root: Path) -> set[str]:
@@ -40,7 +40,7 @@ def demo():
 def test_schema_and_run_config_accept_the_same_names(demo, name):
     config = copy.deepcopy(demo)
     config["datasets"]["mvtec"]["categories"] = [name]
-    config["variants"] = {name: config["variants"]["wrn50_256"]}
+    config["variants"] = {name: config["variants"]["headline"]}
     try:
         resolve_config(config)
         schema_ok = True
@@ -64,7 +64,7 @@ def test_config_error_names_the_file_and_key(demo, tmp_path):
         "'../../escapee' is not valid: letters, digits and . _ + - only"
     )
     config = copy.deepcopy(demo)
-    config["variants"]["../v"] = config["variants"].pop("wrn50_256")
+    config["variants"]["../v"] = config["variants"].pop("headline")
     with pytest.raises(RD4ADError, match=r"config key variants: '\.\./v' is not valid"):
         resolve_config(config)
 

@@ -62,9 +62,9 @@ def test_shared_runs_are_trained_once(paper):
     runs = [p.run for p in paper.runs.values()]
     assert len(runs) == len({r.key for r in runs}) == 90 + 90 + 90 + 105 + 60 + 45
     variants = Counter(r.variant for r in runs)
-    assert variants["wrn50_256"] == 45 and variants["wrn50_eq2"] == 15 and variants["novelty_r18"] == 105
-    assert {r.seed for r in runs if r.variant == "wrn50_supdec"} == {111}
-    assert paper.runs["mvtec/bottle/wrn50_256/seed111"].tables == (
+    assert variants["headline"] == 45 and variants["loss_eq2"] == 15 and variants["novelty_r18"] == 105
+    assert {r.seed for r in runs if r.variant == "decoder_supplement"} == {111}
+    assert paper.runs["mvtec/bottle/headline/seed111"].tables == (
         "T1",
         "T2",
         "T3",
@@ -77,60 +77,56 @@ def test_shared_runs_are_trained_once(paper):
         "audit:mff_fuse",
         "audit:implementation",
     )
-    assert paper.runs["mvtec/bottle/wrn50_256/seed112"].tables == ("T1", "T2", "T3", "T5", "T6", "T7")
-    assert (
-        str(paper.folder("mvtec/bottle/wrn50_256/seed112").model) == "results/mvtec/bottle/wrn50_256/seed112/model.pt"
-    )
+    assert paper.runs["mvtec/bottle/headline/seed112"].tables == ("T1", "T2", "T3", "T5", "T6", "T7")
+    assert str(paper.folder("mvtec/bottle/headline/seed112").model) == "results/mvtec/bottle/headline/seed112/model.pt"
 
 
 def test_demo_runs_respect_variant_categories(demo):
     keys = [p.run.key for p in demo.runs.values()]
     assert len(keys) == 24
-    assert {k.category for k in keys if k.variant == "r18_ocbe64"} == {"nut"}  # the demo's plugged-in model
-    assert {k.category for k in keys if k.variant == "r18_kornia"} == {"nut"}  # a YAML merge of r18_256
-    assert {k.category for k in keys if k.variant == "wrn50_256"} == {"ceramic", "nut", "caplet"}
-    assert {k.category for k in keys if k.variant == "r50_256"} == {"nut"}
+    assert {k.category for k in keys if k.variant == "ocbe_width64"} == {"nut"}  # the demo's plugged-in model
+    assert {k.category for k in keys if k.variant == "border_kornia"} == {"nut"}  # a YAML merge of backbone_r18
+    assert {k.category for k in keys if k.variant == "headline"} == {"ceramic", "nut", "caplet"}
+    assert {k.category for k in keys if k.variant == "backbone_r50"} == {"nut"}
     assert {k.category for k in keys if k.dataset == "caltech256"} == {"6"}
 
 
 def test_config_audit_pairs_replace_the_declared_variants(paper, demo):
-    assert paper.audit["precision"] == AuditPair(
-        "precision", TABLES["audit"]["precision"]["title"], "wrn50_256", "wrn50_bf16"
-    )
-    assert (demo.audit["precision"].reference, demo.audit["precision"].alternative) == ("r18_bf16", "r18_fp32")
-    assert demo.audit["loss"].reference == "wrn50_256"
+    assert paper.audit["precision"] == AuditPair("precision", TABLES["audit"]["precision"]["title"], "headline", "bf16")
+    assert (demo.audit["precision"].reference, demo.audit["precision"].alternative) == ("bf16", "fp32")
+    assert demo.audit["loss"].reference == "headline"
     precision_runs = sorted(k for k, p in demo.runs.items() if "audit:precision" in p.tables)
-    assert precision_runs == ["mvtec/nut/r18_bf16/seed0", "mvtec/nut/r18_fp32/seed0"]
+    assert precision_runs == ["mvtec/nut/bf16/seed0", "mvtec/nut/fp32/seed0"]
     assert (demo.run(precision_runs[0]).precision, demo.run(precision_runs[1]).precision) == ("bf16", "fp32")
-    assert demo.run("mvtec/ceramic/wrn50_256/seed0").precision == "fp32"
+    assert demo.run("mvtec/ceramic/headline/seed0").precision == "fp32"
     assert (
-        paper.run("mvtec/bottle/wrn50_256/seed111").precision,
-        paper.run("mvtec/bottle/wrn50_bf16/seed111").precision,
+        paper.run("mvtec/bottle/headline/seed111").precision,
+        paper.run("mvtec/bottle/bf16/seed111").precision,
     ) == ("tf32", "bf16")
 
 
 def test_audit_pair_that_does_not_differ_in_its_knob_is_a_clear_error():
     raw = _raw("demo.yaml")
-    raw["audit"] = {**raw["audit"], "pairs": {"precision": {"reference": "r18_fp32", "alternative": "r18_256"}}}
+    raw["audit"] = {**raw["audit"], "pairs": {"precision": {"reference": "fp32", "alternative": "backbone_r18"}}}
     with pytest.raises(
-        RD4ADError, match="audit pair 'precision': variants 'r18_fp32' and 'r18_256' both have precision: fp32"
+        RD4ADError, match="audit pair 'precision': variants 'fp32' and 'backbone_r18' both have precision: fp32"
     ):
         make_plan(raw)
-    raw["audit"]["pairs"] = {"precison": {"reference": "r18_bf16"}}
+    raw["audit"]["pairs"] = {"precison": {"reference": "bf16"}}
     with pytest.raises(RD4ADError, match=r"audit.pairs: unknown pairs \['precison'\]"):
         make_plan(raw)
 
 
 def test_complexity_measures_the_first_category_and_seed(paper):
-    assert complexity_jobs(paper.config, TABLES) == [("mvtec", "wrn50_256")]
-    measurement = paper.measurement("mvtec", "wrn50_256")
+    assert complexity_jobs(paper.config, TABLES) == [("mvtec", "headline")]
+    measurement = paper.measurement("mvtec", "headline")
     assert (measurement.run.category, measurement.run.seed) == ("carpet", 111)
     assert (measurement.repeats, measurement.warmup) == (20, 3)  # the schema's defaults
-    assert str(paper.complexity_file(measurement)) == "results/mvtec/complexity/wrn50_256.json"
+    assert str(paper.complexity_file(measurement)) == "results/mvtec/complexity/headline.json"
 
 
 def test_run_config_holds_every_knob_of_the_config(paper, demo):
-    run = paper.run("mvtec/screw/wrn50_256/seed111")
+    run = paper.run("mvtec/screw/headline/seed111")
     assert (run.loader, run.data_root, run.bottleneck, run.teacher_weights) == (
         "mvtec",
         "resources/mvtec",
@@ -159,8 +155,8 @@ def test_plan_file_round_trip(demo, tmp_path):
     path = Plan(tmp_path / "plan.json", demo.config, demo.declared, demo.runs, demo.complexity).write()
     back = Plan.read(path)
     assert back.runs == demo.runs and back.complexity == demo.complexity and back.config == demo.config
-    entry = json.loads(path.read_text())["runs"]["mvtec/nut/wrn50_256/seed0"]
-    assert entry["files"]["metrics"] == "mvtec/nut/wrn50_256/seed0/metrics.json"
+    entry = json.loads(path.read_text())["runs"]["mvtec/nut/headline/seed0"]
+    assert entry["files"]["metrics"] == "mvtec/nut/headline/seed0/metrics.json"
     assert "audit_epochs" in entry["files"]  # eval_every: 1 in the demo
     assert back.results == tmp_path and back.digest == demo.digest
 
@@ -181,11 +177,11 @@ def test_unknown_run_and_broken_plan_are_clear_errors(demo, tmp_path):
     [
         (
             lambda runs, key: runs.update({"../../etc/x": runs.pop(key)}),
-            "run entry '../../etc/x' is not the one planned for run mvtec/nut/wrn50_256/seed0",
+            "run entry '../../etc/x' is not the one planned for run mvtec/nut/headline/seed0",
         ),
         (
             lambda runs, key: runs[key]["files"].update(metrics="../../../elsewhere/metrics.json"),
-            "run entry 'mvtec/nut/wrn50_256/seed0' is not the one planned for run mvtec/nut/wrn50_256/seed0",
+            "run entry 'mvtec/nut/headline/seed0' is not the one planned for run mvtec/nut/headline/seed0",
         ),
         (lambda runs, key: runs[key]["run"].update(dataset=".."), "run config key 'dataset' '..' is not a valid name"),
     ],
@@ -194,7 +190,7 @@ def test_unknown_run_and_broken_plan_are_clear_errors(demo, tmp_path):
 def test_a_tampered_plan_entry_is_refused(demo, tmp_path, tamper, message):
     path = tmp_path / "plan.json"
     data = json.loads(demo.to_json())
-    tamper(data["runs"], "mvtec/nut/wrn50_256/seed0")
+    tamper(data["runs"], "mvtec/nut/headline/seed0")
     path.write_text(json.dumps(data))
     with pytest.raises(RD4ADError) as err:
         Plan.read(path)
@@ -217,11 +213,11 @@ def test_unknown_variant_in_tables_is_a_clear_error(paper):
 
 
 def test_schema_rejects_bad_config_and_fills_defaults(paper):
-    assert paper.config["variants"]["wrn50_128"]["bottleneck"] == "pre+oce+mff"
+    assert paper.config["variants"]["size_128"]["bottleneck"] == "pre+oce+mff"
     assert paper.datasets["mnist"]["source"] == "fetch" and paper.config["complexity"]["warmup"] == 3
     bad = _raw("demo.yaml")
-    bad["variants"]["wrn50_256"]["loss"] = "l2"
-    with pytest.raises(RD4ADError, match=r"config key variants.wrn50_256.loss: 'l2' is not one of"):
+    bad["variants"]["headline"]["loss"] = "l2"
+    with pytest.raises(RD4ADError, match=r"config key variants.headline.loss: 'l2' is not one of"):
         resolve_config(bad)
 
 

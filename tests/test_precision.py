@@ -6,7 +6,7 @@ import sys
 import torch
 import torch.nn.functional as F
 
-from rd4ad.machine.precision import apply_tf32, bf16_native, emulated_bf16_warning
+from rd4ad.machine.precision import apply_precision, bf16_native, emulated_bf16_warning
 from rd4ad.scoring.smoothing import gaussian_smooth
 
 CPU = torch.device("cpu")
@@ -23,11 +23,11 @@ def test_pinned_numerics_emulate_bf16_and_say_so():
     torch.backends.mkldnn.enabled = False  # what pinned CPU numerics do
     try:
         assert not bf16_native(CPU)
-        line = emulated_bf16_warning("train mvtec/nut/r18_bf16/seed0", "bf16", CPU)
+        line = emulated_bf16_warning("train mvtec/nut/bf16/seed0", "bf16", CPU)
     finally:
         torch.backends.mkldnn.enabled = enabled
     assert line.startswith(
-        "warning: train mvtec/nut/r18_bf16/seed0: precision bf16 is emulated here (oneDNN off: pinned CPU numerics)"
+        "warning: train mvtec/nut/bf16/seed0: precision bf16 is emulated here (oneDNN off: pinned CPU numerics)"
     )
     assert "7-25x the fp32 time" in line and "precision: fp32" in line and "\n" not in line
 
@@ -48,10 +48,21 @@ def test_the_smoothing_runs_without_tf32_after_a_tf32_run_turned_it_on(monkeypat
         return conv1d(*args, **kwargs)
 
     monkeypatch.setattr(F, "conv1d", spy)
-    apply_tf32("tf32")  # what a tf32 run's evaluation sets for its network
+    apply_precision("evaluate x", "tf32", torch.device("cpu"))  # what a tf32 run's evaluation sets for its network
     try:
         gaussian_smooth(torch.rand(2, 16, 16))
         assert seen and set(seen) == {(False, False)}
         assert torch.backends.cudnn.allow_tf32 and torch.backends.cuda.matmul.allow_tf32  # the run's, restored
     finally:
-        apply_tf32("fp32")
+        apply_precision("evaluate x", "fp32", torch.device("cpu"))
+
+
+def test_apply_precision_sets_tf32_exactly_for_tf32_and_records_it():
+    before = (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32)
+    try:
+        record = apply_precision("train x", "tf32", torch.device("cpu"))
+        assert record["tf32_matmul"] and record["tf32_cudnn"] and record["precision"] == "tf32"
+        record = apply_precision("train x", "fp32", torch.device("cpu"))
+        assert not (record["tf32_matmul"] or record["tf32_cudnn"])
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = before

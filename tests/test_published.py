@@ -161,8 +161,8 @@ def test_cross_table_mismatches_are_the_known_list(paper):
 
 def test_the_same_run_is_read_off_tables_yaml():
     runs = same_run()
-    assert runs["T1", "256"] == runs["T6", "wide_resnet50_2"] == runs["T7", "M1+2+3"] == "wrn50_256"
-    assert runs["T7", "M1"] == "wrn50_256 M1" and runs["T4", "default"] == runs["S2", "default"] == "novelty_r18"
+    assert runs["T1", "256"] == runs["T6", "wide_resnet50_2"] == runs["T7", "M1+2+3"] == "headline"
+    assert runs["T7", "M1"] == "headline M1" and runs["T4", "default"] == runs["S2", "default"] == "novelty_r18"
 
 
 def test_cross_table_check_compares_the_headline_run(paper):
@@ -236,7 +236,7 @@ def test_a_bad_table_declaration_is_one_error_naming_it(damage, message):
 
 def test_table_specs_are_read_as_declared():
     t1, t7 = SPECS["T1"], SPECS["T7"]
-    assert (t1.name, t1.headline.key, t1.headline.variant) == ("Table 1", "256", "wrn50_256")
+    assert (t1.name, t1.headline.key, t1.headline.variant) == ("Table 1", "256", "headline")
     assert [(s.key, s.label, s.published) for s in t1.settings][-1] == ("anomalib", "anomalib RD", False)
-    assert t7.headline.key == "M1" and t7.setting("M2+3").level == "M2+3" and t7.variants == {"wrn50_256"}
+    assert t7.headline.key == "M1" and t7.setting("M2+3").level == "M2+3" and t7.variants == {"headline"}
     assert SPECS["S2"].name == "Supplement Table 2" and SPECS["T4"].setting("default").label == ""

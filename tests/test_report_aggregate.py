@@ -18,7 +18,7 @@ from rd4ad.report.audit import audit_comparisons
 from rd4ad.report.collect import collect
 from rd4ad.report.figure_files import headline_picks
 from rd4ad.report.paper_tables import paper_table
-from rd4ad.report.results import collect_complexity, collect_csv, collect_runs
+from rd4ad.results.tree import collect_complexity, collect_csv, collect_runs
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +96,8 @@ def test_summary_progress_and_audit(tree):
 def test_demo_categories_become_rows(tmp_path):
     results = tmp_path / "results"
     write_metrics(
-        results / "mvtec/brick/wrn50_256/seed111",
-        ("mvtec", "brick", "wrn50_256", 111),
+        results / "mvtec/brick/headline/seed111",
+        ("mvtec", "brick", "headline", 111),
         {"image_auroc": 0.8, "pixel_auroc": 0.9, "pro": 0.7, "pro_public": 0.75},
         demo=True,
     )
@@ -109,10 +109,19 @@ def test_demo_categories_become_rows(tmp_path):
     t1 = cells[(cells["table"] == "T1") & (cells["setting"] == "256")].set_index("category")
     assert t1.loc["brick", "status"] == "unpublished" and t1.loc["brick", "mean"] == pytest.approx(80.0)
     assert t1.loc["mean", "delta"] == pytest.approx(80.0 - 98.5)
-    table = paper_table(plan.tables["T1"], collect(plan))
-    assert [h.text for h in table.header[-1]][-3:] == ["ours (DEMO)", "Δ (DEMO)", "ours (DEMO)"]  # 256, anomalib
-    labels = [row.label for row in table.rows]  # a category the paper lacks: just before the overall mean
-    assert labels[-4:] == ["Objects (avg)", "Not in the paper (this configuration)", "brick", "Mean"]
+    inputs = collect(plan)
+    table = paper_table(plan.tables["T1"], inputs)
+    # demo data is never compared: ours without Δ (256, anomalib)
+    assert [h.text for h in table.header[-1]][-3:] == ["RD4AD (paper)", "ours (DEMO)", "ours (DEMO)"]
+    labels = [row.label for row in table.rows]  # the categories it runs, the paper's lack just before the mean
+    assert labels == ["Not in the paper (this configuration)", "brick", "Mean"]  # the paper's other categories left out
+    mean = inputs.cells.set_index(["table", "setting", "metric", "category"]).loc[("T1", "256", "image_auroc", "mean")]
+    assert mean["status"] == "incomparable" and np.isnan(mean["delta"]) and mean["verdict"] == ""
+    for folder in results.glob("mvtec/*/*/seed*"):  # before any run finishes: its rows, every cell missing
+        (folder / "metrics.json").unlink()
+    unrun = collect(plan).cells
+    t1 = unrun[(unrun["table"] == "T1") & (unrun["setting"] == "256")]
+    assert list(t1["category"]) == ["brick", "mean"] and set(t1["status"]) == {"missing"}
 
 
 def test_broken_metrics_json_names_the_file(tmp_path):
@@ -245,8 +254,8 @@ def test_figure_panels_come_in_the_paper_order_with_the_first_seed(tmp_path):
     for category in ("zipper", "carpet", "bottle"):
         for seed in (112, 111):
             write_metrics(
-                results / f"mvtec/{category}/wrn50_256/seed{seed}",
-                ("mvtec", category, "wrn50_256", seed),
+                results / f"mvtec/{category}/headline/seed{seed}",
+                ("mvtec", category, "headline", seed),
                 {"image_auroc": 0.9, "pixel_auroc": 0.9, "pro": 0.8, "pro_public": 0.85},
             )
     plan = plan_config_file(
@@ -254,7 +263,7 @@ def test_figure_panels_come_in_the_paper_order_with_the_first_seed(tmp_path):
     )
     picks = headline_picks(plan, collect_runs(results))
     assert picks["category"].tolist() == ["carpet", "bottle", "zipper"]  # Table 1's rows, not the config's
-    assert set(picks["seed"]) == {111} and set(picks["variant"]) == {"wrn50_256"}
+    assert set(picks["seed"]) == {111} and set(picks["variant"]) == {"headline"}
 
 
 def test_a_plan_written_before_pro_reproduction_is_one_clear_error(tmp_path):

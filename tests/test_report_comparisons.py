@@ -15,8 +15,8 @@ from rd4ad.contract.run import RunConfig
 from rd4ad.planning.plan import ComparisonPair
 from rd4ad.planning.planner import plan_config_file
 from rd4ad.report import build_report
-from rd4ad.report.comparisons import SUMMARY_COLUMNS, Comparison
 from rd4ad.report.cross_implementation import KNOWN_DIFFERENCES, NOT_MEASURED, differing_knobs, measured_text
+from rd4ad.results.comparisons import SUMMARY_COLUMNS, Comparison
 
 TITLE = "Eq. 2 loss against the headline"
 
@@ -25,21 +25,21 @@ TITLE = "Eq. 2 loss against the headline"
 def report(tmp_path_factory):
     root = tmp_path_factory.mktemp("comparisons")
     plan, _ = build_tree(
-        root, artifacts=False, comparisons=[{"reference": "wrn50_256", "candidate": "wrn50_eq2", "title": TITLE}]
+        root, artifacts=False, comparisons=[{"reference": "headline", "candidate": "loss_eq2", "title": TITLE}]
     )
     return build_report(plan, root / "report" / "index.html")
 
 
 def test_the_config_comparison_and_the_audit_pairs_are_planned(tmp_path):
     plan, _ = build_tree(
-        tmp_path, artifacts=False, comparisons=[{"reference": "wrn50_256", "candidate": "wrn50_eq2", "title": TITLE}]
+        tmp_path, artifacts=False, comparisons=[{"reference": "headline", "candidate": "loss_eq2", "title": TITLE}]
     )
     plan = plan_config_file(tmp_path / "config.yaml")
     pairs = [(c.reference, c.candidate, c.title) for c in plan.comparisons]
-    assert pairs[0] == ("wrn50_256", "wrn50_eq2", TITLE)  # named once, with the config's title
-    assert ("wrn50_256", "wrn50_supdec") in [p[:2] for p in pairs] and len(pairs) == 5
-    trained = plan.runs["mvtec/bottle/wrn50_eq2/seed112"].tables  # every category and seed of the config
-    assert "comparison:wrn50_256:wrn50_eq2" in trained
+    assert pairs[0] == ("headline", "loss_eq2", TITLE)  # named once, with the config's title
+    assert ("headline", "decoder_supplement") in [p[:2] for p in pairs] and len(pairs) == 5
+    trained = plan.runs["mvtec/bottle/loss_eq2/seed112"].tables  # every category and seed of the config
+    assert "comparison:headline:loss_eq2" in trained
 
 
 def test_comparisons_are_exported_with_hand_computed_deltas(report):
@@ -57,8 +57,8 @@ def test_comparisons_are_exported_with_hand_computed_deltas(report):
 
 def test_the_page_and_the_summary_show_the_section(report):
     html = report.read_text(encoding="utf-8")
-    assert 'id="comparisons"' in html and "figures/comparison_wrn50_256_vs_wrn50_eq2.png" in html
-    assert (report.parent / "figures/comparison_wrn50_256_vs_wrn50_eq2.png").stat().st_size > 1000
+    assert 'id="comparisons"' in html and "figures/comparison_headline_vs_loss_eq2.png" in html
+    assert (report.parent / "figures/comparison_headline_vs_loss_eq2.png").stat().st_size > 1000
     summary = (report.parent / "summary.md").read_text(encoding="utf-8")
     assert f"| {TITLE} | image_auroc | 1 × 1 | -4.00 |" in summary
 

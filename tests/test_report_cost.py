@@ -26,6 +26,7 @@ def test_device_minutes_per_table_with_the_estimate_of_the_same_runs(tmp_path):
     _benchmark(plan.folder(headline), "train", 540.0)
     _benchmark(plan.folder(headline), "evaluate", 60.0)  # 10 minutes
     _benchmark(plan.folder(next(k for k in plan.runs if k not in (t4, headline))), "train", 999.0)  # no evaluate
+    assert list(cost_frame(plan).columns) == ["table", "runs", "device minutes"]  # no estimate: no such columns
     estimated = plan.with_estimates({headline: {"train_s": 600.0, "evaluate_s": 120.0}})  # 12 minutes
     table = cost_frame(estimated).set_index("table")
     assert table.loc["T4", "runs"] == 1 and table.loc["T4", "device minutes"] == pytest.approx(2.0)

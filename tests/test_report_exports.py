@@ -127,3 +127,17 @@ def test_figures_with_nothing_to_show_are_left_out(report, tmp_path):
     tidy = inputs.tidy
     one = replace(inputs, tidy=tidy[~((tidy["table"] == "T1") & ~tidy["row"].isin(["carpet"]))])
     assert "figures/deltas_T1.png" not in [f.file for f in delta_figures(one, tmp_path)]
+
+
+def test_csv_names_what_ran_beside_the_papers_labels(report):
+    out, printed, _ = report
+    t1 = pd.read_csv(out.parent / EXPORT_DIR / "T1.csv", dtype={"row": str}).set_index(["row", "column"])
+    carpet = t1.loc[("carpet", "256 × 256")]
+    assert carpet[["variant", "backbone", "image_size", "teacher"]].tolist() == [
+        "headline",
+        "wide_resnet50_2",
+        256,
+        "random",
+    ]
+    assert not out.read_text(encoding="utf-8").startswith("#")
+    assert "- Table 1 — Runs: 128 × 128 = size_128: wide_resnet50_2, 256 px, 3 epochs, teacher random;" in printed

@@ -26,7 +26,7 @@ from rd4ad.cli import main
 from rd4ad.published import PAPER_METHOD, TABLES
 from rd4ad.report.build import build_report
 from rd4ad.report.display import NOTE_MARK, fmt
-from rd4ad.report.exports import EXPORT_DIR
+from rd4ad.report.exports import DEMO_LINE, EXPORT_DIR
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PDFLATEX = shutil.which("pdflatex") or "/usr/bin/pdflatex"
@@ -123,25 +123,23 @@ def test_rendered_dom_has_tables_figures_and_demo_labels(report, dom):
     for table in TABLES:
         assert f'id="table-{table}"' in dom
     assert "DEMO — synthetic data; teachers: wide_resnet50_2 (random init); numbers are NOT a reproduction" in dom
-    assert "ours (DEMO)" in dom and "Δ (DEMO)" in dom
-    assert re.search(r'<td class="ours within"[^>]*>98\.0 ± 1\.4</td>', dom)  # T1 carpet
-    assert re.search(r'<td class="delta within verdict-consistent"[^>]*>-0\.5</td>', dom)  # T2 carpet per-image PRO
-    assert re.search(r'<td class="delta off verdict-consistent alt"[^>]*>-3\.0</td>', dom)  # T2 carpet exact AUPRO
-    assert re.search(r'<td class="delta within verdict-below"[^>]*>-0\.2</td>', dom)  # T2 bottle pixel: no spread
-    assert 'td.delta.verdict-below::after { content: " ↓"; }' in dom
+    # demo data is never compared with a published number: ours with the reason, no Δ, no verdict
+    assert "ours (DEMO)" in dom and "Δ (DEMO)" not in dom and not re.search(r'<td class="delta (within|off)', dom)
+    carpet = re.search(r'<td class="ours incomparable" title="([^"]*)"[^>]*>98\.0 ± 1\.4</td>', dom)  # T1 carpet
+    assert carpet and "demo data: not comparable with the published value" in carpet.group(1)
+    assert 'id="verdict-counts"' not in dom and "cells off" not in dom and "cells incomparable" in dom
     images = re.findall(r'<img src="(figures/[^"]+\.png)"', dom)
     assert {
         "figures/scores_mvtec.png",
         "figures/overlays_mvtec.png",
         "figures/loss_mvtec.png",
-        "figures/deltas_T1.png",
-        "figures/compare_T1.png",
-        "figures/compare_T7.png",
         "figures/scores_mnist.png",
     } <= set(images)
-    assert not [i for i in images if re.match(r"figures/deltas_T[3-7]", i)]  # one row: no heat-map
+    assert not [i for i in images if re.match(r"figures/(deltas|compare)_", i)]  # nothing compared
     assert all((out.parent / image).stat().st_size > 1000 for image in images)
-    assert 'id="pro-note"' in dom and "config pro_reproduction: public" in dom
+    # the first screen: Table 1, then the anomaly maps, then the other tables; the counts after them
+    order = [dom.index(s) for s in ('id="sec-T1"', "figures/overlays_mvtec.png", 'id="sec-T2"', 'id="summary"')]
+    assert order == sorted(order)
 
 
 def test_cross_table_inconsistency_is_marked_in_the_cell(dom):
@@ -175,10 +173,18 @@ def test_demo_runs_are_labelled_demo_under_a_paper_config(tmp_path):
     plan, results = build_tree(tmp_path, mode="paper", artifacts=False)
     paper = build_report(plan, tmp_path / "paper" / "index.html").read_text()
     assert "DEMO —" not in paper and "ours (DEMO)" not in paper
+    assert re.search(r'<td class="ours within"[^>]*>98\.0 ± 1\.4</td>', paper)  # T1 carpet
+    assert re.search(r'<td class="delta within verdict-consistent"[^>]*>-0\.5</td>', paper)  # T2 carpet per-image PRO
+    assert re.search(r'<td class="delta off verdict-consistent alt"[^>]*>-3\.0</td>', paper)  # T2 carpet exact AUPRO
+    assert re.search(r'<td class="delta within verdict-below"[^>]*>-0\.2</td>', paper)  # T2 bottle pixel: no spread
+    assert 'td.delta.verdict-below::after { content: " ↓"; }' in paper
+    assert 'id="pro-note"' in paper and "config pro_reproduction: public" in paper
+    assert paper.index('id="sec-T1"') < paper.index('id="summary"')  # the results before the counts
     for metrics in results.glob("*/*/*/seed*/metrics.json"):
         metrics.write_text(metrics.read_text().replace('"demo": false', '"demo": true'))
     page = build_report(plan, tmp_path / "demo" / "index.html").read_text()
     assert "numbers are NOT a reproduction of the paper" in page and "ours (DEMO)" in page
+    assert not re.search(r'<td class="delta (within|off)', page) and '<td class="ours incomparable"' in page
 
 
 def test_every_table_fits_1400px_or_scrolls_in_its_box_with_a_sticky_first_column(full):
@@ -196,7 +202,7 @@ def test_every_table_fits_1400px_or_scrolls_in_its_box_with_a_sticky_first_colum
 def test_baselines_settings_and_rows_follow_the_paper(full):
     name, _, layout = full
     tables = {t["id"]: t for t in layout["tables"]}
-    ours = ["ours (DEMO)", "Δ (DEMO)"] if name == "demo" else ["ours", "Δ"]
+    ours = ["ours (DEMO)"] if name == "demo" else ["ours", "Δ"]  # demo data: no Δ
     assert tables["table-T1"]["header"] == [  # Table 1: 128 × 128 (MKD), then 256 × 256
         "MKD",
         "RD4AD (paper)",
@@ -245,16 +251,22 @@ def test_csv_exports_equal_the_page_cells(full):
         if "row" in c
     }
     measured = [key for key in shown if key[-1] in ("ours", "delta")]
-    expected = 0  # measured cells the CSVs hold: ours and Δ, ours only where the paper prints nothing
+    expected = 0  # measured cells the CSVs hold: ours and Δ, ours only where the paper prints nothing or in a demo
     for table in TABLES:
-        csv = pd.read_csv(out.parent / EXPORT_DIR / f"{table}.csv", dtype={"row": str})
+        path = out.parent / EXPORT_DIR / f"{table}.csv"
+        assert path.read_text(encoding="utf-8").startswith(DEMO_LINE) == (name == "demo")
+        csv = pd.read_csv(path, dtype={"row": str}, comment="#")
         for c in csv.itertuples():
-            expected += 1 if c.column.startswith("anomalib RD") else 2
+            alone = c.column.startswith("anomalib RD") or name == "demo"
+            expected += 1 if alone else 2
             key = (table, c.row, c.column, c.metric)
             ours = "missing" if c.status == "missing" else fmt(c.ours_mean, c.metric, c.ours_std)
             assert shown[key + ("ours",)] == ours, key
             if c.column.startswith("anomalib RD"):  # a setting the paper does not print: no delta, not counted
                 assert key + ("delta",) not in shown and not c.counted and np.isnan(c.published), key
+                continue
+            if name == "demo":  # never compared: no delta, no verdict
+                assert key + ("delta",) not in shown and np.isnan(c.delta) and c.status != "off", key
                 continue
             assert shown[key + ("delta",)] == fmt(c.delta, c.metric, sign=True), key
             if c.counted:

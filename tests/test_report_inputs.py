@@ -13,7 +13,7 @@ from results_fixtures import build_tree
 from rd4ad.cli import main
 from rd4ad.files.errors import RD4ADError
 from rd4ad.report.figures import anomaly_overlays, delta_heatmap, loss_curves, save_figure, score_histograms
-from rd4ad.report.results import collect_complexity, collect_runs
+from rd4ad.results.tree import collect_complexity, collect_runs
 
 HOSTILE_LABEL = "$x^$ a_b"
 
@@ -21,7 +21,7 @@ HOSTILE_LABEL = "$x^$ a_b"
 @pytest.fixture
 def tree(tmp_path):
     plan, results = build_tree(tmp_path)
-    return plan, results, results / "mvtec/carpet/wrn50_256/seed111"
+    return plan, results, results / "mvtec/carpet/headline/seed111"
 
 
 def _report(plan, results, capsys) -> str:
@@ -72,7 +72,7 @@ def test_malformed_metrics_json_names_the_file(tree, capsys, content, message):
 
 def test_a_timing_must_be_finite_and_not_negative(tree, capsys):
     _, results, _ = tree
-    path = results / "mvtec/complexity/wrn50_256.json"
+    path = results / "mvtec/complexity/headline.json"
     for good in ("0.5", "0.0113"):  # the CPU figure and the GPU's
         for bad, shown in (("-1", "-1"), ("Infinity", "inf")):
             path.write_text(path.read_text().replace(f'"infer_s": {good}', f'"infer_s": {bad}'))

@@ -20,7 +20,7 @@ from rd4ad.report.build import build_report
 from rd4ad.report.failures import run_failures
 from rd4ad.report.inputs import FIELDS, mixed_inputs
 from rd4ad.report.provenance import table_caption
-from rd4ad.report.results import collect_complexity, collect_inputs, collect_runs
+from rd4ad.results.tree import collect_complexity, collect_inputs, collect_runs
 
 
 @pytest.fixture(scope="module")
@@ -63,10 +63,10 @@ def test_caption_states_the_precision_and_teachers_of_the_runs(tmp_path):
         "Precision of the runs: fp32 (TF32 off). Teachers: wide_resnet50_2 (random init)."
     )
     data = load_yaml(config)
-    data["variants"]["wrn50_128"]["precision"] = "bf16"
+    data["variants"]["size_128"]["precision"] = "bf16"
     config.write_text(yaml.safe_dump(data))
     plan = plan_config_file(config)
-    data["variants"]["wrn50_256"]["teacher_weights"] = "random_calibrated"
+    data["variants"]["headline"]["teacher_weights"] = "random_calibrated"
     config.write_text(yaml.safe_dump(data))
     plan = plan_config_file(config)
     assert table_caption(plan, plan.tables["T1"], empty) == (
@@ -79,7 +79,7 @@ def test_caption_states_the_precision_and_teachers_of_the_runs(tmp_path):
 
 
 def test_runs_not_finished_name_their_log_and_error_line(tmp_path):
-    keys = [RunKey("mvtec", c, "wrn50_256", 0) for c in ("carpet", "grid", "tile")]
+    keys = [RunKey("mvtec", c, "headline", 0) for c in ("carpet", "grid", "tile")]
     carpet, grid, _ = (RunFolder(tmp_path, k) for k in keys)
     for folder in (carpet, grid):
         folder.path.mkdir(parents=True)
@@ -89,7 +89,7 @@ def test_runs_not_finished_name_their_log_and_error_line(tmp_path):
     failures = run_failures(tmp_path, [keys[2], keys[1], keys[0]])
     assert failures.to_dict("records") == [
         {
-            "run": "mvtec/carpet/wrn50_256/seed0",
+            "run": "mvtec/carpet/headline/seed0",
             "state": "failed",
             "job": "evaluate",
             "log": str(carpet.log("evaluate")),
@@ -97,7 +97,7 @@ def test_runs_not_finished_name_their_log_and_error_line(tmp_path):
             "error": "rd4ad evaluate: error: cannot write x/scores.csv: Is a directory",
         },
         {
-            "run": "mvtec/grid/wrn50_256/seed0",
+            "run": "mvtec/grid/headline/seed0",
             "state": "unfinished",
             "job": "train",
             "log": str(grid.log("train")),
@@ -105,7 +105,7 @@ def test_runs_not_finished_name_their_log_and_error_line(tmp_path):
             "error": "",
         },
         {
-            "run": "mvtec/tile/wrn50_256/seed0",
+            "run": "mvtec/tile/headline/seed0",
             "state": "not started",
             "job": "",
             "log": "",
@@ -117,14 +117,14 @@ def test_runs_not_finished_name_their_log_and_error_line(tmp_path):
 
 def test_a_job_cancelled_under_slurm_is_failed_with_the_schedulers_log(tmp_path):
     """The run's own log stops without an error; the newest SLURM log the plugin kept says why."""
-    key = RunKey("mvtec", "carpet", "wrn50_256", 0)
+    key = RunKey("mvtec", "carpet", "headline", 0)
     folder = RunFolder(tmp_path / "results", key)
     folder.path.mkdir(parents=True)
     folder.log("train").write_text("epoch 1\nepoch 2\n")
     logs = tmp_path / "slurm_logs"
     older, newer = (
-        logs / "rule_train" / "mvtec_carpet_wrn50_256_0" / "7.log",
-        logs / "rule_train" / "mvtec_carpet_wrn50_256_0" / "9.log",
+        logs / "rule_train" / "mvtec_carpet_headline_0" / "7.log",
+        logs / "rule_train" / "mvtec_carpet_headline_0" / "9.log",
     )
     older.parent.mkdir(parents=True)
     older.write_text("slurmstepd-vm: error: *** JOB 7 ON vm CANCELLED AT 2026-12-03T10:00:00 ***\n")
@@ -134,7 +134,7 @@ def test_a_job_cancelled_under_slurm_is_failed_with_the_schedulers_log(tmp_path)
         "srun: error: vm: task 0: Exited with exit code 1\n"
     )
     os.utime(older, (1, 1))
-    (logs / "rule_train" / "mvtec_carpet_wrn50_128_0").mkdir()  # another variant's folder: not this run's
+    (logs / "rule_train" / "mvtec_carpet_size_128_0").mkdir()  # another variant's folder: not this run's
     [row] = run_failures(tmp_path / "results", [key], logs).to_dict("records")
     assert row == {
         "run": str(key),
@@ -168,15 +168,15 @@ def _record_inputs(
 def test_runs_of_one_split_made_from_other_data_are_named(tmp_path):
     plan, results = build_tree(tmp_path, artifacts=False)
     carpet = [
-        ("mvtec", "carpet", "wrn50_256", 111),
-        ("mvtec", "carpet", "wrn50_256", 112),
-        ("mvtec", "carpet", "wrn50_eq2", 111),
+        ("mvtec", "carpet", "headline", 111),
+        ("mvtec", "carpet", "headline", 112),
+        ("mvtec", "carpet", "loss_eq2", 111),
     ]
     for key in carpet[:2]:
         _record_inputs(results, key, "a" * 64)
     _record_inputs(results, carpet[2], "b" * 64)  # the dataset was replaced before this run trained
-    _record_inputs(results, ("mvtec", "bottle", "wrn50_256", 111), "c" * 64)
-    # ("mvtec", "bottle", "wrn50_256", 112) recorded no digests: left out, not counted as different
+    _record_inputs(results, ("mvtec", "bottle", "headline", 111), "c" * 64)
+    # ("mvtec", "bottle", "headline", 112) recorded no digests: left out, not counted as different
 
     mixed = mixed_inputs(collect_inputs(results, FIELDS))
     assert mixed.to_dict("records") == [
@@ -184,31 +184,31 @@ def test_runs_of_one_split_made_from_other_data_are_named(tmp_path):
             "input": "training data",
             "shared by": "loader=mvtec, data_root=resources/mvtec, category=carpet, image_size=256",
             "digest": "aaaaaaaaaaaa…",
-            "runs": "mvtec/carpet/wrn50_256/seed111, mvtec/carpet/wrn50_256/seed112",
+            "runs": "mvtec/carpet/headline/seed111, mvtec/carpet/headline/seed112",
             "count": 2,
         },
         {
             "input": "training data",
             "shared by": "loader=mvtec, data_root=resources/mvtec, category=carpet, image_size=256",
             "digest": "bbbbbbbbbbbb…",
-            "runs": "mvtec/carpet/wrn50_eq2/seed111",
+            "runs": "mvtec/carpet/loss_eq2/seed111",
             "count": 1,
         },
     ]
 
-    _record_inputs(results, ("mvtec", "bottle", "wrn50_256", 112), "c" * 64, teacher="u" * 64)
+    _record_inputs(results, ("mvtec", "bottle", "headline", 112), "c" * 64, teacher="u" * 64)
     page = build_report(plan, tmp_path / "report" / "index.html")
     html, summary = page.read_text(), (page.parent / "summary.md").read_text()
-    assert "Runs made from different inputs" in html and "mvtec/carpet/wrn50_eq2/seed111" in html
+    assert "Runs made from different inputs" in html and "mvtec/carpet/loss_eq2/seed111" in html
     assert "uuuuuuuuuuuu…" in html, "a teacher that differs among runs of one backbone and weights is named too"
     assert "**Inputs differ**: 2 group(s) of runs" in summary
 
 
 def test_runs_that_agree_on_their_inputs_add_no_section(tmp_path):
     plan, results = build_tree(tmp_path, artifacts=False)
-    for key in [("mvtec", "carpet", "wrn50_256", 111), ("mvtec", "carpet", "wrn50_256", 112)]:
+    for key in [("mvtec", "carpet", "headline", 111), ("mvtec", "carpet", "headline", 112)]:
         _record_inputs(results, key, "a" * 64)
-    _record_inputs(results, ("mvtec", "bottle", "wrn50_256", 111), "c" * 64)
+    _record_inputs(results, ("mvtec", "bottle", "headline", 111), "c" * 64)
     assert mixed_inputs(collect_inputs(results, FIELDS)).empty
     page = build_report(plan, tmp_path / "report" / "index.html")
     assert "Runs made from different inputs" not in page.read_text()
@@ -220,10 +220,10 @@ def test_calibrated_teachers_are_compared_within_their_training_split(tmp_path):
     differ by design; two of one category must not."""
     plan, results = build_tree(tmp_path, artifacts=False)
     calibrated = dict(teacher_weights="random_calibrated")
-    _record_inputs(results, ("mvtec", "carpet", "wrn50_256", 111), "a" * 64, teacher="t" * 64, **calibrated)
-    _record_inputs(results, ("mvtec", "bottle", "wrn50_256", 111), "c" * 64, teacher="u" * 64, **calibrated)
+    _record_inputs(results, ("mvtec", "carpet", "headline", 111), "a" * 64, teacher="t" * 64, **calibrated)
+    _record_inputs(results, ("mvtec", "bottle", "headline", 111), "c" * 64, teacher="u" * 64, **calibrated)
     assert mixed_inputs(collect_inputs(results, FIELDS)).empty
-    _record_inputs(results, ("mvtec", "carpet", "wrn50_256", 112), "a" * 64, teacher="v" * 64, **calibrated)
+    _record_inputs(results, ("mvtec", "carpet", "headline", 112), "a" * 64, teacher="v" * 64, **calibrated)
     mixed = mixed_inputs(collect_inputs(results, FIELDS))
     assert list(mixed["input"]) == ["teacher", "teacher"] and set(mixed["digest"]) == {"tttttttttttt…", "vvvvvvvvvvvv…"}
     assert "calibrated on=mvtec resources/mvtec carpet 256 {}" in mixed["shared by"].iloc[0]
@@ -232,7 +232,7 @@ def test_calibrated_teachers_are_compared_within_their_training_split(tmp_path):
 def test_a_run_folder_the_plan_does_not_have_is_named_and_left_out(tmp_path):
     """A variant renamed or removed from the config leaves its run folders behind: the report goes on."""
     plan, results = build_tree(tmp_path)
-    shutil.copytree(results / "mvtec/carpet/wrn50_256/seed111", results / "mvtec/carpet/old_variant/seed111")
+    shutil.copytree(results / "mvtec/carpet/headline/seed111", results / "mvtec/carpet/old_variant/seed111")
     page = build_report(plan, tmp_path / "report" / "index.html")
     summary = (page.parent / "summary.md").read_text()
     assert (

@@ -15,7 +15,7 @@ from rd4ad.planning.plan import Plan
 from rd4ad.published import load_published
 from rd4ad.report.aggregate import build_cells, is_compared, verdict_summary
 from rd4ad.report.exports import TIDY_COLUMNS, seeds_line, summary_markdown
-from rd4ad.report.results import collect_complexity, collect_intervals, collect_runs
+from rd4ad.results.tree import collect_complexity, collect_intervals, collect_runs
 
 T_1 = 12.706204736174704  # t(1, 0.975): two seeds
 HALF = math.sqrt(1 + 1 / 2) * T_1  # × s, then + 0.05 for the rounding
@@ -88,7 +88,9 @@ def test_summary_counts_both_and_advises_seeds(cells):
 
 
 def test_exports_carry_the_interval_and_the_verdict(cells):
-    flat = cells.reset_index().assign(row=lambda f: f["category"], column=lambda f: f["setting"])
+    flat = cells.reset_index().assign(
+        row=lambda f: f["category"], column=lambda f: f["setting"], backbone="", image_size=0, epochs=0, teacher=""
+    )
     tidy = flat.rename(columns={"mean": "ours_mean", "std": "ours_std"})[TIDY_COLUMNS]
     assert {"n_seeds", "ours_std", "pi_low", "pi_high", "test_low", "test_high", "verdict"} <= set(tidy.columns)
     markdown = summary_markdown(flat, tidy, {}, "summary", [])
@@ -113,8 +115,8 @@ def test_a_malformed_interval_names_its_file(tmp_path):
 
     from rd4ad.files.errors import RD4ADError
 
-    folder = tmp_path / "mvtec" / "carpet" / "wrn50_256" / "seed0"
-    write_metrics(folder, ("mvtec", "carpet", "wrn50_256", 0), {"image_auroc": 0.9, "pixel_auroc": 0.8, "pro": 0.7})
+    folder = tmp_path / "mvtec" / "carpet" / "headline" / "seed0"
+    write_metrics(folder, ("mvtec", "carpet", "headline", 0), {"image_auroc": 0.9, "pixel_auroc": 0.8, "pro": 0.7})
     data = json.loads((folder / "metrics.json").read_text())
     data["intervals"]["image_auroc"] = [0.5]
     (folder / "metrics.json").write_text(json.dumps(data))

@@ -11,6 +11,7 @@ import torchvision
 
 from rd4ad.files.errors import RD4ADError
 from rd4ad.models import build_model, download_teacher_weights, load_teacher_state_dict, teacher_weights_file, weights
+from rd4ad.models.teachers import TeacherKind, resolve_teacher
 
 FULL = ("pre+oce+mff", "code", "code")  # the public code's model: full OCBE, decoder [3,4,6], plain MFF
 
@@ -121,3 +122,15 @@ def test_download_with_matching_hash_is_cached_and_loadable(tmp_path, mirror, mo
     assert torch.equal(load_teacher_state_dict("resnet18", "imagenet_v1", cache)["w"], tiny["w"])
     (served / name).unlink()
     assert download_teacher_weights("resnet18", cache_dir=cache, mirror=url) == path
+
+
+def test_one_resolver_says_what_a_teacher_value_means():
+    imagenet, random, calibrated, local = map(
+        resolve_teacher, ("imagenet_v1", "random", "random_calibrated", "teachers/mine.pth")
+    )
+    assert (imagenet.kind, random.kind, calibrated.kind, local.kind) == tuple(TeacherKind)
+    assert imagenet.downloads and imagenet.comparable and not imagenet.random
+    assert random.random and not random.calibrated and not random.downloads and not random.comparable
+    assert calibrated.random and calibrated.calibrated and "calibrated" in calibrated.label
+    assert not (local.random or local.downloads or local.comparable)
+    assert local.label == "weights from teachers/mine.pth"

@@ -24,16 +24,16 @@ PROFILE_TRIGGERS = {
 }
 
 # training jobs = the distinct (dataset, category, variant, seed) runs the tables need:
-# paper: T1/T2 (wrn50_256, wrn50_128) 2×15×3 + T5 (pre, pre_oce) 2×15×3 + T6 (r18, r50) 2×15×3
+# paper: T1/T2 (headline, size_128) 2×15×3 + T5 (pre, pre_oce) 2×15×3 + T6 (r18, r50) 2×15×3
 #        + T4/S2 (MNIST, F-MNIST, CIFAR-10 10 classes each, Caltech-256 5 repeats) 35×3
 #        + audit (eq2, supdec, bf16, mffpaper) 4×15×1 seed + anomalib_rd (T1/T2, implementation audit) 15×3;
-#        T3 and T7 reuse wrn50_256.
+#        T3 and T7 reuse headline.
 PAPER_RUNS = 90 + 90 + 90 + 105 + 60 + 45
-# demo: wrn50_256 and wrn50_128 on 3 synthetic categories, 14 more variants on one (the precision audit's
-# r18_bf16 / r18_fp32 pair, anomalib_rd, the plugged-in model r18_ocbe64 and anomalib's differences
-# r18_beta2 / r18_batch32 / r18_kornia among them), 4 novelty roles × 1 digit.
+# demo: headline and size_128 on 3 synthetic categories, 14 more variants on one (the precision audit's
+# bf16 / fp32 pair, anomalib_rd, the plugged-in model ocbe_width64 and anomalib's differences
+# adam_beta2 / batch_32 / border_kornia among them), 4 novelty roles × 1 digit.
 DEMO_RUNS = 2 * 3 + 14 + 4 * 1
-# ci: 12 variants on nut (the precision audit's r18_bf16 / r18_fp32 pair and anomalib_rd among them),
+# ci: 12 variants on nut (the precision audit's bf16 / fp32 pair and anomalib_rd among them),
 # 4 novelty roles × 1 digit.
 CI_RUNS = 12 + 4
 EXPECTED = {
@@ -107,7 +107,7 @@ def test_job_counts_per_rule(configfile, tmp_path):
 
 def test_finished_runs_are_not_scheduled_again(tmp_path):
     """A run whose model.pt exists is not retrained, even when its data marker is newer (ancient())."""
-    finished = tmp_path / "results/ci/mvtec/nut/wrn50_128/seed0/model.pt"
+    finished = tmp_path / "results/ci/mvtec/nut/size_128/seed0/model.pt"
     finished.parent.mkdir(parents=True)
     finished.write_bytes(b"done")
     marker = tmp_path / "resources/ci/.prepared/mvtec.synth"
@@ -206,7 +206,7 @@ def test_losing_resources_reschedules_only_the_missing_evaluation(tmp_path):
     config = _ci_config(tmp_path)
     plan = _complete_tree(config, tmp_path)
     shutil.rmtree(tmp_path / plan.config["resources"])
-    (tmp_path / plan.folder("mvtec/nut/r18_256/seed0").metrics).unlink()
+    (tmp_path / plan.folder("mvtec/nut/backbone_r18/seed0").metrics).unlink()
     assert dry_run_counts(config, tmp_path) == {"synth": 1, "evaluate": 1, "report": 1, "all": 1}
 
 
@@ -238,9 +238,11 @@ def test_editing_a_model_factory_retrains_exactly_its_runs(tmp_path, monkeypatch
     factory = tmp_path / "code" / "my_factory.py"
     factory.write_text("def build(run):\n    return run.build_suite_model()\n", encoding="utf-8")
     ci = load_yaml(REPO / "config" / "ci.yaml")
-    mine = {**ci["variants"]["r18_256"], "model": "my_factory:build"}
+    mine = {**ci["variants"]["backbone_r18"], "model": "my_factory:build"}
     config = _ci_config(
-        tmp_path, variants={**ci["variants"], "mine": mine}, comparisons=[{"reference": "r18_256", "candidate": "mine"}]
+        tmp_path,
+        variants={**ci["variants"], "mine": mine},
+        comparisons=[{"reference": "backbone_r18", "candidate": "mine"}],
     )
     _complete_tree(config, tmp_path)
     factory.write_text("def build(run):  # edited\n    return run.build_suite_model()\n", encoding="utf-8")

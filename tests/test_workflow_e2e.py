@@ -125,7 +125,7 @@ def _rd4ad(workdir: Path, *args: str, driver: tuple[str, ...] = ("-m", "rd4ad"))
 
 def _reevaluated(workdir: Path, results: Path, driver: str) -> str:
     """The headline run re-evaluated by a patched evaluation (its weights copied, not retrained)."""
-    key = "mvtec/nut/wrn50_256/seed0"
+    key = "mvtec/nut/headline/seed0"
     shutil.copy(workdir / "results" / "ci" / key / "model.pt", results / key / "model.pt")
     _rd4ad(workdir, "evaluate", "--run", key, "--results", str(results), driver=("-c", driver))
     return key
@@ -141,7 +141,7 @@ def _m1_dropped(workdir: Path, results: Path) -> str:
 
 def _eq2_loss(workdir: Path, results: Path) -> str:
     """One run retrained with the Eq. 2 loss in place of the flat one, under its own name."""
-    run = dataclasses.replace(ci_plan().run("mvtec/nut/r18_256/seed0"), loss="eq2")
+    run = dataclasses.replace(ci_plan().run("mvtec/nut/backbone_r18/seed0"), loss="eq2")
     _rd4ad(workdir, "train", "--run-json", json.dumps(run.to_dict()), "--results", str(results))
     _rd4ad(workdir, "evaluate", "--run", str(run.key), "--results", str(results))
     return str(run.key)

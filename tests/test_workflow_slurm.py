@@ -49,8 +49,8 @@ pytestmark = pytest.mark.slow
 
 SLURM = REPO / "scripts" / "slurm_local.sh"
 PROFILE = REPO / "profiles" / "slurm"
-CANCELLED = "mvtec/nut/r18_256/seed0"  # held after HOLD_EPOCH (a resume.pt), then cancelled
-FAILING = "mvtec/nut/wrn50_pre_oce/seed0"  # evaluated again; cannot write scores.csv the first time
+CANCELLED = "mvtec/nut/backbone_r18/seed0"  # held after HOLD_EPOCH (a resume.pt), then cancelled
+FAILING = "mvtec/nut/bottleneck_pre_oce/seed0"  # evaluated again; cannot write scores.csv the first time
 GPU_RULES = ("train", "evaluate", "complexity")
 # The test cluster in place of the profile's site values: partition "debug", no accounting (job
 # status from squeue), jobs sized for its 2 CPUs.

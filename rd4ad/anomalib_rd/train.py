@@ -30,7 +30,7 @@ from rd4ad.files.paths import writable_file
 from rd4ad.files.temporaries import clean_stale, temp_prefix
 from rd4ad.machine.device_record import device_record
 from rd4ad.machine.numerics import exact_optimizer, numerics_record
-from rd4ad.machine.precision import apply_tf32, precision_record
+from rd4ad.machine.precision import apply_precision
 
 
 class EpochLoss(Callback):
@@ -89,7 +89,7 @@ def train_anomalib_run(
     """Fit anomalib's model for ``run`` and write ``folder.loss`` and ``folder.model``; the model path."""
     writable_file(folder.model)
     clean_stale(folder.path)
-    apply_tf32(run.precision)  # fp32: TF32 off on CUDA, as this suite's fp32 runs
+    precision = apply_precision(f"train {run.key}", run.precision, device)  # fp32: TF32 off, as the suite's fp32
     train = run.load_split("train", cache_dir)
     module = build_anomalib_rd(run, train=train)
     anomalib_optimizer = module.configure_optimizers  # pinned numerics: the same Adam on ATen's fused kernel
@@ -105,7 +105,7 @@ def train_anomalib_run(
     atomic_write_text(folder.loss, pd.DataFrame(losses.rows).to_csv(index=False, float_format="%.9g"))
     state = {
         "run": run.to_dict(),
-        "numerics": {**numerics_record(numerics), **precision_record(run.precision)},
+        "numerics": {**numerics_record(numerics), **precision},
         "hardware": device_record(device),
         "inputs": inputs,
         "epochs": run.epochs,

@@ -12,8 +12,8 @@ only one variant has are listed and left out. With nothing to compare it prints 
 exits 1. Method and assumptions: docs/comparisons.md.
 
 Examples:
-  python -m rd4ad compare --results results/paper --reference wrn50_256 --candidate wrn50_eq2
-  python -m rd4ad compare --results results/before --results results/after --reference wrn50_256 --candidate wrn50_256
+  python -m rd4ad compare --results results/paper --reference headline --candidate loss_eq2
+  python -m rd4ad compare --results results/before --results results/after --reference headline --candidate headline
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import sys
 
 from rd4ad.cli._arguments import non_negative_int
 from rd4ad.files.errors import RD4ADError
-from rd4ad.report.comparisons import NOTHING_COMPARED, compare_variants, comparison_text, unpaired_text
-from rd4ad.report.results import collect_runs
+from rd4ad.results.comparisons import NOTHING_COMPARED, compare_variants, comparison_text, unpaired_text
+from rd4ad.results.tree import collect_runs
 from rd4ad.statistics.signflip import SEED
 
 

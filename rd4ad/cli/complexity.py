@@ -23,6 +23,7 @@ from rd4ad.evaluation.complexity import measure_inference, weight_mb
 from rd4ad.files.io import atomic_write_json
 from rd4ad.files.paths import writable_file
 from rd4ad.machine.device import resolve_device
+from rd4ad.machine.precision import apply_precision
 from rd4ad.planning.plan import Measurement
 
 
@@ -41,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     out = writable_file(complexity_file(args.results, run_cfg.dataset, run_cfg.variant))
     apply_execution(args)
     device = resolve_device(args.device)
+    apply_precision(f"complexity {run_cfg.dataset}/{run_cfg.variant}", run_cfg.precision, device)
     torch.manual_seed(run_cfg.seed)
     model = run_cfg.build_model(args.cache_dir)
     size, repeats, warmup = run_cfg.image_size, measurement.repeats, measurement.warmup

@@ -8,7 +8,7 @@ An evaluation runs only after its training job is recorded complete, so it then 
 final state that training kept in resume.pt (rd4ad/training/checkpoints.py).
 
 Example:
-  python -m rd4ad evaluate --results results/demo --run mvtec/ceramic/wrn50_256/seed0
+  python -m rd4ad evaluate --results results/demo --run mvtec/ceramic/headline/seed0
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ plan to <results>/plan.json instead, as the workflow's `plan` rule does (the rep
 
 Examples:
   python -m rd4ad plan --config config/demo.yaml
-  python -m rd4ad plan --config config/demo.yaml --run mvtec/ceramic/wrn50_256/seed0
+  python -m rd4ad plan --config config/demo.yaml --run mvtec/ceramic/headline/seed0
   python -m rd4ad plan --config config/demo.yaml --write
 """
 

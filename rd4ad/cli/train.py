@@ -8,7 +8,7 @@ appears only when training has finished (atomic write).
 
 Example (a run of the embedded demo):
   python -m rd4ad train --results results/demo \\
-      --run-json "$(python -m rd4ad plan --config config/demo.yaml --run mvtec/ceramic/wrn50_256/seed0)"
+      --run-json "$(python -m rd4ad plan --config config/demo.yaml --run mvtec/ceramic/headline/seed0)"
 """
 
 from __future__ import annotations

@@ -26,13 +26,13 @@ from rd4ad.machine.choices import PRECISIONS
 from rd4ad.models.choices import (
     BACKBONE_NAMES,
     BOTTLENECKS,
-    CALIBRATED_TEACHER,
     DECODER_BLOCK_KINDS,
     IMAGE_STRIDE,
     IMPLEMENTATIONS,
     LOSS_NAMES,
     MFF_FUSES,
 )
+from rd4ad.models.teachers import TeacherKind, resolve_teacher
 from rd4ad.scoring.choices import MAP_BORDERS, REDUCTIONS
 
 if TYPE_CHECKING:
@@ -125,8 +125,8 @@ class RunConfig:
     )
     batch_size: int = _knob("training batch size (paper: 16)", minimum=1)
     teacher_weights: str = _knob(
-        "imagenet_v1 (the paper's, fetched into <resources>/torch) | random | "
-        "random_calibrated (random, BatchNorm statistics set from the run's training "
+        f"{TeacherKind.IMAGENET.value} (the paper's, fetched into <resources>/torch) | {TeacherKind.RANDOM.value} | "
+        f"{TeacherKind.CALIBRATED.value} (random, BatchNorm statistics set from the run's training "
         "images: the demo's and CI's teacher, rd4ad/models/calibration.py) | "
         "path to a .pth state dict"
     )
@@ -230,7 +230,7 @@ class RunConfig:
         """What a ``random_calibrated`` teacher is calibrated on: the run's training images and whether
         they are ImageNet-normalised (None for the other teachers). ``train``: the split when the caller
         has loaded it already; else it is read (through ``cache_dir``)."""
-        if self.teacher_weights != CALIBRATED_TEACHER:
+        if not resolve_teacher(self.teacher_weights).calibrated:
             return None
         train = train if train is not None else self.load_split("train", cache_dir)
         return train.images, train.normalize

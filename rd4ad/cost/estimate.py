@@ -22,7 +22,7 @@ from rd4ad.contract.run import RunConfig
 from rd4ad.cost.runtime import run_digest
 from rd4ad.cost.shape import RunShape, ShapeTiming
 from rd4ad.data.sizes import split_sizes
-from rd4ad.models.choices import CALIBRATED_TEACHER
+from rd4ad.models.teachers import resolve_teacher
 from rd4ad.planning.plan import Plan
 
 JOBS = ("train", "evaluate")
@@ -60,7 +60,7 @@ def run_estimate(run: RunConfig, sizes: tuple[int, int], timing: ShapeTiming, co
     """The estimate of one run's train and evaluate jobs (seconds), as the plan stores it."""
     n_train, n_test = sizes
     steps = math.ceil(n_train / run.batch_size) * run.epochs
-    calibration = n_train * timing.calibrate_s_per_image if run.teacher_weights == CALIBRATED_TEACHER else 0.0
+    calibration = n_train * timing.calibrate_s_per_image if resolve_teacher(run.teacher_weights).calibrated else 0.0
     audits = run.epochs // run.eval_every if run.eval_every else 0
     fixed = timing.build_s + calibration
     inference = n_test * timing.infer_s_per_image

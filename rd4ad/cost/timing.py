@@ -25,7 +25,7 @@ import torch
 from rd4ad.cost.shape import RunShape, ShapeTiming
 from rd4ad.evaluation.inference import BATCH_SIZE as INFER_BATCH
 from rd4ad.machine.fast_path import fast_path
-from rd4ad.machine.precision import apply_tf32, autocast
+from rd4ad.machine.precision import apply_precision, autocast
 from rd4ad.models import build_model, distillation_loss
 
 CPU_BATCH = 2
@@ -68,7 +68,7 @@ def time_shape(
 ) -> ShapeTiming:
     """Time ``shape`` on ``device``: see the module docstring. ``calibrate_s_per_image`` is passed through
     (the teacher's calibration runs on the CPU whatever the device: rd4ad/cost/cpu_model.py)."""
-    apply_tf32(shape.precision)
+    apply_precision(f"estimate {shape}", shape.precision, device)
     torch.manual_seed(0)
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)

@@ -24,7 +24,7 @@ from rd4ad.files.temporaries import clean_stale
 from rd4ad.machine.device_record import device_record
 from rd4ad.machine.fast_path import fast_path
 from rd4ad.machine.numerics import numerics_record
-from rd4ad.machine.precision import apply_tf32, precision_record, warn_if_emulated_bf16
+from rd4ad.machine.precision import apply_precision, precision_record
 from rd4ad.scoring import HEADLINE
 
 N_EXAMPLES = 6
@@ -160,8 +160,7 @@ def evaluate_run(
         return _evaluate_anomalib(folder, ckpt, device, batch_size, cache_dir, numerics, start)
     model, run, trained = load_trained(folder.model, device, cache_dir)
     arrays = run.load_split("test", cache_dir)
-    apply_tf32(run.precision)
-    warn_if_emulated_bf16(f"evaluate {run.key}", run.precision, device)
+    apply_precision(f"evaluate {run.key}", run.precision, device)
     maps = infer_level_maps(
         model,
         arrays,
@@ -190,7 +189,7 @@ def _evaluate_anomalib(
     from rd4ad.anomalib_rd.model import anomalib_outputs, build_anomalib_rd, encoder_digest
 
     run = _run_of(ckpt, folder.model)
-    apply_tf32(run.precision)
+    apply_precision(f"evaluate {run.key}", run.precision, device)
     module = build_anomalib_rd(run, cache_dir)
     _check_teacher(folder.model, run, ckpt["inputs"]["teacher"], encoder_digest(module))
     module.model.load_state_dict(ckpt["anomalib"]["state_dict"])

@@ -4,7 +4,9 @@ The paper (§4.1) and the public code train and test in float32. ``tf32`` lets C
 matrix products and convolutions on TF32 tensor cores (10-bit mantissa); ``bf16`` runs the
 forward pass under ``torch.autocast`` in bfloat16 with float32 master weights and a float32
 loss, on CUDA and on CPU. TF32 is set explicitly for every job (PyTorch's own defaults
-differ between matrix products and cuDNN convolutions).
+differ between matrix products and cuDNN convolutions): every entry point (train, evaluate,
+complexity, the cost estimate's timing, anomalib's training) sets its precision up with
+``apply_precision``.
 
 bf16 is fast only where the hardware has it: CUDA GPUs from Ampere on, and CPUs with
 AVX512-BF16 or AMX through oneDNN. Elsewhere (most laptops: AVX2 only) and under pinned CPU
@@ -31,6 +33,17 @@ def apply_tf32(precision: str) -> None:
     allowed = precision == "tf32"
     torch.backends.cuda.matmul.allow_tf32 = allowed
     torch.backends.cudnn.allow_tf32 = allowed
+
+
+def apply_precision(job: str, precision: str, device: torch.device) -> dict:
+    """Set a job (``job``: how its warning names it) up for ``precision`` on ``device``: TF32 as
+    ``apply_tf32`` sets it, a line on stderr where bf16 autocast is emulated; the record of what it set
+    (``precision_record``)."""
+    apply_tf32(precision)
+    warning = emulated_bf16_warning(job, precision, device)
+    if warning:
+        print(warning, file=sys.stderr)
+    return precision_record(precision)
 
 
 @contextmanager
@@ -64,13 +77,6 @@ def emulated_bf16_warning(run_name: str, precision: str, device: torch.device) -
         f"warning: {run_name}: precision bf16 is emulated here ({why}); expect about 7-25x the fp32 time "
         "(python benchmarks/bench_precision.py measures it); set precision: fp32 for runs on this machine"
     )
-
-
-def warn_if_emulated_bf16(job: str, precision: str, device: torch.device) -> None:
-    """Print ``emulated_bf16_warning`` on stderr when there is one (train and evaluate jobs)."""
-    warning = emulated_bf16_warning(job, precision, device)
-    if warning:
-        print(warning, file=sys.stderr)
 
 
 def autocast(precision: str, device: torch.device) -> torch.autocast:

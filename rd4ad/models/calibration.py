@@ -9,9 +9,9 @@ weights stay the seeded random ones. The result depends only on the teacher's se
 split, so the same run rebuilds the same teacher at evaluation, and the teacher digest recorded with
 the model (``rd4ad.contract.fingerprints``) covers the statistics.
 
-``teacher_weights: random_calibrated`` selects it (``rd4ad.models.choices.CALIBRATED_TEACHER``). It
+``teacher_weights: random_calibrated`` selects it (``rd4ad.models.teachers``). It
 exists so that the demo and CI, which cannot download ImageNet weights, train detectors that find defects; the paper's
-teacher is ``imagenet_v1``.
+teacher is ImageNet's (rd4ad/models/teachers.py).
 """
 
 from __future__ import annotations

@@ -10,10 +10,6 @@ BOTTLENECKS = ("pre", "pre+oce", "pre+oce+mff")  # the Table 5 ablation of the O
 MFF_FUSES = ("code", "paper")
 DECODER_BLOCK_KINDS = ("code", "supplement")  # the public code's [3,4,6], supplement Table 1's [6,4,3]
 LOSS_NAMES = ("flat", "eq2")
-# Teachers that need no weights file: the seeded random ResNet, and the same with its BatchNorm statistics
-# set from the run's training images (rd4ad/models/calibration.py; the demo's and CI's teacher).
-CALIBRATED_TEACHER = "random_calibrated"
-RANDOM_TEACHERS = ("random", CALIBRATED_TEACHER)
 # The bottleneck sees the image at stride 32 and the decoder doubles three times back to the
 # teacher's strides 16, 8, 4: the student's features match the teacher's only when the image
 # side is a multiple of 32.

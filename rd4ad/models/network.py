@@ -86,7 +86,7 @@ def build_model(
 
     No defaults here: a run's knobs and their defaults are ``RunConfig``'s (rd4ad/contract/run.py).
     The student draws its initial weights from the global RNG (seed it first); the teacher
-    does not touch it. ``imagenet_v1`` weights are read from ``cache_dir`` / the torch hub cache;
+    does not touch it. ImageNet weights (rd4ad/models/teachers.py) are read from ``cache_dir`` / the torch hub cache;
     ``calibration`` (training images, normalised or not) sets a ``random_calibrated`` teacher's BatchNorm
     statistics (rd4ad/models/calibration.py).
     """

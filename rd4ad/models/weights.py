@@ -1,6 +1,7 @@
-"""Teacher weight resolution: ``imagenet_v1`` | ``random`` | ``random_calibrated`` | a local ``.pth`` state dict.
+"""Teacher weights, as rd4ad/models/teachers.py resolves a ``teacher_weights`` value: ImageNet | random |
+calibrated random | a local ``.pth`` state dict.
 
-``imagenet_v1`` are torchvision's IMAGENET1K_V1 files (the old ``pretrained=True`` weights),
+The ImageNet weights are torchvision's IMAGENET1K_V1 files (the old ``pretrained=True`` weights),
 read from the torch hub cache (``$TORCH_HOME/hub/checkpoints``). Building a model never
 downloads: :func:`download_teacher_weights` (``python -m rd4ad fetch weights``) does, checking
 the SHA-256 prefix carried in each file name. ``random`` is a fixed-seed initialisation, so
@@ -21,9 +22,8 @@ from torchvision.models import ResNet, ResNet18_Weights, ResNet50_Weights, Wide_
 from rd4ad.files.errors import RD4ADError, UnreadableFileError
 from rd4ad.files.io import load_checkpoint
 from rd4ad.models.calibration import calibrate_batchnorm
-from rd4ad.models.choices import CALIBRATED_TEACHER as CALIBRATED
-from rd4ad.models.choices import RANDOM_TEACHERS
 from rd4ad.models.encoder import backbone_spec
+from rd4ad.models.teachers import IMAGENET_TEACHER, resolve_teacher
 
 TEACHER_URLS: dict[str, str] = {
     "resnet18": ResNet18_Weights.IMAGENET1K_V1.url,
@@ -75,14 +75,15 @@ def load_teacher_state_dict(
     backbone: str, teacher_weights: str, cache_dir: str | Path | None = None
 ) -> dict[str, torch.Tensor] | None:
     """The teacher's state dict for ``teacher_weights`` (``None`` for the random ones); never downloads."""
-    if teacher_weights in RANDOM_TEACHERS:
+    teacher = resolve_teacher(teacher_weights)
+    if teacher.random:
         backbone_spec(backbone)
         return None
-    if teacher_weights == "imagenet_v1":
+    if teacher.downloads:
         path = teacher_weights_file(backbone, cache_dir)
         if not path.is_file():
             raise RD4ADError(
-                f"teacher_weights: imagenet_v1 for {backbone} expects the file {path} (torch hub cache, "
+                f"teacher_weights: {IMAGENET_TEACHER} for {backbone} expects the file {path} (torch hub cache, "
                 f"set by TORCH_HOME); download it with `python -m rd4ad fetch weights --backbone {backbone}`, "
                 f"or set teacher_weights to a local .pth state dict, or to 'random' for the demo"
             )
@@ -91,7 +92,7 @@ def load_teacher_state_dict(
         if not path.is_file():
             raise RD4ADError(
                 f"teacher_weights: {path} is not a file; give a .pth state dict of torchvision "
-                f"{backbone}, 'imagenet_v1' or 'random'"
+                f"{backbone}, '{IMAGENET_TEACHER}' or 'random'"
             )
     try:
         state = load_checkpoint(path)
@@ -115,9 +116,10 @@ def teacher_resnet(
 
     ``calibration``: the run's training images and whether they are ImageNet-normalised, which
     ``random_calibrated`` needs (and the other teachers ignore)."""
-    if teacher_weights == CALIBRATED and calibration is None:
+    calibrated = resolve_teacher(teacher_weights).calibrated
+    if calibrated and calibration is None:
         raise RD4ADError(
-            f"teacher_weights: {CALIBRATED} is calibrated on the run's training images; "
+            f"teacher_weights: {teacher_weights} is calibrated on the run's training images; "
             f"build it through the run (RunConfig.build_model), which loads them"
         )
     state = load_teacher_state_dict(backbone, teacher_weights, cache_dir)
@@ -133,6 +135,6 @@ def teacher_resnet(
                 f"teacher_weights: {teacher_weights} is not a state dict of torchvision {backbone} "
                 f"({detail}); give the matching backbone's weights"
             ) from err
-    if teacher_weights == CALIBRATED:
+    if calibrated:
         calibrate_batchnorm(resnet, *calibration)
     return resnet

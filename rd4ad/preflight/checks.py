@@ -23,7 +23,7 @@ from rd4ad.data.sizes import dataset_megabytes
 from rd4ad.data.validate import RECORD
 from rd4ad.machine.gpu_slots import visible_gpus
 from rd4ad.machine.numerics import cpu_vector_isa
-from rd4ad.models.choices import RANDOM_TEACHERS
+from rd4ad.models.teachers import resolve_teacher
 from rd4ad.planning.plan import Plan
 
 STATUSES = ("ok", "warn", "fail")
@@ -271,14 +271,15 @@ def teacher_weights(plan: Plan, *, offline: bool = False) -> list[Check]:
         {
             (p.run.backbone, p.run.teacher_weights)
             for p in plan.runs.values()
-            if p.run.teacher_weights not in RANDOM_TEACHERS
+            if not resolve_teacher(p.run.teacher_weights).random
         }
     ):
-        path = teacher_weights_file(backbone, resources.weights) if weights == "imagenet_v1" else Path(weights)
+        fetched = resolve_teacher(weights).downloads
+        path = teacher_weights_file(backbone, resources.weights) if fetched else Path(weights)
         what = f"teacher {backbone}"
         if path.is_file() and path.stat().st_size > 0:
             out.append(Check("ok", what, f"{path}"))
-        elif weights != "imagenet_v1":
+        elif not fetched:
             out.append(
                 Check("fail", what, f"{path} is not a file", "give the variant's teacher_weights an existing .pth")
             )

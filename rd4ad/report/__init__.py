@@ -4,9 +4,9 @@
 ``out`` with its figures and exports (CSV, LaTeX, Markdown summary) beside it; see
 ``python -m rd4ad report --help``.
 
-Imports: ``rd4ad.files``, ``rd4ad.machine``, ``rd4ad.contract``, ``rd4ad.published``, ``rd4ad.statistics``,
-``rd4ad.planning`` (the plan file, never the planner or Snakemake), ``rd4ad.cost`` (the benchmark files and the
-estimates in the plan).
+Imports: ``rd4ad.results`` (results trees, frames, comparisons), ``rd4ad.files``, ``rd4ad.machine``,
+``rd4ad.contract``, ``rd4ad.published``, ``rd4ad.statistics``, ``rd4ad.planning`` (the plan file, never the
+planner or Snakemake), ``rd4ad.cost`` (the benchmark files and the estimates in the plan).
 """
 
 from rd4ad.report.build import build_report

@@ -9,6 +9,9 @@ is measured twice, as the public code's per-image PRO (``pro_public``) and as th
 (``pro``), each with its own delta; the config's ``pro_reproduction`` says which one is
 ``counted`` (sets the status the summary counts).
 
+Demo numbers (synthetic data, demo-sized models) are never compared with a published one: with
+``comparable`` False a cell that has both is ``incomparable``, with no delta and no verdict.
+
 Two judgements per cell. The *status* compares |delta| with the config's fixed tolerance (the
 practical "equal enough" band). The *verdict* asks whether the published run could be one more
 run of ours: the seed prediction interval (``rd4ad.statistics.seeds``) holds the published value
@@ -25,7 +28,8 @@ import pandas as pd
 from rd4ad.planning.plan import Plan
 from rd4ad.published import AVERAGES, OBJECTS, PAPER_METHOD, ROWS, TEXTURES
 from rd4ad.published.metrics import COMPLEXITY_METRICS, PRO_MEASURES, REGISTRY
-from rd4ad.report.results import RUN_KEYS
+from rd4ad.results.frames import printed_order, seed_matrix, to_percent
+from rd4ad.results.tree import RUN_KEYS
 from rd4ad.statistics.seeds import (
     VERDICTS,
     prediction_interval,
@@ -37,6 +41,8 @@ from rd4ad.statistics.seeds import (
 )
 
 STATUSES = ("within", "off", "missing", "unpublished", "measured")
+INCOMPARABLE = "incomparable"  # ours and a published value, but demo data: never compared
+DEMO_STATUSES = (INCOMPARABLE, "missing", "unpublished")
 COMPARED = ("within", "off")  # the statuses of a cell compared with its published number
 CELL_KEY = ["table", "dataset", "setting", "metric", "category"]
 CELL_COLUMNS = CELL_KEY + [
@@ -59,6 +65,11 @@ CELL_COLUMNS = CELL_KEY + [
 ]
 
 
+def statuses(comparable: bool) -> tuple[str, ...]:
+    """The statuses a report's cells can take: ``STATUSES``, or ``DEMO_STATUSES`` for demo data."""
+    return STATUSES if comparable else DEMO_STATUSES
+
+
 def is_compared(status: pd.Series) -> pd.Series:
     """Which cells are compared with their published number (status within or off the tolerance)."""
     return status.isin(COMPARED)
@@ -76,30 +87,6 @@ def measures(metric: str, pro_reproduction: str) -> tuple[str, ...]:
 def printed_metric(measure: str) -> str:
     """The printed metric a measured one is compared with (``pro_public`` → ``pro``)."""
     return REGISTRY[measure].printed_as if measure in REGISTRY else measure
-
-
-def to_percent(runs: pd.DataFrame) -> pd.DataFrame:
-    """Fractions of AUROC / PRO metrics (``metrics.json``) → percent, as printed in the paper."""
-    scale = np.where(runs["metric"].isin([name for name, m in REGISTRY.items() if m.percent]), 100.0, 1.0)
-    return runs.assign(value=runs["value"] * scale)
-
-
-def seed_matrix(
-    runs: pd.DataFrame,
-    dataset: str,
-    variant: str,
-    metric: str,
-    level: str | None,
-    categories: list[str],
-    seeds: tuple[int, ...],
-) -> pd.DataFrame:
-    """Values of one (dataset, variant, metric, level) as categories × seeds (NaN: no run).
-
-    ``level`` None takes each run's headline subset (Eq. 3 with all levels)."""
-    chosen = runs[(runs["dataset"] == dataset) & (runs["variant"] == variant) & (runs["metric"] == metric)]
-    chosen = chosen[chosen["level"] == (chosen["headline"] if level is None else level)]
-    matrix = chosen.pivot_table(index="category", columns="seed", values="value", aggfunc="first")
-    return matrix.reindex(index=categories, columns=list(seeds)).astype(float)
 
 
 def category_groups(dataset: str, categories: list[str]) -> dict[str, list[str]]:
@@ -152,12 +139,6 @@ def cell_status(mean: pd.Series, published: pd.Series, tolerance: pd.Series) -> 
     )
 
 
-def printed_order(dataset: str, categories: list[str]) -> list[str]:
-    """``categories`` in the paper's printed row order (``ROWS``), those it lacks after them as given."""
-    printed = ROWS.get(dataset, ())
-    return [c for c in printed if c in categories] + [c for c in categories if c not in printed]
-
-
 def table_rows(published: pd.DataFrame, table: str, dataset: str, configured: list[str]) -> list[str]:
     """Row categories of one table and dataset in the paper's printed order: per-category tables
     (1, 2, supplement 2) print every category, the configured ones the paper lacks just before the
@@ -204,12 +185,14 @@ def build_cells(
     complexity: pd.DataFrame,
     published: pd.DataFrame,
     intervals: pd.DataFrame | None = None,
+    comparable: bool = True,
 ) -> pd.DataFrame:
     """Every cell of every declared table: measured mean ± std, the seed prediction interval, the
     test-set interval (headline level subset), published RD4AD value, delta, status and verdict.
 
     ``runs`` is ``collect_runs`` output (fractions); ``intervals`` ``collect_intervals``'s (none: no
-    test-set intervals); ``published`` is ``load_published()``."""
+    test-set intervals); ``published`` is ``load_published()``; ``comparable`` False (demo data): no
+    cell is compared with its published value."""
     test_set = cell_test_intervals(intervals, plan.seeds) if intervals is not None and len(intervals) else None
     runs = to_percent(runs[runs["seed"].isin(plan.seeds)])
     paper = published[published["method"] == PAPER_METHOD].set_index(CELL_KEY)["value"]
@@ -241,11 +224,26 @@ def build_cells(
     cells["delta"] = cells["mean"] - cells["published"]
     cells["tolerance"] = printed["metric"].map(plan.tolerance).astype(float)
     cells["status"] = cell_status(cells["mean"], cells["published"], cells["tolerance"])
+    if not comparable:
+        both = cells["mean"].notna() & cells["published"].notna()
+        cells.loc[both, "status"] = INCOMPARABLE
+        cells["delta"] = np.nan
     compared = is_compared(cells["status"])
     cells["verdict"] = np.where(
         compared, verdict(cells["published"], cells["pi_low"], cells["pi_high"], cells["n_seeds"]), ""
     )
     return cells[CELL_COLUMNS]
+
+
+def configured_rows(plan: Plan, cells: pd.DataFrame) -> pd.DataFrame:
+    """``cells`` of the categories the plan runs and of the averages with a member among them: a demo leaves
+    out the paper's other categories."""
+    keep = pd.Series(False, index=cells.index)
+    for dataset in plan.datasets:
+        categories = plan.categories(dataset)
+        shown = set(categories) | {name for name, members in category_groups(dataset, categories).items() if members}
+        keep |= (cells["dataset"] == dataset) & cells["category"].isin(shown)
+    return cells[keep].reset_index(drop=True)
 
 
 def _with_test_set(frame: pd.DataFrame, test_set: pd.DataFrame | None) -> pd.DataFrame:
@@ -259,7 +257,7 @@ def _with_test_set(frame: pd.DataFrame, test_set: pd.DataFrame | None) -> pd.Dat
 
 def headline_variant(plan: Plan, dataset: str) -> str | None:
     """The variant of the first declared table of ``dataset``: its setting marked ``headline`` in
-    config/tables.yaml (wrn50_256 for MVTec, Table 1 "256"), else its first setting."""
+    config/tables.yaml (headline for MVTec, Table 1 "256"), else its first setting."""
     for spec in plan.tables.values():
         if dataset in spec.datasets:
             return spec.headline.variant
@@ -279,21 +277,22 @@ def run_progress(plan: Plan, runs: pd.DataFrame) -> pd.DataFrame:
     return expected.merge(done, on=RUN_KEYS, how="left").fillna({"done": False}).astype({"done": bool})
 
 
-def delta_summary(cells: pd.DataFrame) -> pd.DataFrame:
+def delta_summary(cells: pd.DataFrame, comparable: bool = True) -> pd.DataFrame:
     """Per table, over the counted cells: compared cells (those with a tolerance), mean delta,
-    mean |delta| (percentage points) and the count of each status."""
+    mean |delta| (percentage points) and the count of each status (``statuses(comparable)``)."""
     order = list(dict.fromkeys(cells["table"]))
     cells = cells[cells["counted"]]
     with_delta = cells.dropna(subset=["delta", "tolerance"])
     deltas = with_delta.groupby("table")["delta"].agg(
         n_compared="size", mean_delta="mean", mean_abs_delta=lambda d: d.abs().mean()
     )
-    counts = pd.crosstab(cells["table"], cells["status"]).reindex(columns=list(STATUSES), fill_value=0)
+    shown = statuses(comparable)
+    counts = pd.crosstab(cells["table"], cells["status"]).reindex(columns=list(shown), fill_value=0)
     return (
         deltas.join(counts, how="outer")
         .reindex(order)
         .fillna({"n_compared": 0})
-        .astype({"n_compared": int, **{s: int for s in STATUSES}})
+        .astype({"n_compared": int, **{s: int for s in shown}})
     )
 
 

@@ -17,7 +17,8 @@ import pandas as pd
 
 from rd4ad.planning.plan import AUDIT_DATASET, AuditPair, Plan
 from rd4ad.published.metrics import PERCENT_METRICS
-from rd4ad.report.aggregate import category_groups, headline_variant, seed_matrix, summarize, to_percent, with_averages
+from rd4ad.report.aggregate import category_groups, headline_variant, summarize, with_averages
+from rd4ad.results.frames import seed_matrix, to_percent
 
 ROLES = ("reference", "alternative", "delta")
 

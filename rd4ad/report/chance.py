@@ -16,7 +16,7 @@ CHANCE = 0.5
 
 def below_chance(plan: Plan, runs: pd.DataFrame) -> list[str]:
     """One sentence per variant whose mean headline image AUROC is under chance (``runs``:
-    ``rd4ad.report.results.collect_runs``)."""
+    ``rd4ad.results.tree.collect_runs``)."""
     rows = runs[(runs["level"] == runs["headline"]) & (runs["metric"] == "image_auroc")]
     means = rows.groupby("variant", sort=True)["value"].agg(["mean", "size"])
     sentences = []

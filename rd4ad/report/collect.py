@@ -16,14 +16,15 @@ import pandas as pd
 from rd4ad.contract.layout import RunKey
 from rd4ad.planning.plan import ComparisonPair, Plan
 from rd4ad.published import load_published
-from rd4ad.report.aggregate import build_cells, run_progress
+from rd4ad.report.aggregate import build_cells, configured_rows, run_progress
 from rd4ad.report.audit import AuditComparison, audit_comparisons
 from rd4ad.report.cell_labels import label_cells, published_notes
-from rd4ad.report.comparisons import Comparison, plan_comparisons
 from rd4ad.report.exports import tidy_cells
 from rd4ad.report.failures import run_failures
 from rd4ad.report.inputs import FIELDS, mixed_inputs
-from rd4ad.report.results import (
+from rd4ad.report.setups import setup_columns
+from rd4ad.results.comparisons import Comparison, plan_comparisons
+from rd4ad.results.tree import (
     RUN_KEYS,
     collect_anomalib_metrics,
     collect_complexity,
@@ -42,7 +43,7 @@ class ReportInputs:
     published: pd.DataFrame  # rd4ad.published.load_published()
     runs: pd.DataFrame  # every run's metrics (fractions): collect_runs
     complexity: pd.DataFrame  # Table 3 measurements: collect_complexity
-    cells: pd.DataFrame  # every cell of every declared table, with its row / column labels
+    cells: pd.DataFrame  # every cell of every declared table, with its row / column labels and setup
     tidy: pd.DataFrame  # the cells as exported (tidy_cells)
     progress: pd.DataFrame  # every planned run and whether it is done (run_progress)
     failures: pd.DataFrame  # the unfinished runs and what their logs say (run_failures)
@@ -50,7 +51,7 @@ class ReportInputs:
     audit: list[AuditComparison]
     comparisons: list[tuple[ComparisonPair, Comparison]]  # the plan's paired comparisons (plan_comparisons)
     anomalib: pd.DataFrame  # anomalib's own metrics of its runs (collect_anomalib_metrics)
-    demo: bool  # demo numbers: labelled DEMO everywhere
+    demo: bool  # demo numbers: labelled DEMO everywhere, never compared with a published one
     names: dict[str, str]  # table key → its printed name
     notes: dict[tuple, str]  # paper-internal inconsistencies by printed cell (published_notes)
 
@@ -65,7 +66,13 @@ def collect(plan: Plan) -> ReportInputs:
     published = load_published()
     runs = collect_runs(results)
     complexity = collect_complexity(results)
-    cells = label_cells(plan, build_cells(plan, runs, complexity, published, collect_intervals(results)))
+    demo = plan.demo or bool(runs["demo"].any())  # demo runs are labelled whatever the config says
+    cells = label_cells(
+        plan, build_cells(plan, runs, complexity, published, collect_intervals(results), comparable=not demo)
+    )
+    if demo:
+        cells = configured_rows(plan, cells)
+    cells = cells.join(setup_columns(plan, cells["variant"]).drop(columns="variant"))
     progress = run_progress(plan, runs)
     missing = progress[~progress["done"]]
     failures = run_failures(results, [RunKey(*k) for k in missing[RUN_KEYS].itertuples(index=False)])
@@ -85,7 +92,7 @@ def collect(plan: Plan) -> ReportInputs:
         audit=audit_comparisons(plan, runs, collect_csv(results, "audit_epochs")),
         comparisons=plan_comparisons(plan, runs),
         anomalib=collect_anomalib_metrics(results),
-        demo=plan.demo or bool(runs["demo"].any()),  # demo runs are labelled whatever the config says
+        demo=demo,
         names=names,
         notes=published_notes(published, names),
     )

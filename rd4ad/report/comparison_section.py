@@ -2,7 +2,7 @@
 and the protocol audit pairs), each as a summary table, a forest plot (``figures/``), rows of
 ``tables/comparisons.csv`` and ``tables/comparisons.tex``, and lines of ``summary.md``.
 
-The numbers are ``rd4ad.report.comparisons.compare_variants`` on the plan's seeds and each
+The numbers are ``rd4ad.results.comparisons.compare_variants`` on the plan's seeds and each
 comparison's dataset: Δ = candidate − reference in percentage points, the 95 % t-interval of the
 mean over categories, the sign-flip p-value Holm-adjusted over the comparison's metrics, the
 smallest detectable Δ and the verdict (docs/comparisons.md).
@@ -16,12 +16,12 @@ import pandas as pd
 
 from rd4ad.files.io import atomic_write_text
 from rd4ad.planning.plan import ComparisonPair
-from rd4ad.report.comparisons import SUMMARY_HEADER, Comparison, summary_rows
 from rd4ad.report.display import frame_table
 from rd4ad.report.exports import EXPORT_DIR, _md_table
 from rd4ad.report.figures import save_figure
 from rd4ad.report.forest import forest_plot
 from rd4ad.report.latex import latex_text
+from rd4ad.results.comparisons import SUMMARY_HEADER, Comparison, summary_rows
 
 CSV_FILE, TEX_FILE = f"{EXPORT_DIR}/comparisons.csv", f"{EXPORT_DIR}/comparisons.tex"
 EXPORT_COLUMNS = [

@@ -15,8 +15,8 @@ COST_COLUMNS = ["table", "runs", "device minutes", "estimated device minutes", "
 def cost_frame(plan: Plan) -> pd.DataFrame:
     """Per table and in total (each run once): the runs whose train and evaluate jobs both recorded their
     seconds, their device-minutes and, for the runs the plan holds an estimate of, the estimated
-    device-minutes of the same runs and its error (estimated / actual − 1, %). Empty when no job recorded
-    its seconds."""
+    device-minutes of the same runs and its error (estimated / actual − 1, %), left out where the plan holds no
+    estimate of any of them. Empty when no job recorded its seconds."""
     actual = actual_seconds(plan)
     if not actual:
         return pd.DataFrame(columns=COST_COLUMNS)
@@ -28,4 +28,4 @@ def cost_frame(plan: Plan) -> pd.DataFrame:
         same_runs = summary(plan, {key: actual[key] for key in estimated}, slots=1)["device_hours"] * 60
         table["estimated device minutes"] = minutes
         table["estimate error %"] = 100 * (minutes / same_runs - 1)
-    return table.reset_index().reindex(columns=COST_COLUMNS)
+    return table.reset_index().reindex(columns=[c for c in COST_COLUMNS if c in table.columns or c == "table"])

@@ -18,8 +18,8 @@ from rd4ad.planning.plan import AUDIT_DATASET, ComparisonPair, Plan
 from rd4ad.published import PAPER_METHOD
 from rd4ad.published.metrics import PERCENT_METRICS, label
 from rd4ad.report.audit import AuditComparison
-from rd4ad.report.comparisons import Comparison
 from rd4ad.report.display import fmt, frame_table
+from rd4ad.results.comparisons import Comparison
 
 PAIR = "implementation"  # the tables.yaml audit pair that trains both implementations
 

@@ -4,10 +4,12 @@ booktabs LaTeX (``tables/<key>.csv``, ``tables/<key>.tex``), and a Markdown summ
 ``report`` command also prints, for CI to show or post.
 
 The tidy columns are one per cell and measure: table, row, column (the labels a reader sees,
-``display.label_cells``), metric (``pro_public`` and ``pro`` for the two PRO definitions),
+``display.label_cells``), what ran behind them (variant, backbone, image size, epochs, teacher:
+rd4ad/report/setups.py), metric (``pro_public`` and ``pro`` for the two PRO definitions),
 counted (the one ``pro_reproduction`` names), published, ours mean, std, seeds, the seed
 prediction interval (``pi_low``, ``pi_high``), the test-set interval (``test_low``, ``test_high``),
-delta, status and verdict.
+delta, status and verdict. A demo's CSV opens with the comment line ``DEMO_LINE``; its summary lists
+no delta and no verdict (demo data is never compared with a published number).
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from pathlib import Path
 import pandas as pd
 
 from rd4ad.files.io import atomic_write_text
-from rd4ad.report.aggregate import STATUSES, VERDICTS, delta_summary, is_compared, verdict_summary
+from rd4ad.report.aggregate import VERDICTS, delta_summary, is_compared, statuses, verdict_summary
 from rd4ad.report.display import fmt
 from rd4ad.report.latex import latex_table
+from rd4ad.report.setups import SETUP_COLUMNS
 from rd4ad.statistics.seeds import MAX_SEEDS
 
 EXPORT_DIR = "tables"
@@ -28,6 +31,7 @@ TIDY_COLUMNS = [
     "table",
     "row",
     "column",
+    *SETUP_COLUMNS,
     "metric",
     "counted",
     "published",
@@ -43,6 +47,7 @@ TIDY_COLUMNS = [
     "verdict",
 ]
 LARGEST = 10  # deltas listed in the Markdown summary
+DEMO_LINE = "# DEMO numbers: synthetic data, demo-sized models; not comparable with the paper's\n"
 
 
 def tidy_cells(cells: pd.DataFrame) -> pd.DataFrame:
@@ -50,14 +55,17 @@ def tidy_cells(cells: pd.DataFrame) -> pd.DataFrame:
     return cells.rename(columns={"mean": "ours_mean", "std": "ours_std"})[TIDY_COLUMNS].reset_index(drop=True)
 
 
-def write_exports(folder: Path, tidy: pd.DataFrame, captions: dict[str, str]) -> dict[str, dict[str, str]]:
-    """``<folder>/tables/<key>.csv`` and ``.tex`` of every table in ``captions`` (key → caption);
-    returns key → {"csv", "tex"} paths relative to ``folder``."""
+def write_exports(
+    folder: Path, tidy: pd.DataFrame, captions: dict[str, str], demo: bool = False
+) -> dict[str, dict[str, str]]:
+    """``<folder>/tables/<key>.csv`` and ``.tex`` of every table in ``captions`` (key → caption), a
+    demo's CSV after ``DEMO_LINE``; returns key → {"csv", "tex"} paths relative to ``folder``."""
     links = {}
     for key, caption in captions.items():
         mine = tidy[tidy["table"] == key]
         csv, tex = f"{EXPORT_DIR}/{key}.csv", f"{EXPORT_DIR}/{key}.tex"
-        atomic_write_text(folder / csv, mine.to_csv(index=False, float_format="%.10g"))
+        text = mine.to_csv(index=False, float_format="%.10g")
+        atomic_write_text(folder / csv, (DEMO_LINE if demo else "") + text)
         atomic_write_text(folder / tex, latex_table(mine, caption, f"tab:rd4ad-{key}"))
         links[key] = {"csv": csv, "tex": tex}
     return links
@@ -76,20 +84,32 @@ def _md_table(header: list[str], rows: list[list], text_columns: int = 1) -> lis
 
 
 def summary_markdown(
-    cells: pd.DataFrame, tidy: pd.DataFrame, names: dict[str, str], heading: str, notes: list[str]
+    cells: pd.DataFrame,
+    tidy: pd.DataFrame,
+    names: dict[str, str],
+    heading: str,
+    notes: list[str],
+    comparable: bool = True,
 ) -> str:
     """Markdown: ``heading``, ``notes`` (one paragraph each), per table (``names``: key → printed
-    name) the compared cells, each status and the mean deltas, then the ``LARGEST`` deltas."""
-    summary = delta_summary(cells)
+    name) the compared cells, each status and the mean deltas, then the verdicts and the ``LARGEST``
+    deltas; for demo data (``comparable`` False) the status counts only."""
+    summary = delta_summary(cells, comparable)
+    shown = statuses(comparable)
     lines = [f"## {heading}", ""] + [line for note in notes for line in (note, "")]
-    header = ["Table", "compared", *STATUSES, "mean Δ (pp)", "mean |Δ| (pp)"]
+    if not comparable:
+        lines += _md_table(
+            ["Table", *shown], [[names.get(key, key), *(int(r[s]) for s in shown)] for key, r in summary.iterrows()]
+        )
+        return "\n".join(lines) + "\n"
+    header = ["Table", "compared", *shown, "mean Δ (pp)", "mean |Δ| (pp)"]
     lines += _md_table(
         header,
         [
             [
                 names.get(key, key),
                 int(r["n_compared"]),
-                *(int(r[s]) for s in STATUSES),
+                *(int(r[s]) for s in shown),
                 fmt(r["mean_delta"], sign=True),
                 fmt(r["mean_abs_delta"]),
             ]

@@ -15,7 +15,7 @@ from rd4ad.contract.layout import RunFolder, RunKey
 from rd4ad.planning.plan import Plan
 from rd4ad.published import PAPER_METHOD
 from rd4ad.published.tables import TableSpec
-from rd4ad.report.aggregate import headline_variant, is_compared, printed_order
+from rd4ad.report.aggregate import headline_variant, is_compared
 from rd4ad.report.collect import ReportInputs
 from rd4ad.report.display import DATASET_LABELS
 from rd4ad.report.figures import (
@@ -26,9 +26,11 @@ from rd4ad.report.figures import (
     save_figure,
     score_histograms,
 )
-from rd4ad.report.results import RUN_KEYS, collect_csv, read_examples, read_scores
+from rd4ad.results.frames import printed_order
+from rd4ad.results.tree import RUN_KEYS, collect_csv, read_examples, read_scores
 
 FIGURE_DIR = "figures"
+OVERLAYS = "overlays_"  # the anomaly maps' file names start with it
 DEMO_TAG = "DEMO — "  # before every figure title of a demo report
 
 
@@ -133,7 +135,7 @@ def run_figures(inputs: ReportInputs, folder: Path) -> list[FigureEntry]:
         if examples:
             add(
                 anomaly_overlays(examples, f"{label}: anomaly maps"),
-                f"overlays_{_slug(dataset)}.png",
+                f"{OVERLAYS}{_slug(dataset)}.png",
                 f"{label}: anomaly maps (Fig. 6/7)",
                 "test images with the smoothed anomaly map (jet) and the ground-truth outline (white)",
             )

@@ -11,8 +11,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rd4ad.report.comparisons import Comparison
 from rd4ad.report.figures import MAX_WIDTH, OTHER_COLOR, STATUS_COLORS, plain_text
+from rd4ad.results.comparisons import Comparison
 
 VERDICT_COLORS = {"better": STATUS_COLORS["within"], "worse": STATUS_COLORS["off"]}
 MEAN_LABEL = "mean over categories"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from rd4ad.contract.run import CALIBRATED_TEACHER
+from rd4ad.models.teachers import resolve_teacher
 
 DATA_FIELDS = ("loader", "data_root", "category", "image_size", "protocol")
 CALIBRATED_ON = "calibrated on"  # a random_calibrated teacher's training split; "" for the other teachers
@@ -29,10 +29,10 @@ SHOWN_RUNS = 3
 
 def mixed_inputs(inputs: pd.DataFrame) -> pd.DataFrame:
     """One row per digest of every input that differs among runs that should share it (``inputs``:
-    ``rd4ad.report.results.collect_inputs`` with :data:`FIELDS`); the majority digest of a group first."""
+    ``rd4ad.results.tree.collect_inputs`` with :data:`FIELDS`); the majority digest of a group first."""
     if inputs.empty:
         return pd.DataFrame(columns=MIXED_COLUMNS)
-    calibrated = inputs["teacher_weights"] == CALIBRATED_TEACHER
+    calibrated = inputs["teacher_weights"].map(lambda value: resolve_teacher(value).calibrated).astype(bool)
     inputs = inputs.assign(
         **{CALIBRATED_ON: inputs[list(DATA_FIELDS)].astype(str).agg(" ".join, axis=1).where(calibrated, "")}
     )

@@ -5,7 +5,8 @@ supplement Table 2): category rows in printed order, one column per (dataset, se
 entry; ``methods`` (Tables 3, 4): one row per entry, columns (dataset, setting, metric); ``metrics``
 (Tables 5–7): entry rows grouped by metric, columns the (dataset, setting) pairs. The entries of a
 column are the published baselines, RD4AD as printed, then ours and Δ per measure of the printed
-metric (a printed PRO gets both measured definitions, the counted one first). Settings, baselines and
+metric (a printed PRO gets both measured definitions, the counted one first); demo data has no Δ
+(never compared with a published number: ``NOT_COMPARABLE`` says why). Settings, baselines and
 rows follow the printed order (config/tables.yaml, ``rd4ad.published.ROWS``). Measured and published
 cells carry their tidy labels (rd4ad/report/cell_labels.py: row, column, metric) as data attributes; the exports
 use the same labels.
@@ -22,7 +23,7 @@ import pandas as pd
 from rd4ad.published import AVERAGES, METHODS, PAPER_METHOD
 from rd4ad.published.metrics import REGISTRY, label
 from rd4ad.published.tables import TableSpec
-from rd4ad.report.aggregate import CELL_KEY, measures, table_rows
+from rd4ad.report.aggregate import CELL_KEY, INCOMPARABLE, measures, table_rows
 from rd4ad.report.cell_labels import Column, columns_of, labelers
 from rd4ad.report.display import MISSING, Cell, DisplayTable, Row, category_group, category_label, fmt, header_rows
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from rd4ad.report.collect import ReportInputs
 
 MEASURED = ("ours", "delta")
+NOT_COMPARABLE = "demo data: not comparable with the published value (synthetic images, demo-sized models)"
 
 
 class Entry(NamedTuple):
@@ -76,6 +78,7 @@ class TableCells:
         self.published = rows.set_index(CELL_KEY + ["method"])["value"]
         self.printed = set(zip(rows["dataset"], rows["setting"], rows["metric"], rows["method"]))
         self.table, self.notes, self.pro_reproduction = table, inputs.notes, inputs.plan.pro_reproduction
+        self.comparable = not inputs.demo
 
     def baselines(self, columns: list[Column]) -> list[str]:
         """Published methods other than RD4AD printed in any of ``columns``, in the paper's order."""
@@ -90,14 +93,15 @@ class TableCells:
 
     def entries(self, columns: list[Column], printed: bool = True) -> list[Entry]:
         """The entries of a group of columns: baselines, RD4AD, then ours and Δ per measure; only ours per
-        measure for a setting the paper does not print (``published: false``)."""
+        measure for a setting the paper does not print (``published: false``); no Δ for demo data."""
         ranks = range(max(len(self.measures(c.metric)) for c in columns))
         if not printed:
             return [Entry("ours", rank) for rank in ranks]
+        kinds = MEASURED if self.comparable else ("ours",)
         return (
             [Entry(m) for m in self.baselines(columns)]
             + [Entry(PAPER_METHOD)]
-            + [Entry(kind, rank) for rank in ranks for kind in MEASURED]
+            + [Entry(kind, rank) for rank in ranks for kind in kinds]
         )
 
     def labels(self, column: Column, category: str) -> dict[str, str]:
@@ -132,7 +136,8 @@ class TableCells:
         state = {"status": c["status"], "counted": bool(c["counted"]), "data": data}
         if entry.kind == "ours":
             text = "missing" if c["status"] == "missing" else fmt(c["mean"], metric, c["std"])
-            return Cell(text, "ours", title=seeds + interval_text(c, measure), **state)
+            why = f"; {NOT_COMPARABLE}" if c["status"] == INCOMPARABLE else ""
+            return Cell(text, "ours", title=seeds + interval_text(c, measure) + why, **state)
         tolerance = "" if pd.isna(c["tolerance"]) else f" (tolerance ±{c['tolerance']:g})"
         title = f"{c['status']}{tolerance}" + ("" if c["counted"] else "; not counted (pro_reproduction)")
         title += verdict_text(c, measure)
@@ -164,9 +169,13 @@ def per_category_table(spec: TableSpec, inputs: ReportInputs, table_cells: Table
         for column in columns_of(spec)
         for entry in table_cells.entries([column], spec.setting(column.setting).published)
     ]
+    shown = set(table_cells.cells.index.get_level_values("category"))  # a demo: the ones it runs
     categories = list(
         dict.fromkeys(
-            c for d in spec.datasets for c in table_rows(inputs.published, spec.key, d, inputs.plan.categories(d))
+            c
+            for d in spec.datasets
+            for c in table_rows(inputs.published, spec.key, d, inputs.plan.categories(d))
+            if c in shown
         )
     )
     rows = []

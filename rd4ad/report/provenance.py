@@ -10,18 +10,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from rd4ad.contract.run import CALIBRATED_TEACHER
 from rd4ad.machine.precision import LABELS as PRECISION_LABELS
+from rd4ad.models.teachers import resolve_teacher
 from rd4ad.planning.plan import Plan
 from rd4ad.published.metrics import COMPLEXITY_METRICS
 from rd4ad.published.tables import TableSpec
 
 PAPER_DEVICE = "an Intel i7 CPU"
-TEACHER_TEXT = {  # teacher_weights → how captions and the demo banner name it
-    "random": "random init",
-    CALIBRATED_TEACHER: "random init, BatchNorm statistics calibrated on each run's normal training images",
-    "imagenet_v1": "ImageNet IMAGENET1K_V1",
-}
 
 
 def teachers_line(plan: Plan, variants: set[str] | None = None) -> str:
@@ -35,8 +30,7 @@ def teachers_line(plan: Plan, variants: set[str] | None = None) -> str:
         }
     )
     return (
-        "; ".join(f"{backbone} ({TEACHER_TEXT.get(weights, f'weights from {weights}')})" for backbone, weights in kinds)
-        or "no runs planned"
+        "; ".join(f"{backbone} ({resolve_teacher(weights).label})" for backbone, weights in kinds) or "no runs planned"
     )
 
 

@@ -14,7 +14,7 @@ from rd4ad.published import PAPER_METHOD
 from rd4ad.published.consistency import average_mismatches, cross_table_mismatches
 from rd4ad.published.metrics import PRO_MEASURES, REGISTRY, label
 from rd4ad.published.tables import TableSpec
-from rd4ad.report.aggregate import STATUSES, VERDICTS, delta_summary, verdict_summary
+from rd4ad.report.aggregate import VERDICTS, delta_summary, statuses, verdict_summary
 from rd4ad.report.chance import below_chance
 from rd4ad.report.collect import ReportInputs
 from rd4ad.report.cost import cost_frame
@@ -24,6 +24,7 @@ from rd4ad.report.environment import environment
 from rd4ad.report.exports import EXPORT_DIR, SUMMARY_FILE, seeds_line, seeds_text
 from rd4ad.report.paper_tables import paper_table
 from rd4ad.report.provenance import table_caption, teachers_line
+from rd4ad.report.setups import setups_line
 
 TITLE = "RD4AD reproduction report"
 MARKS_TEXT = ", ".join(f"{mark} {verdict}" for verdict, mark in VERDICT_MARKS.items())
@@ -35,6 +36,10 @@ VERDICT_RULE = (
     "or above it. One seed gives no interval: undetermined, and the fixed tolerance alone decides the status. "
     "Both counts are shown; a group average's interval comes from its per-seed means."
 )
+DEMO_RULE = (
+    "Demo data (synthetic images, demo-sized models) is never compared with a published number: each cell "
+    "shows ours beside the paper's value, with no Δ, no status against the tolerance and no verdict."
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class PaperTable:
     spec: TableSpec
     display: DisplayTable
     caption: str  # what produced it: precision, timing devices (rd4ad/report/provenance.py)
+    setups: str  # what ran behind its settings (rd4ad/report/setups.py)
     latex_caption: str  # the caption of its LaTeX export
 
 
@@ -81,8 +87,15 @@ def paper_tables(inputs: ReportInputs) -> list[PaperTable]:
     out = []
     for spec in inputs.plan.tables.values():
         caption = table_caption(inputs.plan, spec, inputs.complexity)
+        setups = setups_line(inputs.plan, spec)
         out.append(
-            PaperTable(spec, paper_table(spec, inputs), caption, latex_caption(inputs.plan, spec, inputs.demo, caption))
+            PaperTable(
+                spec,
+                paper_table(spec, inputs),
+                caption,
+                setups,
+                latex_caption(inputs.plan, spec, inputs.demo, f"{caption} {setups}"),
+            )
         )
     return out
 
@@ -105,8 +118,11 @@ def summary_notes(inputs: ReportInputs) -> list[str]:
         if inputs.demo
         else []
     )
+    runs = [f"{spec.name} — {setups_line(plan, spec)}" for spec in plan.tables.values()]
     return [
         *demo_lines,
+        "What ran behind each table (the paper's labels = the variant: its backbone, image size, epochs, teacher):\n"
+        + "\n".join(f"- {line}" for line in runs),
         *(
             [
                 f"**Not in the plan** (left out of every table): {', '.join(unplanned)}. Delete these run folders "
@@ -115,9 +131,15 @@ def summary_notes(inputs: ReportInputs) -> list[str]:
             if unplanned
             else []
         ),
-        f"Tolerance (percentage points): {_tolerance(plan)}. Seeds: {', '.join(map(str, plan.seeds))}.",
-        VERDICT_RULE,
-        pro_note(plan),
+        *(
+            [DEMO_RULE, f"Seeds: {', '.join(map(str, plan.seeds))}."]
+            if inputs.demo
+            else [
+                f"Tolerance (percentage points): {_tolerance(plan)}. Seeds: {', '.join(map(str, plan.seeds))}.",
+                VERDICT_RULE,
+                pro_note(plan),
+            ]
+        ),
         *(
             [
                 f"**Inputs differ**: {len(mixed.drop_duplicates(['input', 'shared by']))} group(s) of runs that should "
@@ -157,14 +179,26 @@ def _run_tables(inputs: ReportInputs) -> dict:
 
 
 def _verdict_tables(inputs: ReportInputs) -> dict:
-    """The counts of statuses and verdicts of the counted cells, the mean deltas, the seeds needed."""
-    cells, names = inputs.cells, inputs.names
+    """The counts of statuses and verdicts of the counted cells, the mean deltas, the seeds needed; for
+    demo data the status counts only (nothing is compared)."""
+    cells, names, comparable = inputs.cells, inputs.names, not inputs.demo
     counted = cells[cells["counted"]]
+    status_counts = {s: int((counted["status"] == s).sum()) for s in statuses(comparable)}
+    if not comparable:
+        return {
+            "status_counts": status_counts,
+            "verdict_counts": {},
+            "verdict_rule": DEMO_RULE,
+            "seeds_line": "",
+            "verdict_marks": VERDICT_MARKS,
+            "verdict_table": None,
+            "delta_table": None,
+        }
     summary = delta_summary(cells).reset_index()
     summary["table"] = summary["table"].map(names)
     verdicts = verdict_summary(cells)
     return {
-        "status_counts": {s: int((counted["status"] == s).sum()) for s in STATUSES},
+        "status_counts": status_counts,
         "verdict_counts": {v: int((counted["verdict"] == v).sum()) for v in VERDICTS},
         "verdict_rule": VERDICT_RULE,
         "seeds_line": seeds_line(verdicts, names),

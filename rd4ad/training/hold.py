@@ -3,7 +3,7 @@
 The end-to-end tests kill a whole DAG (SIGKILL, ``scancel``) while one run holds a resume checkpoint
 and check that nothing is lost. So that the kill lands at the same point on a fast or a slow CPU,
 the moment is caused rather than raced: the training job of the run named by the environment
-variable ``RD4AD_TEST_HOLD`` (``<run key>@<epoch>``, e.g. ``mvtec/nut/wrn50_256/seed0@1``) writes a
+variable ``RD4AD_TEST_HOLD`` (``<run key>@<epoch>``, e.g. ``mvtec/nut/headline/seed0@1``) writes a
 resume checkpoint after every epoch up to ``<epoch>``, prints :data:`HELD` with the epoch to its
 log, and then waits there until it is killed. Any other run, and every run of a process without
 the variable, trains as usual.

@@ -35,7 +35,7 @@ from rd4ad.files.temporaries import clean_stale
 from rd4ad.machine.device_record import device_record
 from rd4ad.machine.fast_path import fast_path
 from rd4ad.machine.numerics import exact_optimizer, numerics_record
-from rd4ad.machine.precision import apply_tf32, autocast, precision_record, warn_if_emulated_bf16
+from rd4ad.machine.precision import apply_precision, autocast
 from rd4ad.models import distillation_loss
 from rd4ad.models.inputs import to_model_input
 from rd4ad.scoring import HEADLINE, LEVEL_SUBSETS
@@ -146,8 +146,7 @@ def train_run(
     writable_file(folder.model)
     clean_stale(folder.path)
     resume_path = folder.resume
-    apply_tf32(run.precision)
-    record = {**numerics_record(numerics), **precision_record(run.precision)}
+    record = {**numerics_record(numerics), **apply_precision(f"train {run.key}", run.precision, device)}
     state = load_resume(resume_path, run, device, numerics)
     if state is not None and is_final(state, run):
         return restore_model(folder)
@@ -156,7 +155,6 @@ def train_run(
     test = run.load_split("test", cache_dir) if run.eval_every else None
     images = train.images.to(device).contiguous()
 
-    warn_if_emulated_bf16(f"train {run.key}", run.precision, device)
     fast = fast_path(run.fast, device, on_cpu=fast_on_cpu)
     model, optimizer, forward = _fresh(run, device, compile, fast, numerics, train)
     inputs = {"train_data": split_digest(train), "teacher": teacher_digest(model)}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rd4ad.contract import layout
 from rd4ad.cost.runtime import job_minutes, stored_estimates
-from rd4ad.models.choices import RANDOM_TEACHERS
+from rd4ad.models.teachers import resolve_teacher
 from rd4ad.planning.planner import make_plan, require_extras
 
 CONFIG_SOURCE = ", ".join(map(str, workflow.configfiles)) or "the run config (--config)"
@@ -84,8 +84,10 @@ def dataset_ready(wildcards):
 
 
 def weights_files():
-    """IMAGENET1K_V1 file → backbone, for the variants with ``teacher_weights: imagenet_v1``."""
-    backbones = {v["backbone"] for v in PLAN.config["variants"].values() if v["teacher_weights"] == "imagenet_v1"}
+    """IMAGENET1K_V1 file → backbone, for the variants whose teacher is fetched (rd4ad/models/teachers.py)."""
+    backbones = {
+        v["backbone"] for v in PLAN.config["variants"].values() if resolve_teacher(v["teacher_weights"]).downloads
+    }
     if not backbones:
         return {}
     from rd4ad.models.weights import teacher_weights_file  # torch: only for a config that fetches weights
@@ -96,9 +98,10 @@ def weights_files():
 def teacher_input(wildcards):
     """The teacher file the job's variant reads, ancient() (none for a random teacher)."""
     variant = PLAN.config["variants"][wildcards.variant]
-    if variant["teacher_weights"] in RANDOM_TEACHERS:
+    teacher = resolve_teacher(variant["teacher_weights"])
+    if teacher.random:
         return []
-    if variant["teacher_weights"] == "imagenet_v1":
+    if teacher.downloads:
         return [ancient(path) for path, b in weights_files().items() if b == variant["backbone"]]
     return [ancient(variant["teacher_weights"])]
 

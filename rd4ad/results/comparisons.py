@@ -20,7 +20,7 @@ import pandas as pd
 
 from rd4ad.planning.plan import ComparisonPair, Plan
 from rd4ad.published.metrics import PERCENT_METRICS
-from rd4ad.report.aggregate import printed_order, seed_matrix, to_percent
+from rd4ad.results.frames import printed_order, seed_matrix, to_percent
 from rd4ad.statistics.paired import SEED, compare_paired, family_verdicts
 
 CATEGORY_COLUMNS = ["dataset", "metric", "category", "n", "mean", "low", "high"]
@@ -79,7 +79,7 @@ def compare_variants(
     reference_runs: pd.DataFrame, candidate_runs: pd.DataFrame, reference: str, candidate: str, *, seed: int = SEED
 ) -> Comparison:
     """``reference`` (its runs in ``reference_runs``) against ``candidate`` (in ``candidate_runs``;
-    both ``rd4ad.report.results.collect_runs`` output, fractions) on every dataset and category both
+    both ``rd4ad.results.tree.collect_runs`` output, fractions) on every dataset and category both
     have, on the seeds both have; a metric without a paired value on a dataset (image-only datasets'
     pixel metrics) is left out. The compared metrics are one family (Holm)."""
     ref, cand = (to_percent(_variant_runs(r, v)) for r, v in ((reference_runs, reference), (candidate_runs, candidate)))
