@@ -32,8 +32,9 @@ The baseline file (format 3)::
 the dataset has no such metric, e.g. pixel AUROC of a novelty set). A metric that could not be
 computed (NaN) is an error naming its file, when a baseline is written as when one is checked.
 
-Imports: ``rd4ad.files``, ``rd4ad.machine``, ``rd4ad.report`` (the results reader, never the planner or
-Snakemake), ``rd4ad.statistics`` (the seed spread, the report's too).
+Imports: ``rd4ad.contract`` (the stages, the run folders), ``rd4ad.files``, ``rd4ad.machine``,
+``rd4ad.results`` (the results reader, never the planner or Snakemake), ``rd4ad.statistics`` (the seed
+spread, the report's too).
 """
 
 from __future__ import annotations

@@ -104,7 +104,7 @@ def test_planning_runs_no_code_of_the_factorys_package(tmp_path, monkeypatch):
     (tmp_path / "mypkg").mkdir()
     (tmp_path / "mypkg" / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
     (tmp_path / "mypkg" / "rd.py").write_text("def build(run):\n    return run.build_suite_model()\n")
-    variant = load_yaml("config/demo.yaml")["variants"]["r18_256"]
+    variant = load_yaml("config/demo.yaml")["variants"]["backbone_r18"]
     plan = demo_plan({"mine": {**variant, "model": "mypkg.rd:build"}})
     assert len(plan.run("mvtec/nut/mine/seed0").model_source) == 16
     assert not marker.exists() and "mypkg" not in sys.modules, "planning imported the package"
@@ -119,7 +119,7 @@ def test_planning_runs_no_code_of_the_factorys_package(tmp_path, monkeypatch):
 )
 def test_a_module_of_python_itself_is_named_as_not_a_factory_file(model, kind):
     with pytest.raises(RD4ADError) as err:
-        demo_plan({"mine": {**load_yaml("config/demo.yaml")["variants"]["r18_256"], "model": model}})
+        demo_plan({"mine": {**load_yaml("config/demo.yaml")["variants"]["backbone_r18"], "model": model}})
     module = model.split(":")[0]
     assert str(err.value).startswith(f"model {model!r}: {module} is {kind}")
     assert "no such module" not in str(err.value) and "cannot import" not in str(err.value)

@@ -19,11 +19,13 @@ from typing import TextIO
 from rd4ad.files.crashlog import LOG_DIR
 
 UNLOGGED = "unlogged"
+PREAMBLE_ENV = "RD4AD_LOG_PREAMBLE"  # lines a wrapper of the job (the GPU slot) hands to the job's log
 
 
 def open_log(path: str | os.PathLike) -> TextIO:
-    """Send stdout and stderr into the file ``path`` (created or emptied); return the original stderr.
-    An ``OSError`` when ``path`` cannot be opened (nothing is redirected then)."""
+    """Send stdout and stderr into the file ``path`` (created or emptied), which opens with the lines of
+    ``$RD4AD_LOG_PREAMBLE`` (where the GPU slot placed the job); return the original stderr. An
+    ``OSError`` when ``path`` cannot be opened (nothing is redirected then)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
     original = os.fdopen(os.dup(2), "w", buffering=1, encoding="utf-8", errors="backslashreplace")
     for stream in (sys.stdout, sys.stderr):
@@ -31,6 +33,8 @@ def open_log(path: str | os.PathLike) -> TextIO:
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     os.close(fd)
+    if os.environ.get(PREAMBLE_ENV):
+        print(os.environ[PREAMBLE_ENV], file=sys.stderr, flush=True)
     return original
 
 

@@ -35,10 +35,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from rd4ad.files.errors import RD4ADError
+from rd4ad.files.joblog import PREAMBLE_ENV
 
 LOCK_DIR_ENV = "RD4AD_GPU_LOCK_DIR"
 SCHEDULER_GPU_ENV = ("SLURM_JOB_GPUS", "SLURM_STEP_GPUS")
 SLOT_ENV = "RD4AD_GPU_SLOT"  # set to the GPU's id for the job: --device auto then fails without CUDA
+
+
+def _say(line: str) -> None:
+    """Where the job runs: on stderr, and handed to the job's own log (``--log``) as its first line."""
+    print(line, file=sys.stderr, flush=True)
+    os.environ[PREAMBLE_ENV] = line
 
 
 def default_lock_dir() -> Path:
@@ -159,11 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     pinned = {k: os.environ[k] for k in SCHEDULER_GPU_ENV if os.environ.get(k)}
     if pinned:
         given = ", ".join(f"{k}={v}" for k, v in pinned.items())
-        print(
+        _say(
             f"gpu_slots: the scheduler pinned this job ({given}, "
-            f"CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES', '')}); no lock taken",
-            file=sys.stderr,
-            flush=True,
+            f"CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES', '')}); no lock taken"
         )
     ids = [] if pinned else ([g for g in args.gpus.split(",") if g] if args.gpus is not None else visible_gpus())
     try:
@@ -172,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         ) as slot:
             if slot is not None:
                 os.environ[SLOT_ENV] = ids[slot % len(ids)]
-                print(f"gpu_slots: running on GPU {ids[slot % len(ids)]} (slot {slot})", file=sys.stderr, flush=True)
+                _say(f"gpu_slots: running on GPU {ids[slot % len(ids)]} (slot {slot})")
             os.execvp(command[0], command)
     except RD4ADError as err:
         print(f"rd4ad gpu_slots: error: {err}", file=sys.stderr)
