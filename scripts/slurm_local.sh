@@ -6,7 +6,8 @@
 #        /etc/slurm/slurm.conf (this host, its CPUs, 90 % of its free memory, partition "debug",
 #        no accounting: job status comes from squeue) and a gres.conf with two fake GPUs (character
 #        devices like /dev/null, so a job asking for --gpus=1 is scheduled and gets
-#        CUDA_VISIBLE_DEVICES from SLURM); starts munged, slurmctld and slurmd; waits until the node
+#        CUDA_VISIBLE_DEVICES from SLURM; jobs submitted with RD4AD_STANDIN_GPUS=1 then run on the CPU
+#        instead of failing for want of CUDA); starts munged, slurmctld and slurmd; waits until the node
 #        is idle. Refuses to touch a slurm.conf it did not write.
 # stop:  stops the three daemons by their PID files.
 # Everything the cluster keeps (PID files, logs, spool, the fake devices) lives in

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rd4ad.files.errors import RD4ADError
-from rd4ad.machine.device import resolve_device
+from rd4ad.machine.device import STANDIN_ENV, resolve_device
 from rd4ad.machine.gpu_slots import SCHEDULER_GPU_ENV, SLOT_ENV, acquire_gpu_slot, visible_gpus
 from rd4ad.planning.planner import plan_config_file
 
@@ -196,6 +196,9 @@ def test_auto_is_the_cpu_for_a_job_given_no_gpu(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr("torch.cuda.is_available", lambda: False)
     assert resolve_device("auto").type == "cpu"
+    monkeypatch.delenv(STANDIN_ENV, raising=False)
     monkeypatch.setenv(SLOT_ENV, "3")
     with pytest.raises(RD4ADError, match=r"given a GPU \(RD4AD_GPU_SLOT=3\) but CUDA is not available"):
         resolve_device("auto")
+    monkeypatch.setenv(STANDIN_ENV, "1")  # a test cluster's stand-in GPUs (scripts/slurm_local.sh)
+    assert resolve_device("auto").type == "cpu"

@@ -43,6 +43,7 @@ from ci_dag import (
 from rd4ad.cli import main
 from rd4ad.contract.layout import RunFolder, parse
 from rd4ad.files.io import load_checkpoint
+from rd4ad.machine.device import STANDIN_ENV
 from rd4ad.training.hold import VARIABLE as HOLD_VARIABLE
 
 pytestmark = pytest.mark.slow
@@ -106,10 +107,12 @@ def _slurm_cluster():
 
 
 def _environment(workdir: Path) -> dict:
-    """The submitting shell's environment: this venv first; no CUDA_VISIBLE_DEVICES (SLURM sets it)."""
+    """The submitting shell's environment: this venv first; no CUDA_VISIBLE_DEVICES (SLURM sets it); the
+    cluster's GPUs declared stand-ins, so that jobs given one run on the CPU."""
     environment = {k: v for k, v in os.environ.items() if k != "CUDA_VISIBLE_DEVICES"}
     return {
         **environment,
+        STANDIN_ENV: "1",
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{environment['PATH']}",
         "RD4AD_GPU_LOCK_DIR": str(workdir / "gpu_locks"),
     }

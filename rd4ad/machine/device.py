@@ -10,6 +10,7 @@ from rd4ad.files.errors import RD4ADError
 from rd4ad.machine.device_record import CUBLAS_ENV
 from rd4ad.machine.gpu_slots import SCHEDULER_GPU_ENV, SLOT_ENV
 
+STANDIN_ENV = "RD4AD_STANDIN_GPUS"  # set on a test cluster whose GPUs are stand-ins: a job given one runs on the CPU
 DETERMINISTIC_CUBLAS = ":4096:8"  # cuBLAS's deterministic workspace (CUDA docs, "Results reproducibility")
 
 
@@ -19,13 +20,14 @@ def given_gpu() -> str | None:
 
 
 def resolve_device(name: str = "auto") -> torch.device:
-    """``auto`` → CUDA when present, else CPU, except that a job given a GPU fails without CUDA; otherwise the
-    named device."""
+    """``auto`` → CUDA when present, else CPU, except that a job given a GPU fails without CUDA (unless
+    ``$RD4AD_STANDIN_GPUS`` says the cluster's GPUs are stand-ins, as scripts/slurm_local.sh's are); otherwise
+    the named device."""
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
         given = given_gpu()
-        if given is not None:
+        if given is not None and not os.environ.get(STANDIN_ENV):
             raise RD4ADError(
                 f"--device auto: this job was given a GPU ({given}) but CUDA is not available "
                 f"(torch {torch.__version__}, CUDA build {torch.version.cuda}); fix the driver or run with "
