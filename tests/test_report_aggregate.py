@@ -89,6 +89,9 @@ def test_summary_progress_and_audit(tree):
     }
     assert audits["loss"].loc[("image_auroc", "carpet", "delta"), "mean"] == pytest.approx(-4.0)
     assert audits["pro_definition"].loc[("pro", "mean", "delta"), "mean"] == pytest.approx(2.25)
+    # anomalib ≤ 2.2's AUPRO of the same maps, above 100 for carpet seed 111: (9 + 4) / 2 and 3, averaged
+    assert audits["pro_anomalib22"].loc[("pro", "carpet", "alternative"), "mean"] == pytest.approx(100.5)
+    assert audits["pro_anomalib22"].loc[("pro", "mean", "delta"), "mean"] == pytest.approx(4.75)
     assert audits["epoch_selection"].loc[("image_auroc", "carpet", "alternative"), "mean"] == pytest.approx(99.5)
     assert audits["decoder_blocks"].loc[("pro", "carpet", "alternative"), "n_seeds"] == 0
 
