@@ -133,3 +133,50 @@ def caltech_replica(root: Path, per_category: int = 3, clutter: int = 10) -> Pat
     save_image(top / "056.dog" / "greg" / "vision309.jpg", Image.new("RGB", (8, 8), "gray"))
     (top / "001.cat1" / "._001_0001.jpg").write_bytes(b"\x00\x05\x16\x07AppleDouble resource fork")
     return root
+
+
+VISA_OBJECTS = (
+    "candle",
+    "capsules",
+    "cashew",
+    "chewinggum",
+    "fryum",
+    "macaroni1",
+    "macaroni2",
+    "pcb1",
+    "pcb2",
+    "pcb3",
+    "pcb4",
+    "pipe_fryum",
+)
+
+
+def visa_mask(width: int, height: int, value: int, row: int) -> Image.Image:
+    """A VisA mask: mode L, 0 = good, ``value`` (1 as in the archive, or 255) on rows ``row``…``row + 5``."""
+    mask = np.zeros((height, width), np.uint8)
+    mask[row : row + 6, 4:-4] = value
+    return Image.fromarray(mask, "L")
+
+
+def visa_replica(root: Path, width: int = 30, height: int = 20) -> Path:
+    """``VisA_20220922.tar`` as extracted: per object 3 ``Data/Images/Normal/NNNN.JPG`` (2 train, 1 test),
+    2 ``Data/Images/Anomaly/NNN.JPG`` with ``Data/Masks/Anomaly/NNN.png`` (one 0/1, one 0/255), RGB JPEGs
+    wider than high, and ``split_csv/1cls.csv`` (header object,split,label,image,mask; rows not sorted);
+    a macOS ``.DS_Store`` in one image folder."""
+    rng = np.random.default_rng(7)
+    rows = []
+    for obj in VISA_OBJECTS:
+        data = root / obj / "Data"
+        for k, split in ((836, "train"), (451, "test"), (12, "train")):
+            path = f"{obj}/Data/Images/Normal/{k:04d}.JPG"
+            save_image(root / path, Image.fromarray(rng.integers(0, 256, (height, width, 3), np.uint8)), quality=95)
+            rows.append(f"{obj},{split},normal,{path},")
+        for k, value in ((0, 1), (1, 255)):
+            path, mask = f"{obj}/Data/Images/Anomaly/{k:03d}.JPG", f"{obj}/Data/Masks/Anomaly/{k:03d}.png"
+            save_image(root / path, Image.fromarray(rng.integers(0, 256, (height, width, 3), np.uint8)), quality=95)
+            save_image(root / mask, visa_mask(width, height, value, 2 + 6 * k))
+            rows.append(f"{obj},test,anomaly,{path},{mask}")
+        (data / "Images" / "Normal" / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (root / "split_csv").mkdir(parents=True, exist_ok=True)
+    (root / "split_csv" / "1cls.csv").write_text("object,split,label,image,mask\n" + "\n".join(rows) + "\n")
+    return root

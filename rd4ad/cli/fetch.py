@@ -6,6 +6,8 @@ mvtec: the official archive (SHA-256), extracted safely, validated: 15 categorie
 mnist | fmnist | cifar10: torchvision's classes (their MD5 checks), then every file decoded (idx
   headers and lengths, CIFAR-10 pickles); a damaged extracted file is extracted again.
 caltech256: the official tar (MD5), extracted safely, 257 categories validated, every JPEG decoded.
+visa: the official tar (SHA-256), extracted safely, validated: split_csv/1cls.csv, 12 objects, every
+  image and mask it names decoded (masks: any non-zero value is a defect), no unnamed file.
 weights: torchvision IMAGENET1K_V1 teacher checkpoints (SHA-256 prefix) into --root
   (default: the torch hub cache).
 --local DIR (any dataset, instead of --root): validate an existing copy in place; nothing is
@@ -23,10 +25,11 @@ import argparse
 from rd4ad.data.caltech import fetch_caltech, validate_caltech
 from rd4ad.data.mvtec import CATEGORIES, fetch_mvtec, validate_mvtec
 from rd4ad.data.torchvision_sets import CLASSES, fetch_torchvision, validate_torchvision
+from rd4ad.data.visa import fetch_visa, validate_visa
 from rd4ad.files.errors import RD4ADError
 from rd4ad.models.encoder import BACKBONES
 
-TARGETS = ("mvtec", *CLASSES, "caltech256", "weights")
+TARGETS = ("mvtec", *CLASSES, "caltech256", "visa", "weights")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -59,6 +62,8 @@ def _validate_local(target: str, local: str) -> None:
         validate_mvtec(local, CATEGORIES)
     elif target == "caltech256":
         validate_caltech(local)
+    elif target == "visa":
+        validate_visa(local)
     else:
         validate_torchvision(target, local)
 
@@ -78,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
         print(fetch_mvtec(args.root, mirror=args.mirror))
     elif args.target == "caltech256":
         print(fetch_caltech(args.root, mirror=args.mirror))
+    elif args.target == "visa":
+        print(fetch_visa(args.root, mirror=args.mirror))
     else:
         print(fetch_torchvision(args.target, args.root, mirror=args.mirror))
     return 0

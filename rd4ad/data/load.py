@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from rd4ad.data import caltech, digits, mvtec, torchvision_sets
+from rd4ad.data import caltech, digits, mvtec, torchvision_sets, visa
 from rd4ad.data.arrays import SplitArrays
 from rd4ad.data.cache import cached_split, source_listing
 from rd4ad.data.choices import LOADERS
@@ -20,6 +20,8 @@ def _sources(dataset: str, root: Path, category: str) -> tuple[list[Path], Path]
         return mvtec.source_files(root, category), root
     if dataset == "caltech256":
         return caltech.source_files(root), root
+    if dataset == "visa":
+        return visa.source_files(root, category), root
     if dataset == "digits":
         files = digits.source_files()
         return files, files[0].parent
@@ -35,6 +37,8 @@ def _build(dataset: str, root: Path, category: str, split: str, image_size: int,
         return mvtec.load_mvtec(root, category, split, image_size)
     if dataset == "digits":
         return digits.load_digits_split(category, split, image_size)
+    if dataset == "visa":
+        return visa.load_visa(root, category, split, image_size)
     return torchvision_sets.load_torchvision(dataset, root, category, split, image_size)
 
 
@@ -49,7 +53,7 @@ def load_split(
 ) -> SplitArrays:
     """Decoded ``split`` of ``dataset``/``category`` at ``image_size``; cached in ``cache_dir`` if given.
 
-    An MVTec category is validated first: at no cost when its files are as the fetch recorded them
+    An MVTec category or VisA object is validated first: at no cost when its files are as the fetch recorded them
     (``rd4ad.data.validate``), else every image is decoded and checked before any is used.
 
     ``protocol``: Caltech-256 knobs (``n_inlier_categories``, ``outlier_ratio``,
@@ -65,6 +69,8 @@ def load_split(
     root = Path(root)
     if dataset == "mvtec":
         mvtec.validate_mvtec(root, (category,))
+    if dataset == "visa":
+        visa.validate_visa(root, (category,))
     request = {"dataset": dataset, "split": split, "category": category, "image_size": image_size, "protocol": protocol}
     files, base = _sources(dataset, root, category) if cache_dir is not None else ([], root)
     return cached_split(
