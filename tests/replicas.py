@@ -180,3 +180,32 @@ def visa_replica(root: Path, width: int = 30, height: int = 20) -> Path:
     (root / "split_csv").mkdir(parents=True, exist_ok=True)
     (root / "split_csv" / "1cls.csv").write_text("object,split,label,image,mask\n" + "\n".join(rows) + "\n")
     return root
+
+
+def folder_replica(root: Path, side: int = 20) -> Path:
+    """One's own images as rd4ad/data/folder.py documents them. ``parts``: ``normal/`` 6 images (PNG, an
+    upper-case ``.JPG``, a mode-L PNG), ``abnormal/`` 2 JPEGs, ``mask/`` their PNG masks (one 0/255, one
+    0/1), a ``.DS_Store``. ``listed``: ``split.csv`` (image,split,label,mask) over ``images/``, no masks."""
+    rng = np.random.default_rng(11)
+
+    def pixels(mode: str = "RGB") -> Image.Image:
+        shape = (side, side + 4) if mode == "L" else (side, side + 4, 3)
+        return Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8), mode)
+
+    parts = root / "parts"
+    for k in range(6):
+        name, image = (f"good_{k}.JPG", pixels()) if k == 1 else (f"good_{k}.png", pixels("L" if k == 2 else "RGB"))
+        save_image(parts / "normal" / name, image)
+    for k, value in enumerate((255, 1)):
+        save_image(parts / "abnormal" / f"scratch_{k}.jpg", pixels(), quality=95)
+        save_image(parts / "mask" / f"scratch_{k}.png", visa_mask(side + 4, side, value, 3 + 5 * k))
+    (parts / "normal" / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    listed = root / "listed"
+    rows = []
+    for k, (split, label) in enumerate(
+        (("train", "normal"), ("test", "abnormal"), ("train", "normal"), ("test", "normal"))
+    ):
+        save_image(listed / "images" / f"{k}.png", pixels())
+        rows.append(f"images/{k}.png,{split},{label},")
+    (listed / "split.csv").write_text("image,split,label,mask\n" + "\n".join(rows) + "\n")
+    return root

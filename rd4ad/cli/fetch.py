@@ -8,6 +8,8 @@ mnist | fmnist | cifar10: torchvision's classes (their MD5 checks), then every f
 caltech256: the official tar (MD5), extracted safely, 257 categories validated, every JPEG decoded.
 visa: the official tar (SHA-256), extracted safely, validated: split_csv/1cls.csv, 12 objects, every
   image and mask it names decoded (masks: any non-zero value is a defect), no unnamed file.
+folder: one's own images (rd4ad/data/folder.py), never downloaded: --local DIR validates them in
+  place, every image and mask decoded, each bad file one line.
 weights: torchvision IMAGENET1K_V1 teacher checkpoints (SHA-256 prefix) into --root
   (default: the torch hub cache).
 --local DIR (any dataset, instead of --root): validate an existing copy in place; nothing is
@@ -23,13 +25,14 @@ from __future__ import annotations
 import argparse
 
 from rd4ad.data.caltech import fetch_caltech, validate_caltech
+from rd4ad.data.folder import validate_folder
 from rd4ad.data.mvtec import CATEGORIES, fetch_mvtec, validate_mvtec
 from rd4ad.data.torchvision_sets import CLASSES, fetch_torchvision, validate_torchvision
 from rd4ad.data.visa import fetch_visa, validate_visa
 from rd4ad.files.errors import RD4ADError
 from rd4ad.models.encoder import BACKBONES
 
-TARGETS = ("mvtec", *CLASSES, "caltech256", "visa", "weights")
+TARGETS = ("mvtec", *CLASSES, "caltech256", "visa", "folder", "weights")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -53,6 +56,8 @@ def _check_flags(args: argparse.Namespace) -> None:
                 f"fetch {args.target}: --local DIR uses an existing copy in place and cannot be combined with "
                 f"{' or '.join(ignored)}; give --local DIR alone, or --root DIR [--mirror URL] to download"
             )
+    elif args.target == "folder":
+        raise RD4ADError("fetch folder: one's own images are not downloaded; give --local DIR to validate them")
     elif args.root is None and args.target != "weights":
         raise RD4ADError(f"fetch {args.target}: give --root DIR (download there) or --local DIR (an existing copy)")
 
@@ -64,6 +69,8 @@ def _validate_local(target: str, local: str) -> None:
         validate_caltech(local)
     elif target == "visa":
         validate_visa(local)
+    elif target == "folder":
+        validate_folder(local)
     else:
         validate_torchvision(target, local)
 
