@@ -209,3 +209,32 @@ def folder_replica(root: Path, side: int = 20) -> Path:
         rows.append(f"images/{k}.png,{split},{label},")
     (listed / "split.csv").write_text("image,split,label,mask\n" + "\n".join(rows) + "\n")
     return root
+
+
+def loco_replica(root: Path, categories=("breakfast_box", "pushpins"), width: int = 28, height: int = 20) -> Path:
+    """MVTec LOCO AD as extracted: per category 2 train/good, 1 validation/good, 1 test/good, 1
+    test/logical_anomalies with TWO per-defect masks (``ground_truth/logical_anomalies/000/000.png`` and
+    ``001.png``, pixel values 255 and 254 as in defects_config.json), 1 test/structural_anomalies with one
+    mask (value 1); RGB PNGs wider than high, masks mode L; ``defects_config.json``, ``license.txt``."""
+    rng = np.random.default_rng(3)
+    (root / "license.txt").parent.mkdir(parents=True, exist_ok=True)
+    (root / "license.txt").write_text("CC BY-NC-SA 4.0\n")
+    for cat in categories:
+        for name in ("train/good/000.png", "train/good/001.png", "validation/good/000.png", "test/good/000.png"):
+            save_image(root / cat / name, Image.fromarray(rng.integers(0, 256, (height, width, 3), np.uint8)))
+        for kind in ("logical_anomalies", "structural_anomalies"):
+            save_image(
+                root / cat / "test" / kind / "000.png",
+                Image.fromarray(rng.integers(0, 256, (height, width, 3), np.uint8)),
+            )
+        save_image(
+            root / cat / "ground_truth" / "logical_anomalies" / "000" / "000.png", visa_mask(width, height, 255, 1)
+        )
+        save_image(
+            root / cat / "ground_truth" / "logical_anomalies" / "000" / "001.png", visa_mask(width, height, 254, 12)
+        )
+        save_image(
+            root / cat / "ground_truth" / "structural_anomalies" / "000" / "000.png", visa_mask(width, height, 1, 6)
+        )
+        (root / cat / "defects_config.json").write_text('[{"defect_name": "missing_item", "pixel_value": 255}]\n')
+    return root

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from rd4ad.data import caltech, digits, folder, mvtec, torchvision_sets, visa
+from rd4ad.data import caltech, digits, folder, loco, mvtec, torchvision_sets, visa
 from rd4ad.data.arrays import SplitArrays
 from rd4ad.data.cache import cached_split, source_listing
 from rd4ad.data.choices import LOADERS
@@ -24,6 +24,8 @@ def _sources(dataset: str, root: Path, category: str) -> tuple[list[Path], Path]
         return visa.source_files(root, category), root
     if dataset == "folder":
         return folder.source_files(root, category), root
+    if dataset == "loco":
+        return loco.source_files(root, category), root
     if dataset == "digits":
         files = digits.source_files()
         return files, files[0].parent
@@ -43,6 +45,8 @@ def _build(dataset: str, root: Path, category: str, split: str, image_size: int,
         return visa.load_visa(root, category, split, image_size)
     if dataset == "folder":
         return folder.load_folder(root, category, split, image_size)
+    if dataset == "loco":
+        return loco.load_loco(root, category, split, image_size)
     return torchvision_sets.load_torchvision(dataset, root, category, split, image_size)
 
 
@@ -57,7 +61,7 @@ def load_split(
 ) -> SplitArrays:
     """Decoded ``split`` of ``dataset``/``category`` at ``image_size``; cached in ``cache_dir`` if given.
 
-    An MVTec category, VisA object or own-images category is validated first: at no cost when its
+    An MVTec AD or LOCO category, VisA object or own-images category is validated first: at no cost when its
     files are as the fetch recorded them (``rd4ad.data.validate``), else every image is decoded and
     checked before any is used.
 
@@ -78,6 +82,8 @@ def load_split(
         visa.validate_visa(root, (category,))
     if dataset == "folder":
         folder.validate_folder(root, (category,))
+    if dataset == "loco":
+        loco.validate_loco(root, (category,))
     request = {"dataset": dataset, "split": split, "category": category, "image_size": image_size, "protocol": protocol}
     files, base = _sources(dataset, root, category) if cache_dir is not None else ([], root)
     return cached_split(

@@ -201,11 +201,12 @@ def disk(plan: Plan) -> list[Check]:
 def datasets(plan: Plan, *, offline: bool = False) -> list[Check]:
     """Each dataset role: prepared (and validated), or where the workflow will get it from."""
     from rd4ad.data.caltech import ARCHIVE as CALTECH
+    from rd4ad.data.loco import ARCHIVE as LOCO
     from rd4ad.data.mvtec import ARCHIVE as MVTEC
     from rd4ad.data.visa import ARCHIVE as VISA
 
     resources = Resources(Path(plan.config["resources"]))
-    official = {"mvtec": MVTEC.url, "caltech256": CALTECH.url, "visa": VISA.url}
+    official = {"mvtec": MVTEC.url, "caltech256": CALTECH.url, "visa": VISA.url, "loco": LOCO.url}
     out = []
     for name, entry in plan.datasets.items():
         source, root, what = entry["source"], entry["root"], f"dataset {name}"
