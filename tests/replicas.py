@@ -238,3 +238,27 @@ def loco_replica(root: Path, categories=("breakfast_box", "pushpins"), width: in
         )
         (root / cat / "defects_config.json").write_text('[{"defect_name": "missing_item", "pixel_value": 255}]\n')
     return root
+
+
+MVTEC_AD2_CATEGORIES = ("can", "fabric", "fruit_jelly", "rice", "sheet_metal", "vial", "wallplugs", "walnuts")
+
+
+def mvtec_ad2_replica(root: Path, categories=MVTEC_AD2_CATEGORIES, width: int = 26, height: int = 18) -> Path:
+    """MVTec AD 2 as extracted: per category 2 train/good, 1 validation/good, test_public/good (1) and
+    bad (2) with ``test_public/ground_truth/bad/<stem>_mask.png`` (mode L, 0/255), and the private test
+    sets ``test_private/`` and ``test_private_mixed/`` (images only, no labels, no masks)."""
+    rng = np.random.default_rng(9)
+    for cat in categories:
+        names = ["train/good/000_regular.png", "train/good/001_regular.png", "validation/good/000_regular.png"]
+        names += [
+            "test_public/good/000_regular.png",
+            "test_public/bad/000_regular.png",
+            "test_public/bad/001_overexposed.png",
+        ]
+        names += ["test_private/000_regular.png", "test_private_mixed/000_mixed.png"]
+        for name in names:
+            save_image(root / cat / name, Image.fromarray(rng.integers(0, 256, (height, width, 3), np.uint8)))
+        for k, stem in enumerate(("000_regular", "001_overexposed")):
+            mask = visa_mask(width, height, 255, 2 + 6 * k)
+            save_image(root / cat / "test_public" / "ground_truth" / "bad" / f"{stem}_mask.png", mask)
+    return root

@@ -10,6 +10,9 @@ visa: the official tar (SHA-256), extracted safely, validated: split_csv/1cls.cs
   image and mask it names decoded (masks: any non-zero value is a defect), no unnamed file.
 loco: MVTec LOCO AD's tar.xz (MD5, unverified offline), extracted safely, validated: 5 categories,
   train / validation / test, every image and each of its per-defect masks decoded.
+mvtec_ad2: MVTec AD 2's tar.gz (SHA-256), extracted safely, validated: 8 categories, train /
+  validation / the public test set, every image and mask decoded; the private test sets (no masks,
+  no labels) are not read.
 folder: one's own images (rd4ad/data/folder.py), never downloaded: --local DIR validates them in
   place, every image and mask decoded, each bad file one line.
 weights: torchvision IMAGENET1K_V1 teacher checkpoints (SHA-256 prefix) into --root
@@ -30,12 +33,13 @@ from rd4ad.data.caltech import fetch_caltech, validate_caltech
 from rd4ad.data.folder import validate_folder
 from rd4ad.data.loco import fetch_loco, validate_loco
 from rd4ad.data.mvtec import CATEGORIES, fetch_mvtec, validate_mvtec
+from rd4ad.data.mvtec_ad2 import fetch_mvtec_ad2, validate_mvtec_ad2
 from rd4ad.data.torchvision_sets import CLASSES, fetch_torchvision, validate_torchvision
 from rd4ad.data.visa import fetch_visa, validate_visa
 from rd4ad.files.errors import RD4ADError
 from rd4ad.models.encoder import BACKBONES
 
-TARGETS = ("mvtec", *CLASSES, "caltech256", "visa", "loco", "folder", "weights")
+TARGETS = ("mvtec", *CLASSES, "caltech256", "visa", "loco", "mvtec_ad2", "folder", "weights")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -76,6 +80,8 @@ def _validate_local(target: str, local: str) -> None:
         validate_folder(local)
     elif target == "loco":
         validate_loco(local)
+    elif target == "mvtec_ad2":
+        validate_mvtec_ad2(local)
     else:
         validate_torchvision(target, local)
 
@@ -99,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
         print(fetch_visa(args.root, mirror=args.mirror))
     elif args.target == "loco":
         print(fetch_loco(args.root, mirror=args.mirror))
+    elif args.target == "mvtec_ad2":
+        print(fetch_mvtec_ad2(args.root, mirror=args.mirror))
     else:
         print(fetch_torchvision(args.target, args.root, mirror=args.mirror))
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from rd4ad.data import caltech, digits, folder, loco, mvtec, torchvision_sets, visa
+from rd4ad.data import caltech, digits, folder, loco, mvtec, mvtec_ad2, torchvision_sets, visa
 from rd4ad.data.arrays import SplitArrays
 from rd4ad.data.cache import cached_split, source_listing
 from rd4ad.data.choices import LOADERS
@@ -26,6 +26,8 @@ def _sources(dataset: str, root: Path, category: str) -> tuple[list[Path], Path]
         return folder.source_files(root, category), root
     if dataset == "loco":
         return loco.source_files(root, category), root
+    if dataset == "mvtec_ad2":
+        return mvtec_ad2.source_files(root, category), root
     if dataset == "digits":
         files = digits.source_files()
         return files, files[0].parent
@@ -47,6 +49,8 @@ def _build(dataset: str, root: Path, category: str, split: str, image_size: int,
         return folder.load_folder(root, category, split, image_size)
     if dataset == "loco":
         return loco.load_loco(root, category, split, image_size)
+    if dataset == "mvtec_ad2":
+        return mvtec_ad2.load_mvtec_ad2(root, category, split, image_size)
     return torchvision_sets.load_torchvision(dataset, root, category, split, image_size)
 
 
@@ -61,7 +65,7 @@ def load_split(
 ) -> SplitArrays:
     """Decoded ``split`` of ``dataset``/``category`` at ``image_size``; cached in ``cache_dir`` if given.
 
-    An MVTec AD or LOCO category, VisA object or own-images category is validated first: at no cost when its
+    An MVTec AD, AD 2 or LOCO category, VisA object or own-images category is validated first: at no cost when its
     files are as the fetch recorded them (``rd4ad.data.validate``), else every image is decoded and
     checked before any is used.
 
@@ -84,6 +88,8 @@ def load_split(
         folder.validate_folder(root, (category,))
     if dataset == "loco":
         loco.validate_loco(root, (category,))
+    if dataset == "mvtec_ad2":
+        mvtec_ad2.validate_mvtec_ad2(root, (category,))
     request = {"dataset": dataset, "split": split, "category": category, "image_size": image_size, "protocol": protocol}
     files, base = _sources(dataset, root, category) if cache_dir is not None else ([], root)
     return cached_split(

@@ -203,10 +203,17 @@ def datasets(plan: Plan, *, offline: bool = False) -> list[Check]:
     from rd4ad.data.caltech import ARCHIVE as CALTECH
     from rd4ad.data.loco import ARCHIVE as LOCO
     from rd4ad.data.mvtec import ARCHIVE as MVTEC
+    from rd4ad.data.mvtec_ad2 import ARCHIVE as MVTEC_AD2
     from rd4ad.data.visa import ARCHIVE as VISA
 
     resources = Resources(Path(plan.config["resources"]))
-    official = {"mvtec": MVTEC.url, "caltech256": CALTECH.url, "visa": VISA.url, "loco": LOCO.url}
+    official = {
+        "mvtec": MVTEC.url,
+        "caltech256": CALTECH.url,
+        "visa": VISA.url,
+        "loco": LOCO.url,
+        "mvtec_ad2": MVTEC_AD2.url,
+    }
     out = []
     for name, entry in plan.datasets.items():
         source, root, what = entry["source"], entry["root"], f"dataset {name}"
