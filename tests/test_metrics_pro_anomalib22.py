@@ -2,9 +2,13 @@
 
 import numpy as np
 import pytest
+import torch
 from skimage import measure
 
+from rd4ad.data.arrays import SplitArrays
+from rd4ad.evaluation.levels import evaluate_maps, metric_row
 from rd4ad.metrics import aupro, pro_anomalib22
+from rd4ad.scoring import HEADLINE
 
 
 def literal_roc(scores, target):
@@ -119,3 +123,17 @@ def test_nan_when_only_the_origin_is_within_the_limit():
     masks = np.zeros((1, 1, 4), dtype=np.uint8)
     masks[0, 0, 0] = 1
     assert np.isnan(pro_anomalib22(masks, np.array([[[0.2, 0.5, 0.5, 0.5]]])))
+
+
+def test_evaluation_measures_it_on_the_headline_maps_only():
+    rng = np.random.default_rng(0)
+    masks = np.zeros((4, 16, 16), np.uint8)
+    masks[2:, 4:9, 5:11] = 1
+    level_maps = torch.from_numpy(rng.random((4, 3, 16, 16)).astype(np.float32) + 0.5 * masks[:, None])
+    arrays = SplitArrays(
+        torch.zeros((4, 3, 16, 16), dtype=torch.uint8), masks.max((1, 2)), masks, list("abcd"), list("ggbb"), True
+    )
+    metrics, _, headline = evaluate_maps(level_maps, arrays, "max", torch.device("cpu"))
+    assert metrics[HEADLINE]["pro_anomalib22"] == pytest.approx(pro_anomalib22(masks, headline.numpy()))
+    assert all("pro_anomalib22" not in row and "pro_public" in row for name, row in metrics.items() if name != HEADLINE)
+    assert "pro_public" not in metric_row(arrays.labels, masks, headline.numpy(), np.zeros(4), audit=False)
