@@ -15,6 +15,7 @@ from rd4ad.cost.estimate import plan_estimates, run_estimate, summary
 from rd4ad.cost.runtime import job_minutes, run_digest, stored_estimates
 from rd4ad.cost.shape import RunShape, ShapeTiming
 from rd4ad.cost.timing import time_shape
+from rd4ad.data.loco import CATEGORIES as LOCO_CATEGORIES
 from rd4ad.data.sizes import dataset_megabytes, split_sizes
 from rd4ad.planning.plan import Plan
 from rd4ad.planning.planner import load_yaml, make_plan
@@ -103,3 +104,9 @@ def test_actual_seconds_read_the_rules_benchmark_files(plan):
 def test_a_shape_is_timed_on_synthetic_tensors():
     timing = time_shape(RunShape("rd4ad", "resnet18", 32, 4, "fp32"), torch.device("cpu"), steps=1)
     assert timing.step_s > 0 and timing.infer_s_per_image > 0 and timing.peak_mb is None
+
+
+def test_mvtec_loco_sizes_add_up_to_its_published_totals():
+    sizes = [split_sizes("loco", c) for c in LOCO_CATEGORIES]
+    assert sum(t for t, _ in sizes) == 1778  # training images (validation, 305, is not trained on)
+    assert sum(t for _, t in sizes) == 575 + 561 + 432  # good, logical, structural test images
