@@ -55,11 +55,12 @@ def _roc(
     return np.concatenate(([0.0], fps / n_normal)), np.concatenate(([0.0], tps / n_positives))
 
 
-def _interp1d(old_x: np.ndarray, old_y: np.ndarray, new_x: np.ndarray) -> np.ndarray:
-    """anomalib's ``interp1d``: left neighbour by ``searchsorted`` − 1, clamped; eps-guarded slope."""
-    slope = (old_y[1:] - old_y[:-1]) / (FLOAT32_EPS + (old_x[1:] - old_x[:-1]))
+def _interp1d(old_x: np.ndarray, old_ys: tuple[np.ndarray, ...], new_x: np.ndarray) -> list[np.ndarray]:
+    """anomalib's ``interp1d`` of each of ``old_ys``: left neighbour by ``searchsorted`` − 1, clamped;
+    eps-guarded slope (the neighbours found once for all)."""
     idx = np.clip(np.searchsorted(old_x, new_x, side="left") - 1, 0, old_x.size - 2)
-    return old_y[idx] + slope[idx] * (new_x - old_x[idx])
+    step, offset = FLOAT32_EPS + (old_x[1:] - old_x[:-1]), new_x - old_x[idx]
+    return [old_y[idx] + ((old_y[1:] - old_y[:-1]) / step)[idx] * offset for old_y in old_ys]
 
 
 def _region_curve(fpr: np.ndarray, tpr: np.ndarray, fpr_limit: float, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -68,7 +69,7 @@ def _region_curve(fpr: np.ndarray, tpr: np.ndarray, fpr_limit: float, size: int)
     idx = np.flatnonzero(fpr <= limit)
     new_idx = np.arange(size, dtype=np.float64)
     slope = None
-    if not math.isclose(fpr[idx].max(), fpr_limit, rel_tol=1e-5, abs_tol=1e-8):  # torch.allclose
+    if not abs(fpr[idx].max() - fpr_limit) <= 1e-8 + 1e-5 * fpr_limit:  # torch.allclose(fpr, limit)
         extra = int(np.searchsorted(fpr, fpr_limit, side="left"))
         idx = np.append(idx, extra)
         slope = 1 - (fpr[extra] - fpr_limit) / (fpr[extra] - fpr[extra - 1])
@@ -76,7 +77,8 @@ def _region_curve(fpr: np.ndarray, tpr: np.ndarray, fpr_limit: float, size: int)
     scaled = idx / idx.max() * new_idx.max()
     if slope is not None:
         new_idx[-1] = scaled[-2] + (scaled[-1] - scaled[-2]) * slope
-    return _interp1d(scaled, fpr, new_idx), _interp1d(scaled, tpr, new_idx)
+    region_fpr, region_tpr = _interp1d(scaled, (fpr, tpr), new_idx)
+    return region_fpr, region_tpr
 
 
 def pro_anomalib22(masks: np.ndarray, maps: np.ndarray, *, fpr_limit: float = 0.3) -> float:
