@@ -133,3 +133,132 @@ def caltech_replica(root: Path, per_category: int = 3, clutter: int = 10) -> Pat
     save_image(top / "056.dog" / "greg" / "vision309.jpg", Image.new("RGB", (8, 8), "gray"))
     (top / "001.cat1" / "._001_0001.jpg").write_bytes(b"\x00\x05\x16\x07AppleDouble resource fork")
     return root
+
+
+VISA_OBJECTS = (
+    "candle",
+    "capsules",
+    "cashew",
+    "chewinggum",
+    "fryum",
+    "macaroni1",
+    "macaroni2",
+    "pcb1",
+    "pcb2",
+    "pcb3",
+    "pcb4",
+    "pipe_fryum",
+)
+
+
+def visa_mask(width: int, height: int, value: int, row: int) -> Image.Image:
+    """A VisA mask: mode L, 0 = good, ``value`` (1 as in the archive, or 255) on rows ``row``…``row + 5``."""
+    mask = np.zeros((height, width), np.uint8)
+    mask[row : row + 6, 4:-4] = value
+    return Image.fromarray(mask, "L")
+
+
+def visa_replica(root: Path, width: int = 30, height: int = 20) -> Path:
+    """``VisA_20220922.tar`` as extracted: per object 3 ``Data/Images/Normal/NNNN.JPG`` (2 train, 1 test),
+    2 ``Data/Images/Anomaly/NNN.JPG`` with ``Data/Masks/Anomaly/NNN.png`` (one 0/1, one 0/255), RGB JPEGs
+    wider than high, and ``split_csv/1cls.csv`` (header object,split,label,image,mask; rows not sorted);
+    a macOS ``.DS_Store`` in one image folder."""
+    rng = np.random.default_rng(7)
+    rows = []
+    for obj in VISA_OBJECTS:
+        data = root / obj / "Data"
+        for k, split in ((836, "train"), (451, "test"), (12, "train")):
+            path = f"{obj}/Data/Images/Normal/{k:04d}.JPG"
+            save_image(root / path, Image.fromarray(rng.integers(0, 256, (height, width, 3), np.uint8)), quality=95)
+            rows.append(f"{obj},{split},normal,{path},")
+        for k, value in ((0, 1), (1, 255)):
+            path, mask = f"{obj}/Data/Images/Anomaly/{k:03d}.JPG", f"{obj}/Data/Masks/Anomaly/{k:03d}.png"
+            save_image(root / path, Image.fromarray(rng.integers(0, 256, (height, width, 3), np.uint8)), quality=95)
+            save_image(root / mask, visa_mask(width, height, value, 2 + 6 * k))
+            rows.append(f"{obj},test,anomaly,{path},{mask}")
+        (data / "Images" / "Normal" / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (root / "split_csv").mkdir(parents=True, exist_ok=True)
+    (root / "split_csv" / "1cls.csv").write_text("object,split,label,image,mask\n" + "\n".join(rows) + "\n")
+    return root
+
+
+def folder_replica(root: Path, side: int = 20) -> Path:
+    """One's own images as rd4ad/data/folder.py documents them. ``parts``: ``normal/`` 6 images (PNG, an
+    upper-case ``.JPG``, a mode-L PNG), ``abnormal/`` 2 JPEGs, ``mask/`` their PNG masks (one 0/255, one
+    0/1), a ``.DS_Store``. ``listed``: ``split.csv`` (image,split,label,mask) over ``images/``, no masks."""
+    rng = np.random.default_rng(11)
+
+    def pixels(mode: str = "RGB") -> Image.Image:
+        shape = (side, side + 4) if mode == "L" else (side, side + 4, 3)
+        return Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8), mode)
+
+    parts = root / "parts"
+    for k in range(6):
+        name, image = (f"good_{k}.JPG", pixels()) if k == 1 else (f"good_{k}.png", pixels("L" if k == 2 else "RGB"))
+        save_image(parts / "normal" / name, image)
+    for k, value in enumerate((255, 1)):
+        save_image(parts / "abnormal" / f"scratch_{k}.jpg", pixels(), quality=95)
+        save_image(parts / "mask" / f"scratch_{k}.png", visa_mask(side + 4, side, value, 3 + 5 * k))
+    (parts / "normal" / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    listed = root / "listed"
+    rows = []
+    for k, (split, label) in enumerate(
+        (("train", "normal"), ("test", "abnormal"), ("train", "normal"), ("test", "normal"))
+    ):
+        save_image(listed / "images" / f"{k}.png", pixels())
+        rows.append(f"images/{k}.png,{split},{label},")
+    (listed / "split.csv").write_text("image,split,label,mask\n" + "\n".join(rows) + "\n")
+    return root
+
+
+def loco_replica(root: Path, categories=("breakfast_box", "pushpins"), width: int = 28, height: int = 20) -> Path:
+    """MVTec LOCO AD as extracted: per category 2 train/good, 1 validation/good, 1 test/good, 1
+    test/logical_anomalies with TWO per-defect masks (``ground_truth/logical_anomalies/000/000.png`` and
+    ``001.png``, pixel values 255 and 254 as in defects_config.json), 1 test/structural_anomalies with one
+    mask (value 1); RGB PNGs wider than high, masks mode L; ``defects_config.json``, ``license.txt``."""
+    rng = np.random.default_rng(3)
+    (root / "license.txt").parent.mkdir(parents=True, exist_ok=True)
+    (root / "license.txt").write_text("CC BY-NC-SA 4.0\n")
+    for cat in categories:
+        for name in ("train/good/000.png", "train/good/001.png", "validation/good/000.png", "test/good/000.png"):
+            save_image(root / cat / name, Image.fromarray(rng.integers(0, 256, (height, width, 3), np.uint8)))
+        for kind in ("logical_anomalies", "structural_anomalies"):
+            save_image(
+                root / cat / "test" / kind / "000.png",
+                Image.fromarray(rng.integers(0, 256, (height, width, 3), np.uint8)),
+            )
+        save_image(
+            root / cat / "ground_truth" / "logical_anomalies" / "000" / "000.png", visa_mask(width, height, 255, 1)
+        )
+        save_image(
+            root / cat / "ground_truth" / "logical_anomalies" / "000" / "001.png", visa_mask(width, height, 254, 12)
+        )
+        save_image(
+            root / cat / "ground_truth" / "structural_anomalies" / "000" / "000.png", visa_mask(width, height, 1, 6)
+        )
+        (root / cat / "defects_config.json").write_text('[{"defect_name": "missing_item", "pixel_value": 255}]\n')
+    return root
+
+
+MVTEC_AD2_CATEGORIES = ("can", "fabric", "fruit_jelly", "rice", "sheet_metal", "vial", "wallplugs", "walnuts")
+
+
+def mvtec_ad2_replica(root: Path, categories=MVTEC_AD2_CATEGORIES, width: int = 26, height: int = 18) -> Path:
+    """MVTec AD 2 as extracted: per category 2 train/good, 1 validation/good, test_public/good (1) and
+    bad (2) with ``test_public/ground_truth/bad/<stem>_mask.png`` (mode L, 0/255), and the private test
+    sets ``test_private/`` and ``test_private_mixed/`` (images only, no labels, no masks)."""
+    rng = np.random.default_rng(9)
+    for cat in categories:
+        names = ["train/good/000_regular.png", "train/good/001_regular.png", "validation/good/000_regular.png"]
+        names += [
+            "test_public/good/000_regular.png",
+            "test_public/bad/000_regular.png",
+            "test_public/bad/001_overexposed.png",
+        ]
+        names += ["test_private/000_regular.png", "test_private_mixed/000_mixed.png"]
+        for name in names:
+            save_image(root / cat / name, Image.fromarray(rng.integers(0, 256, (height, width, 3), np.uint8)))
+        for k, stem in enumerate(("000_regular", "001_overexposed")):
+            mask = visa_mask(width, height, 255, 2 + 6 * k)
+            save_image(root / cat / "test_public" / "ground_truth" / "bad" / f"{stem}_mask.png", mask)
+    return root

@@ -27,10 +27,34 @@ LEVEL_OFFSETS = {"M1+2+3": 0.0, "M1": -0.10, "M2": -0.02, "M3": -0.03, "M2+3": -
 SEEDS = (111, 112)
 # Known numbers (fractions) of the headline subset: (dataset, category, variant, seed) → metrics.
 RUNS = {
-    ("mvtec", "carpet", "headline", 111): {"image_auroc": 0.99, "pixel_auroc": 0.98, "pro": 0.93, "pro_public": 0.97},
-    ("mvtec", "carpet", "headline", 112): {"image_auroc": 0.97, "pixel_auroc": 0.98, "pro": 0.95, "pro_public": 0.96},
-    ("mvtec", "bottle", "headline", 111): {"image_auroc": 1.00, "pixel_auroc": 0.985, "pro": 0.96, "pro_public": 0.98},
-    ("mvtec", "bottle", "headline", 112): {"image_auroc": 1.00, "pixel_auroc": 0.985, "pro": 0.96, "pro_public": 0.98},
+    ("mvtec", "carpet", "headline", 111): {
+        "image_auroc": 0.99,
+        "pixel_auroc": 0.98,
+        "pro": 0.93,
+        "pro_public": 0.97,
+        "pro_anomalib22": 1.02,
+    },
+    ("mvtec", "carpet", "headline", 112): {
+        "image_auroc": 0.97,
+        "pixel_auroc": 0.98,
+        "pro": 0.95,
+        "pro_public": 0.96,
+        "pro_anomalib22": 0.99,
+    },
+    ("mvtec", "bottle", "headline", 111): {
+        "image_auroc": 1.00,
+        "pixel_auroc": 0.985,
+        "pro": 0.96,
+        "pro_public": 0.98,
+        "pro_anomalib22": 0.99,
+    },
+    ("mvtec", "bottle", "headline", 112): {
+        "image_auroc": 1.00,
+        "pixel_auroc": 0.985,
+        "pro": 0.96,
+        "pro_public": 0.98,
+        "pro_anomalib22": 0.99,
+    },
     ("mvtec", "carpet", "loss_eq2", 111): {"image_auroc": 0.95, "pixel_auroc": 0.97, "pro": 0.90, "pro_public": 0.94},
     ("mnist", "0", "novelty_r18", 111): {"image_auroc": 0.999, "pixel_auroc": None, "pro": None, "pro_public": None},
     ("mnist", "1", "novelty_r18", 111): {"image_auroc": 0.98, "pixel_auroc": None, "pro": None, "pro_public": None},
@@ -80,7 +104,7 @@ def write_metrics(folder: Path, key: tuple, headline: dict, demo: bool = False) 
     intervals = {
         m: [max(v - INTERVAL_HALF, 0.0), min(v + INTERVAL_HALF, 1.0)]
         for m, v in headline.items()
-        if v is not None and m != "pro_public"
+        if v is not None and m not in ("pro_public", "pro_anomalib22")
     }
     _write_json(
         folder / "metrics.json",
@@ -202,6 +226,7 @@ def build_tree(
 SEED_SHIFTS = (-0.3, 0.1, 0.4)
 CATEGORY_SHIFTS = {"transistor": -3.0, "screw": -1.6, "7": -2.2, "grid": 0.8}
 EXACT_PRO_SHIFT = -2.0
+ANOMALIB22_PRO_SHIFT = 3.0  # anomalib ≤ 2.2's AUPRO: above the printed PRO, as its normalisation inflates it
 FALLBACK = 90.0  # percent, for a run whose cell the paper does not print (demo categories)
 COMPLEXITY_MEASURED = {"infer_s": 0.0123, "memory_mb": 410.0}
 
@@ -242,6 +267,7 @@ def fabricated_levels(printed: dict, key: tuple, pixel: bool) -> dict:
             )
             metrics[metric] = min(1.0, max(0.0, (base + moved + shift) / 100))
         metrics["pro_public"] = metrics["pro"]
+        metrics["pro_anomalib22"] = metrics["pro"] + ANOMALIB22_PRO_SHIFT / 100  # may exceed 1, as the real one
         metrics["pro"] = max(0.0, metrics["pro"] + EXACT_PRO_SHIFT / 100)
         levels[level] = {m: (round(v, 6) if pixel or m == "image_auroc" else None) for m, v in metrics.items()}
     return levels

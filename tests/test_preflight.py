@@ -140,3 +140,13 @@ def test_doctor_exits_1_on_a_failure_and_prints_one_line_per_check(tmp_path, mon
     lines = capsys.readouterr().out.splitlines()
     assert any(line.startswith("fail disk results") for line in lines)
     assert lines[-1] == "13 checks: 1 failed, 0 warned"
+
+
+def test_doctor_knows_visa_local_and_fetched(tmp_path):
+    raw = load_yaml(REPO / "config" / "demo.yaml")
+    visa = {"loader": "visa", "source": "local", "root": str(tmp_path / "nowhere"), "categories": ["candle"]}
+    found = checks.datasets(demo_plan(tmp_path, datasets={**raw["datasets"], "visa": visa}))
+    assert ("dataset visa", "fail") in statuses(found)
+    plan = demo_plan(tmp_path, datasets={**raw["datasets"], "visa": {**visa, "source": "fetch"}})
+    fetched = next(c for c in checks.datasets(plan) if c.name == "dataset visa")
+    assert fetched.status == "warn" and "VisA_20220922.tar" in fetched.detail

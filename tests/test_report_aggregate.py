@@ -16,6 +16,7 @@ from rd4ad.published import load_published
 from rd4ad.report.aggregate import build_cells, delta_summary, run_progress
 from rd4ad.report.audit import audit_comparisons
 from rd4ad.report.collect import collect
+from rd4ad.report.display import audit_table
 from rd4ad.report.figure_files import headline_picks
 from rd4ad.report.paper_tables import paper_table
 from rd4ad.results.tree import collect_complexity, collect_csv, collect_runs
@@ -83,12 +84,17 @@ def test_summary_progress_and_audit(tree):
     # mvtec: 2 categories × (7 table variants, anomalib_rd among them, + 4 audit alternatives) × 2 seeds;
     # novelty: 5 classes × 2 seeds
     assert (int(progress["done"].sum()), len(progress)) == (7, 2 * 11 * 2 + 5 * 2)
-    audits = {
-        a.key: a.frame.set_index(["metric", "category", "role"])
-        for a in audit_comparisons(plan, runs, collect_csv(results, "audit_epochs"))
-    }
+    comparisons = audit_comparisons(plan, runs, collect_csv(results, "audit_epochs"))
+    audits = {a.key: a.frame.set_index(["metric", "category", "role"]) for a in comparisons}
+    keys = [a.key for a in comparisons]  # the three PRO definitions of the same maps, one after the other
+    assert keys[keys.index("pro_definition") + 1] == "pro_anomalib22"
+    table = audit_table(comparisons[keys.index("pro_anomalib22")])
+    assert [c.text for c in table.header[-1]] == ["exact AUPRO", "anomalib ≤ 2.2 AUPRO", "Δ"]
     assert audits["loss"].loc[("image_auroc", "carpet", "delta"), "mean"] == pytest.approx(-4.0)
     assert audits["pro_definition"].loc[("pro", "mean", "delta"), "mean"] == pytest.approx(2.25)
+    # anomalib ≤ 2.2's AUPRO of the same maps, above 100 for carpet seed 111: (9 + 4) / 2 and 3, averaged
+    assert audits["pro_anomalib22"].loc[("pro", "carpet", "alternative"), "mean"] == pytest.approx(100.5)
+    assert audits["pro_anomalib22"].loc[("pro", "mean", "delta"), "mean"] == pytest.approx(4.75)
     assert audits["epoch_selection"].loc[("image_auroc", "carpet", "alternative"), "mean"] == pytest.approx(99.5)
     assert audits["decoder_blocks"].loc[("pro", "carpet", "alternative"), "n_seeds"] == 0
 

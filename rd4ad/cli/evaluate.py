@@ -2,8 +2,9 @@
 
 Reads model.pt of the run's folder <results>/<dataset>/<category>/<variant>/seed<k>/ (it also
 holds the run, so the model is rebuilt exactly) and writes the three files beside it,
-metrics.json last. metrics.json holds image AUROC, pixel AUROC, exact AUPRO ("pro") and the
-public code's per-image PRO ("pro_public") for every level subset of Table 7 (M1 … M1+2+3).
+metrics.json last. metrics.json holds image AUROC, pixel AUROC, exact AUPRO ("pro"), the public
+code's per-image PRO ("pro_public") and anomalib ≤ 2.2's AUPRO ("pro_anomalib22", may exceed 1)
+for every level subset of Table 7 (M1 … M1+2+3).
 An evaluation runs only after its training job is recorded complete, so it then releases the
 final state that training kept in resume.pt (rd4ad/training/checkpoints.py).
 

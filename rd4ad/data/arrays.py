@@ -67,6 +67,13 @@ def binarize(values: np.ndarray) -> np.ndarray:
     return (values.astype(np.float32) / 255.0 > 0.5).astype(np.uint8)
 
 
+def nonzero_defect(mask: Image.Image) -> Image.Image:
+    """A mask whose every non-zero value marks a defect (VisA's 0/1 or small class values) → 8-bit L 0/255,
+    as VisA's ``utils/prepare_data.py`` (amazon-science/spot-diff) sets ``mask_array != 0`` to 255."""
+    values = np.asarray(final_mode(mask, "L"))
+    return Image.fromarray(np.where(values != 0, 255, 0).astype(np.uint8), "L")
+
+
 def resize_mask(mask: Image.Image, size: int) -> np.ndarray:
     """Ground-truth mask → binary uint8 (S, S), as the public code: Resize((S, S)) then > 0.5.
 

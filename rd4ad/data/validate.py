@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from rd4ad.data.arrays import binarize, final_mode, open_image
+from rd4ad.data.arrays import binarize, final_mode, nonzero_defect, open_image
 from rd4ad.data.cache import cache_key, source_listing
 from rd4ad.files.errors import RD4ADError, StorageError, UnreadableFileError
 from rd4ad.files.io import atomic_write_json, read_mapping
@@ -43,20 +43,28 @@ def _decoded(path: Path, problems: list[Problem]) -> Image.Image | None:
         return None
 
 
-def file_problems(image: Path, mask: Path | None = None) -> list[Problem]:
+def file_problems(image: Path, mask: Path | None = None, *, nonzero: bool = False) -> list[Problem]:
     """What is wrong with ``image`` and its ground-truth ``mask``: a file that does not decode, a mask
-    of another size than its image, or a mask without a pixel the loader counts as defect."""
+    of another size than its image, or a mask without a pixel the loader counts as defect (``nonzero``:
+    every non-zero value is a defect, :func:`rd4ad.data.arrays.nonzero_defect`; else above half of 255)."""
     problems: list[Problem] = []
     decoded = _decoded(image, problems)
     truth = None if mask is None else _decoded(mask, problems)
     if truth is None:
         return problems
+    if nonzero:
+        truth = nonzero_defect(truth)
     if decoded is not None and truth.size != decoded.size:
         problems.append(
             (mask, "mask is {}×{} pixels but its image {} is {}×{}".format(*truth.size, image.name, *decoded.size))
         )
     elif not binarize(np.asarray(final_mode(truth, "L"))).any():
-        problems.append((mask, "mask has no defect pixel (none above half of 255; masks are 0 = good, 255 = defect)"))
+        rule = (
+            "non-zero; masks are 0 = good, any other value = defect"
+            if nonzero
+            else ("above half of 255; masks are 0 = good, 255 = defect")
+        )
+        problems.append((mask, f"mask has no defect pixel (none {rule})"))
     return problems
 
 

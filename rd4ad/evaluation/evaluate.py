@@ -14,6 +14,7 @@ from rd4ad.contract.fingerprints import digest, split_digest, state_digest, teac
 from rd4ad.contract.layout import RunFolder
 from rd4ad.contract.run import RunConfig
 from rd4ad.data import SplitArrays
+from rd4ad.evaluation.anomaly_types import per_kind
 from rd4ad.evaluation.inference import BATCH_SIZE, infer_level_maps
 from rd4ad.evaluation.intervals import headline_intervals
 from rd4ad.evaluation.levels import evaluate_maps, metric_row
@@ -170,7 +171,9 @@ def evaluate_run(
         channels_last=fast_path(run.fast, device, on_cpu=fast_on_cpu),
     )
     metrics, scores, headline = evaluate_maps(maps, arrays, run.score, device, border=run.map_border)
-    return _write_results(folder, run, arrays, metrics, scores, headline, trained, device, numerics, start)
+    kinds = per_kind(run.loader, arrays, headline.numpy(), scores[HEADLINE])
+    extra = {"anomaly_kinds": kinds} if kinds else {}
+    return _write_results(folder, run, arrays, metrics, scores, headline, trained, device, numerics, start, **extra)
 
 
 def _evaluate_anomalib(

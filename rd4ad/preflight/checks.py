@@ -211,10 +211,19 @@ def disk(plan: Plan) -> list[Check]:
 def datasets(plan: Plan, *, offline: bool = False) -> list[Check]:
     """Each dataset role: prepared (and validated), or where the workflow will get it from."""
     from rd4ad.data.caltech import ARCHIVE as CALTECH
+    from rd4ad.data.loco import ARCHIVE as LOCO
     from rd4ad.data.mvtec import ARCHIVE as MVTEC
+    from rd4ad.data.mvtec_ad2 import ARCHIVE as MVTEC_AD2
+    from rd4ad.data.visa import ARCHIVE as VISA
 
     resources = Resources(Path(plan.config["resources"]))
-    official = {"mvtec": MVTEC.url, "caltech256": CALTECH.url}
+    official = {
+        "mvtec": MVTEC.url,
+        "caltech256": CALTECH.url,
+        "visa": VISA.url,
+        "loco": LOCO.url,
+        "mvtec_ad2": MVTEC_AD2.url,
+    }
     out = []
     for name, entry in plan.datasets.items():
         source, root, what = entry["source"], entry["root"], f"dataset {name}"
@@ -232,7 +241,7 @@ def datasets(plan: Plan, *, offline: bool = False) -> list[Check]:
                         "fail",
                         what,
                         f"source local, but {root} is not a folder",
-                        "copy MVTec AD there or set the dataset's root / source: fetch",
+                        f"copy {entry['loader']} there or set the dataset's root / source: fetch",
                     )
                 )
             else:

@@ -4,9 +4,9 @@ Each comparison is reference → alternative, paired per seed and category. The 
 config/tables.yaml ``audit:`` come from extra trained variants — loss (flat cosine of the
 public code vs Eq. 1–2), decoder blocks (code [3,4,6] vs supplement [6,4,3]), precision
 (bf16 autocast vs fp32) and the end of MFF (plain concatenation vs §3.2's 1×1 conv-BN-ReLU);
-PRO definition (exact AUPRO vs the public code's per-image PRO) and epoch selection (last
-epoch vs the best of the every-10 test evaluations, which leaks the test set) come from the
-reference runs themselves.
+PRO definition (exact AUPRO vs the public code's per-image PRO, and vs anomalib ≤ 2.2's AUPRO) and
+epoch selection (last epoch vs the best of the every-10 test evaluations, which leaks the test set)
+come from the reference runs themselves: the three PRO definitions of the same anomaly maps.
 """
 
 from __future__ import annotations
@@ -70,25 +70,34 @@ def variant_pair(plan: Plan, runs: pd.DataFrame, pair: AuditPair) -> AuditCompar
     return AuditComparison(pair.name, pair.title, ref, alt, frame)
 
 
-def pro_definition(plan: Plan, runs: pd.DataFrame, variant: str) -> AuditComparison:
-    """Exact MVTec AUPRO (headline) vs the public code's per-image 200-threshold PRO."""
+PRO_ALTERNATIVES = {  # comparison key → (metrics.json key, title, column name) of each other PRO definition
+    "pro_definition": (
+        "pro_public",
+        "PRO: exact AUPRO (FPR ≤ 0.3) vs the public code's per-image PRO",
+        "per-image PRO",
+    ),
+    "pro_anomalib22": (
+        "pro_anomalib22",
+        "PRO: exact AUPRO (FPR ≤ 0.3) vs anomalib ≤ 2.2's AUPRO (divided by the averaged last FPR)",
+        "anomalib ≤ 2.2 AUPRO",
+    ),
+}
+
+
+def pro_definition(plan: Plan, runs: pd.DataFrame, variant: str, key: str) -> AuditComparison:
+    """Exact MVTec AUPRO (headline) vs another PRO definition of the same maps (``PRO_ALTERNATIVES``)."""
+    measure, title, name = PRO_ALTERNATIVES[key]
     categories = plan.categories(AUDIT_DATASET, variant)
     frame = _compare(
         categories,
         {
             "pro": (
                 _matrix(runs, variant, "pro", categories, plan.seeds),
-                _matrix(runs, variant, "pro_public", categories, plan.seeds),
+                _matrix(runs, variant, measure, categories, plan.seeds),
             )
         },
     )
-    return AuditComparison(
-        "pro_definition",
-        "PRO: exact AUPRO (FPR ≤ 0.3) vs the public code's per-image PRO",
-        "exact AUPRO",
-        "per-image PRO",
-        frame,
-    )
+    return AuditComparison(key, title, "exact AUPRO", name, frame)
 
 
 def best_of_evaluations(
@@ -125,11 +134,12 @@ def epoch_selection(plan: Plan, runs: pd.DataFrame, audit_epochs: pd.DataFrame, 
 
 
 def audit_comparisons(plan: Plan, runs: pd.DataFrame, audit_epochs: pd.DataFrame) -> list[AuditComparison]:
-    """Every audited difference: the declared pairs, then PRO definition and epoch selection;
+    """Every audited difference: the declared pairs, then the PRO definitions and epoch selection;
     ``runs`` as collected (fractions)."""
     runs = to_percent(runs[runs["seed"].isin(plan.seeds)])
     reference = headline_variant(plan, AUDIT_DATASET)
     comparisons = [variant_pair(plan, runs, pair) for pair in plan.audit.values()]
     if reference is not None:
-        comparisons += [pro_definition(plan, runs, reference), epoch_selection(plan, runs, audit_epochs, reference)]
+        comparisons += [pro_definition(plan, runs, reference, key) for key in PRO_ALTERNATIVES]
+        comparisons.append(epoch_selection(plan, runs, audit_epochs, reference))
     return comparisons

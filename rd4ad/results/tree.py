@@ -22,7 +22,7 @@ from rd4ad.contract.layout import RunFolder, RunKey, complexity_files, run_files
 from rd4ad.files.errors import RD4ADError
 from rd4ad.files.io import read_mapping
 from rd4ad.machine.device_record import describe
-from rd4ad.published.metrics import COMPLEXITY_METRICS, INTERVAL_METRICS
+from rd4ad.published.metrics import COMPLEXITY_METRICS, INTERVAL_METRICS, REGISTRY
 
 RUN_KEYS = [f.name for f in dataclasses.fields(RunKey)]
 RUN_COLUMNS = ["run"] + RUN_KEYS + ["level", "metric", "value", "headline", "demo", "device"]
@@ -61,7 +61,8 @@ def run_device(data: dict) -> str:
 
 def collect_runs(results: str | Path) -> pd.DataFrame:
     """Every metric of every level subset of every ``metrics.json``: one row per value (NaN for a
-    metric the dataset has none of, ``null`` in the file; any other value not in [0, 1] is an error)."""
+    metric the dataset has none of, ``null`` in the file; any other value not in [0, 1], or [0, the
+    metric's ``at_most``], is an error)."""
     rows = []
     for key, path in run_files(results, "metrics"):
         data = _read_json(path)
@@ -79,7 +80,12 @@ def collect_runs(results: str | Path) -> pd.DataFrame:
                         **dataclasses.asdict(key),
                         "level": level,
                         "metric": metric,
-                        "value": checked_value(path, f"levels.{level}.{metric}", value),
+                        "value": checked_value(
+                            path,
+                            f"levels.{level}.{metric}",
+                            value,
+                            high=REGISTRY[metric].at_most if metric in REGISTRY else 1.0,
+                        ),
                         "headline": str(data["headline"]),
                         "demo": bool(data.get("demo", False)),
                         "device": run_device(data),

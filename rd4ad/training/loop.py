@@ -117,9 +117,9 @@ def _audit(model, test: SplitArrays, run: RunConfig, device, epoch: int, fast: b
 
     maps = infer_level_maps(model, test, device, precision=run.precision, channels_last=fast)
     metrics, _, _ = evaluate_maps(
-        maps, test, run.score, device, {HEADLINE: LEVEL_SUBSETS[HEADLINE]}, border=run.map_border
+        maps, test, run.score, device, {HEADLINE: LEVEL_SUBSETS[HEADLINE]}, border=run.map_border, audit=False
     )
-    return {"epoch": epoch, **{k: v for k, v in metrics[HEADLINE].items() if k != "pro_public"}}
+    return {"epoch": epoch, **metrics[HEADLINE]}
 
 
 def train_run(

@@ -38,7 +38,7 @@ rule fetch:
 
 
 rule use_local:
-    """Validate an existing local copy of MVTec AD in place (air-gapped clusters): nothing is downloaded."""
+    """Validate an existing local copy of MVTec AD or VisA in place (air-gapped clusters): nothing is downloaded."""
     output:
         touch(str(RESOURCES.marker("{dataset}", "local"))),
     log:
