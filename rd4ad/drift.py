@@ -33,8 +33,8 @@ the dataset has no such metric, e.g. pixel AUROC of a novelty set). A metric tha
 computed (NaN) is an error naming its file, when a baseline is written as when one is checked.
 
 Imports: ``rd4ad.contract`` (the stages, the run folders), ``rd4ad.files``, ``rd4ad.machine``,
-``rd4ad.results`` (the results reader, never the planner or Snakemake), ``rd4ad.statistics`` (the seed
-spread, the report's too).
+``rd4ad.published`` (each metric's range), ``rd4ad.results`` (the results reader, never the planner or
+Snakemake), ``rd4ad.statistics`` (the seed spread, the report's too).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +53,7 @@ from rd4ad.contract.layout import run_files
 from rd4ad.files.errors import RD4ADError
 from rd4ad.files.io import atomic_write_json, read_mapping
 from rd4ad.machine.numerics import ISA_LIMITS, KERNEL_ENV
+from rd4ad.published.metrics import REGISTRY
 from rd4ad.results.tree import collect_numerics, collect_runs
 from rd4ad.statistics.seeds import seed_spread
 
@@ -211,8 +213,8 @@ def load_baseline(path: str | Path) -> dict:
         isinstance(data.get(k), dict) for k in ("values", "spread_pp", "tolerance", "environment", "digests")
     ):
         raise RD4ADError(f"{path}: not a drift baseline of format {FORMAT}; regenerate it with --write-baseline")
-    values = _numbers(path, data, "values", 0.0, 1.0)
-    spread = _numbers(path, data, "spread_pp", 0.0, 100.0)
+    values = _numbers(path, data, "values", 0.0, _metric_at_most)
+    spread = _numbers(path, data, "spread_pp", 0.0, lambda key: MAX_FIXED_PP)
     seeds, reference = data.get("seeds"), data.get("reference_seeds")
     if not (_seed_list(seeds) and _seed_list(reference) and set(reference) <= set(seeds)):
         raise RD4ADError(
@@ -236,10 +238,18 @@ def load_baseline(path: str | Path) -> dict:
     return {**data, "values": values.sort_index(), "spread_pp": spread, "tolerance": checked}
 
 
-def _numbers(path: Path, data: dict, name: str, low: float, high: float) -> pd.Series:
-    """``data[name]`` as a float Series (NaN for null); a value that is not a number in [low, high] names its key."""
+def _metric_at_most(key: str) -> float:
+    """The largest value the metric of ``key`` can take (1 but for anomalib ≤ 2.2's AUPRO)."""
+    metric = key.rsplit("/", 1)[-1]
+    return REGISTRY[metric].at_most if metric in REGISTRY else 1.0
+
+
+def _numbers(path: Path, data: dict, name: str, low: float, high_of: Callable[[str], float]) -> pd.Series:
+    """``data[name]`` as a float Series (NaN for null); a value that is not a number in [low, high_of(key)]
+    names its key."""
     out = {}
     for key, value in data[name].items():
+        high = high_of(key)
         if value is not None and not (
             isinstance(value, (int, float))
             and not isinstance(value, bool)

@@ -26,8 +26,7 @@ from rd4ad.data.archive import fetch_archive
 from rd4ad.data.arrays import SplitArrays, nonzero_defect, open_image, resize_image, resize_mask, stack_images
 from rd4ad.data.download import RemoteFile
 from rd4ad.data.listing import folders, images, visible
-from rd4ad.data.validate import Problem, file_problems, validate_recorded
-from rd4ad.files.errors import RD4ADError
+from rd4ad.data.validate import Problem, file_problems, validate_category_folders
 from rd4ad.files.paths import under
 
 CATEGORIES = ("breakfast_box", "juice_bottle", "pushpins", "screw_bag", "splicing_connectors")
@@ -96,15 +95,15 @@ def validate_loco(root: str | os.PathLike, categories: tuple[str, ...] = CATEGOR
     """Validate an MVTec LOCO folder (each of ``categories`` by :func:`category_problems`, its files
     decoded unless as recorded when it last passed, ``rd4ad.data.validate``); return the categories."""
     root = Path(root)
-    if not root.is_dir():
-        raise RD4ADError(f"{root}: MVTec LOCO folder not found; run `python -m rd4ad fetch loco --root {root}`")
-    missing = sorted(set(categories) - {p.name for p in folders(root)})
-    if missing:
-        raise RD4ADError(f"{root}: missing MVTec LOCO categories {missing}; {FIX}")
-    validate_recorded(
-        root, list(categories), lambda c: source_files(root, c), lambda c: category_problems(root, c), FIX
+    return validate_category_folders(
+        root,
+        categories,
+        dataset="MVTec LOCO",
+        target="loco",
+        files=lambda c: source_files(root, c),
+        problems=lambda c: category_problems(root, c),
+        fix=FIX,
     )
-    return list(categories)
 
 
 def fetch_loco(root: str | os.PathLike, mirror: str | None = None, remote: RemoteFile = ARCHIVE) -> Path:

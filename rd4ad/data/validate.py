@@ -25,6 +25,7 @@ from PIL import Image
 
 from rd4ad.data.arrays import binarize, final_mode, nonzero_defect, open_image
 from rd4ad.data.cache import cache_key, source_listing
+from rd4ad.data.listing import folders
 from rd4ad.files.errors import RD4ADError, StorageError, UnreadableFileError
 from rd4ad.files.io import atomic_write_json, read_mapping
 
@@ -93,6 +94,28 @@ def recorded(root: Path) -> dict[str, str]:
     except RD4ADError:
         return {}
     return prints if isinstance(prints, dict) else {}
+
+
+def validate_category_folders(
+    root: str | os.PathLike,
+    categories: tuple[str, ...],
+    *,
+    dataset: str,
+    target: str,
+    files: Callable[[str], list[Path]],
+    problems: Callable[[str], list[Problem]],
+    fix: str,
+) -> list[str]:
+    """A dataset whose categories are the folders of ``root`` (MVTec LOCO, MVTec AD 2): ``root`` exists
+    and holds every one of ``categories``, each checked by ``validate_recorded``; the categories."""
+    root = Path(root)
+    if not root.is_dir():
+        raise RD4ADError(f"{root}: {dataset} folder not found; run `python -m rd4ad fetch {target} --root {root}`")
+    missing = sorted(set(categories) - {p.name for p in folders(root)})
+    if missing:
+        raise RD4ADError(f"{root}: missing {dataset} categories {missing}; {fix}")
+    validate_recorded(root, list(categories), files, problems, fix)
+    return list(categories)
 
 
 def validate_recorded(
