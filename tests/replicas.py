@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from rd4ad.data.visa import CATEGORIES as VISA_CATEGORIES
+
 IMAGES_MAGIC, LABELS_MAGIC = 2051, 2049
 
 
@@ -135,22 +137,6 @@ def caltech_replica(root: Path, per_category: int = 3, clutter: int = 10) -> Pat
     return root
 
 
-VISA_OBJECTS = (
-    "candle",
-    "capsules",
-    "cashew",
-    "chewinggum",
-    "fryum",
-    "macaroni1",
-    "macaroni2",
-    "pcb1",
-    "pcb2",
-    "pcb3",
-    "pcb4",
-    "pipe_fryum",
-)
-
-
 def visa_mask(width: int, height: int, value: int, row: int) -> Image.Image:
     """A VisA mask: mode L, 0 = good, ``value`` (1 as in the archive, or 255) on rows ``row``…``row + 5``."""
     mask = np.zeros((height, width), np.uint8)
@@ -165,7 +151,7 @@ def visa_replica(root: Path, width: int = 30, height: int = 20) -> Path:
     a macOS ``.DS_Store`` in one image folder."""
     rng = np.random.default_rng(7)
     rows = []
-    for obj in VISA_OBJECTS:
+    for obj in VISA_CATEGORIES:
         data = root / obj / "Data"
         for k, split in ((836, "train"), (451, "test"), (12, "train")):
             path = f"{obj}/Data/Images/Normal/{k:04d}.JPG"
