@@ -342,7 +342,7 @@ def test_a_killed_server_takes_its_command_along_and_the_next_removes_its_folder
         killed.kill()
         killed.wait()
         try:
-            command.wait(timeout=20)
+            command.wait(timeout=PATIENCE_S)
         except psutil.TimeoutExpired:
             command.kill()
         assert (tmp_path / "sigterm").is_file(), "the command outlived the server without a SIGTERM"

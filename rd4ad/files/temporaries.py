@@ -40,7 +40,8 @@ def temp_prefix(name: str, partial: bool = False) -> str:
     return f".{name}.{PARTIAL if partial else ''}{_owner()}~"
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (on this host; one of another user counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -55,7 +56,7 @@ def is_stale(path: Path, now: float | None = None) -> bool:
     owned = _OWNED.fullmatch(path.name)
     if owned is not None and bool(owned["partial"]) == (owned["suffix"] is None):
         if owned["host"] == _host():
-            return not _alive(int(owned["pid"]))
+            return not pid_alive(int(owned["pid"]))
     elif _UNOWNED.fullmatch(path.name) is None:
         return False
     try:

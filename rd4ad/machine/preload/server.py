@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from rd4ad.files.temporaries import pid_alive
 from rd4ad.machine.preload.job import run_job
 from rd4ad.machine.preload.protocol import ENV, REFUSED, send
 
@@ -52,21 +53,11 @@ def remove_stale_folders(base: str) -> None:
     for folder in Path(base).glob(f"{FOLDER_PREFIX}*"):
         pid = folder.name[len(FOLDER_PREFIX) :].split("-")[0]
         try:
-            if folder.stat().st_uid != os.getuid() or not pid.isdigit() or _alive(int(pid)):
+            if folder.stat().st_uid != os.getuid() or not pid.isdigit() or pid_alive(int(pid)):
                 continue
         except OSError:
             continue
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @contextmanager
