@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from rd4ad.data.arrays import SplitArrays, nonzero_defect, open_image, resize_image, resize_mask, stack_images
-from rd4ad.data.listing import folders, images, visible
-from rd4ad.data.validate import Problem, file_problems, validate_recorded
+from rd4ad.data.listing import images, visible
+from rd4ad.data.validate import Problem, file_problems, validate_category_folders
 from rd4ad.files.errors import RD4ADError
 from rd4ad.files.paths import under
 
@@ -130,15 +130,15 @@ def validate_folder(root: str | os.PathLike, categories: tuple[str, ...] | None 
     each checked as :func:`category_problems` says, its files decoded unless as recorded when it last
     passed (``rd4ad.data.validate``)."""
     root = Path(root)
-    if not root.is_dir():
-        raise RD4ADError(f"{root}: image folder not found; {FIX}")
-    found = [p.name for p in folders(root)]
-    wanted = list(categories) if categories is not None else found
-    missing = sorted(set(wanted) - set(found))
-    if missing or not wanted:
-        raise RD4ADError(f"{root}: no category folder {missing or '(none found)'}; {FIX}")
-    validate_recorded(root, wanted, lambda c: source_files(root, c), lambda c: category_problems(root, c), FIX)
-    return wanted
+    return validate_category_folders(
+        root,
+        categories,
+        not_found=f"image folder not found; {FIX}",
+        missing="no category folder",
+        files=lambda c: source_files(root, c),
+        problems=lambda c: category_problems(root, c),
+        fix=FIX,
+    )
 
 
 def load_folder(root: str | os.PathLike, category: str, split: str, image_size: int) -> SplitArrays:

@@ -98,8 +98,8 @@ def validate_loco(root: str | os.PathLike, categories: tuple[str, ...] = CATEGOR
     return validate_category_folders(
         root,
         categories,
-        dataset="MVTec LOCO",
-        target="loco",
+        not_found=f"MVTec LOCO folder not found; run `python -m rd4ad fetch loco --root {root}`",
+        missing="missing MVTec LOCO categories",
         files=lambda c: source_files(root, c),
         problems=lambda c: category_problems(root, c),
         fix=FIX,

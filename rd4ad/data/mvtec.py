@@ -18,8 +18,7 @@ from rd4ad.data.archive import fetch_archive
 from rd4ad.data.arrays import SplitArrays, open_image, resize_image, resize_mask, stack_images
 from rd4ad.data.download import RemoteFile
 from rd4ad.data.listing import folders, images, visible
-from rd4ad.data.validate import file_problems, validate_recorded
-from rd4ad.files.errors import RD4ADError
+from rd4ad.data.validate import file_problems, validate_category_folders
 from rd4ad.files.paths import under
 
 CATEGORIES = (
@@ -113,18 +112,16 @@ def validate_mvtec(root: str | os.PathLike, categories: tuple[str, ...] | None =
     files decoded, unless they are as recorded when it last passed (``rd4ad.data.validate``).
     """
     root = Path(root)
-    if not root.is_dir():
-        raise RD4ADError(
-            f"{root}: MVTec folder not found; run `python -m rd4ad fetch mvtec --root {root}` "
-            f"or `python -m rd4ad synth --out {root}`"
-        )
-    found = [p.name for p in folders(root)]
-    wanted = list(categories) if categories is not None else found
-    missing = sorted(set(wanted) - set(found))
-    if missing or not wanted:
-        raise RD4ADError(f"{root}: missing MVTec categories {missing or '(none found)'}; {FIX}")
-    validate_recorded(root, wanted, lambda c: source_files(root, c), lambda c: category_problems(root, c), FIX)
-    return wanted
+    return validate_category_folders(
+        root,
+        categories,
+        not_found=f"MVTec folder not found; run `python -m rd4ad fetch mvtec --root {root}` "
+        f"or `python -m rd4ad synth --out {root}`",
+        missing="missing MVTec categories",
+        files=lambda c: source_files(root, c),
+        problems=lambda c: category_problems(root, c),
+        fix=FIX,
+    )
 
 
 def fetch_mvtec(root: str | os.PathLike, mirror: str | None = None, remote: RemoteFile = ARCHIVE) -> Path:

@@ -82,8 +82,8 @@ def validate_mvtec_ad2(root: str | os.PathLike, categories: tuple[str, ...] = CA
     return validate_category_folders(
         root,
         categories,
-        dataset="MVTec AD 2",
-        target="mvtec_ad2",
+        not_found=f"MVTec AD 2 folder not found; run `python -m rd4ad fetch mvtec_ad2 --root {root}`",
+        missing="missing MVTec AD 2 categories",
         files=lambda c: source_files(root, c),
         problems=lambda c: category_problems(root, c),
         fix=FIX,

@@ -98,24 +98,28 @@ def recorded(root: Path) -> dict[str, str]:
 
 def validate_category_folders(
     root: str | os.PathLike,
-    categories: tuple[str, ...],
+    categories: tuple[str, ...] | None,
     *,
-    dataset: str,
-    target: str,
+    not_found: str,
+    missing: str,
     files: Callable[[str], list[Path]],
     problems: Callable[[str], list[Problem]],
     fix: str,
 ) -> list[str]:
-    """A dataset whose categories are the folders of ``root`` (MVTec LOCO, MVTec AD 2): ``root`` exists
-    and holds every one of ``categories``, each checked by ``validate_recorded``; the categories."""
+    """A dataset whose categories are the folders of ``root`` (MVTec AD, MVTec LOCO, MVTec AD 2, one's own
+    images): ``root`` exists (else ``not_found``) and holds every one of ``categories`` (``None``: whatever
+    category folders exist, at least one; else ``missing``), each checked by ``validate_recorded``; the
+    categories."""
     root = Path(root)
     if not root.is_dir():
-        raise RD4ADError(f"{root}: {dataset} folder not found; run `python -m rd4ad fetch {target} --root {root}`")
-    missing = sorted(set(categories) - {p.name for p in folders(root)})
-    if missing:
-        raise RD4ADError(f"{root}: missing {dataset} categories {missing}; {fix}")
-    validate_recorded(root, list(categories), files, problems, fix)
-    return list(categories)
+        raise RD4ADError(f"{root}: {not_found}")
+    found = [p.name for p in folders(root)]
+    wanted = list(categories) if categories is not None else found
+    absent = sorted(set(wanted) - set(found))
+    if absent or not wanted:
+        raise RD4ADError(f"{root}: {missing} {absent or '(none found)'}; {fix}")
+    validate_recorded(root, wanted, files, problems, fix)
+    return wanted
 
 
 def validate_recorded(
