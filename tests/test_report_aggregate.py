@@ -17,7 +17,7 @@ from rd4ad.report.aggregate import build_cells, delta_summary, run_progress
 from rd4ad.report.audit import audit_comparisons
 from rd4ad.report.collect import collect
 from rd4ad.report.display import audit_table
-from rd4ad.report.figure_files import headline_picks
+from rd4ad.report.figure_inputs import headline_picks
 from rd4ad.report.paper_tables import paper_table
 from rd4ad.results.tree import collect_complexity, collect_csv, collect_runs
 

@@ -111,22 +111,22 @@ def test_markdown_summary_counts_and_largest_deltas_and_goes_to_stdout(report):
     assert printed.splitlines()[0] == str(out) and printed.endswith(summary)
 
 
-def test_figures_with_nothing_to_show_are_left_out(report, tmp_path):
+def test_figures_with_nothing_to_show_are_left_out(report):
     out, _, plan_path = report
     inputs = collect(Plan.read(plan_path))
     t4 = inputs.plan.tables["T4"]
-    assert comparison_figure(t4, inputs, tmp_path) is not None
+    assert comparison_figure(t4, inputs) is not None
     unmeasured = replace(inputs, tidy=inputs.tidy.assign(ours_mean=float("nan")))
-    assert comparison_figure(t4, unmeasured, tmp_path) is None
+    assert comparison_figure(t4, unmeasured) is None
     # a heat-map per per-category table with deltas in two categories or more: Table 1 has five
-    assert [f.file for f in delta_figures(inputs, tmp_path)] == [
+    assert [f.file for f in delta_figures(inputs)] == [
         "figures/deltas_T1.png",
         "figures/deltas_T2.png",
         "figures/deltas_S2.png",
     ]
     tidy = inputs.tidy
     one = replace(inputs, tidy=tidy[~((tidy["table"] == "T1") & ~tidy["row"].isin(["carpet"]))])
-    assert "figures/deltas_T1.png" not in [f.file for f in delta_figures(one, tmp_path)]
+    assert "figures/deltas_T1.png" not in [f.file for f in delta_figures(one)]
 
 
 def test_csv_names_what_ran_beside_the_papers_labels(report):

@@ -1,9 +1,11 @@
 """The report's first step: everything it shows, read once from a plan and the run folders beside it.
 
 ``collect`` reads the published numbers, the runs' metrics, intervals, Table 3 measurements, audit logs,
-anomalib's own metrics, the input digests and the logs of unfinished runs, and derives the table cells
-(``rd4ad.report.aggregate``). Nothing is written. The next steps build the page's sections from the
-``ReportInputs`` (rd4ad/report/sections.py) and write the files (rd4ad/report/build.py).
+anomalib's own metrics, the input digests, the logs of unfinished runs, the jobs' benchmark files, what the
+figures show (scores, examples, loss logs: rd4ad/report/figure_inputs.py) and the report machine
+(rd4ad/report/environment.py), and derives the table cells (``rd4ad.report.aggregate``). Nothing is written,
+and nothing is read after it: the next steps build the page model from the ``ReportInputs``
+(rd4ad/report/sections.py) and write its files (rd4ad/report/write.py).
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ from rd4ad.published import load_published
 from rd4ad.report.aggregate import build_cells, configured_rows, run_progress
 from rd4ad.report.audit import AuditComparison, audit_comparisons
 from rd4ad.report.cell_labels import label_cells, published_notes
+from rd4ad.report.cost import cost_frame
+from rd4ad.report.environment import environment
 from rd4ad.report.exports import tidy_cells
 from rd4ad.report.failures import run_failures
+from rd4ad.report.figure_inputs import Examples, read_figure_files
 from rd4ad.report.inputs import FIELDS, mixed_inputs
 from rd4ad.report.setups import setup_columns
 from rd4ad.results.comparisons import Comparison, plan_comparisons
@@ -54,6 +59,11 @@ class ReportInputs:
     demo: bool  # demo numbers: labelled DEMO everywhere, never compared with a published one
     names: dict[str, str]  # table key → its printed name
     notes: dict[tuple, str]  # paper-internal inconsistencies by printed cell (published_notes)
+    cost: pd.DataFrame  # device time per table from the jobs' benchmark files (cost_frame)
+    environment: dict[str, str]  # the report machine and the runs' devices, label → value (environment)
+    scores: dict[str, pd.DataFrame]  # per dataset: the headline runs' image scores (category, label, score)
+    examples: dict[str, Examples]  # per dataset: the headline runs' anomaly-map examples (pixel-level datasets)
+    losses: pd.DataFrame  # every run's loss log, run keys prepended (collect_csv "loss")
 
     @property
     def results(self) -> Path:
@@ -79,6 +89,7 @@ def collect(plan: Plan) -> ReportInputs:
     if not failures["slurm_log"].any():
         failures = failures.drop(columns="slurm_log")  # not run under SLURM
     names = {key: spec.name for key, spec in plan.tables.items()}
+    scores, examples = read_figure_files(plan, runs)
     return ReportInputs(
         plan=plan,
         published=published,
@@ -95,4 +106,9 @@ def collect(plan: Plan) -> ReportInputs:
         demo=demo,
         names=names,
         notes=published_notes(published, names),
+        cost=cost_frame(plan),
+        environment=environment(plan, runs, complexity),
+        scores=scores,
+        examples=examples,
+        losses=collect_csv(results, "loss"),
     )

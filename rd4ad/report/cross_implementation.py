@@ -18,7 +18,7 @@ from rd4ad.planning.plan import AUDIT_DATASET, ComparisonPair, Plan
 from rd4ad.published import PAPER_METHOD
 from rd4ad.published.metrics import PERCENT_METRICS, label
 from rd4ad.report.audit import AuditComparison
-from rd4ad.report.display import fmt, frame_table
+from rd4ad.report.display import DisplayTable, fmt, frame_table
 from rd4ad.results.comparisons import Comparison
 
 PAIR = "implementation"  # the tables.yaml audit pair that trains both implementations
@@ -148,19 +148,27 @@ def versions(own: pd.DataFrame) -> str:
     return ", ".join(sorted(own["version"].unique())) or "–"
 
 
-def cross_implementation_context(
+@dataclass(frozen=True)
+class CrossImplementationSection:
+    """The page's cross-implementation section: its caption, the per-category table and the known differences."""
+
+    caption: str
+    table: DisplayTable
+    differences: DisplayTable
+
+
+def cross_implementation_section(
     plan: Plan,
     comparisons: list[AuditComparison],
     own: pd.DataFrame,
     published: pd.DataFrame,
     demo: bool,
     compared: list[tuple[ComparisonPair, Comparison]],
-) -> dict:
-    """The page's ``cross_implementation`` entry (None when the config trains no such pair): its
-    caption, the per-category table and the known differences."""
+) -> CrossImplementationSection | None:
+    """The section, or None when the config trains no such pair."""
     pair = next((c for c in comparisons if c.key == PAIR), None)
     if pair is None:
-        return {"cross_implementation": None}
+        return None
     release = versions(own[own["variant"] == pair.alternative])
     frame = cross_implementation_frame(pair, own, headline_published(plan, published), plan.audit_seeds)
     caption = (
@@ -170,17 +178,13 @@ def cross_implementation_context(
         f"maps and image scores, anomalib's own AUROC / AUPRO on the same arrays beside them."
         + (" DEMO: synthetic data, random teachers (see the banner), not a reproduction." if demo else "")
     )
-    return {
-        "cross_implementation": {
-            "caption": caption,
-            "table": frame_table(
-                "cross-implementation", f"Paper vs this suite vs anomalib {release}", frame, "category"
-            ),
-            "differences": frame_table(
-                "implementation-differences",
-                "Known differences between the implementations",
-                differences_frame(plan, compared),
-                "difference",
-            ),
-        }
-    }
+    return CrossImplementationSection(
+        caption=caption,
+        table=frame_table("cross-implementation", f"Paper vs this suite vs anomalib {release}", frame, "category"),
+        differences=frame_table(
+            "implementation-differences",
+            "Known differences between the implementations",
+            differences_frame(plan, compared),
+            "difference",
+        ),
+    )

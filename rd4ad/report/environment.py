@@ -12,6 +12,7 @@ import torch
 from rd4ad.planning.plan import Plan
 
 REPO = Path(__file__).resolve().parents[2]
+PLAN_HASH = "Plan hash (config, tables, runs; sha256/12)"  # the row the page's footer repeats
 
 
 def _git(*args: str) -> str | None:
@@ -52,5 +53,5 @@ def environment(plan: Plan, runs: pd.DataFrame, complexity: pd.DataFrame) -> dic
         "Devices of the Table 3 timings": ", ".join(timed) or "not measured",
         "Git commit": git_commit(),
         "Plan": f"{plan.path} (mode {plan.mode})",
-        "Plan hash (config, tables, runs; sha256/12)": plan.digest,
+        PLAN_HASH: plan.digest,
     }

@@ -1,4 +1,5 @@
-"""The report's take-away files beside ``index.html``: every regenerated table as tidy CSV and as
+"""The report's take-away files beside ``index.html``, as the page model holds them (the writer,
+rd4ad/report/write.py, renders them): every regenerated table as tidy CSV and as
 booktabs LaTeX (``tables/<key>.csv``, ``tables/<key>.tex``), and a Markdown summary
 (``summary.md``: per-table status and verdict counts, the seeds advice and the largest deltas) that the
 ``report`` command also prints, for CI to show or post.
@@ -14,14 +15,12 @@ no delta and no verdict (demo data is never compared with a published number).
 
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import dataclass
 
 import pandas as pd
 
-from rd4ad.files.io import atomic_write_text
 from rd4ad.report.aggregate import VERDICTS, delta_summary, is_compared, statuses, verdict_summary
 from rd4ad.report.display import fmt
-from rd4ad.report.latex import latex_table
 from rd4ad.report.setups import SETUP_COLUMNS
 from rd4ad.statistics.seeds import MAX_SEEDS
 
@@ -55,20 +54,33 @@ def tidy_cells(cells: pd.DataFrame) -> pd.DataFrame:
     return cells.rename(columns={"mean": "ours_mean", "std": "ours_std"})[TIDY_COLUMNS].reset_index(drop=True)
 
 
-def write_exports(
-    folder: Path, tidy: pd.DataFrame, captions: dict[str, str], demo: bool = False
-) -> dict[str, dict[str, str]]:
-    """``<folder>/tables/<key>.csv`` and ``.tex`` of every table in ``captions`` (key → caption), a
-    demo's CSV after ``DEMO_LINE``; returns key → {"csv", "tex"} paths relative to ``folder``."""
-    links = {}
-    for key, caption in captions.items():
-        mine = tidy[tidy["table"] == key]
-        csv, tex = f"{EXPORT_DIR}/{key}.csv", f"{EXPORT_DIR}/{key}.tex"
-        text = mine.to_csv(index=False, float_format="%.10g")
-        atomic_write_text(folder / csv, (DEMO_LINE if demo else "") + text)
-        atomic_write_text(folder / tex, latex_table(mine, caption, f"tab:rd4ad-{key}"))
-        links[key] = {"csv": csv, "tex": tex}
-    return links
+@dataclass(frozen=True, eq=False)
+class TableExport:
+    """One table's export files (paths relative to the page) and what goes in them."""
+
+    csv: str
+    tex: str
+    cells: pd.DataFrame  # the table's tidy rows
+    comment: str  # the CSV's first line(s): ``DEMO_LINE`` for demo numbers, else ""
+    caption: str  # of the LaTeX table
+    label: str  # of the LaTeX table
+
+
+def table_export(key: str, tidy: pd.DataFrame, caption: str, demo: bool) -> TableExport:
+    """The exports of table ``key``: its rows of ``tidy``, a demo's CSV after ``DEMO_LINE``."""
+    return TableExport(
+        csv=f"{EXPORT_DIR}/{key}.csv",
+        tex=f"{EXPORT_DIR}/{key}.tex",
+        cells=tidy[tidy["table"] == key],
+        comment=DEMO_LINE if demo else "",
+        caption=caption,
+        label=f"tab:rd4ad-{key}",
+    )
+
+
+def csv_text(frame: pd.DataFrame, comment: str = "") -> str:
+    """An exported CSV: ``comment``, then ``frame`` without its index, numbers to 10 significant digits."""
+    return comment + frame.to_csv(index=False, float_format="%.10g")
 
 
 def _md(text) -> str:

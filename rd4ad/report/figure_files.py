@@ -1,17 +1,19 @@
-"""The report's figures, drawn from the collected inputs into ``figures/`` beside the page: per dataset role
-the image-score histograms (Fig. 5), the anomaly maps (Fig. 6/7) and the loss curves; per per-category
-table the delta heat-map; per table published vs ours. Each returns the ``FigureEntry`` the page shows
-(the drawing itself is rd4ad/report/figures.py)."""
+"""The report's figures as the page model holds them (``FigureSpec``: file, title, caption, and what to
+draw), made from the collected inputs without reading or writing a file: per dataset role the image-score
+histograms (Fig. 5), the anomaly maps (Fig. 6/7) and the loss curves; per per-category table the delta
+heat-map; per table published vs ours. The writer (rd4ad/report/write.py) draws each into ``figures/``
+beside the page (the drawing itself is rd4ad/report/figures.py)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
+import matplotlib.pyplot as plt
 import pandas as pd
 
-from rd4ad.contract.layout import RunFolder, RunKey
 from rd4ad.planning.plan import Plan
 from rd4ad.published import PAPER_METHOD
 from rd4ad.published.tables import TableSpec
@@ -23,66 +25,30 @@ from rd4ad.report.figures import (
     comparison_plot,
     delta_heatmap,
     loss_curves,
-    save_figure,
     score_histograms,
 )
 from rd4ad.results.frames import printed_order
-from rd4ad.results.tree import RUN_KEYS, collect_csv, read_examples, read_scores
 
 FIGURE_DIR = "figures"
 OVERLAYS = "overlays_"  # the anomaly maps' file names start with it
 DEMO_TAG = "DEMO — "  # before every figure title of a demo report
 
 
-@dataclass(frozen=True)
-class FigureEntry:
+@dataclass(frozen=True, eq=False)
+class FigureSpec:
+    """One figure of the page: its entry (title, file relative to index.html, caption) and its drawing,
+    ``draw(data, heading)`` (a function of rd4ad/report/figures.py; ``heading``: the title drawn in it)."""
+
     title: str
-    file: str  # relative to index.html
+    file: str
     caption: str
+    draw: Callable[[Any, str], plt.Figure]
+    data: Any
+    heading: str
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)
-
-
-def headline_picks(plan: Plan, runs: pd.DataFrame) -> pd.DataFrame:
-    """Per configured dataset and category (in the paper's order): the headline variant's run with
-    the first configured seed that has one."""
-    picks = []
-    for dataset in plan.datasets:
-        variant = headline_variant(plan, dataset)
-        done = (
-            runs[(runs["dataset"] == dataset) & (runs["variant"] == variant)]
-            .drop_duplicates(RUN_KEYS)
-            .set_index(["category", "seed"])["headline"]
-        )
-        for category in printed_order(dataset, plan.categories(dataset)):
-            seed = next((s for s in plan.seeds if (category, s) in done.index), None)
-            if seed is not None:
-                picks.append((dataset, category, variant, seed, done[category, seed]))
-    return pd.DataFrame(picks, columns=RUN_KEYS + ["headline"])
-
-
-def _folder(results: Path, pick: pd.Series) -> RunFolder:
-    return RunFolder(results, RunKey(*(pick[k] for k in RUN_KEYS)))
-
-
-def _scores(results: Path, picks: pd.DataFrame) -> pd.DataFrame:
-    frames = []
-    for _, pick in picks.iterrows():
-        scores = read_scores(_folder(results, pick))
-        if scores is not None and pick["headline"] in scores:
-            frames.append(
-                pd.DataFrame(
-                    {"category": pick["category"], "label": scores["label"], "score": scores[pick["headline"]]}
-                )
-            )
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def _examples(results: Path, picks: pd.DataFrame) -> dict:
-    found = {pick["category"]: read_examples(_folder(results, pick)) for _, pick in picks.iterrows()}
-    return {category: ex for category, ex in found.items() if ex is not None and len(ex["images"])}
 
 
 def _losses(plan: Plan, losses: pd.DataFrame, dataset: str) -> pd.DataFrame:
@@ -102,55 +68,53 @@ def _losses(plan: Plan, losses: pd.DataFrame, dataset: str) -> pd.DataFrame:
     return curves.loc[order.sort_values(kind="stable").index]
 
 
-def run_figures(inputs: ReportInputs, folder: Path) -> list[FigureEntry]:
+def run_figures(inputs: ReportInputs) -> list[FigureSpec]:
     """Per dataset role: score histograms (Fig. 5), overlays (pixel-level datasets; Fig. 6/7) and
     loss curves, each left out when no run has written its files."""
-    plan, results = inputs.plan, inputs.results
+    plan = inputs.plan
     tag = DEMO_TAG if inputs.demo else ""
-    picks = headline_picks(plan, inputs.runs)
-    losses = collect_csv(results, "loss")
-    pixel_datasets = {d for spec in plan.tables.values() if "pixel_auroc" in spec.metrics for d in spec.datasets}
     entries = []
-    picked = {dataset: picks[picks["dataset"] == dataset] for dataset in plan.datasets}
-    # every run file is read (and checked) before the first figure is written
-    all_scores = {dataset: _scores(results, chosen) for dataset, chosen in picked.items()}
-    all_examples = {
-        dataset: _examples(results, chosen) if dataset in pixel_datasets else {} for dataset, chosen in picked.items()
-    }
-
-    def add(fig, name: str, title: str, caption: str) -> None:
-        save_figure(fig, folder / name)
-        entries.append(FigureEntry(title, f"{FIGURE_DIR}/{name}", caption))
-
     for dataset in plan.datasets:
         label = f"{tag}{DATASET_LABELS.get(dataset, dataset)} role"
-        scores, examples = all_scores[dataset], all_examples[dataset]
+        scores, examples = inputs.scores[dataset], inputs.examples[dataset]
         if len(scores):
-            add(
-                score_histograms(scores, f"{label}: image scores"),
-                f"scores_{_slug(dataset)}.png",
-                f"{label}: image-score histograms (Fig. 5)",
-                f"normal vs anomalous test images, variant {headline_variant(plan, dataset)}, first seed",
+            entries.append(
+                FigureSpec(
+                    f"{label}: image-score histograms (Fig. 5)",
+                    f"{FIGURE_DIR}/scores_{_slug(dataset)}.png",
+                    f"normal vs anomalous test images, variant {headline_variant(plan, dataset)}, first seed",
+                    score_histograms,
+                    scores,
+                    f"{label}: image scores",
+                )
             )
         if examples:
-            add(
-                anomaly_overlays(examples, f"{label}: anomaly maps"),
-                f"{OVERLAYS}{_slug(dataset)}.png",
-                f"{label}: anomaly maps (Fig. 6/7)",
-                "test images with the smoothed anomaly map (jet) and the ground-truth outline (white)",
+            entries.append(
+                FigureSpec(
+                    f"{label}: anomaly maps (Fig. 6/7)",
+                    f"{FIGURE_DIR}/{OVERLAYS}{_slug(dataset)}.png",
+                    "test images with the smoothed anomaly map (jet) and the ground-truth outline (white)",
+                    anomaly_overlays,
+                    examples,
+                    f"{label}: anomaly maps",
+                )
             )
-        curves = _losses(plan, losses, dataset)
+        curves = _losses(plan, inputs.losses, dataset)
         if len(curves):
-            add(
-                loss_curves(curves, f"{label}: training loss"),
-                f"loss_{_slug(dataset)}.png",
-                f"{label}: training loss",
-                "mean ± sd over seeds per epoch, one panel per variant",
+            entries.append(
+                FigureSpec(
+                    f"{label}: training loss",
+                    f"{FIGURE_DIR}/loss_{_slug(dataset)}.png",
+                    "mean ± sd over seeds per epoch, one panel per variant",
+                    loss_curves,
+                    curves,
+                    f"{label}: training loss",
+                )
             )
     return entries
 
 
-def delta_figures(inputs: ReportInputs, folder: Path) -> list[FigureEntry]:
+def delta_figures(inputs: ReportInputs) -> list[FigureSpec]:
     """Per per-category table (1, 2, supplement 2): a heat-map of the counted deltas, table column
     × category in the paper's order; left out when fewer than two categories have one."""
     entries, tidy = [], inputs.tidy
@@ -164,19 +128,20 @@ def delta_figures(inputs: ReportInputs, folder: Path) -> list[FigureEntry]:
             .reindex(columns=list(dict.fromkeys(counted["row"])))
             .dropna(axis=1, how="all")
         )
-        title = f"{DEMO_TAG if inputs.demo else ''}{spec.name}: measured − published (pp)"
-        save_figure(delta_heatmap(deltas, title), folder / f"deltas_{_slug(key)}.png")
         entries.append(
-            FigureEntry(
+            FigureSpec(
                 f"{spec.name}: delta heat-map",
                 f"{FIGURE_DIR}/deltas_{_slug(key)}.png",
                 "measured mean − published RD4AD value, table column × category",
+                delta_heatmap,
+                deltas,
+                f"{DEMO_TAG if inputs.demo else ''}{spec.name}: measured − published (pp)",
             )
         )
     return entries
 
 
-def comparison_figure(spec: TableSpec, inputs: ReportInputs, folder: Path) -> FigureEntry | None:
+def comparison_figure(spec: TableSpec, inputs: ReportInputs) -> FigureSpec | None:
     """One table's published vs measured values with seed error bars, the cells that have a counted
     measurement only; None when none has."""
     in_table = inputs.tidy[inputs.tidy["table"] == spec.key]
@@ -190,10 +155,9 @@ def comparison_figure(spec: TableSpec, inputs: ReportInputs, folder: Path) -> Fi
         return None
     name = f"compare_{_slug(spec.key)}.png"
     title = f"{DEMO_TAG if inputs.demo else ''}{spec.name}: published vs ours"
-    save_figure(comparison_plot(shown, title), folder / name)
     caption = (
         f"black bar: {PAPER_METHOD} as printed; dot: ours, mean ± sample std over seeds (green within "
         "tolerance, red off, blue without a tolerance or a published value)"
     )
     other = "; grey diamond: the other PRO definition" if (~shown["counted"]).any() else ""
-    return FigureEntry(title, f"{FIGURE_DIR}/{name}", caption + other)
+    return FigureSpec(title, f"{FIGURE_DIR}/{name}", caption + other, comparison_plot, shown, title)

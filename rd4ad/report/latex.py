@@ -1,4 +1,5 @@
-"""A reproduced table as LaTeX (booktabs): published vs ours ± std vs Δ, ready to paste into a paper.
+"""The report's LaTeX exports (booktabs), ready to paste into a paper: a reproduced table (published vs
+ours ± std vs Δ) and the Comparisons section's summary.
 
 Rows and column groups come from the tidy export (rd4ad/report/exports.py: ``row``, ``column``)
 in the paper's printed order; only the counted measure of each cell (for PRO, the definition
@@ -8,6 +9,8 @@ column) is set with its columns as rows. Δ carries the seed verdict's mark (≈
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -38,6 +41,7 @@ SPECIALS = {
     "↑": r"$\uparrow$",
 }
 HEADER = ("Paper", "Ours", r"$\Delta$")
+COMPARISONS_LABEL = "tab:rd4ad-comparisons"
 
 
 def latex_text(text: str) -> str:
@@ -73,28 +77,48 @@ def latex_table(tidy: pd.DataFrame, caption: str, label: str) -> str:
         rows, groups = groups, [""]
     lookup = {(c["column"], "") if transposed else (c["row"], c["column"]): c for _, c in cells.iterrows()}
     wide = len(groups) > 2  # Table 2, supplement Table 2: smaller type, closer columns
-    lines = [
-        r"\begin{table}[t]",
-        r"\centering",
-        r"\footnotesize" if wide else r"\small",
-        *([r"\setlength{\tabcolsep}{3pt}"] if wide else []),
-        r"\begin{tabular}{l" + "rrr" * len(groups) + "}",
-        r"\toprule",
-    ]
+    head = []
     if groups != [""]:
-        lines.append(" & " + " & ".join(rf"\multicolumn{{3}}{{c}}{{{latex_text(g)}}}" for g in groups) + r" \\")
-        lines.append(" ".join(rf"\cmidrule(lr){{{2 + 3 * i}-{4 + 3 * i}}}" for i in range(len(groups))))
-    lines.append(" & " + " & ".join(HEADER * len(groups)) + r" \\")
-    lines.append(r"\midrule")
+        head.append(" & " + " & ".join(rf"\multicolumn{{3}}{{c}}{{{latex_text(g)}}}" for g in groups) + r" \\")
+        head.append(" ".join(rf"\cmidrule(lr){{{2 + 3 * i}-{4 + 3 * i}}}" for i in range(len(groups))))
+    head.append(" & " + " & ".join(HEADER * len(groups)) + r" \\")
+    body = []
     for row in rows:
         values = [v for g in groups for v in (_values(lookup[row, g]) if (row, g) in lookup else ["--"] * 3)]
-        lines.append(latex_text(row) + " & " + " & ".join(values) + r" \\")
-    lines += [
-        r"\bottomrule",
-        r"\end{tabular}",
-        rf"\caption{{{latex_text(caption)}}}",
-        rf"\label{{{label}}}",
-        r"\end{table}",
-        "",
-    ]
-    return "\n".join(lines)
+        body.append(latex_text(row) + " & " + " & ".join(values) + r" \\")
+    preamble = [r"\footnotesize", r"\setlength{\tabcolsep}{3pt}"] if wide else [r"\small"]
+    return booktabs(preamble, "l" + "rrr" * len(groups), head, body, caption, label)
+
+
+def latex_comparisons(rows: Sequence[Sequence[str]], caption: str) -> str:
+    """One table of the Comparisons section: a row per comparison and metric (``rows``: its title, metric,
+    categories × seeds, Δ, interval, p, detectable Δ, verdict; the design column is left out)."""
+    body = []
+    for title, metric, _, delta, interval, p, detectable, verdict in rows:
+        values = (title, metric, delta, interval, p, detectable, verdict)
+        body.append(" & ".join(latex_text(v) for v in values) + r" \\")
+    head = [r"Comparison & Metric & $\Delta$ & 95\,\% interval & $p$ & detectable & verdict \\"]
+    return booktabs([r"\small"], "llrrrrl", head, body, caption, COMPARISONS_LABEL)
+
+
+def booktabs(preamble: list[str], columns: str, head: list[str], body: list[str], caption: str, label: str) -> str:
+    """A ``table`` float: the ``preamble`` lines (type size, spacing), a ``tabular`` of ``columns`` with the
+    ``head`` lines above the mid rule and the ``body`` rows below it, the escaped ``caption`` and ``label``."""
+    return "\n".join(
+        [
+            r"\begin{table}[t]",
+            r"\centering",
+            *preamble,
+            rf"\begin{{tabular}}{{{columns}}}",
+            r"\toprule",
+            *head,
+            r"\midrule",
+            *body,
+            r"\bottomrule",
+            r"\end{tabular}",
+            rf"\caption{{{latex_text(caption)}}}",
+            rf"\label{{{label}}}",
+            r"\end{table}",
+            "",
+        ]
+    )

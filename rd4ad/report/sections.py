@@ -1,6 +1,7 @@
-"""The report's second step: the page's sections, built from the collected inputs (nothing read, nothing
-written). Each is a display table, a text or a count the template shows; the Markdown summary's notes come
-from the same facts. The figures and exports are drawn and written by the third step (rd4ad/report/build.py).
+"""The report's second step: the page model (rd4ad/report/page.py), built from the collected inputs by pure
+functions (nothing read, nothing written), one per section. Each holds the display tables, texts and counts
+the template shows, the figures to draw and the exports' contents; the Markdown summary comes from the same
+facts. The third step writes them all (rd4ad/report/write.py).
 """
 
 from __future__ import annotations
@@ -17,11 +18,22 @@ from rd4ad.published.tables import TableSpec
 from rd4ad.report.aggregate import VERDICTS, delta_summary, statuses, verdict_summary
 from rd4ad.report.chance import below_chance
 from rd4ad.report.collect import ReportInputs
-from rd4ad.report.cost import cost_frame
-from rd4ad.report.cross_implementation import cross_implementation_context
+from rd4ad.report.comparison_section import comparisons_section
+from rd4ad.report.cross_implementation import cross_implementation_section
 from rd4ad.report.display import NOTE_MARK, VERDICT_MARKS, DisplayTable, audit_table, frame_table
-from rd4ad.report.environment import environment
-from rd4ad.report.exports import EXPORT_DIR, SUMMARY_FILE, seeds_line, seeds_text
+from rd4ad.report.environment import PLAN_HASH
+from rd4ad.report.exports import EXPORT_DIR, SUMMARY_FILE, seeds_line, seeds_text, summary_markdown, table_export
+from rd4ad.report.figure_files import FIGURE_DIR, OVERLAYS, comparison_figure, delta_figures, run_figures
+from rd4ad.report.page import (
+    AuditSection,
+    EnvironmentSection,
+    ExportsSection,
+    Header,
+    Page,
+    RunsSection,
+    TableSection,
+    VerdictsSection,
+)
 from rd4ad.report.paper_tables import paper_table
 from rd4ad.report.provenance import table_caption, teachers_line
 from rd4ad.report.setups import setups_line
@@ -152,58 +164,56 @@ def summary_notes(inputs: ReportInputs) -> list[str]:
     ]
 
 
-def _run_tables(inputs: ReportInputs) -> dict:
-    """The runs: progress per variant, dataset roles, unfinished runs, runs made from different inputs."""
-    plan, progress, failures, mixed = inputs.plan, inputs.progress, inputs.failures, inputs.mixed
+def runs_section(inputs: ReportInputs) -> RunsSection:
+    """The runs: progress per variant, dataset roles, unfinished runs, runs made from different inputs, cost."""
+    plan, progress, failures, mixed, cost = inputs.plan, inputs.progress, inputs.failures, inputs.mixed, inputs.cost
     per_variant = (
         progress.groupby(["dataset", "variant"], sort=False)["done"].agg(done="sum", expected="size").reset_index()
     )
     per_variant.insert(0, "dataset / variant", per_variant.pop("dataset") + " / " + per_variant.pop("variant"))
-    cost = cost_frame(plan)
     roles = pd.DataFrame(
         [
             {"role": r.name, "loader": r.loader, "root": r.root, "categories": ", ".join(r.categories)}
             for r in plan.dataset_roles
         ]
     )
-    return {
-        "runs_done": int(progress["done"].sum()),
-        "runs_expected": len(progress),
-        "n_failed": int((failures["state"] == "failed").sum()),
-        "failures_table": frame_table("failures", "Runs not finished", failures, "run") if len(failures) else None,
-        "mixed_table": frame_table("mixed", "Runs made from different inputs", mixed, "input") if len(mixed) else None,
-        "progress_table": frame_table("progress", "Runs", per_variant, "dataset / variant"),
-        "roles_table": frame_table("roles", "Dataset roles", roles, "role"),
-        "cost_table": frame_table("cost", "Device time per table", cost, "table") if len(cost) else None,
-    }
+    return RunsSection(
+        runs_done=int(progress["done"].sum()),
+        runs_expected=len(progress),
+        n_failed=int((failures["state"] == "failed").sum()),
+        progress_table=frame_table("progress", "Runs", per_variant, "dataset / variant"),
+        roles_table=frame_table("roles", "Dataset roles", roles, "role"),
+        failures_table=frame_table("failures", "Runs not finished", failures, "run") if len(failures) else None,
+        mixed_table=frame_table("mixed", "Runs made from different inputs", mixed, "input") if len(mixed) else None,
+        cost_table=frame_table("cost", "Device time per table", cost, "table") if len(cost) else None,
+    )
 
 
-def _verdict_tables(inputs: ReportInputs) -> dict:
+def verdicts_section(inputs: ReportInputs) -> VerdictsSection:
     """The counts of statuses and verdicts of the counted cells, the mean deltas, the seeds needed; for
     demo data the status counts only (nothing is compared)."""
-    cells, names, comparable = inputs.cells, inputs.names, not inputs.demo
+    plan, cells, names, comparable = inputs.plan, inputs.cells, inputs.names, not inputs.demo
     counted = cells[cells["counted"]]
-    status_counts = {s: int((counted["status"] == s).sum()) for s in statuses(comparable)}
+    shared = {
+        "status_counts": {s: int((counted["status"] == s).sum()) for s in statuses(comparable)},
+        "verdict_marks": VERDICT_MARKS,
+        "seeds": ", ".join(map(str, plan.seeds)),
+        "tolerance_text": _tolerance(plan),
+        "pro_note": pro_note(plan),
+    }
     if not comparable:
-        return {
-            "status_counts": status_counts,
-            "verdict_counts": {},
-            "verdict_rule": DEMO_RULE,
-            "seeds_line": "",
-            "verdict_marks": VERDICT_MARKS,
-            "verdict_table": None,
-            "delta_table": None,
-        }
+        return VerdictsSection(
+            **shared, verdict_counts={}, verdict_rule=DEMO_RULE, seeds_line="", verdict_table=None, delta_table=None
+        )
     summary = delta_summary(cells).reset_index()
     summary["table"] = summary["table"].map(names)
     verdicts = verdict_summary(cells)
-    return {
-        "status_counts": status_counts,
-        "verdict_counts": {v: int((counted["verdict"] == v).sum()) for v in VERDICTS},
-        "verdict_rule": VERDICT_RULE,
-        "seeds_line": seeds_line(verdicts, names),
-        "verdict_marks": VERDICT_MARKS,
-        "verdict_table": frame_table(
+    return VerdictsSection(
+        **shared,
+        verdict_counts={v: int((counted["verdict"] == v).sum()) for v in VERDICTS},
+        verdict_rule=VERDICT_RULE,
+        seeds_line=seeds_line(verdicts, names),
+        verdict_table=frame_table(
             "verdicts",
             "Verdicts from the seeds",
             verdicts.reset_index().assign(
@@ -211,34 +221,28 @@ def _verdict_tables(inputs: ReportInputs) -> dict:
             ),
             "table",
         ),
-        "delta_table": frame_table("deltas", "Mean deltas", summary, "table"),
-    }
+        delta_table=frame_table("deltas", "Mean deltas", summary, "table"),
+    )
 
 
-def page_sections(inputs: ReportInputs, generated: str) -> dict:
-    """The template's context without the figures and the export links (``generated``: when, as printed)."""
+def header(inputs: ReportInputs, generated: str) -> Header:
+    """The title, the demo banner's teachers and warnings, ``generated`` (when, as printed)."""
     plan = inputs.plan
-    return {
-        "title": TITLE,
-        "demo": inputs.demo,
-        "teachers": teachers_line(plan),
-        "below_chance": below_chance(plan, inputs.runs) if inputs.demo else [],
-        "unplanned": _unplanned(inputs),
-        "seeds": ", ".join(map(str, plan.seeds)),
-        "generated": generated,
-        **_run_tables(inputs),
-        **_verdict_tables(inputs),
-        "tolerance_text": _tolerance(plan),
-        "pro_note": pro_note(plan),
-        "summary_file": SUMMARY_FILE,
-        "export_dir": EXPORT_DIR,
-        "note_mark": NOTE_MARK,
-        "env": environment(plan, inputs.runs, inputs.complexity),
-        "audit_tables": [audit_table(c) for c in inputs.audit],
-        **cross_implementation_context(
-            plan, inputs.audit, inputs.anomalib, inputs.published, inputs.demo, inputs.comparisons
-        ),
-        "inconsistency_tables": [
+    return Header(
+        title=TITLE,
+        demo=inputs.demo,
+        teachers=teachers_line(plan),
+        generated=generated,
+        unplanned=tuple(_unplanned(inputs)),
+        below_chance=tuple(below_chance(plan, inputs.runs)) if inputs.demo else (),
+    )
+
+
+def audit_section(inputs: ReportInputs) -> AuditSection:
+    """The audit pairs' tables and the paper's inconsistencies (averages, the same quantity in two tables)."""
+    return AuditSection(
+        tables=tuple(audit_table(c) for c in inputs.audit),
+        inconsistencies=(
             frame_table(
                 "avg",
                 "Printed averages that differ from the mean of their cells (> 0.05)",
@@ -251,5 +255,49 @@ def page_sections(inputs: ReportInputs, generated: str) -> dict:
                 cross_table_mismatches(inputs.published),
                 "method",
             ),
-        ],
-    }
+        ),
+    )
+
+
+def table_sections(inputs: ReportInputs) -> tuple[TableSection, ...]:
+    """Every declared table with its captions, its published-vs-ours figure (none for a demo: nothing is
+    compared) and its exports."""
+    return tuple(
+        TableSection(
+            t.display,
+            t.caption,
+            t.setups,
+            None if inputs.demo else comparison_figure(t.spec, inputs),
+            table_export(t.spec.key, inputs.tidy, t.latex_caption, inputs.demo),
+        )
+        for t in paper_tables(inputs)
+    )
+
+
+def build_page(inputs: ReportInputs, generated: str) -> Page:
+    """The page model of ``inputs`` (``generated``: when, as printed)."""
+    plan = inputs.plan
+    comparisons = comparisons_section(inputs.comparisons, inputs.demo)
+    drawn = run_figures(inputs)
+    # a demo shows its anomaly maps right after the first table: what the runs found, not how far off
+    lead = tuple(f for f in drawn if inputs.demo and f.file.startswith(f"{FIGURE_DIR}/{OVERLAYS}"))
+    heading = f"{TITLE}{' (DEMO)' if inputs.demo else ''}: summary"
+    markdown = summary_markdown(
+        inputs.cells, inputs.tidy, inputs.names, heading, summary_notes(inputs), comparable=not inputs.demo
+    )
+    return Page(
+        header=header(inputs, generated),
+        tables=table_sections(inputs),
+        lead_figures=lead,
+        figures=tuple(f for f in drawn if f not in lead) + tuple(delta_figures(inputs)),
+        verdicts=verdicts_section(inputs),
+        runs=runs_section(inputs),
+        environment=EnvironmentSection(inputs.environment, inputs.environment[PLAN_HASH]),
+        audit=audit_section(inputs),
+        comparisons=comparisons,
+        cross_implementation=cross_implementation_section(
+            plan, inputs.audit, inputs.anomalib, inputs.published, inputs.demo, inputs.comparisons
+        ),
+        exports=ExportsSection(EXPORT_DIR, SUMMARY_FILE, markdown + "\n".join(comparisons.markdown) + "\n"),
+        note_mark=NOTE_MARK,
+    )
