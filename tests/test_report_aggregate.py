@@ -180,7 +180,7 @@ def test_both_pro_definitions_have_deltas_and_the_config_picks_the_counted_one(t
 def test_rows_settings_and_baselines_follow_the_printed_order(tree):
     plan, results, _, _ = tree
     inputs = collect(plan)
-    assert not inputs.demo and inputs.results == results
+    assert not inputs.demo and inputs.plan.results == results
     t1 = paper_table(plan.tables["T1"], inputs)
     assert [h.text for h in t1.header[0]] == ["128 × 128", "256 × 256", "anomalib RD"]  # Table 1: 128 first
     assert [h.text for h in t1.header[1]] == [

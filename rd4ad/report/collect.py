@@ -11,7 +11,6 @@ and nothing is read after it: the next steps build the page model from the ``Rep
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
@@ -64,10 +63,6 @@ class ReportInputs:
     scores: dict[str, pd.DataFrame]  # per dataset: the headline runs' image scores (category, label, score)
     examples: dict[str, Examples]  # per dataset: the headline runs' anomaly-map examples (pixel-level datasets)
     losses: pd.DataFrame  # every run's loss log, run keys prepended (collect_csv "loss")
-
-    @property
-    def results(self) -> Path:
-        return self.plan.results
 
 
 def collect(plan: Plan) -> ReportInputs:

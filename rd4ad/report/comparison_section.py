@@ -18,7 +18,7 @@ import pandas as pd
 
 from rd4ad.planning.plan import ComparisonPair
 from rd4ad.report.display import DisplayTable, frame_table
-from rd4ad.report.exports import EXPORT_DIR, _md_table
+from rd4ad.report.exports import EXPORT_DIR, md_table
 from rd4ad.report.figure_files import DEMO_TAG, FIGURE_DIR, FigureSpec
 from rd4ad.report.forest import forest_plot
 from rd4ad.results.comparisons import SUMMARY_HEADER, Comparison, summary_rows
@@ -96,7 +96,7 @@ class ComparisonsSection:
         lines = ["", "Comparisons (candidate vs reference; " + self.method + "):", ""]
         if not self.rows:
             return lines + ["None planned."]
-        return lines + _md_table(["Comparison", *SUMMARY_HEADER[1:]], list(self.rows), text_columns=2)
+        return lines + md_table(["Comparison", *SUMMARY_HEADER[1:]], list(self.rows), text_columns=2)
 
 
 def _entry(pair: ComparisonPair, c: Comparison, demo: bool) -> ComparisonEntry:

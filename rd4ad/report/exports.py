@@ -87,7 +87,7 @@ def _md(text) -> str:
     return str(text).replace("|", "\\|")
 
 
-def _md_table(header: list[str], rows: list[list], text_columns: int = 1) -> list[str]:
+def md_table(header: list[str], rows: list[list], text_columns: int = 1) -> list[str]:
     """A Markdown table; the first ``text_columns`` left-aligned, the numbers right-aligned."""
     align = ["---"] * text_columns + ["--:"] * (len(header) - text_columns)
     return ["| " + " | ".join(_md(h) for h in header) + " |", "| " + " | ".join(align) + " |"] + [
@@ -110,12 +110,12 @@ def summary_markdown(
     shown = statuses(comparable)
     lines = [f"## {heading}", ""] + [line for note in notes for line in (note, "")]
     if not comparable:
-        lines += _md_table(
+        lines += md_table(
             ["Table", *shown], [[names.get(key, key), *(int(r[s]) for s in shown)] for key, r in summary.iterrows()]
         )
         return "\n".join(lines) + "\n"
     header = ["Table", "compared", *shown, "mean Δ (pp)", "mean |Δ| (pp)"]
-    lines += _md_table(
+    lines += md_table(
         header,
         [
             [
@@ -135,7 +135,7 @@ def summary_markdown(
         "interval of one more run of ours; undetermined with one seed):",
         "",
     ]
-    lines += _md_table(
+    lines += md_table(
         ["Table", *VERDICTS, "median seed sd (pp)", "seeds for ±0.5 pp", "single-run floor (pp)"],
         [
             [
@@ -152,7 +152,7 @@ def summary_markdown(
     compared = tidy[tidy["counted"] & is_compared(tidy["status"])]
     largest = compared.loc[compared["delta"].abs().sort_values(ascending=False, kind="stable").index[:LARGEST]]
     lines += ["", f"Largest deltas (of {len(compared)} compared cells):", ""]
-    lines += _md_table(
+    lines += md_table(
         ["Table", "Row", "Column", "Published", "Ours", "Δ", "Status", "Verdict"],
         [
             [
