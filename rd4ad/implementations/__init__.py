@@ -6,6 +6,6 @@ them: the knobs it takes, the extra it needs, how it builds, trains, evaluates a
 Its modules load torch, anomalib and the loops only inside the calls that need them, so planning
 imports the registry without them.
 
-Imports: ``rd4ad.files``, ``rd4ad.contract``, ``rd4ad.models``, ``rd4ad.builders``, ``rd4ad.evaluation``,
+Imports: ``rd4ad.files``, ``rd4ad.contract``, ``rd4ad.builders``, ``rd4ad.evaluation``,
 ``rd4ad.training``, ``rd4ad.anomalib_rd``.
 """
