@@ -95,3 +95,16 @@ def test_teacher_kinds_are_named_by_the_resolver_only():
         if literal.search(line)
     ]
     assert found == []
+
+
+def test_both_implementations_build_their_model_on_the_same_teacher(tmp_path):
+    """``build``: this suite's RD4AD and anomalib's ReverseDistillation, the run's teacher in both."""
+    pytest.importorskip("anomalib", reason="the optional extra anomalib is not installed")
+    from rd4ad.anomalib_rd.model import encoder_digest
+    from rd4ad.contract.fingerprints import teacher_digest
+
+    anomalib = dataclasses.replace(_plan(tmp_path).run("mvtec/nut/anomalib_rd/seed0"), teacher_weights="random")
+    suite = dataclasses.replace(anomalib, implementation="rd4ad")
+    theirs, ours = (implementation_of(run).build(run) for run in (anomalib, suite))
+    assert type(theirs).__name__ == "ReverseDistillation" and type(ours).__name__ == "RD4AD"
+    assert teacher_digest(ours) == encoder_digest(theirs)
