@@ -1,4 +1,6 @@
-"""Evaluate a trained run: ``scores.csv``, ``examples.npz`` and ``metrics.json`` (written last) in its folder."""
+"""Evaluate a trained run: its ``model.pt`` read and checked, this suite's model scored level by level, and the
+result files of either implementation: ``scores.csv``, ``examples.npz`` and ``metrics.json`` (written last) in its
+folder. Which implementation evaluates a run is its strategy's (rd4ad/implementations/evaluate.py)."""
 
 from __future__ import annotations
 
