@@ -27,7 +27,9 @@ import pandas as pd
 import torch
 from extrapolate import add_h100_arguments, estimate_seconds, planned_runs, variant_flops
 
+from rd4ad.builders.model import build_model
 from rd4ad.models import distillation_loss
+from rd4ad.models.teachers import RANDOM_TEACHER
 from rd4ad.planning.planner import plan_config_file
 from rd4ad.training.checkpoints import CHECKPOINT_MINUTES, save_epoch_state
 
@@ -38,7 +40,7 @@ def measure_state(run, folder: Path) -> tuple[int, float]:
     """Bytes and seconds of one resume checkpoint of ``run``'s model (Adam moments filled by one step;
     a random teacher: the teacher is not in the checkpoint)."""
     torch.manual_seed(0)
-    model = dataclasses.replace(run, teacher_weights="random").build_model()
+    model = build_model(dataclasses.replace(run, teacher_weights=RANDOM_TEACHER))
     optimizer = torch.optim.Adam(model.trainable_parameters(), lr=run.lr, betas=(0.5, 0.999))
     feats_e, feats_d = model(torch.randn(2, 3, 64, 64))
     distillation_loss(feats_e, feats_d, run.loss).backward()

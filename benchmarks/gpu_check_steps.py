@@ -22,7 +22,7 @@ from rd4ad.cost.timing import time_shape
 from rd4ad.machine.device import resolve_device, set_deterministic
 from rd4ad.machine.device_record import device_record
 from rd4ad.machine.precision import apply_tf32
-from rd4ad.models import build_model, distillation_loss
+from rd4ad.models import distillation_loss, random_model
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "config" / "config.yaml"
@@ -75,7 +75,7 @@ def step_env(ctx: Context) -> None:
 
 def _seeded(backbone: str, size: int, batch: int):
     torch.manual_seed(0)
-    model = build_model(backbone, "random", "pre+oce+mff", "code", "code")
+    model = random_model(backbone)
     return model, torch.rand(batch, 3, size, size, generator=torch.Generator().manual_seed(1))
 
 

@@ -22,16 +22,17 @@ import torch
 from torch.utils.data import DataLoader, Sampler
 from torchvision import datasets, transforms
 
+from rd4ad.builders.model import build_model
 from rd4ad.contract.run import RunConfig
 from rd4ad.files.errors import RD4ADError
-from rd4ad.models import RD4AD, build_model, distillation_loss
+from rd4ad.models import RD4AD, distillation_loss, random_model
 from rd4ad.models.inputs import IMAGENET_MEAN, IMAGENET_STD
 
 
 def public_code_model(backbone: str) -> RD4AD:
     """The public code's model (full OCBE, decoder blocks [3,4,6]) with a random teacher: weights do
     not change its cost, so the benchmarks time and count this one."""
-    return build_model(backbone, "random", "pre+oce+mff", "code", "code")
+    return random_model(backbone)
 
 
 def public_transform(image_size: int) -> transforms.Compose:
@@ -73,7 +74,7 @@ def train_public(
     """
     torch.manual_seed(run.seed)
     np.random.seed(run.seed % 2**32)
-    model = run.build_model().to(device)
+    model = build_model(run).to(device)
     model.encoder.requires_grad_(True)
     optimizer = torch.optim.Adam(model.trainable_parameters(), lr=run.lr, betas=(0.5, 0.999))
     loader = public_train_loader(run.data_root, run.category, run.image_size, run.batch_size, sampler)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from rd4ad.builders.model import build_suite_model
 from rd4ad.models.bottleneck import OCBE
 from rd4ad.models.encoder import backbone_spec
 
@@ -26,7 +27,7 @@ WIDTH = 64  # anomalib's OCBE width (its plain Bottleneck)
 
 def build(run):
     """The run's suite RD4AD with its trainable OCBE rebuilt at ``WIDTH`` (``run``: its RunConfig)."""
-    model = run.build_suite_model()
+    model = build_suite_model(run)
     if not isinstance(model.bottleneck, OCBE):
         raise TypeError(f"variant {run.variant!r}: the OCBE width needs bottleneck pre+oce or pre+oce+mff")
     spec = dataclasses.replace(backbone_spec(run.backbone), width_per_group=WIDTH)

@@ -15,12 +15,13 @@ import torch
 from rd4ad.contract.layout import RunFolder
 from rd4ad.contract.run import RunConfig
 from rd4ad.files.errors import RD4ADError
+from rd4ad.implementations.registry import implementation_of
 
 pytest.importorskip("anomalib", reason="the optional extra anomalib is not installed")
 
 from rd4ad.anomalib_rd.train import train_anomalib_run  # noqa: E402
 from rd4ad.data.synth import SynthConfig, generate  # noqa: E402
-from rd4ad.evaluation.evaluate import evaluate_run  # noqa: E402
+from rd4ad.implementations.evaluate import evaluate_run  # noqa: E402
 from rd4ad.scoring import HEADLINE  # noqa: E402
 
 CPU = torch.device("cpu")
@@ -83,9 +84,9 @@ def test_same_seed_same_metrics(evaluated, tmp_path):
 
 def test_knobs_anomalib_cannot_take_are_refused():
     with pytest.raises(RD4ADError, match="variant 'anomalib_rd'.*no switch for bottleneck"):
-        RunConfig(data_root="", bottleneck="pre", **RUN)
+        implementation_of(RunConfig(data_root="", bottleneck="pre", **RUN))
     with pytest.raises(RD4ADError, match="fixed lr 0.005"):
-        RunConfig(data_root="", **{**RUN, "lr": 0.001})
+        implementation_of(RunConfig(data_root="", **{**RUN, "lr": 0.001}))
 
 
 def test_planning_without_the_extra_is_one_line_with_the_install_command(tmp_path):

@@ -11,7 +11,7 @@ from rd4ad.contract.layout import RunFolder
 from rd4ad.contract.run import RunConfig
 from rd4ad.data.arrays import SplitArrays
 from rd4ad.evaluation.anomaly_types import per_kind
-from rd4ad.evaluation.evaluate import evaluate_run
+from rd4ad.implementations.evaluate import evaluate_run
 from rd4ad.scoring import HEADLINE
 from rd4ad.training.loop import train_run
 

@@ -7,6 +7,8 @@ import pytest
 import torch
 from data_fixtures import DIGITS_RUN
 
+from rd4ad.builders.model import build_model
+from rd4ad.builders.split import load_split, teacher_calibration
 from rd4ad.contract.fingerprints import teacher_digest
 from rd4ad.contract.run import RunConfig
 from rd4ad.files.errors import RD4ADError
@@ -55,11 +57,11 @@ def test_the_run_calibrates_on_its_training_split_and_the_digest_covers_it():
     calibrated = RunConfig(teacher_weights="random_calibrated", **RUN)
     other_class = RunConfig(teacher_weights="random_calibrated", **{**RUN, "category": "4"})
     random = RunConfig(teacher_weights="random", **RUN)
-    digests = [teacher_digest(r.build_model()) for r in (calibrated, calibrated, other_class, random)]
+    digests = [teacher_digest(build_model(r)) for r in (calibrated, calibrated, other_class, random)]
     assert digests[0] == digests[1] and len(set(digests)) == 3
-    assert random.teacher_calibration() is None
-    images, normalize = calibrated.teacher_calibration()
-    train = calibrated.load_split("train")
+    assert teacher_calibration(random) is None
+    images, normalize = teacher_calibration(calibrated)
+    train = load_split(calibrated, "train")
     assert torch.equal(images, train.images) and normalize == train.normalize
 
 

@@ -16,13 +16,15 @@ import pytest
 import torch
 from torch.utils.data import Sampler
 
+from rd4ad.builders.split import load_split as run_split
 from rd4ad.contract.layout import RunFolder
 from rd4ad.contract.run import RunConfig
 from rd4ad.data import load_split
 from rd4ad.data.synth import SynthConfig, generate
-from rd4ad.evaluation.evaluate import evaluate_run, load_trained
+from rd4ad.evaluation.evaluate import load_trained
 from rd4ad.evaluation.inference import infer_level_maps
 from rd4ad.evaluation.levels import evaluate_maps
+from rd4ad.implementations.evaluate import evaluate_run
 from rd4ad.machine.device import set_deterministic
 from rd4ad.machine.fast_path import fast_path
 from rd4ad.models import distillation_loss
@@ -87,7 +89,7 @@ def _run(root, **kw) -> RunConfig:
 
 
 def _metrics(model, run: RunConfig, device: torch.device) -> dict:
-    test = run.load_split("test")
+    test = run_split(run, "test")
     maps = infer_level_maps(model, test, device)
     return evaluate_maps(maps, test, run.score, device)[0]
 

@@ -9,14 +9,16 @@ import pytest
 import torch
 from data_fixtures import DIGITS_RUN
 
+from rd4ad.builders.model import build_model as run_model
+from rd4ad.builders.split import load_split as run_split
 from rd4ad.contract.fingerprints import split_digest, teacher_digest
 from rd4ad.contract.layout import RunFolder
 from rd4ad.contract.run import RunConfig
 from rd4ad.data import load_split
 from rd4ad.data.synth import SynthConfig, generate
-from rd4ad.evaluation.evaluate import evaluate_run
 from rd4ad.files.errors import RD4ADError
 from rd4ad.files.io import load_checkpoint
+from rd4ad.implementations.evaluate import evaluate_run
 from rd4ad.models import build_model
 from rd4ad.training.loop import train_run
 
@@ -58,10 +60,10 @@ def test_model_and_metrics_record_their_inputs(tmp_path):
     folder = RunFolder(tmp_path, run.key)
     train_run(run, folder, CPU)
     inputs = load_checkpoint(folder.model)["inputs"]
-    assert inputs["train_data"] == split_digest(run.load_split("train"))
-    assert inputs["teacher"] == teacher_digest(run.build_model())
+    assert inputs["train_data"] == split_digest(run_split(run, "train"))
+    assert inputs["teacher"] == teacher_digest(run_model(run))
     metrics = evaluate_run(folder, CPU)
-    assert metrics["inputs"] == {**inputs, "test_data": split_digest(run.load_split("test"))}
+    assert metrics["inputs"] == {**inputs, "test_data": split_digest(run_split(run, "test"))}
 
 
 def test_evaluation_refuses_a_student_of_another_teacher(tmp_path):

@@ -11,12 +11,13 @@ import pytest
 import torch
 from data_fixtures import DIGITS_RUN
 
+from rd4ad.builders.model import build_model
 from rd4ad.contract.factory import factory_digest
 from rd4ad.contract.layout import RunFolder
 from rd4ad.contract.run import RunConfig
-from rd4ad.evaluation.evaluate import evaluate_run
 from rd4ad.files.errors import RD4ADError
 from rd4ad.files.io import load_checkpoint
+from rd4ad.implementations.evaluate import evaluate_run
 from rd4ad.planning.planner import load_yaml, make_plan
 from rd4ad.training.loop import train_run
 
@@ -26,9 +27,11 @@ RUN = {**DIGITS_RUN, "variant": "mine", "epochs": 1}
 FACTORY = """
 from torch import nn
 
+from rd4ad.builders.model import build_suite_model
+
 
 def build(run):
-    model = run.build_suite_model()
+    model = build_suite_model(run)
     model.decoder.marker = nn.Parameter(model.decoder.layer1[0].conv1.weight.new_zeros({size}))
     return model
 
@@ -103,7 +106,9 @@ def test_planning_runs_no_code_of_the_factorys_package(tmp_path, monkeypatch):
     marker = tmp_path / "ran"
     (tmp_path / "mypkg").mkdir()
     (tmp_path / "mypkg" / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
-    (tmp_path / "mypkg" / "rd.py").write_text("def build(run):\n    return run.build_suite_model()\n")
+    (tmp_path / "mypkg" / "rd.py").write_text(
+        "from rd4ad.builders.model import build_suite_model\n\ndef build(run):\n    return build_suite_model(run)\n"
+    )
     variant = load_yaml("config/demo.yaml")["variants"]["backbone_r18"]
     plan = demo_plan({"mine": {**variant, "model": "mypkg.rd:build"}})
     assert len(plan.run("mvtec/nut/mine/seed0").model_source) == 16
@@ -136,13 +141,13 @@ def test_a_factory_model_trains_checkpoints_and_evaluates_like_any_variant(facto
     assert 0.0 <= metrics["levels"]["M1+2+3"]["image_auroc"] <= 1.0
     factory(size=5)  # edited after training: the run is not what was planned
     with pytest.raises(RD4ADError, match="source of model 'myrd:build' changed since this run was planned"):
-        run.build_model()
+        build_model(run)
 
 
 def test_a_factory_without_the_interface_is_named(factory):
     run = RunConfig(**RUN, model="myrd:broken", model_source=factory_digest("myrd:broken"))
     with pytest.raises(RD4ADError, match=r"returned a Linear without RD4AD's interface \(missing student_modules"):
-        run.build_model()
+        build_model(run)
 
 
 def test_the_example_builds_anomalibs_ocbe_width_for_wrn50():
@@ -151,7 +156,7 @@ def test_the_example_builds_anomalibs_ocbe_width_for_wrn50():
         model=EXAMPLE,
         model_source=factory_digest(EXAMPLE),
     )
-    model = run.build_model()
+    model = build_model(run)
     assert model.bottleneck.oce[0].conv2.out_channels == 512  # 1024 at the teacher's width 128
     assert sum(p.numel() for p in model.bottleneck.parameters()) == 30_829_568  # 58,885,120 at width 128
     teacher, student = model(torch.zeros(1, 3, 64, 64))

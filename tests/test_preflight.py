@@ -86,8 +86,8 @@ def test_missing_teacher_weights_fail_offline_and_pass_once_present(tmp_path):
 
 def test_a_missing_anomalib_fails(tmp_path, monkeypatch):
     plan = demo_plan(tmp_path)
-    monkeypatch.setattr(checks, "anomalib_version", lambda: None)
-    assert statuses(checks.anomalib(plan)) == {("anomalib", "fail")}
+    monkeypatch.setattr("rd4ad.anomalib_rd.availability.importlib.util.find_spec", lambda name: None)
+    assert statuses(checks.extras(plan)) == {("anomalib", "fail")}
 
 
 def test_no_slurm_client_fails(monkeypatch):
@@ -129,7 +129,7 @@ def test_doctor_exits_1_on_a_failure_and_prints_one_line_per_check(tmp_path, mon
     raw["tables"] = str(REPO / "config" / "tables.yaml")
     raw["results"] = str(tmp_path / "results")
     config.write_text(__import__("yaml").safe_dump(raw))
-    for name in ("torch_build", "gpus", "cpu", "jobs_per_gpu", "anomalib"):
+    for name in ("torch_build", "gpus", "cpu", "jobs_per_gpu", "extras"):
         monkeypatch.setattr(checks, name, lambda *a, _name=name, **k: [checks.Check("ok", _name, "faked")])
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(2**50, 0, 2**50))

@@ -14,12 +14,13 @@ import pytest
 import torch
 from data_fixtures import DIGITS_RUN
 
+from rd4ad.builders.model import build_model
 from rd4ad.cli import main
 from rd4ad.contract.layout import RunFolder
 from rd4ad.contract.run import RunConfig
-from rd4ad.evaluation.evaluate import evaluate_run
 from rd4ad.files.errors import RD4ADError
 from rd4ad.files.io import load_checkpoint
+from rd4ad.implementations.evaluate import evaluate_run
 from rd4ad.machine.device import set_deterministic
 from rd4ad.training import checkpoints, loop
 from rd4ad.training.hold import HELD, held_epoch
@@ -160,15 +161,14 @@ def test_nan_loss_stops_with_clear_error(tmp_path, monkeypatch):
 @pytest.mark.parametrize("teacher", ["random", "random_calibrated"])
 def test_teacher_stays_frozen_and_student_moves(tmp_path, monkeypatch, teacher):
     built = {}
-    real_build = RunConfig.build_model
 
     def spy(run, *args, **kwargs):
-        built["model"] = real_build(run, *args, **kwargs)
+        built["model"] = build_model(run, *args, **kwargs)
         built["teacher"] = {k: v.clone() for k, v in built["model"].encoder.state_dict().items()}
         built["student"] = {k: v.clone() for k, v in built["model"].student_state_dict().items()}
         return built["model"]
 
-    monkeypatch.setattr(RunConfig, "build_model", spy)
+    monkeypatch.setattr(loop, "build_model", spy)
     run = RunConfig(epochs=1, **{**RUN, "teacher_weights": teacher})
     train_run(run, RunFolder(tmp_path, run.key), CPU)
     model = built["model"]
@@ -279,7 +279,7 @@ def test_an_epoch_state_is_not_released(tmp_path):
 def test_adam_beta2_is_the_run_s(beta2):
     """The public code's Adam is (0.5, 0.999); anomalib's ReverseDistillation uses (0.5, 0.99)."""
     run = RunConfig(**RUN, epochs=1, adam_beta2=beta2)
-    (group,) = _optimizer(run.build_model(), run, fast=False, numerics="native").param_groups
+    (group,) = _optimizer(build_model(run), run, fast=False, numerics="native").param_groups
     assert group["betas"] == (0.5, beta2) and group["lr"] == run.lr
 
 
@@ -287,7 +287,7 @@ def test_pinned_numerics_train_with_the_same_adam_on_its_fused_kernel():
     """Pinned: the run's Adam (same groups, lr, betas, eps) on ATen's fused kernel; one step moves the
     weights as torch's default Adam does, to float rounding."""
     run = RunConfig(**RUN, epochs=1)
-    models = [run.build_model() for _ in range(2)]
+    models = [build_model(run) for _ in range(2)]
     models[1].load_state_dict(models[0].state_dict())
     native, pinned = (_optimizer(m, run, fast=False, numerics=n) for m, n in zip(models, ("native", "pinned")))
     assert pinned.defaults["fused"] is True and not native.defaults["fused"]

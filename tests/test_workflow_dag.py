@@ -236,7 +236,10 @@ def test_editing_a_model_factory_retrains_exactly_its_runs(tmp_path, monkeypatch
     monkeypatch.syspath_prepend(str(tmp_path / "code"))
     (tmp_path / "code").mkdir()
     factory = tmp_path / "code" / "my_factory.py"
-    factory.write_text("def build(run):\n    return run.build_suite_model()\n", encoding="utf-8")
+    source = (
+        "from rd4ad.builders.model import build_suite_model\n\n\ndef build(run):\n    return build_suite_model(run)\n"
+    )
+    factory.write_text(source, encoding="utf-8")
     ci = load_yaml(REPO / "config" / "ci.yaml")
     mine = {**ci["variants"]["backbone_r18"], "model": "my_factory:build"}
     config = _ci_config(
@@ -245,5 +248,5 @@ def test_editing_a_model_factory_retrains_exactly_its_runs(tmp_path, monkeypatch
         comparisons=[{"reference": "backbone_r18", "candidate": "mine"}],
     )
     _complete_tree(config, tmp_path)
-    factory.write_text("def build(run):  # edited\n    return run.build_suite_model()\n", encoding="utf-8")
+    factory.write_text(source.replace("(run):", "(run):  # edited"), encoding="utf-8")
     assert dry_run_counts(config, tmp_path) == {"plan": 1, "train": 1, "evaluate": 1, "report": 1, "all": 1}

@@ -5,8 +5,6 @@ from __future__ import annotations
 import importlib.util
 from importlib import metadata
 
-from rd4ad.files.errors import RD4ADError
-
 TESTED_VERSION = "2.7.0"  # the release this suite's cross-implementation rows were made and tested with
 INSTALL = 'pip install -e ".[anomalib]" -c requirements/anomalib-constraints.txt'
 
@@ -19,14 +17,3 @@ def anomalib_version() -> str | None:
     except ImportError:
         return None
     return metadata.version("anomalib")
-
-
-def require_anomalib(where: str) -> str:
-    """The installed anomalib release; one clear error naming ``where`` and the install command if there is none."""
-    version = anomalib_version()
-    if version is None:
-        raise RD4ADError(
-            f"{where}: a variant sets implementation: anomalib, but anomalib is not installed; "
-            f"install the extra with `{INSTALL}` (anomalib {TESTED_VERSION}), or remove those variants"
-        )
-    return version

@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 from anomalib.models import ReverseDistillation
 
+from rd4ad.builders.split import teacher_calibration
 from rd4ad.contract.fingerprints import digest
 from rd4ad.contract.run import RunConfig
 from rd4ad.data import SplitArrays
@@ -41,7 +42,7 @@ def build_anomalib_rd(
         visualizer=False,
     )
     encoder = module.model.encoder.feature_extractor
-    calibration = run.teacher_calibration(cache_dir, train)  # a random_calibrated teacher's training images
+    calibration = teacher_calibration(run, cache_dir, train)  # a random_calibrated teacher's training images
     teacher = teacher_resnet(run.backbone, run.teacher_weights, calibration=calibration).state_dict()
     missing = sorted(set(encoder.state_dict()) - set(teacher))
     if missing:

@@ -22,6 +22,7 @@ from torch.utils.data import DataLoader
 
 from rd4ad.anomalib_rd.availability import anomalib_version
 from rd4ad.anomalib_rd.model import TEACHER, build_anomalib_rd, encoder_digest, to_anomalib_input
+from rd4ad.builders.split import load_split
 from rd4ad.contract.fingerprints import split_digest
 from rd4ad.contract.layout import RunFolder
 from rd4ad.contract.run import RunConfig
@@ -90,7 +91,7 @@ def train_anomalib_run(
     writable_file(folder.model)
     clean_stale(folder.path)
     precision = apply_precision(f"train {run.key}", run.precision, device)  # fp32: TF32 off, as the suite's fp32
-    train = run.load_split("train", cache_dir)
+    train = load_split(run, "train", cache_dir)
     module = build_anomalib_rd(run, train=train)
     anomalib_optimizer = module.configure_optimizers  # pinned numerics: the same Adam on ATen's fused kernel
     module.configure_optimizers = lambda: exact_optimizer(anomalib_optimizer(), numerics)

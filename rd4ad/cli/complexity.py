@@ -17,6 +17,7 @@ import json
 
 import torch
 
+from rd4ad.builders.model import build_model
 from rd4ad.cli.train import add_execution_arguments, apply_execution, parse_json
 from rd4ad.contract.layout import complexity_file
 from rd4ad.evaluation.complexity import measure_inference, weight_mb
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     device = resolve_device(args.device)
     apply_precision(f"complexity {run_cfg.dataset}/{run_cfg.variant}", run_cfg.precision, device)
     torch.manual_seed(run_cfg.seed)
-    model = run_cfg.build_model(args.cache_dir)
+    model = build_model(run_cfg, args.cache_dir)
     size, repeats, warmup = run_cfg.image_size, measurement.repeats, measurement.warmup
     result = {
         **measure_inference(model, size, torch.device("cpu"), repeats, warmup),

@@ -20,8 +20,8 @@ import json
 from rd4ad.cli._arguments import positive_int
 from rd4ad.cli.train import add_execution_arguments, apply_execution
 from rd4ad.contract.layout import RunFolder, parse
-from rd4ad.evaluation.evaluate import evaluate_run
 from rd4ad.evaluation.inference import BATCH_SIZE
+from rd4ad.implementations.evaluate import evaluate_run
 from rd4ad.machine.device import resolve_device
 from rd4ad.scoring import HEADLINE
 from rd4ad.training.checkpoints import release_final_state

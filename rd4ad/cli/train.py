@@ -20,12 +20,12 @@ from rd4ad.cli._arguments import device_name, non_negative_float
 from rd4ad.contract.layout import RunFolder
 from rd4ad.contract.run import RunConfig
 from rd4ad.files.errors import RD4ADError
+from rd4ad.implementations.registry import implementation_of
 from rd4ad.machine.device import resolve_device, set_deterministic
 from rd4ad.machine.numerics import CPU_NUMERICS, apply_cpu_numerics
 from rd4ad.training.defaults import CHECKPOINT_MINUTES
 from rd4ad.training.hold import VARIABLE as HOLD_VARIABLE
 from rd4ad.training.hold import held_epoch, hold_after
-from rd4ad.training.loop import train_run
 
 
 def add_execution_arguments(parser: argparse.ArgumentParser) -> None:
@@ -84,27 +84,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     run_cfg = RunConfig.from_dict(parse_json(args.run_json, "--run-json"))
     apply_execution(args)
-    if run_cfg.implementation == "anomalib":
-        from rd4ad.anomalib_rd.train import train_anomalib_run  # the optional extra: loaded only when asked
-
-        print(
-            train_anomalib_run(
-                run_cfg,
-                RunFolder(args.results, run_cfg.key),
-                resolve_device(args.device),
-                cache_dir=args.cache_dir,
-                numerics=args.cpu_numerics,
-            )
-        )
-        return 0
-    hold = held_epoch(str(run_cfg.key))
+    implementation = implementation_of(run_cfg)
+    hold = held_epoch(str(run_cfg.key)) if implementation.resumes else None
     if hold is not None and hold >= run_cfg.epochs:
         raise RD4ADError(
             f"{HOLD_VARIABLE}: run {run_cfg.key} has {run_cfg.epochs} epochs; hold it after an "
             f"earlier one, so that it holds a resume checkpoint"
         )
     print(
-        train_run(
+        implementation.train(
             run_cfg,
             RunFolder(args.results, run_cfg.key),
             resolve_device(args.device),

@@ -4,7 +4,7 @@ The factory is called with the run's ``RunConfig`` and returns the module the su
 checkpoints and scores like its own RD4AD: ``rd4ad.models.RD4AD``'s interface (``model(x)`` →
 teacher features, student features; ``student_modules``, ``trainable_parameters``,
 ``student_state_dict``, ``frozen_state_dict``, ``load_student_state_dict``). Subclassing RD4AD, or
-building the suite's model with ``run.build_suite_model()`` and replacing a part, gives all of it.
+building the suite's model with ``rd4ad.builders.model.build_suite_model(run)`` and replacing a part, gives all of it.
 
 A config that names a factory names code to run: the train and evaluate jobs import the module
 (and its packages) and call the function. The digest of the factory module's source file is part of

@@ -2,7 +2,8 @@
 
 ``RunConfig`` is the one place that states a run's fields, their defaults and their allowed
 values. Planning imports this module, so it loads no torch: the allowed values come from the torch-free
-``choices`` modules of the parts that implement them, and the data and the model load on first use.
+``choices`` modules of the parts that implement them. It builds nothing: rd4ad/builders/ reads a run's
+splits and model from it, and the run's implementation (rd4ad/implementations/) checks the knobs it takes.
 The knobs of a config's ``variants:`` entry are checked against :func:`knob_schema`,
 generated from the fields below (rd4ad/planning/planner.py adds it to the config schema), so the
 schema's defaults are these defaults. The plan stores each run as ``to_dict()``; ``model.pt``
@@ -14,10 +15,9 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import MISSING, dataclass, field
-from typing import TYPE_CHECKING
 
 from rd4ad.contract.checks import check_run_values
-from rd4ad.contract.factory import DEFAULT_MODEL, check_factory_name, checked_model, factory_digest, load_factory
+from rd4ad.contract.factory import DEFAULT_MODEL, check_factory_name
 from rd4ad.contract.layout import RunKey
 from rd4ad.data.choices import LOADERS, PROTOCOL_KEYS
 from rd4ad.files.errors import RD4ADError
@@ -32,17 +32,8 @@ from rd4ad.models.choices import (
     LOSS_NAMES,
     MFF_FUSES,
 )
-from rd4ad.models.teachers import TeacherKind, resolve_teacher
+from rd4ad.models.teachers import TeacherKind
 from rd4ad.scoring.choices import MAP_BORDERS, REDUCTIONS
-
-if TYPE_CHECKING:
-    from rd4ad.data import SplitArrays
-    from rd4ad.models import RD4AD
-
-# What an `implementation: anomalib` run takes from its variant; anomalib's ReverseDistillation has no
-# switch for the other knobs (they must keep their defaults) and fixes Adam(lr=0.005, betas=(0.5, 0.99)).
-ANOMALIB_TAKES = ("implementation", "backbone", "image_size", "epochs", "batch_size", "teacher_weights")
-ANOMALIB_LR = 0.005
 
 _JSON_TYPES = {"str": "string", "int": "integer", "float": "number", "bool": "boolean"}
 
@@ -196,70 +187,11 @@ class RunConfig:
             raise RD4ADError(f"run config key 'protocol' has unknown keys {unknown}; known: {', '.join(PROTOCOL_KEYS)}")
         check_factory_name(self.model)
         check_run_values(vars(self))
-        if self.implementation == "anomalib":
-            self._check_anomalib_knobs()
-
-    def _check_anomalib_knobs(self) -> None:
-        if self.lr != ANOMALIB_LR:
-            raise RD4ADError(
-                f"variant {self.variant!r}: implementation anomalib trains with anomalib's fixed "
-                f"lr {ANOMALIB_LR}; set lr: {ANOMALIB_LR} (got {self.lr})"
-            )
-        for f in knobs():
-            if f.name not in ANOMALIB_TAKES + ("lr",) and getattr(self, f.name) != f.default:
-                raise RD4ADError(
-                    f"variant {self.variant!r}: implementation anomalib has no switch for "
-                    f"{f.name} (anomalib's ReverseDistillation fixes it); remove "
-                    f"{f.name}: {getattr(self, f.name)!r} from the variant"
-                )
 
     @property
     def key(self) -> RunKey:
         """Where the run lives: results/<dataset>/<category>/<variant>/seed<seed>/."""
         return RunKey(self.dataset, self.category, self.variant, self.seed)
-
-    def load_split(self, split: str, cache_dir: str | None = None) -> SplitArrays:
-        """The run's ``train`` or ``test`` split (``rd4ad.data.load_split`` with its protocol knobs)."""
-        from rd4ad.data import load_split  # torch: not loaded by planning
-
-        return load_split(
-            self.loader, self.data_root, self.category, split, self.image_size, cache_dir=cache_dir, **self.protocol
-        )
-
-    def teacher_calibration(self, cache_dir: str | None = None, train: SplitArrays | None = None):
-        """What a ``random_calibrated`` teacher is calibrated on: the run's training images and whether
-        they are ImageNet-normalised (None for the other teachers). ``train``: the split when the caller
-        has loaded it already; else it is read (through ``cache_dir``)."""
-        if not resolve_teacher(self.teacher_weights).calibrated:
-            return None
-        train = train if train is not None else self.load_split("train", cache_dir)
-        return train.images, train.normalize
-
-    def build_model(self, cache_dir: str | None = None, train: SplitArrays | None = None) -> RD4AD:
-        """The model this run trains: :meth:`build_suite_model`, or what the ``model`` factory returns
-        for this run (checked for RD4AD's interface; its source must still be the planned one)."""
-        if self.model == DEFAULT_MODEL:
-            return self.build_suite_model(cache_dir, train)
-        if factory_digest(self.model) != self.model_source:
-            raise RD4ADError(
-                f"variant {self.variant!r}: the source of model {self.model!r} changed since this run "
-                "was planned; re-plan (snakemake re-plans and retrains the runs that use it)"
-            )
-        return checked_model(load_factory(self.model)(self), self.model)
-
-    def build_suite_model(self, cache_dir: str | None = None, train: SplitArrays | None = None) -> RD4AD:
-        """The suite's RD4AD from the run's knobs (teacher weights loaded, student initialised from the global
-        RNG); a ``random_calibrated`` teacher reads the training split (``train``, or from ``cache_dir``)."""
-        from rd4ad.models import build_model  # torch: not loaded by planning
-
-        return build_model(
-            self.backbone,
-            self.teacher_weights,
-            self.bottleneck,
-            self.decoder_blocks,
-            self.mff_fuse,
-            calibration=self.teacher_calibration(cache_dir, train),
-        )
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

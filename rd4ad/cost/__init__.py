@@ -4,5 +4,6 @@
 benchmark files (``actual``) and a job's scheduler time limit (``runtime``).
 
 Imports: ``rd4ad.files``, ``rd4ad.contract``, ``rd4ad.data``, ``rd4ad.machine``, ``rd4ad.models``,
-``rd4ad.evaluation`` (the inference batch, the metrics), ``rd4ad.scoring``, ``rd4ad.planning``.
+``rd4ad.evaluation`` (the inference batch, the metrics), ``rd4ad.scoring``, ``rd4ad.planning``,
+``rd4ad.implementations`` (the precision each is priced at).
 """

@@ -21,7 +21,8 @@ import torch
 from rd4ad.cost.flops import image_flops
 from rd4ad.cost.shape import RunShape, ShapeTiming
 from rd4ad.cost.timing import time_shape
-from rd4ad.models import build_model
+from rd4ad.implementations.ours import OURS
+from rd4ad.models import random_model
 
 CALIBRATION = ("resnet18", 64, (2, 8))  # backbone, image size, the two batches
 DIRECT_STEP_S = 0.3
@@ -47,7 +48,7 @@ def calibrate(precision: str, steps: int = 2) -> CpuRates:
     flops = image_flops(backbone, size)
     cpu = torch.device("cpu")
     t_small, t_large = (
-        time_shape(RunShape("rd4ad", backbone, size, batch, precision), cpu, steps=steps, cpu_batch=batch)
+        time_shape(RunShape(OURS.name, backbone, size, batch, precision), cpu, steps=steps, cpu_batch=batch)
         for batch in (small, large)
     )
     per_image = max(t_large.step_s - t_small.step_s, 1e-9) / (large - small)
@@ -61,7 +62,7 @@ def calibrate(precision: str, steps: int = 2) -> CpuRates:
 def build_seconds(backbone: str) -> float:
     """Seconds to build the headline model of ``backbone`` (random weights)."""
     tic = time.perf_counter()
-    build_model(backbone, "random", "pre+oce+mff", "code", "code")
+    random_model(backbone)
     return time.perf_counter() - tic
 
 

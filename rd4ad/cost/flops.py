@@ -9,7 +9,7 @@ from functools import cache
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from rd4ad.models import build_model, distillation_loss
+from rd4ad.models import distillation_loss, random_model
 
 COUNT_BATCH = 2  # BatchNorm in train mode needs more than one value per channel
 
@@ -24,7 +24,7 @@ def _count(work) -> float:
 def image_flops(backbone: str, image_size: int) -> dict[str, float]:
     """``{"train", "infer", "teacher"}`` FLOPs per image of ``backbone`` at ``image_size`` (the headline model)."""
     with torch.device("meta"):
-        model = build_model(backbone, "random", "pre+oce+mff", "code", "code")
+        model = random_model(backbone)
         x = torch.zeros(COUNT_BATCH, 3, image_size, image_size)
 
     def train():

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
 from rd4ad.contract.run import RunConfig
+from rd4ad.implementations.registry import implementation_of
 
 
 class RunShape(NamedTuple):
@@ -20,7 +21,7 @@ class RunShape(NamedTuple):
 
     @classmethod
     def of(cls, run: RunConfig) -> RunShape:
-        precision = "fp32" if run.implementation == "anomalib" else run.precision
+        precision = implementation_of(run).timed_precision(run)
         return cls(run.implementation, run.backbone, run.image_size, run.batch_size, precision)
 
     def __str__(self) -> str:

@@ -8,8 +8,9 @@ the median of ``steps`` repeats, fewer where they would pass ``max_seconds`` (at
 forward + backward too slow to repeat at the run's batch is timed at ``cpu_batch`` images and scaled
 linearly to it (large models and images: their throughput is flat in the batch), the optimizer step,
 which does not depend on the batch, apart.
-An ``implementation: anomalib`` shape is timed on this suite's model in fp32: anomalib's
-ReverseDistillation is the same network, and its Engine trains in fp32.
+Every implementation's shape is timed on this suite's model, at the precision its implementation is
+priced at (``timed_precision``, rd4ad/implementations/: anomalib's ReverseDistillation is the same network,
+and its Engine trains in fp32).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from rd4ad.cost.shape import RunShape, ShapeTiming
 from rd4ad.evaluation.inference import BATCH_SIZE as INFER_BATCH
 from rd4ad.machine.fast_path import fast_path
 from rd4ad.machine.precision import apply_precision, autocast
-from rd4ad.models import build_model, distillation_loss
+from rd4ad.models import distillation_loss, random_model
 
 CPU_BATCH = 2
 FULL_BATCH_S = 5.0  # a step this fast, scaled from CPU_BATCH, is timed at the run's batch (small models and
@@ -73,7 +74,7 @@ def time_shape(
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     tic = time.perf_counter()
-    model = build_model(shape.backbone, "random", "pre+oce+mff", "code", "code").to(device)
+    model = random_model(shape.backbone).to(device)
     channels_last = fast_path(fast, device)
     if channels_last:
         model = model.to(memory_format=torch.channels_last)

@@ -1,4 +1,6 @@
-"""Evaluate a trained run: ``scores.csv``, ``examples.npz`` and ``metrics.json`` (written last) in its folder."""
+"""Evaluate a trained run: its ``model.pt`` read and checked, this suite's model scored level by level, and the
+result files of either implementation: ``scores.csv``, ``examples.npz`` and ``metrics.json`` (written last) in its
+folder. Which implementation evaluates a run is its strategy's (rd4ad/implementations/evaluate.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from rd4ad.builders.model import build_model
+from rd4ad.builders.split import load_split
 from rd4ad.contract.fingerprints import digest, split_digest, state_digest, teacher_digest
 from rd4ad.contract.layout import RunFolder
 from rd4ad.contract.run import RunConfig
@@ -17,7 +21,7 @@ from rd4ad.data import SplitArrays
 from rd4ad.evaluation.anomaly_types import per_kind
 from rd4ad.evaluation.inference import BATCH_SIZE, infer_level_maps
 from rd4ad.evaluation.intervals import headline_intervals
-from rd4ad.evaluation.levels import evaluate_maps, metric_row
+from rd4ad.evaluation.levels import evaluate_maps
 from rd4ad.files.errors import RD4ADError, UnreadableFileError
 from rd4ad.files.io import atomic_write_bytes, atomic_write_json, atomic_write_text, load_checkpoint
 from rd4ad.files.paths import writable_file
@@ -32,9 +36,9 @@ N_EXAMPLES = 6
 RETRAIN = "delete it and train the run again (python -m rd4ad train …, or rerun snakemake)"
 
 
-def read_model(model_path: str | Path) -> dict:
-    """The contents of a ``model.pt`` written by ``python -m rd4ad train`` (either implementation);
-    anything else is one clear error naming the file."""
+def read_checkpoint(model_path: str | Path) -> dict:
+    """The contents of a ``model.pt`` written by ``python -m rd4ad train`` (either implementation): a dict
+    with its ``run``; anything else is one clear error naming the file."""
     path = Path(model_path)
     if not path.is_file():
         raise RD4ADError(f"{path}: no such checkpoint; train the run first (python -m rd4ad train …)")
@@ -42,12 +46,18 @@ def read_model(model_path: str | Path) -> dict:
         ckpt = load_checkpoint(path)
     except UnreadableFileError as err:
         raise RD4ADError(f"{err}; {RETRAIN}") from err
-    weights = "anomalib" if isinstance(ckpt, dict) and isinstance(ckpt.get("anomalib"), dict) else "student"
-    if not (isinstance(ckpt, dict) and isinstance(ckpt.get("run"), dict) and isinstance(ckpt.get(weights), dict)):
+    if not (isinstance(ckpt, dict) and isinstance(ckpt.get("run"), dict)):
+        raise RD4ADError(f"{path}: not a model.pt written by `python -m rd4ad train` (no 'run'); {RETRAIN}")
+    return ckpt
+
+
+def check_weights(model_path: str | Path, state) -> None:
+    """``state``, the trained weights ``model.pt`` holds (its implementation's ``weights``), is a state dict
+    of finite tensors; else one clear error naming the file."""
+    if not isinstance(state, dict):
         raise RD4ADError(
-            f"{path}: not a model.pt written by `python -m rd4ad train` (no 'run' and 'student'); {RETRAIN}"
+            f"{model_path}: not a model.pt written by `python -m rd4ad train` (no trained weights); {RETRAIN}"
         )
-    state = ckpt[weights] if weights == "student" else ckpt["anomalib"].get("state_dict", {})
     bad = next(
         (
             key
@@ -57,11 +67,11 @@ def read_model(model_path: str | Path) -> dict:
         None,
     )
     if bad is not None:
-        raise RD4ADError(f"{path}: its weights are not finite (NaN or inf in {bad}); {RETRAIN}")
-    return ckpt
+        raise RD4ADError(f"{model_path}: its weights are not finite (NaN or inf in {bad}); {RETRAIN}")
 
 
-def _run_of(ckpt: dict, path: Path) -> RunConfig:
+def run_of(ckpt: dict, path: Path) -> RunConfig:
+    """The ``RunConfig`` a ``model.pt`` records; one clear error when it does not fit this version."""
     try:
         return RunConfig.from_dict(ckpt["run"])
     except (RD4ADError, TypeError, ValueError) as err:
@@ -71,23 +81,27 @@ def _run_of(ckpt: dict, path: Path) -> RunConfig:
 def load_trained(
     model_path: str | Path, device: torch.device, cache_dir: str | None = None
 ) -> tuple[torch.nn.Module, RunConfig, dict]:
-    """Rebuild the model of ``model.pt`` (teacher from its weights, student from the file); also
-    what training recorded: ``numerics`` (CPU numerics), ``inputs`` (digests of the training
-    split and teacher) and ``hardware`` (rd4ad/machine/device_record.py), each empty for files that
-    predate it, and ``student``, the digest of the trained weights. A teacher whose digest differs from
-    the recorded one raises: the student was distilled from another teacher."""
-    path = Path(model_path)
-    ckpt = read_model(path)
-    run = _run_of(ckpt, path)
+    """Rebuild the model of an ``implementation: rd4ad`` ``model.pt`` (teacher from its weights, student
+    from the file); also what training recorded: ``numerics`` (CPU numerics), ``inputs`` (digests of the
+    training split and teacher) and ``hardware`` (rd4ad/machine/device_record.py), each empty for files
+    that predate it, and ``student``, the digest of the trained weights. A teacher whose digest differs
+    from the recorded one raises: the student was distilled from another teacher."""
+    ckpt = read_checkpoint(model_path)
+    check_weights(model_path, ckpt.get("student"))
+    return _trained(Path(model_path), ckpt, device, cache_dir)
+
+
+def _trained(path: Path, ckpt: dict, device: torch.device, cache_dir: str | None):
+    run = run_of(ckpt, path)
     try:
-        model = run.build_model(cache_dir)
+        model = build_model(run, cache_dir)
         model.load_student_state_dict(ckpt["student"])
     except (RD4ADError, TypeError, ValueError, RuntimeError, KeyError) as err:
         raise RD4ADError(
             f"{path}: its run config or weights do not fit ({str(err).splitlines()[0][:200]}); {RETRAIN}"
         ) from err
     inputs, teacher = ckpt.get("inputs", {}), teacher_digest(model)
-    _check_teacher(path, run, inputs.get("teacher", teacher), teacher)
+    check_teacher(path, run, inputs.get("teacher", teacher), teacher)
     trained = {
         "numerics": ckpt.get("numerics", {}),
         "inputs": inputs,
@@ -97,7 +111,7 @@ def load_trained(
     return model.to(device).eval(), run, trained
 
 
-def _check_teacher(path: Path, run: RunConfig, recorded: str, now: str) -> None:
+def check_teacher(path: Path, run: RunConfig, recorded: str, now: str) -> None:
     """A teacher digest that differs from the one ``model.pt`` recorded raises: the student was
     distilled from another teacher."""
     if recorded != now:
@@ -132,35 +146,37 @@ def _examples_npz(arrays: SplitArrays, maps: torch.Tensor) -> bytes:
     return buf.getvalue()
 
 
-def evaluate_run(
+def open_run(folder: RunFolder) -> tuple[dict, RunConfig]:
+    """The ``model.pt`` of ``folder`` and the run it records, its stale temporaries cleared; one clear
+    error when it holds another run's model."""
+    writable_file(folder.metrics)
+    clean_stale(folder.path)
+    ckpt = read_checkpoint(folder.model)
+    run = run_of(ckpt, folder.model)
+    if run.key != folder.key:
+        raise RD4ADError(
+            f"{folder.model}: holds the model of run {run.key}, not of the run folder it lies in "
+            f"({folder.key}); put it back in its own folder, or {RETRAIN}"
+        )
+    return ckpt, run
+
+
+def evaluate_suite_run(
     folder: RunFolder,
+    ckpt: dict,
     device: torch.device,
+    *,
     batch_size: int = BATCH_SIZE,
     cache_dir: str | None = None,
     numerics: str = "native",
     fast_on_cpu: bool = False,
+    start: float,
 ) -> dict:
-    """Evaluate the model of ``folder`` on its run's test split; write the three result files there.
-
-    ``metrics.json`` records the hardware (rd4ad/machine/device_record.py) and numerics of training and of
-    this evaluation (``rd4ad.machine.numerics``, ``rd4ad.machine.precision``) and the digests of the run's
-    inputs (``rd4ad.contract.fingerprints``): training split and teacher from ``model.pt``, and the test
-    split evaluated here. ``fast_on_cpu`` runs the
-    fast path's channels_last on CPU too (rd4ad/machine/fast_path.py)."""
-    start = time.perf_counter()
-    writable_file(folder.metrics)
-    clean_stale(folder.path)
-    ckpt = read_model(folder.model)
-    recorded = _run_of(ckpt, folder.model)
-    if recorded.key != folder.key:
-        raise RD4ADError(
-            f"{folder.model}: holds the model of run {recorded.key}, not of the run folder it lies in "
-            f"({folder.key}); put it back in its own folder, or {RETRAIN}"
-        )
-    if recorded.implementation == "anomalib":
-        return _evaluate_anomalib(folder, ckpt, device, batch_size, cache_dir, numerics, start)
-    model, run, trained = load_trained(folder.model, device, cache_dir)
-    arrays = run.load_split("test", cache_dir)
+    """Evaluate the ``implementation: rd4ad`` model ``ckpt`` of ``folder`` on its run's test split, every
+    level subset of Eq. 3; write the three result files there (``start``: when the evaluation began).
+    ``fast_on_cpu`` runs the fast path's channels_last on CPU too (rd4ad/machine/fast_path.py)."""
+    model, run, trained = _trained(folder.model, ckpt, device, cache_dir)
+    arrays = load_split(run, "test", cache_dir)
     apply_precision(f"evaluate {run.key}", run.precision, device)
     maps = infer_level_maps(
         model,
@@ -173,44 +189,10 @@ def evaluate_run(
     metrics, scores, headline = evaluate_maps(maps, arrays, run.score, device, border=run.map_border)
     kinds = per_kind(run.loader, arrays, headline.numpy(), scores[HEADLINE])
     extra = {"anomaly_kinds": kinds} if kinds else {}
-    return _write_results(folder, run, arrays, metrics, scores, headline, trained, device, numerics, start, **extra)
+    return write_results(folder, run, arrays, metrics, scores, headline, trained, device, numerics, start, **extra)
 
 
-def _evaluate_anomalib(
-    folder: RunFolder,
-    ckpt: dict,
-    device: torch.device,
-    batch_size: int,
-    cache_dir: str | None,
-    numerics: str,
-    start: float,
-) -> dict:
-    """An ``implementation: anomalib`` run: anomalib's raw maps and scores, scored by this suite's
-    metrics (the headline subset: anomalib's map is the smoothed sum of all three levels) and by
-    anomalib's own (``metrics.json`` ``anomalib``)."""
-    from rd4ad.anomalib_rd.metrics import anomalib_metrics
-    from rd4ad.anomalib_rd.model import anomalib_outputs, build_anomalib_rd, encoder_digest
-
-    run = _run_of(ckpt, folder.model)
-    apply_precision(f"evaluate {run.key}", run.precision, device)
-    module = build_anomalib_rd(run, cache_dir)
-    _check_teacher(folder.model, run, ckpt["inputs"]["teacher"], encoder_digest(module))
-    module.model.load_state_dict(ckpt["anomalib"]["state_dict"])
-    arrays = run.load_split("test", cache_dir)
-    maps, image = anomalib_outputs(module, arrays.images, device, batch_size)
-    scores = {HEADLINE: image.numpy().astype(np.float64)}
-    metrics = {HEADLINE: metric_row(arrays.labels, arrays.masks, maps.numpy(), scores[HEADLINE])}
-    own = {
-        "version": ckpt["anomalib"]["version"],
-        "teacher": ckpt["anomalib"]["teacher"],
-        "metrics": anomalib_metrics(arrays.labels, arrays.masks, maps, image),
-    }
-    trained = {key: ckpt.get(key, {}) for key in ("numerics", "inputs", "hardware")}
-    trained["student"] = state_digest(ckpt["anomalib"]["state_dict"])
-    return _write_results(folder, run, arrays, metrics, scores, maps, trained, device, numerics, start, anomalib=own)
-
-
-def _write_results(
+def write_results(
     folder: RunFolder,
     run: RunConfig,
     arrays: SplitArrays,
@@ -223,7 +205,12 @@ def _write_results(
     start: float,
     **extra,
 ) -> dict:
-    """``scores.csv``, ``examples.npz``, then ``metrics.json`` (last: the evaluation's declared output)."""
+    """``scores.csv``, ``examples.npz``, then ``metrics.json`` (last: the evaluation's declared output).
+
+    ``metrics.json`` records the hardware (rd4ad/machine/device_record.py) and numerics of training and of
+    this evaluation (``rd4ad.machine.numerics``, ``rd4ad.machine.precision``) and the digests of the run's
+    inputs (``rd4ad.contract.fingerprints``): training split and teacher from ``model.pt`` (``trained``), and
+    the test split evaluated here; ``extra``: an implementation's own entries."""
     table = pd.DataFrame({"name": arrays.names, "defect": arrays.defects, "label": arrays.labels, **scores})
     atomic_write_text(folder.scores, table.to_csv(index=False, float_format="%.9g"))
     atomic_write_bytes(folder.examples, _examples_npz(arrays, headline))

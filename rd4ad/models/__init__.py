@@ -15,7 +15,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         "decoder": ["DECODER_BLOCKS"],
         "encoder": ["BACKBONES"],
         "loss": ["LOSSES", "distillation_loss"],
-        "network": ["RD4AD", "build_model"],
+        "network": ["RD4AD", "build_model", "random_model"],
         "weights": ["download_teacher_weights", "load_teacher_state_dict", "teacher_weights_file"],
     },
 )

@@ -12,6 +12,7 @@ from rd4ad.files.errors import RD4ADError
 from rd4ad.models.bottleneck import build_bottleneck
 from rd4ad.models.decoder import Decoder, stage_blocks
 from rd4ad.models.encoder import Encoder, Frozen, backbone_spec
+from rd4ad.models.teachers import RANDOM_TEACHER
 from rd4ad.models.weights import teacher_resnet
 
 
@@ -94,3 +95,9 @@ def build_model(
     blocks = stage_blocks(backbone, decoder_blocks)
     resnet = teacher_resnet(backbone, teacher_weights, cache_dir, calibration)
     return RD4AD(Encoder(resnet), build_bottleneck(bottleneck, spec, resnet.layer4, mff_fuse), Decoder(spec, blocks))
+
+
+def random_model(backbone: str) -> RD4AD:
+    """The public code's RD4AD (full OCBE, plain MFF, [3,4,6] decoder) on a fixed-seed ``random`` teacher:
+    what the cost estimate and preflight time and count (a teacher's weights change neither)."""
+    return build_model(backbone, RANDOM_TEACHER, "pre+oce+mff", "code", "code")

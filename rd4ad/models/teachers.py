@@ -21,6 +21,7 @@ class TeacherKind(Enum):
 
 
 IMAGENET_TEACHER = TeacherKind.IMAGENET.value
+RANDOM_TEACHER = TeacherKind.RANDOM.value
 CALIBRATED_TEACHER = TeacherKind.CALIBRATED.value
 LABELS = {  # how captions and the demo banner name each kind
     TeacherKind.IMAGENET: "ImageNet IMAGENET1K_V1",

@@ -23,7 +23,7 @@ from rd4ad.files.errors import RD4ADError, UnreadableFileError
 from rd4ad.files.io import load_checkpoint
 from rd4ad.models.calibration import calibrate_batchnorm
 from rd4ad.models.encoder import backbone_spec
-from rd4ad.models.teachers import IMAGENET_TEACHER, resolve_teacher
+from rd4ad.models.teachers import IMAGENET_TEACHER, RANDOM_TEACHER, resolve_teacher
 
 TEACHER_URLS: dict[str, str] = {
     "resnet18": ResNet18_Weights.IMAGENET1K_V1.url,
@@ -85,14 +85,14 @@ def load_teacher_state_dict(
             raise RD4ADError(
                 f"teacher_weights: {IMAGENET_TEACHER} for {backbone} expects the file {path} (torch hub cache, "
                 f"set by TORCH_HOME); download it with `python -m rd4ad fetch weights --backbone {backbone}`, "
-                f"or set teacher_weights to a local .pth state dict, or to 'random' for the demo"
+                f"or set teacher_weights to a local .pth state dict, or to '{RANDOM_TEACHER}' for the demo"
             )
     else:
         path = Path(teacher_weights)
         if not path.is_file():
             raise RD4ADError(
                 f"teacher_weights: {path} is not a file; give a .pth state dict of torchvision "
-                f"{backbone}, '{IMAGENET_TEACHER}' or 'random'"
+                f"{backbone}, '{IMAGENET_TEACHER}' or '{RANDOM_TEACHER}'"
             )
     try:
         state = load_checkpoint(path)

@@ -13,13 +13,13 @@ import copy
 import sys
 from pathlib import Path
 
-from rd4ad.anomalib_rd.availability import require_anomalib
 from rd4ad.contract.factory import factory_digest
 from rd4ad.contract.layout import RunKey, plan_file
 from rd4ad.contract.run import RunConfig, knob_schema, knobs
 from rd4ad.files.errors import RD4ADError
 from rd4ad.files.io import read_mapping
 from rd4ad.files.names import SCHEMA
+from rd4ad.implementations.registry import implementation_of
 from rd4ad.planning.config_errors import schema_error_message
 from rd4ad.planning.plan import AUDIT_DATASET, Measurement, Plan, PlannedRun, audit_pairs, variant_categories
 from rd4ad.planning.schema_defaults import fill_defaults
@@ -177,7 +177,7 @@ def complexity_jobs(config: dict, tables: dict) -> list[tuple[str, str]]:
 def run_config(config: dict, key: RunKey) -> RunConfig:
     """The ``RunConfig`` of one run: its dataset entry, its variant's knobs, the config's mode."""
     dataset, variant = config["datasets"][key.dataset], config["variants"][key.variant]
-    return RunConfig(
+    run = RunConfig(
         dataset=key.dataset,
         category=key.category,
         variant=key.variant,
@@ -189,6 +189,8 @@ def run_config(config: dict, key: RunKey) -> RunConfig:
         **{f.name: variant[f.name] for f in knobs()},
         model_source=factory_digest(variant["model"]),
     )
+    implementation_of(run)  # refuses the knobs its implementation has no switch for
+    return run
 
 
 def make_plan(raw: dict, source: str = "run config", base: Path | None = None) -> Plan:
@@ -214,8 +216,8 @@ def make_plan(raw: dict, source: str = "run config", base: Path | None = None) -
 def require_extras(plan: Plan, source: str) -> None:
     """One clear error when the plan has runs of an implementation whose extra is not installed (anomalib):
     asked before running the plan, never to plan or price it."""
-    if any(planned.run.implementation == "anomalib" for planned in plan.runs.values()):
-        require_anomalib(source)
+    for implementation in {implementation_of(planned.run) for planned in plan.runs.values()}:
+        implementation.require_extra(source)
 
 
 def plan_config_file(path: str | Path) -> Plan:

@@ -5,7 +5,7 @@ A check is ``ok``, ``warn`` (the run works but not as planned: slower, emulated,
 native bf16, TF32), the CPU's kernels and the numerics the config asks for, ``jobs_per_gpu``
 against GPU memory. Plan: free disk where results and resources go against what the plan still
 needs, each dataset role (prepared and validated, or where it will come from), the teacher files,
-the anomalib extra, a SLURM controller when the SLURM profile will be used.
+the optional extra of each planned implementation (anomalib), a SLURM controller when the SLURM profile will be used.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from rd4ad.anomalib_rd.availability import INSTALL, TESTED_VERSION, anomalib_version
 from rd4ad.contract.layout import Resources
 from rd4ad.data.sizes import dataset_megabytes
 from rd4ad.data.validate import RECORD
+from rd4ad.implementations.registry import IMPLEMENTATIONS, implementation_of
+from rd4ad.implementations.strategy import Implementation
 from rd4ad.machine.gpu_slots import visible_gpus
 from rd4ad.machine.numerics import cpu_vector_isa
 from rd4ad.models.teachers import resolve_teacher
@@ -187,10 +188,10 @@ def _student_megabytes(backbone: str) -> float:
     """A trained model's file: the student's float32 weights (counted without allocating them)."""
     import torch
 
-    from rd4ad.models import build_model
+    from rd4ad.models import random_model
 
     with torch.device("meta"):
-        model = build_model(backbone, "random", "pre+oce+mff", "code", "code")
+        model = random_model(backbone)
     return sum(p.numel() for p in model.trainable_parameters()) * 4 / 2**20
 
 
@@ -315,18 +316,23 @@ def teacher_weights(plan: Plan, *, offline: bool = False) -> list[Check]:
     return out or [Check("ok", "teacher", "every planned run uses a random teacher: no files needed")]
 
 
-def anomalib(plan: Plan) -> list[Check]:
-    """The anomalib extra, when a planned run trains with ``implementation: anomalib``."""
-    if not any(p.run.implementation == "anomalib" for p in plan.runs.values()):
-        return [Check("ok", "anomalib", "no run needs it")]
-    version = anomalib_version()
+def extras(plan: Plan) -> list[Check]:
+    """The optional extra of each implementation that has one (anomalib), when a planned run trains with it."""
+    used = {implementation_of(p.run) for p in plan.runs.values()}
+    return [_extra(i, i in used) for i in IMPLEMENTATIONS.values() if i.extra is not None]
+
+
+def _extra(implementation: Implementation, used: bool) -> Check:
+    extra = implementation.extra
+    if not used:
+        return Check("ok", extra.name, "no run needs it")
+    version = extra.version()
     if version is None:
-        return [
-            Check("fail", "anomalib", "a variant sets implementation: anomalib; anomalib is not installed", INSTALL)
-        ]
-    if version != TESTED_VERSION:
-        return [Check("warn", "anomalib", f"{version} installed; the suite is tested with {TESTED_VERSION}", INSTALL)]
-    return [Check("ok", "anomalib", version)]
+        why = f"a variant sets implementation: {implementation.name}; {extra.name} is not installed"
+        return Check("fail", extra.name, why, extra.install)
+    if version != extra.tested:
+        return Check("warn", extra.name, f"{version} installed; the suite is tested with {extra.tested}", extra.install)
+    return Check("ok", extra.name, version)
 
 
 def slurm() -> list[Check]:
@@ -383,6 +389,6 @@ def run_checks(plan: Plan, *, offline: bool = False, with_slurm: bool = False) -
         *disk(plan),
         *datasets(plan, offline=offline),
         *teacher_weights(plan, offline=offline),
-        *anomalib(plan),
+        *extras(plan),
     ]
     return checks + (slurm() if with_slurm else [])

@@ -23,6 +23,8 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
+from rd4ad.builders.model import build_model
+from rd4ad.builders.split import load_split
 from rd4ad.contract.fingerprints import split_digest, teacher_digest
 from rd4ad.contract.layout import RunFolder
 from rd4ad.contract.run import RunConfig
@@ -70,7 +72,7 @@ def _fresh(
     fused Adam too); ``train``: the training split, which a ``random_calibrated`` teacher is calibrated on."""
     torch.manual_seed(run.seed)
     np.random.seed(run.seed % 2**32)
-    model = run.build_model(train=train).to(device)
+    model = build_model(run, train=train).to(device)
     if fast:
         model = model.to(memory_format=torch.channels_last)
     optimizer = _optimizer(model, run, fast, numerics)
@@ -151,8 +153,8 @@ def train_run(
     if state is not None and is_final(state, run):
         return restore_model(folder)
 
-    train = run.load_split("train", cache_dir)
-    test = run.load_split("test", cache_dir) if run.eval_every else None
+    train = load_split(run, "train", cache_dir)
+    test = load_split(run, "test", cache_dir) if run.eval_every else None
     images = train.images.to(device).contiguous()
 
     fast = fast_path(run.fast, device, on_cpu=fast_on_cpu)
