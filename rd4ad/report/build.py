@@ -19,6 +19,7 @@ from rd4ad.files.io import atomic_write_text
 from rd4ad.files.paths import writable_file
 from rd4ad.files.temporaries import clean_stale
 from rd4ad.planning.plan import Plan
+from rd4ad.report.beyond import beyond_markdown, beyond_section, write_beyond_csv
 from rd4ad.report.collect import ReportInputs, collect
 from rd4ad.report.comparison_section import comparisons_section
 from rd4ad.report.display import DisplayTable
@@ -57,6 +58,8 @@ def write_page(inputs: ReportInputs, out: Path) -> Path:
     drawn = run_figures(inputs, figures)
     links = write_exports(folder, inputs.tidy, {t.spec.key: t.latex_caption for t in tables}, inputs.demo)
     comparisons, comparison_lines = comparisons_section(inputs.comparisons, folder, FIGURE_DIR, inputs.demo)
+    sections["beyond"] = beyond_section(inputs.plan, inputs.beyond)
+    write_beyond_csv(folder, sections["beyond"], inputs.demo)
     sections["tables"] = [
         TableSection(
             t.display,
@@ -75,7 +78,8 @@ def write_page(inputs: ReportInputs, out: Path) -> Path:
     markdown = summary_markdown(
         inputs.cells, inputs.tidy, inputs.names, heading, summary_notes(inputs), comparable=not inputs.demo
     )
-    atomic_write_text(folder / SUMMARY_FILE, markdown + "\n".join(comparison_lines) + "\n")
+    extra = comparison_lines + beyond_markdown(sections["beyond"], inputs.demo)
+    atomic_write_text(folder / SUMMARY_FILE, markdown + "\n".join(extra) + "\n")
     return atomic_write_text(out, render_report({**sections, **comparisons}))
 
 

@@ -18,6 +18,7 @@ from rd4ad.planning.plan import ComparisonPair, Plan
 from rd4ad.published import load_published
 from rd4ad.report.aggregate import build_cells, configured_rows, run_progress
 from rd4ad.report.audit import AuditComparison, audit_comparisons
+from rd4ad.report.beyond import beyond_values
 from rd4ad.report.cell_labels import label_cells, published_notes
 from rd4ad.report.exports import tidy_cells
 from rd4ad.report.failures import run_failures
@@ -27,6 +28,7 @@ from rd4ad.results.comparisons import Comparison, plan_comparisons
 from rd4ad.results.tree import (
     RUN_KEYS,
     collect_anomalib_metrics,
+    collect_anomaly_kinds,
     collect_complexity,
     collect_csv,
     collect_inputs,
@@ -54,6 +56,7 @@ class ReportInputs:
     demo: bool  # demo numbers: labelled DEMO everywhere, never compared with a published one
     names: dict[str, str]  # table key → its printed name
     notes: dict[tuple, str]  # paper-internal inconsistencies by printed cell (published_notes)
+    beyond: pd.DataFrame  # the config's `beyond:` runs: values and test-set intervals in percent (beyond_values)
 
     @property
     def results(self) -> Path:
@@ -66,10 +69,9 @@ def collect(plan: Plan) -> ReportInputs:
     published = load_published()
     runs = collect_runs(results)
     complexity = collect_complexity(results)
+    intervals = collect_intervals(results)
     demo = plan.demo or bool(runs["demo"].any())  # demo runs are labelled whatever the config says
-    cells = label_cells(
-        plan, build_cells(plan, runs, complexity, published, collect_intervals(results), comparable=not demo)
-    )
+    cells = label_cells(plan, build_cells(plan, runs, complexity, published, intervals, comparable=not demo))
     if demo:
         cells = configured_rows(plan, cells)
     cells = cells.join(setup_columns(plan, cells["variant"]).drop(columns="variant"))
@@ -95,4 +97,5 @@ def collect(plan: Plan) -> ReportInputs:
         demo=demo,
         names=names,
         notes=published_notes(published, names),
+        beyond=beyond_values(plan, runs, collect_anomaly_kinds(results), intervals),
     )
