@@ -86,10 +86,14 @@ def test_shared_runs_are_trained_once(paper):
 
 def test_demo_runs_respect_variant_categories(demo):
     keys = [p.run.key for p in demo.runs.values()]
-    assert len(keys) == 24 + 4  # + one beyond_r18 run per replica
+    assert len(keys) == 24 + 4  # + one headline run per replica
     assert {k.category for k in keys if k.variant == "ocbe_width64"} == {"nut"}  # the demo's plugged-in model
     assert {k.category for k in keys if k.variant == "border_kornia"} == {"nut"}  # a YAML merge of backbone_r18
-    assert {k.category for k in keys if k.variant == "headline"} == {"ceramic", "nut", "caplet"}
+    assert {k.category for k in keys if k.variant == "headline" and k.dataset == "mvtec"} == {
+        "ceramic",
+        "nut",
+        "caplet",
+    }
     assert {k.category for k in keys if k.variant == "backbone_r50"} == {"nut"}
     assert {k.category for k in keys if k.dataset == "caltech256"} == {"6"}
 
@@ -121,14 +125,14 @@ def test_audit_pair_that_does_not_differ_in_its_knob_is_a_clear_error():
 
 
 def test_beyond_runs_are_planned_per_dataset_category_and_seed(paper, demo):
-    assert demo.runs["loco/pushpins/beyond_r18/seed0"].tables == ("beyond:loco",)
+    assert demo.runs["loco/pushpins/headline/seed0"].tables == ("beyond:loco",)
     assert sorted(k for k, p in demo.runs.items() if p.tables[0].startswith("beyond:")) == [
-        "loco/pushpins/beyond_r18/seed0",
-        "mvtec_ad2/fabric/beyond_r18/seed0",
-        "own/parts/beyond_r18/seed0",
-        "visa/capsules/beyond_r18/seed0",
+        "loco/pushpins/headline/seed0",
+        "mvtec_ad2/fabric/headline/seed0",
+        "own/parts/headline/seed0",
+        "visa/capsules/headline/seed0",
     ]
-    assert demo.run("own/parts/beyond_r18/seed0").loader == "folder"
+    assert demo.run("own/parts/headline/seed0").loader == "folder"
     assert (paper.beyond.variant, paper.beyond.datasets, paper.beyond.seeds) == (
         "headline",
         ("visa", "loco", "mvtec_ad2"),
@@ -144,7 +148,7 @@ def test_without_beyond_no_beyond_runs_are_planned():
     raw = _raw("demo.yaml")
     del raw["beyond"]
     plan = make_plan(raw)
-    assert plan.beyond.datasets == () and not [k for k in plan.runs if "beyond_r18" in k]
+    assert plan.beyond.datasets == () and not [k for k in plan.runs if k.split("/")[0] in ("visa", "loco", "own")]
 
 
 @pytest.mark.parametrize(

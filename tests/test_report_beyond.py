@@ -30,17 +30,15 @@ METRICS = ("image_auroc", "pixel_auroc", "pro_public", "pro", "pro_anomalib22")
 
 
 def _row(dataset, category, seed, level, metric, value):
-    key = f"{dataset}/{category}/beyond_r18/seed{seed}"
-    return dict(
-        zip(RUN_COLUMNS, (key, dataset, category, "beyond_r18", seed, level, metric, value, LEVEL, True, "cpu"))
-    )
+    key = f"{dataset}/{category}/headline/seed{seed}"
+    return dict(zip(RUN_COLUMNS, (key, dataset, category, "headline", seed, level, metric, value, LEVEL, True, "cpu")))
 
 
 @pytest.fixture(scope="module")
 def plan():
     raw = {**load_yaml(REPO / "config" / "demo.yaml"), "tables": str(REPO / "config" / "tables.yaml")}
     raw["datasets"]["visa"]["categories"] = ["capsules", "candle"]
-    raw["beyond"] = {"variant": "beyond_r18", "datasets": ["visa", "loco"], "seeds": [0, 1]}
+    raw["beyond"] = {"variant": "headline", "datasets": ["visa", "loco"], "seeds": [0, 1]}
     return make_plan(raw)
 
 
@@ -55,7 +53,7 @@ def section(plan):
     runs.append(_row("mvtec", "nut", 0, LEVEL, "image_auroc", 0.5))  # not a beyond run: left out
     kinds = [_row("loco", "pushpins", seed, kind, "image_auroc", v) for (kind, seed), v in KINDS.items()]
     intervals = [
-        dict(zip(INTERVAL_COLUMNS, (d, c, "beyond_r18", s, LEVEL, m, v - 0.05, min(v + 0.03, 1.0))))
+        dict(zip(INTERVAL_COLUMNS, (d, c, "headline", s, LEVEL, m, v - 0.05, min(v + 0.03, 1.0))))
         for (d, c, s), values in HEADLINE.items()
         for m, v in zip(METRICS, values)
         if m in ("image_auroc", "pixel_auroc", "pro")
@@ -127,3 +125,14 @@ def test_the_csv_and_the_markdown_lines(section, tmp_path):
     lines = beyond_markdown(section, demo=True)
     assert lines[1] == "### Beyond the paper (DEMO: small replicas, not comparable with anything)"
     assert "- visa (visa, replica), mean over categories: image AUROC 86.5 ± 2.1, pixel AUROC 94.0 ± 1.4" in lines[3]
+
+
+def test_before_any_run_every_cell_is_missing_and_without_beyond_there_is_no_section(plan):
+    empty = pd.DataFrame(columns=RUN_COLUMNS)
+    values = beyond_values(plan, empty, empty, pd.DataFrame(columns=INTERVAL_COLUMNS))
+    section = beyond_section(plan, values)
+    assert {c.text for t in section.tables for r in t.rows for c in r.cells} == {"–"}
+    raw = {**load_yaml(REPO / "config" / "demo.yaml"), "tables": str(REPO / "config" / "tables.yaml")}
+    del raw["beyond"]
+    none = beyond_section(make_plan(raw), values)
+    assert none.tables == [] and beyond_markdown(none, demo=True) == []
