@@ -208,7 +208,7 @@ def test_beyond_the_paper_has_a_table_per_dataset_after_the_paper_tables(full):
     assert [i for i in tables if i.startswith("table-beyond-")] == [f"table-beyond-{d}" for d in datasets]
     loco = tables["table-beyond-loco"]
     counted = "per-image PRO (counted)"
-    assert loco["header"] == ["image AUROC", "pixel AUROC", counted, "PRO (exact)", "anomalib ≤ 2.2 AUPRO"]
+    assert loco["header"] == ["Category", "image AUROC", "pixel AUROC", counted, "PRO (exact)", "anomalib ≤ 2.2 AUPRO"]
     categories = ["pushpins"] if name == "demo" else list(LOCO_CATEGORIES)
     kinds = ("", " · logical", " · structural")
     assert loco["rows"] == [c + k for c in [*categories, "mean"] for k in kinds]

@@ -31,7 +31,8 @@ PROFILE_TRIGGERS = {
 PAPER_RUNS = 90 + 90 + 90 + 105 + 60 + 45 + 75
 # demo: headline and size_128 on 3 synthetic categories, 14 more variants on one (the precision audit's
 # bf16 / fp32 pair, anomalib_rd, the plugged-in model ocbe_width64 and anomalib's differences
-# adam_beta2 / batch_32 / border_kornia among them), 4 novelty roles × 1 digit, the headline on 4 replicas (beyond the paper).
+# adam_beta2 / batch_32 / border_kornia among them), 4 novelty roles × 1 digit, the headline on 4 replicas
+# (beyond the paper).
 DEMO_RUNS = 2 * 3 + 14 + 4 * 1 + 4
 # ci: 12 variants on nut (the precision audit's bf16 / fp32 pair and anomalib_rd among them),
 # 4 novelty roles × 1 digit.
