@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from rd4ad.data import loco, mvtec_ad2, visa
 from rd4ad.files.errors import RD4ADError
 from rd4ad.planning.plan import AuditPair, Plan
 from rd4ad.planning.planner import (
@@ -142,6 +143,18 @@ def test_beyond_runs_are_planned_per_dataset_category_and_seed(paper, demo):
     raw = _raw("demo.yaml")
     raw["beyond"] = {**raw["beyond"], "seeds": [5, 6]}
     assert {k.seed for k in table_runs(make_plan(raw).config, TABLES)["beyond:visa"]} == {5, 6}
+
+
+def test_the_paper_config_trains_every_category_of_each_beyond_dataset(paper):
+    for name, module in (("visa", visa), ("loco", loco), ("mvtec_ad2", mvtec_ad2)):
+        assert tuple(paper.categories(name)) == module.CATEGORIES and paper.datasets[name]["loader"] == name
+
+
+def test_a_replica_is_of_a_format_the_replica_writer_knows():
+    raw = _raw("demo.yaml")
+    raw["datasets"]["visa"]["loader"] = "mvtec"
+    with pytest.raises(RD4ADError, match=r"config key datasets.visa.loader: 'mvtec' is not one of \['visa', 'folder'"):
+        resolve_config(raw)
 
 
 def test_without_beyond_no_beyond_runs_are_planned():
