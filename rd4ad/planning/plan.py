@@ -33,7 +33,8 @@ REPLAN = "write it again: run the workflow (its `plan` rule) or python -m rd4ad 
 
 @dataclass(frozen=True)
 class PlannedRun:
-    """A run and the tables (``audit:<pair>`` for the protocol audit) that read it."""
+    """A run and the tables that read it (``audit:<pair>``: the protocol audit; ``beyond:<dataset>``: beyond
+    the paper)."""
 
     run: RunConfig
     tables: tuple[str, ...]
