@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from rd4ad.data.mvtec_ad2 import CATEGORIES as MVTEC_AD2_CATEGORIES
 from rd4ad.data.visa import CATEGORIES as VISA_CATEGORIES
 
 IMAGES_MAGIC, LABELS_MAGIC = 2051, 2049
@@ -224,9 +225,6 @@ def loco_replica(root: Path, categories=("breakfast_box", "pushpins"), width: in
         )
         (root / cat / "defects_config.json").write_text('[{"defect_name": "missing_item", "pixel_value": 255}]\n')
     return root
-
-
-MVTEC_AD2_CATEGORIES = ("can", "fabric", "fruit_jelly", "rice", "sheet_metal", "vial", "wallplugs", "walnuts")
 
 
 def mvtec_ad2_replica(root: Path, categories=MVTEC_AD2_CATEGORIES, width: int = 26, height: int = 18) -> Path:

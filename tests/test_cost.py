@@ -4,6 +4,7 @@ estimates, the SLURM time limit and the benchmark files it is compared with."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from rd4ad.cost.shape import RunShape, ShapeTiming
 from rd4ad.cost.timing import _clock, time_shape
 from rd4ad.data.loco import CATEGORIES as LOCO_CATEGORIES
 from rd4ad.data.sizes import dataset_megabytes, split_sizes
+from rd4ad.data.visa import CATEGORIES as VISA_CATEGORIES
 from rd4ad.planning.plan import Plan
 from rd4ad.planning.planner import load_yaml, make_plan
 
@@ -152,7 +154,14 @@ def test_the_paper_plan_is_estimated_on_the_cpu_in_about_a_minute_with_progress(
     progress = err.splitlines()
     assert progress[0].startswith("estimate: calibrating the CPU's") and "FLOP model" in err
     assert sum(line.startswith("estimate: shape ") for line in progress) == 7  # one line per run shape
-    assert out.startswith("estimate on cpu (1 thread): 7 run shapes, 480 runs") and "\ntotal " in out
+    assert out.startswith("estimate on cpu (1 thread): 7 run shapes, 555 runs") and "\ntotal " in out
+    assert re.search(r"\nbeyond +75 ", out)  # VisA, MVTec LOCO and MVTec AD 2: 25 categories × 3 seeds
+
+
+def test_visa_sizes_add_up_to_its_published_totals():
+    sizes = [split_sizes("visa", c) for c in VISA_CATEGORIES]
+    assert sum(t + s for t, s in sizes) == 9621 + 1200  # normal + anomalous images
+    assert sum(s for _, s in sizes) - 12 * 100 == 962  # the 1cls split's normal test images
 
 
 def test_mvtec_loco_sizes_add_up_to_its_published_totals():

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from rd4ad.data import loco, mvtec_ad2, visa
 from rd4ad.files.errors import RD4ADError
 from rd4ad.planning.plan import AuditPair, Plan
 from rd4ad.planning.planner import (
@@ -55,14 +56,17 @@ def test_paper_runs_per_table(paper):
         "audit:precision": 2 * 15,
         "audit:mff_fuse": 2 * 15,
         "audit:implementation": 2 * 15,
+        "beyond:visa": 12 * 3,
+        "beyond:loco": 5 * 3,
+        "beyond:mvtec_ad2": 8 * 3,
     }
 
 
 def test_shared_runs_are_trained_once(paper):
     runs = [p.run for p in paper.runs.values()]
-    assert len(runs) == len({r.key for r in runs}) == 90 + 90 + 90 + 105 + 60 + 45
+    assert len(runs) == len({r.key for r in runs}) == 90 + 90 + 90 + 105 + 60 + 45 + 75
     variants = Counter(r.variant for r in runs)
-    assert variants["headline"] == 45 and variants["loss_eq2"] == 15 and variants["novelty_r18"] == 105
+    assert variants["headline"] == 45 + 75 and variants["loss_eq2"] == 15 and variants["novelty_r18"] == 105
     assert {r.seed for r in runs if r.variant == "decoder_supplement"} == {111}
     assert paper.runs["mvtec/bottle/headline/seed111"].tables == (
         "T1",
@@ -83,10 +87,14 @@ def test_shared_runs_are_trained_once(paper):
 
 def test_demo_runs_respect_variant_categories(demo):
     keys = [p.run.key for p in demo.runs.values()]
-    assert len(keys) == 24
+    assert len(keys) == 24 + 4  # + one headline run per replica
     assert {k.category for k in keys if k.variant == "ocbe_width64"} == {"nut"}  # the demo's plugged-in model
     assert {k.category for k in keys if k.variant == "border_kornia"} == {"nut"}  # a YAML merge of backbone_r18
-    assert {k.category for k in keys if k.variant == "headline"} == {"ceramic", "nut", "caplet"}
+    assert {k.category for k in keys if k.variant == "headline" and k.dataset == "mvtec"} == {
+        "ceramic",
+        "nut",
+        "caplet",
+    }
     assert {k.category for k in keys if k.variant == "backbone_r50"} == {"nut"}
     assert {k.category for k in keys if k.dataset == "caltech256"} == {"6"}
 
@@ -114,6 +122,63 @@ def test_audit_pair_that_does_not_differ_in_its_knob_is_a_clear_error():
         make_plan(raw)
     raw["audit"]["pairs"] = {"precison": {"reference": "bf16"}}
     with pytest.raises(RD4ADError, match=r"audit.pairs: unknown pairs \['precison'\]"):
+        make_plan(raw)
+
+
+def test_beyond_runs_are_planned_per_dataset_category_and_seed(paper, demo):
+    assert demo.runs["loco/pushpins/headline/seed0"].tables == ("beyond:loco",)
+    assert sorted(k for k, p in demo.runs.items() if p.tables[0].startswith("beyond:")) == [
+        "loco/pushpins/headline/seed0",
+        "mvtec_ad2/fabric/headline/seed0",
+        "own/parts/headline/seed0",
+        "visa/capsules/headline/seed0",
+    ]
+    assert demo.run("own/parts/headline/seed0").loader == "folder"
+    assert (paper.beyond.variant, paper.beyond.datasets, paper.beyond.seeds) == (
+        "headline",
+        ("visa", "loco", "mvtec_ad2"),
+        (111, 112, 113),
+    )
+    assert paper.runs["visa/pcb4/headline/seed113"].tables == ("beyond:visa",)
+    raw = _raw("demo.yaml")
+    raw["beyond"] = {**raw["beyond"], "seeds": [5, 6]}
+    assert {k.seed for k in table_runs(make_plan(raw).config, TABLES)["beyond:visa"]} == {5, 6}
+
+
+def test_the_paper_config_trains_every_category_of_each_beyond_dataset(paper):
+    for name, module in (("visa", visa), ("loco", loco), ("mvtec_ad2", mvtec_ad2)):
+        assert tuple(paper.categories(name)) == module.CATEGORIES and paper.datasets[name]["loader"] == name
+
+
+def test_a_replica_is_of_a_format_the_replica_writer_knows():
+    raw = _raw("demo.yaml")
+    raw["datasets"]["visa"]["loader"] = "mvtec"
+    with pytest.raises(RD4ADError, match=r"config key datasets.visa.loader: 'mvtec' is not one of \['visa', 'folder'"):
+        resolve_config(raw)
+
+
+def test_without_beyond_no_beyond_runs_are_planned():
+    raw = _raw("demo.yaml")
+    del raw["beyond"]
+    plan = make_plan(raw)
+    assert plan.beyond.datasets == () and not [k for k in plan.runs if k.split("/")[0] in ("visa", "loco", "own")]
+
+
+@pytest.mark.parametrize(
+    "beyond, message",
+    [
+        (
+            {"datasets": ["visa", "viza"]},
+            "run config beyond \\(viza\\) names dataset 'viza', which the run config's "
+            "`datasets:` lacks; add it or remove the reference \\(known: caltech256, .*visa\\)",
+        ),
+        ({"variant": "headlin", "datasets": ["visa"]}, "run config beyond \\(visa\\) names variant 'headlin'"),
+    ],
+)
+def test_beyond_names_an_unknown_dataset_or_variant_in_one_clear_error(beyond, message):
+    raw = _raw("demo.yaml")
+    raw["beyond"] = beyond
+    with pytest.raises(RD4ADError, match=message):
         make_plan(raw)
 
 

@@ -134,12 +134,14 @@ def test_doctor_exits_1_on_a_failure_and_prints_one_line_per_check(tmp_path, mon
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(2**50, 0, 2**50))
     assert main(["doctor", "--configfile", str(config)]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == "13 checks: 0 failed, 0 warned"
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == "17 checks: 0 failed, 0 warned"  # 4 of them the beyond replicas
+    assert "ok   dataset own: generated at resources/replica_own by the workflow's replica rule" in out
     monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(1, 1, 0))
     assert main(["doctor", "--configfile", str(config)]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert any(line.startswith("fail disk results") for line in lines)
-    assert lines[-1] == "13 checks: 1 failed, 0 warned"
+    assert lines[-1] == "17 checks: 1 failed, 0 warned"
 
 
 def test_doctor_knows_visa_local_and_fetched(tmp_path):

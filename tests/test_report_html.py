@@ -23,6 +23,7 @@ import pytest
 from results_fixtures import REPO, build_config_tree, build_tree
 
 from rd4ad.cli import main
+from rd4ad.data.loco import CATEGORIES as LOCO_CATEGORIES
 from rd4ad.published import PAPER_METHOD, TABLES
 from rd4ad.report.build import build_report
 from rd4ad.report.display import NOTE_MARK, fmt
@@ -198,6 +199,28 @@ def test_every_table_fits_1400px_or_scrolls_in_its_box_with_a_sticky_first_colum
         scrolls = t["overflow"] in ("auto", "scroll") and t["right"] <= WINDOW
         assert fits or scrolls, t["id"]
         assert t["firsts"] > 0 and t["loose"] == 0, t["id"]
+
+
+def test_beyond_the_paper_has_a_table_per_dataset_after_the_paper_tables(full):
+    name, out, layout = full
+    tables = {t["id"]: t for t in layout["tables"]}
+    datasets = ["visa", "loco", "mvtec_ad2"] + (["own"] if name == "demo" else [])
+    assert [i for i in tables if i.startswith("table-beyond-")] == [f"table-beyond-{d}" for d in datasets]
+    loco = tables["table-beyond-loco"]
+    counted = "per-image PRO (counted)"
+    assert loco["header"] == ["Category", "image AUROC", "pixel AUROC", counted, "PRO (exact)", "anomalib ≤ 2.2 AUPRO"]
+    categories = ["pushpins"] if name == "demo" else list(LOCO_CATEGORIES)
+    kinds = ("", " · logical", " · structural")
+    assert loco["rows"] == [c + k for c in [*categories, "mean"] for k in kinds]
+    page = out.read_text(encoding="utf-8")
+    last_paper_table = max(page.index(f'id="sec-{key}"') for key in TABLES)
+    assert last_paper_table < page.index('id="beyond"') < page.index('id="figures"')
+    csv = (out.parent / EXPORT_DIR / "beyond.csv").read_text(encoding="utf-8")
+    assert csv.startswith(DEMO_LINE) == (name == "demo")
+    if name == "demo":  # one seed, the fixture's fallback 90 - 0.3; LOCO's logical kind 10 pp below
+        assert "small replicas (synthetic content in the real formats" in page
+        cells = re.findall(r'<th>pushpins · logical</th><td class="ours"[^>]*>([^<]*)</td>', page)
+        assert cells == ["79.7"]
 
 
 def test_baselines_settings_and_rows_follow_the_paper(full):

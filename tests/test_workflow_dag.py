@@ -27,18 +27,19 @@ PROFILE_TRIGGERS = {
 # paper: T1/T2 (headline, size_128) 2×15×3 + T5 (pre, pre_oce) 2×15×3 + T6 (r18, r50) 2×15×3
 #        + T4/S2 (MNIST, F-MNIST, CIFAR-10 10 classes each, Caltech-256 5 repeats) 35×3
 #        + audit (eq2, supdec, bf16, mffpaper) 4×15×1 seed + anomalib_rd (T1/T2, implementation audit) 15×3;
-#        T3 and T7 reuse headline.
-PAPER_RUNS = 90 + 90 + 90 + 105 + 60 + 45
+#        T3 and T7 reuse headline; beyond the paper: headline on VisA, MVTec LOCO and MVTec AD 2 (12+5+8)×3.
+PAPER_RUNS = 90 + 90 + 90 + 105 + 60 + 45 + 75
 # demo: headline and size_128 on 3 synthetic categories, 14 more variants on one (the precision audit's
 # bf16 / fp32 pair, anomalib_rd, the plugged-in model ocbe_width64 and anomalib's differences
-# adam_beta2 / batch_32 / border_kornia among them), 4 novelty roles × 1 digit.
-DEMO_RUNS = 2 * 3 + 14 + 4 * 1
+# adam_beta2 / batch_32 / border_kornia among them), 4 novelty roles × 1 digit, the headline on 4 replicas
+# (beyond the paper).
+DEMO_RUNS = 2 * 3 + 14 + 4 * 1 + 4
 # ci: 12 variants on nut (the precision audit's bf16 / fp32 pair and anomalib_rd among them),
 # 4 novelty roles × 1 digit.
 CI_RUNS = 12 + 4
 EXPECTED = {
     "config.yaml": {
-        "fetch": 5,
+        "fetch": 8,
         "fetch_weights": 3,
         "train": PAPER_RUNS,
         "evaluate": PAPER_RUNS,
@@ -49,6 +50,7 @@ EXPECTED = {
     },
     "demo.yaml": {
         "synth": 1,
+        "replica": 4,
         "train": DEMO_RUNS,
         "evaluate": DEMO_RUNS,
         "complexity": 1,

@@ -26,7 +26,7 @@ from rd4ad.models.teachers import resolve_teacher
 from rd4ad.planning.plan import Plan
 
 JOBS = ("train", "evaluate")
-MASKED_LOADERS = ("mvtec",)  # the loaders whose test splits have pixel masks (rd4ad/data/mvtec.py)
+MASKED_LOADERS = ("mvtec", "visa", "loco", "mvtec_ad2", "folder")  # test splits with pixel masks (folder: if given)
 
 
 class JobCosts(NamedTuple):
@@ -52,7 +52,12 @@ def run_sizes(plan: Plan, run: RunConfig) -> tuple[int, int]:
     """(train, test) images of ``run`` (its dataset entry's source, synth flags and protocol)."""
     entry = plan.datasets[run.dataset]
     return split_sizes(
-        run.loader, run.category, source=entry["source"], synth=entry.get("synth"), protocol=run.protocol
+        run.loader,
+        run.category,
+        source=entry["source"],
+        synth=entry.get("synth"),
+        protocol=run.protocol,
+        replica=entry.get("replica"),
     )
 
 

@@ -2,7 +2,8 @@
 
 The published sizes (MVTec AD per category, MNIST per digit, Fashion-MNIST and CIFAR-10 per class)
 are data: ``split_sizes.csv`` beside this file; the download sizes are ``disk_sizes.csv``. The
-synthetic set's sizes follow from its ``synth:`` flags and defect types (rd4ad/data/synth), the
+synthetic set's sizes follow from its ``synth:`` flags and defect types (rd4ad/data/synth), a replica's
+from its ``replica:`` flags (rd4ad/data/replicas), the
 digits' from scikit-learn's copy (it ships with it), and Caltech-256's from its protocol knobs
 (rd4ad/data/caltech.py) with the mean category size: an approximation, the categories differ.
 ``python -m rd4ad estimate`` multiplies its timings by them; ``doctor`` adds up the disk sizes.
@@ -70,12 +71,22 @@ def _digits_sizes(category: str) -> tuple[int, int]:
 
 
 def split_sizes(
-    loader: str, category: str, *, source: str = "fetch", synth: dict | None = None, protocol: dict | None = None
+    loader: str,
+    category: str,
+    *,
+    source: str = "fetch",
+    synth: dict | None = None,
+    protocol: dict | None = None,
+    replica: dict | None = None,
 ) -> tuple[int, int]:
     """(train, test) images of one run's data: ``loader`` and ``category`` as in the run config,
-    ``source`` / ``synth`` / ``protocol`` as its ``datasets:`` entry gives them."""
+    ``source`` / ``synth`` / ``protocol`` / ``replica`` as its ``datasets:`` entry gives them."""
     if source == "synth":
         return _synth_sizes(category, synth or {})
+    if source == "replica":
+        from rd4ad.data.replicas import replica_sizes
+
+        return replica_sizes(loader, replica or {})
     if loader == "digits":
         return _digits_sizes(category)
     if loader == "caltech256":

@@ -27,12 +27,14 @@ from rd4ad.published.tables import TableSpec, read_tables
 
 FORMAT = 1
 AUDIT_DATASET = "mvtec"  # the tables.yaml `audit:` pairs are trained on the MVTec categories
+BEYOND = "beyond"  # the run config's section of datasets beyond the paper; its runs' users are beyond:<dataset>
 REPLAN = "write it again: run the workflow (its `plan` rule) or python -m rd4ad plan --config CONFIG --write"
 
 
 @dataclass(frozen=True)
 class PlannedRun:
-    """A run and the tables (``audit:<pair>`` for the protocol audit) that read it."""
+    """A run and the tables that read it (``audit:<pair>``: the protocol audit; ``beyond:<dataset>``: beyond
+    the paper)."""
 
     run: RunConfig
     tables: tuple[str, ...]
@@ -108,6 +110,15 @@ class AuditPair:
     title: str
     reference: str
     alternative: str
+
+
+@dataclass(frozen=True)
+class BeyondRuns:
+    """The run config's ``beyond:`` section: ``variant`` trained on every category of each of ``datasets``."""
+
+    variant: str
+    datasets: tuple[str, ...]
+    seeds: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -253,6 +264,14 @@ class Plan:
             ComparisonPair(c["title"], c["reference"], c["candidate"], c["dataset"])
             for c in comparison_pairs(self.config, self.declared)
         ]
+
+    @property
+    def beyond(self) -> BeyondRuns:
+        """The config's ``beyond:`` section (no datasets in a plan written before it existed)."""
+        section = self.config.get(BEYOND) or {}
+        return BeyondRuns(
+            section.get("variant", ""), tuple(section.get("datasets", ())), tuple(section.get("seeds") or self.seeds)
+        )
 
     @property
     def audit_seeds(self) -> tuple[int, ...]:

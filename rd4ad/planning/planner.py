@@ -21,7 +21,7 @@ from rd4ad.files.io import read_mapping
 from rd4ad.files.names import SCHEMA
 from rd4ad.implementations.registry import implementation_of
 from rd4ad.planning.config_errors import schema_error_message
-from rd4ad.planning.plan import AUDIT_DATASET, Measurement, Plan, PlannedRun, audit_pairs, variant_categories
+from rd4ad.planning.plan import AUDIT_DATASET, BEYOND, Measurement, Plan, PlannedRun, audit_pairs, variant_categories
 from rd4ad.planning.schema_defaults import fill_defaults
 from rd4ad.published import TABLES
 from rd4ad.published.metrics import COMPLEXITY_METRICS
@@ -127,10 +127,22 @@ def _check_pair(config: dict, name: str, pair: dict) -> None:
         )
 
 
+def beyond_runs(config: dict) -> dict[str, list[RunKey]]:
+    """``beyond:<dataset>`` → the runs of the config's ``beyond:`` section: its variant on every category of
+    that dataset role, with its seeds (null: the config's), sorted; none when it names no dataset."""
+    beyond = config["beyond"]
+    return {
+        f"{BEYOND}:{dataset}": sorted(
+            _runs(config, [dataset], [beyond["variant"]], f"run config beyond ({dataset})", seeds=beyond["seeds"])
+        )
+        for dataset in beyond["datasets"]
+    }
+
+
 def table_runs(config: dict, tables: dict) -> dict[str, list[RunKey]]:
     """Runs each table of ``tables`` (``load_tables``) needs (``audit:<name>`` for the protocol audit pairs,
     ``comparison:<reference>:<candidate>`` for the run config's comparisons: both variants, every category and
-    seed), sorted."""
+    seed; ``beyond:<dataset>`` for the config's ``beyond:`` datasets), sorted."""
     out = {}
     for key, table in read_tables(tables, TABLES_SOURCE).items():
         out[key] = sorted(_runs(config, table.datasets, sorted(table.variants), f"{TABLES_SOURCE} {key}"))
@@ -158,7 +170,7 @@ def table_runs(config: dict, tables: dict) -> dict[str, list[RunKey]]:
             f"comparison:{pair['reference']}:{pair['candidate']}",
             sorted(_runs(config, [pair["dataset"]], [pair["reference"], pair["candidate"]], where)),
         )
-    return out
+    return {**out, **beyond_runs(config)}
 
 
 def complexity_jobs(config: dict, tables: dict) -> list[tuple[str, str]]:

@@ -233,8 +233,8 @@ def datasets(plan: Plan, *, offline: bool = False) -> list[Check]:
             out.append(Check("ok", what, f"{entry['loader']}: nothing to prepare"))
         elif _prepared(resources, name, source):
             out.append(Check("ok", what, f"{entry['loader']} prepared ({source}){validated} at {root}"))
-        elif source == "synth":
-            out.append(Check("ok", what, f"generated at {root} by the workflow's synth rule"))
+        elif source in ("synth", "replica"):
+            out.append(Check("ok", what, f"generated at {root} by the workflow's {source} rule"))
         elif source == "local":
             if not Path(root).is_dir():
                 out.append(

@@ -19,6 +19,7 @@ from rd4ad.planning.plan import ComparisonPair, Plan
 from rd4ad.published import load_published
 from rd4ad.report.aggregate import build_cells, configured_rows, run_progress
 from rd4ad.report.audit import AuditComparison, audit_comparisons
+from rd4ad.report.beyond import beyond_values
 from rd4ad.report.cell_labels import label_cells, published_notes
 from rd4ad.report.cost import cost_frame
 from rd4ad.report.environment import environment
@@ -31,6 +32,7 @@ from rd4ad.results.comparisons import Comparison, plan_comparisons
 from rd4ad.results.tree import (
     RUN_KEYS,
     collect_anomalib_metrics,
+    collect_anomaly_kinds,
     collect_complexity,
     collect_csv,
     collect_inputs,
@@ -63,6 +65,7 @@ class ReportInputs:
     scores: dict[str, pd.DataFrame]  # per dataset: the headline runs' image scores (category, label, score)
     examples: dict[str, Examples]  # per dataset: the headline runs' anomaly-map examples (pixel-level datasets)
     losses: pd.DataFrame  # every run's loss log, run keys prepended (collect_csv "loss")
+    beyond: pd.DataFrame  # the config's `beyond:` runs: values and test-set intervals in percent (beyond_values)
 
 
 def collect(plan: Plan) -> ReportInputs:
@@ -71,10 +74,9 @@ def collect(plan: Plan) -> ReportInputs:
     published = load_published()
     runs = collect_runs(results)
     complexity = collect_complexity(results)
+    intervals = collect_intervals(results)
     demo = plan.demo or bool(runs["demo"].any())  # demo runs are labelled whatever the config says
-    cells = label_cells(
-        plan, build_cells(plan, runs, complexity, published, collect_intervals(results), comparable=not demo)
-    )
+    cells = label_cells(plan, build_cells(plan, runs, complexity, published, intervals, comparable=not demo))
     if demo:
         cells = configured_rows(plan, cells)
     cells = cells.join(setup_columns(plan, cells["variant"]).drop(columns="variant"))
@@ -106,4 +108,5 @@ def collect(plan: Plan) -> ReportInputs:
         scores=scores,
         examples=examples,
         losses=collect_csv(results, "loss"),
+        beyond=beyond_values(plan, runs, collect_anomaly_kinds(results), intervals),
     )

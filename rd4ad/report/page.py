@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rd4ad.report.beyond import BeyondSection
 from rd4ad.report.comparison_section import ComparisonsSection
 from rd4ad.report.cross_implementation import CrossImplementationSection
 from rd4ad.report.display import DisplayTable
@@ -101,6 +102,7 @@ class Page:
     header: Header
     tables: tuple[TableSection, ...]
     lead_figures: tuple[FigureSpec, ...]  # right after the first table (a demo's anomaly maps)
+    beyond: BeyondSection  # the config's `beyond:` datasets, after the paper's tables
     figures: tuple[FigureSpec, ...]
     verdicts: VerdictsSection
     runs: RunsSection

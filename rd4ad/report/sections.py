@@ -16,6 +16,7 @@ from rd4ad.published.consistency import average_mismatches, cross_table_mismatch
 from rd4ad.published.metrics import PRO_MEASURES, REGISTRY, label
 from rd4ad.published.tables import TableSpec
 from rd4ad.report.aggregate import VERDICTS, delta_summary, statuses, verdict_summary
+from rd4ad.report.beyond import beyond_markdown, beyond_section
 from rd4ad.report.chance import below_chance
 from rd4ad.report.collect import ReportInputs
 from rd4ad.report.comparison_section import comparisons_section
@@ -278,6 +279,7 @@ def build_page(inputs: ReportInputs, generated: str) -> Page:
     """The page model of ``inputs`` (``generated``: when, as printed)."""
     plan = inputs.plan
     comparisons = comparisons_section(inputs.comparisons, inputs.demo)
+    beyond = beyond_section(plan, inputs.beyond, inputs.demo)
     drawn = run_figures(inputs)
     # a demo shows its anomaly maps right after the first table: what the runs found, not how far off
     lead = tuple(f for f in drawn if inputs.demo and f.file.startswith(f"{FIGURE_DIR}/{OVERLAYS}"))
@@ -289,6 +291,7 @@ def build_page(inputs: ReportInputs, generated: str) -> Page:
         header=header(inputs, generated),
         tables=table_sections(inputs),
         lead_figures=lead,
+        beyond=beyond,
         figures=tuple(f for f in drawn if f not in lead) + tuple(delta_figures(inputs)),
         verdicts=verdicts_section(inputs),
         runs=runs_section(inputs),
@@ -298,6 +301,10 @@ def build_page(inputs: ReportInputs, generated: str) -> Page:
         cross_implementation=cross_implementation_section(
             plan, inputs.audit, inputs.anomalib, inputs.published, inputs.demo, inputs.comparisons
         ),
-        exports=ExportsSection(EXPORT_DIR, SUMMARY_FILE, markdown + "\n".join(comparisons.markdown) + "\n"),
+        exports=ExportsSection(
+            EXPORT_DIR,
+            SUMMARY_FILE,
+            markdown + "\n".join(comparisons.markdown + beyond_markdown(beyond, inputs.demo)) + "\n",
+        ),
         note_mark=NOTE_MARK,
     )

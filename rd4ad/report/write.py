@@ -28,5 +28,7 @@ def write_page(page: Page, out: Path) -> Path:
     comparisons = page.comparisons
     atomic_write_text(folder / comparisons.csv, csv_text(comparisons.export))
     atomic_write_text(folder / comparisons.tex, latex_comparisons(comparisons.rows, comparisons.tex_caption))
+    if page.beyond.tables:
+        atomic_write_text(folder / page.beyond.csv, csv_text(page.beyond.frame, page.beyond.comment))
     atomic_write_text(folder / page.exports.summary_file, page.exports.summary)
     return atomic_write_text(out, render_report(page))

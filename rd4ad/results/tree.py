@@ -94,6 +94,33 @@ def collect_runs(results: str | Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=RUN_COLUMNS)
 
 
+def collect_anomaly_kinds(results: str | Path) -> pd.DataFrame:
+    """The per-kind metrics of every ``metrics.json`` that has them (``anomaly_kinds``: MVTec LOCO's logical
+    and structural anomalies, each with the good test images) as :func:`collect_runs` rows whose ``level``
+    is the kind."""
+    rows = []
+    for key, path in run_files(results, "metrics"):
+        data = _read_json(path)
+        kinds = data.get("anomaly_kinds") or {}
+        if not isinstance(kinds, dict) or not all(isinstance(m, dict) for m in kinds.values()):
+            raise RD4ADError(f"{path}: anomaly_kinds is not an object of metrics per kind; {REEVALUATE}")
+        for kind, metrics in kinds.items():
+            for metric, value in metrics.items():
+                rows.append(
+                    {
+                        "run": str(key),
+                        **dataclasses.asdict(key),
+                        "level": kind,
+                        "metric": metric,
+                        "value": checked_value(path, f"anomaly_kinds.{kind}.{metric}", value),
+                        "headline": str(data.get("headline", "")),
+                        "demo": bool(data.get("demo", False)),
+                        "device": run_device(data),
+                    }
+                )
+    return pd.DataFrame(rows, columns=RUN_COLUMNS)
+
+
 def collect_anomalib_metrics(results: str | Path) -> pd.DataFrame:
     """anomalib's own metric values and release, from every ``metrics.json`` of an ``implementation:
     anomalib`` run (its ``anomalib`` entry)."""

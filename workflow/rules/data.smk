@@ -19,6 +19,26 @@ rule synth:
         "python -m rd4ad synth --out {params.root:q} {params.flags} --overwrite --log {log:q}"
 
 
+rule replica:
+    """A small replica of VisA, MVTec LOCO AD, MVTec AD 2 or one's own images (demo: the real format, synthetic content)."""
+    output:
+        touch(str(RESOURCES.marker("{dataset}", "replica"))),
+    log:
+        str(layout.logs(RESOURCES.path) / "replica_{dataset}.log"),
+    benchmark:
+        str(layout.logs(RESOURCES.path) / "replica_{dataset}_benchmark.tsv")
+    wildcard_constraints:
+        dataset=one_of(k for k, d in PLAN.datasets.items() if d["source"] == "replica"),
+    params:
+        loader=lambda wc: PLAN.datasets[wc.dataset]["loader"],
+        root=lambda wc: PLAN.datasets[wc.dataset]["root"],
+        categories=lambda wc: shlex.join(PLAN.datasets[wc.dataset]["categories"]),
+        flags=lambda wc: cli_flags(PLAN.datasets[wc.dataset].get("replica", {})),
+    shell:
+        "python -m rd4ad replica {params.loader} --out {params.root:q} --categories {params.categories} "
+        "{params.flags} --overwrite --log {log:q}"
+
+
 rule fetch:
     """Download and check one real dataset (MVTec AD, MNIST, F-MNIST, CIFAR-10, Caltech-256)."""
     output:
