@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from data_fixtures import DIGITS_RUN
 
+from rd4ad import data, models
 from rd4ad.cli import main
 from rd4ad.contract.layout import RunFolder, complexity_file, plan_file
 from rd4ad.contract.run import RunConfig
@@ -92,10 +93,10 @@ def test_a_folder_where_the_output_goes_is_refused_before_any_work(tmp_path, cap
     before = _tree(tmp_path)
     work = []  # checked before loading data, a model or the plan: none of these may be called
     for owner, name in [
-        (RunConfig, "load_split"),
-        (RunConfig, "build_model"),
+        (data, "load_split"),
+        (models, "build_model"),
         (Plan, "read"),
-        (evaluation, "read_model"),
+        (evaluation, "read_checkpoint"),
     ]:
         monkeypatch.setattr(owner, name, lambda *a, name=name, **k: work.append(name))
     assert main(args) == 2
