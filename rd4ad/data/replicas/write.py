@@ -9,12 +9,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from rd4ad.data import folder, loco, mvtec_ad2, visa
+from rd4ad.data.generated import write_folder
 from rd4ad.data.replicas import folder as folder_replica
 from rd4ad.data.replicas import loco as loco_replica
 from rd4ad.data.replicas import mvtec_ad2 as mvtec_ad2_replica
@@ -22,8 +21,7 @@ from rd4ad.data.replicas import visa as visa_replica
 from rd4ad.data.replicas.content import shots, unlabelled
 from rd4ad.data.validate import RECORD
 from rd4ad.files.errors import RD4ADError
-from rd4ad.files.io import atomic_write_json, replace_folder
-from rd4ad.files.temporaries import clean_stale, temp_prefix
+from rd4ad.files.io import atomic_write_json
 
 LOADERS = {  # loader → (its replica's writer module, the loader's validator)
     "visa": (visa_replica, visa.validate_visa),
@@ -76,31 +74,13 @@ def is_replica(out: Path) -> bool:
     return entries <= {MARKER, RECORD, visa.SPLIT_CSV.parts[0], *map(str, record["categories"])}
 
 
-def _check_out(out: Path, overwrite: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise RD4ADError(f"{out}: is a file; --out takes the folder to write the replica into")
-    if not out.is_dir() or not any(out.iterdir()):
-        return
-    if not overwrite:
-        raise RD4ADError(f"{out}: already exists; delete it or pass --overwrite")
-    if not is_replica(out):
-        raise RD4ADError(
-            f"{out}: not a replica written by `python -m rd4ad replica` (no {MARKER}, or other files beside "
-            "it); --overwrite replaces only such a folder: choose another --out or move this folder away"
-        )
-
-
 def write_replica(loader: str, out: str | os.PathLike, config: ReplicaConfig, overwrite: bool = False) -> Path:
     """Write the replica of ``loader``'s format to ``out`` (atomically, once its validator accepts it)."""
     if loader not in LOADERS:
         raise RD4ADError(f"replica {loader!r}: choose one of {', '.join(LOADERS)}")
     writer, validate = LOADERS[loader]
-    out = Path(out)
-    clean_stale(out.parent)
-    _check_out(out, overwrite)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(out.name, partial=True), dir=out.parent))
-    try:
+
+    def fill(tmp: Path) -> None:
         sizes = (config.n_train, config.n_test_good, config.n_test_defect)
         images = shots(writer.CONTENT, *sizes, config.image_size, config.seed)
         spare = unlabelled(writer.CONTENT, SPARE, config.image_size, config.seed)
@@ -108,7 +88,5 @@ def write_replica(loader: str, out: str | os.PathLike, config: ReplicaConfig, ov
             writer.write(tmp, category, images, spare)
         atomic_write_json(tmp / MARKER, {"loader": loader, "content": writer.CONTENT, **dataclasses.asdict(config)})
         validate(tmp, config.categories)
-        replace_folder(tmp, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return out
+
+    return write_folder(out, overwrite, fill, ours=is_replica, what="a replica", command="replica", marker=MARKER)

@@ -17,14 +17,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from rd4ad.data.generated import write_folder
 from rd4ad.data.mvtec import validate_mvtec
 from rd4ad.data.synth.defects import DEFECTS
 from rd4ad.data.synth.objects import draw_caplet, draw_nut
@@ -32,8 +31,7 @@ from rd4ad.data.synth.textures import texture_crop
 from rd4ad.data.synth.tiles import draw_tiles
 from rd4ad.data.validate import RECORD
 from rd4ad.files.errors import RD4ADError
-from rd4ad.files.io import atomic_write_json, replace_folder
-from rd4ad.files.temporaries import clean_stale, temp_prefix
+from rd4ad.files.io import atomic_write_json
 
 CATEGORY_DEFECTS = {
     "brick": ("scratch", "color", "contamination", "hole"),
@@ -126,32 +124,13 @@ def is_synthetic_set(folder: Path) -> bool:
     return entries <= {MARKER, RECORD, *map(str, record["categories"])}
 
 
-def _check_out(out: Path, overwrite: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise RD4ADError(f"{out}: is a file; --out takes the folder to write the synthetic set into")
-    if not out.is_dir() or not any(out.iterdir()):
-        return
-    if not overwrite:
-        raise RD4ADError(f"{out}: already exists; delete it or pass --overwrite")
-    if not is_synthetic_set(out):
-        raise RD4ADError(
-            f"{out}: not a synthetic set written by `python -m rd4ad synth` (no {MARKER}, or other "
-            "files beside it); --overwrite replaces only such a set: choose another --out or move "
-            "this folder away"
-        )
-
-
 def generate(out: str | os.PathLike, config: SynthConfig = SynthConfig(), overwrite: bool = False) -> Path:
     """Write the synthetic set to ``out`` (atomically: a hidden folder swapped in once validated).
 
     ``overwrite`` replaces an existing synthetic set; any other non-empty folder is refused.
     """
-    out = Path(out)
-    clean_stale(out.parent)
-    _check_out(out, overwrite)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(out.name, partial=True), dir=out.parent))
-    try:
+
+    def fill(tmp: Path) -> None:
         for category in config.categories:
             write_category(tmp, category, config)
         atomic_write_json(
@@ -159,7 +138,7 @@ def generate(out: str | os.PathLike, config: SynthConfig = SynthConfig(), overwr
             {**dataclasses.asdict(config), "defects": {c: list(CATEGORY_DEFECTS[c]) for c in config.categories}},
         )
         validate_mvtec(tmp)
-        replace_folder(tmp, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return out
+
+    return write_folder(
+        out, overwrite, fill, ours=is_synthetic_set, what="a synthetic set", command="synth", marker=MARKER
+    )
