@@ -15,6 +15,7 @@ nearest-neighbour and RGBA / LA with premultiplied alpha, so resizing first woul
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from torchvision.transforms.functional import resize
 from rd4ad.files.errors import UnreadableFileError
 
 MAX_PIXELS = 4096 * 4096  # larger images are refused before decoding (a decompression bomb in a local copy)
+GOOD = "good"  # the defect name of a normal image (label 0) in every image dataset
 REGENERATE = "re-download or re-generate the dataset (delete its folder and run `python -m rd4ad fetch`/`synth` again)"
 
 
@@ -126,3 +128,21 @@ def stack_images(images: list[np.ndarray], size: int) -> torch.Tensor:
     if not images:
         return torch.zeros((0, 3, size, size), dtype=torch.uint8)
     return torch.from_numpy(np.stack(images))
+
+
+def decode_split(
+    entries: Iterable[tuple[Path, Image.Image | None, str, str]], image_size: int, *, masks: bool = True
+) -> SplitArrays:
+    """One split decoded from its ``entries``: (image file, its defect mask as an L image or None for a
+    normal image, name, defect name; :data:`GOOD` labels 0), normalised as ImageNet images.
+    ``masks=False``: a split without pixel labels (``masks`` None)."""
+    decoded, masks_list, names, defects = [], [], [], []
+    blank = np.zeros((image_size, image_size), np.uint8)
+    for path, mask, name, defect in entries:
+        decoded.append(resize_image(open_image(path), image_size))
+        masks_list.append(blank if mask is None else resize_mask(mask, image_size))
+        names.append(name)
+        defects.append(defect)
+    labels = np.array([d != GOOD for d in defects], dtype=np.int64)
+    stacked = np.stack(masks_list) if masks_list else np.zeros((0, image_size, image_size), np.uint8)
+    return SplitArrays(stack_images(decoded, image_size), labels, stacked if masks else None, names, defects, True)

@@ -23,9 +23,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from rd4ad.data.arrays import SplitArrays, nonzero_defect, open_image, resize_image, resize_mask, stack_images
+from rd4ad.data.arrays import (
+    GOOD,
+    SplitArrays,
+    decode_split,
+    nonzero_defect,
+    open_image,
+)
 from rd4ad.data.listing import images, visible
 from rd4ad.data.validate import Problem, file_problems, validate_category_folders
 from rd4ad.files.errors import RD4ADError
@@ -145,14 +149,16 @@ def load_folder(root: str | os.PathLike, category: str, split: str, image_size: 
     """Decode ``train`` or ``test`` of a category :func:`validate_folder` accepted (masks None when it has none)."""
     chosen = [s for s in samples(root, category) if s.split == split]
     with_masks = any(s.mask is not None for s in samples(root, category))
-    blank = np.zeros((image_size, image_size), np.uint8)
-    decoded = [resize_image(open_image(s.image), image_size) for s in chosen]
-    masks = [blank if s.mask is None else resize_mask(nonzero_defect(open_image(s.mask)), image_size) for s in chosen]
-    defects = [ABNORMAL if s.abnormal else "good" for s in chosen]
-    labels = np.array([s.abnormal for s in chosen], dtype=np.int64)
-    mask_array = (np.stack(masks) if masks else np.zeros((0, image_size, image_size), np.uint8)) if with_masks else None
-    names = [f"{split}/{d}/{s.image.stem}" for s, d in zip(chosen, defects)]
-    return SplitArrays(stack_images(decoded, image_size), labels, mask_array, names, defects, normalize=True)
+    entries = (
+        (
+            s.image,
+            None if s.mask is None else nonzero_defect(open_image(s.mask)),
+            f"{split}/{ABNORMAL if s.abnormal else GOOD}/{s.image.stem}",
+            ABNORMAL if s.abnormal else GOOD,
+        )
+        for s in chosen
+    )
+    return decode_split(entries, image_size, masks=with_masks)
 
 
 def source_files(root: str | os.PathLike, category: str) -> list[Path]:

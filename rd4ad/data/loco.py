@@ -23,14 +23,19 @@ import numpy as np
 from PIL import Image
 
 from rd4ad.data.archive import fetch_archive
-from rd4ad.data.arrays import SplitArrays, nonzero_defect, open_image, resize_image, resize_mask, stack_images
+from rd4ad.data.arrays import (
+    GOOD,
+    SplitArrays,
+    decode_split,
+    nonzero_defect,
+    open_image,
+)
 from rd4ad.data.download import RemoteFile
 from rd4ad.data.listing import folders, images, visible
 from rd4ad.data.validate import Problem, file_problems, validate_category_folders
 from rd4ad.files.paths import under
 
 CATEGORIES = ("breakfast_box", "juice_bottle", "pushpins", "screw_bag", "splicing_connectors")
-GOOD = "good"
 TYPES = ("logical_anomalies", "structural_anomalies")
 SPLITS = ("train", "validation", "test")
 PNG = (".png",)
@@ -116,18 +121,14 @@ def load_loco(root: str | os.PathLike, category: str, split: str, image_size: in
     """Decode ``train``, ``validation`` (good only) or ``test`` (good, logical and structural, masks the
     union of each image's per-defect masks) of a category :func:`validate_loco` accepted."""
     root = Path(root)
-    decoded, masks, names, defects = [], [], [], []
-    blank = np.zeros((image_size, image_size), np.uint8)
-    for sub in _folders(root, category, split):
-        for path in images(sub, PNG):
-            decoded.append(resize_image(open_image(path), image_size))
-            truth = masks_of(root, category, path) if sub.name in TYPES else []
-            masks.append(resize_mask(union_mask(truth), image_size) if truth else blank)
-            names.append(f"{split}/{sub.name}/{path.stem}")
-            defects.append(sub.name)
-    labels = np.array([d != GOOD for d in defects], dtype=np.int64)
-    mask_array = np.stack(masks) if masks else np.zeros((0, image_size, image_size), np.uint8)
-    return SplitArrays(stack_images(decoded, image_size), labels, mask_array, names, defects, normalize=True)
+
+    def entries():
+        for sub in _folders(root, category, split):
+            for path in images(sub, PNG):
+                truth = masks_of(root, category, path) if sub.name in TYPES else []
+                yield path, union_mask(truth) if truth else None, f"{split}/{sub.name}/{path.stem}", sub.name
+
+    return decode_split(entries(), image_size)
 
 
 def source_files(root: str | os.PathLike, category: str) -> list[Path]:

@@ -12,10 +12,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
-
 from rd4ad.data.archive import fetch_archive
-from rd4ad.data.arrays import SplitArrays, open_image, resize_image, resize_mask, stack_images
+from rd4ad.data.arrays import GOOD, SplitArrays, decode_split, open_image
 from rd4ad.data.download import RemoteFile
 from rd4ad.data.listing import folders, images, visible
 from rd4ad.data.validate import file_problems, validate_category_folders
@@ -38,7 +36,6 @@ CATEGORIES = (
     "transistor",
     "zipper",
 )
-GOOD = "good"
 MASK = "_mask"
 ARCHIVE = RemoteFile(
     url="https://www.mydrive.ch/shares/38536/3830184030e49fe74747669442f0f282/download/"
@@ -135,18 +132,15 @@ def load_mvtec(root: str | os.PathLike, category: str, split: str, image_size: i
     category :func:`validate_mvtec` accepted."""
     root = Path(root)
     sources = [root / category / "train" / GOOD] if split == "train" else folders(root / category / "test")
-    decoded, masks, names, defects = [], [], [], []
-    blank = np.zeros((image_size, image_size), np.uint8)
-    for folder in sources:
-        truth = {} if folder.name == GOOD else _masks(root / category / "ground_truth" / folder.name)
-        for path in _pngs(folder):
-            decoded.append(resize_image(open_image(path), image_size))
-            masks.append(blank if folder.name == GOOD else resize_mask(open_image(truth[path.stem]), image_size))
-            names.append(f"{split}/{folder.name}/{path.stem}")
-            defects.append(folder.name)
-    labels = np.array([d != GOOD for d in defects], dtype=np.int64)
-    mask_array = np.stack(masks) if masks else np.zeros((0, image_size, image_size), np.uint8)
-    return SplitArrays(stack_images(decoded, image_size), labels, mask_array, names, defects, normalize=True)
+
+    def entries():
+        for folder in sources:
+            truth = {} if folder.name == GOOD else _masks(root / category / "ground_truth" / folder.name)
+            for path in _pngs(folder):
+                mask = None if folder.name == GOOD else open_image(truth[path.stem])
+                yield path, mask, f"{split}/{folder.name}/{path.stem}", folder.name
+
+    return decode_split(entries(), image_size)
 
 
 def source_files(root: str | os.PathLike, category: str) -> list[Path]:

@@ -17,17 +17,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
-
 from rd4ad.data.archive import fetch_archive
-from rd4ad.data.arrays import SplitArrays, open_image, resize_image, resize_mask, stack_images
+from rd4ad.data.arrays import GOOD, SplitArrays, decode_split, open_image
 from rd4ad.data.download import RemoteFile
 from rd4ad.data.listing import images, visible
 from rd4ad.data.validate import Problem, file_problems, validate_category_folders
 from rd4ad.files.paths import under
 
 CATEGORIES = ("can", "fabric", "fruit_jelly", "rice", "sheet_metal", "vial", "wallplugs", "walnuts")
-GOOD, BAD, MASK = "good", "bad", "_mask"
+BAD, MASK = "bad", "_mask"
 PUBLIC = "test_public"
 PNG = (".png",)
 ARCHIVE = RemoteFile(
@@ -100,18 +98,15 @@ def load_mvtec_ad2(root: str | os.PathLike, category: str, split: str, image_siz
     """Decode ``train``, ``validation`` (good only) or ``test`` (the public test set: good and bad, masks
     from its ground_truth) of a category :func:`validate_mvtec_ad2` accepted."""
     root = Path(root)
-    decoded, masks, names, defects = [], [], [], []
-    blank = np.zeros((image_size, image_size), np.uint8)
-    for sub in _folders(root, category, split):
-        for path in images(sub, PNG):
-            decoded.append(resize_image(open_image(path), image_size))
-            bad = sub.name == BAD and sub.parent.name == PUBLIC
-            masks.append(resize_mask(open_image(mask_path(root, category, path)), image_size) if bad else blank)
-            names.append(f"{split}/{sub.name}/{path.stem}")
-            defects.append(BAD if bad else GOOD)
-    labels = np.array([d != GOOD for d in defects], dtype=np.int64)
-    mask_array = np.stack(masks) if masks else np.zeros((0, image_size, image_size), np.uint8)
-    return SplitArrays(stack_images(decoded, image_size), labels, mask_array, names, defects, normalize=True)
+
+    def entries():
+        for sub in _folders(root, category, split):
+            for path in images(sub, PNG):
+                bad = sub.name == BAD and sub.parent.name == PUBLIC
+                mask = open_image(mask_path(root, category, path)) if bad else None
+                yield path, mask, f"{split}/{sub.name}/{path.stem}", BAD if bad else GOOD
+
+    return decode_split(entries(), image_size)
 
 
 def source_files(root: str | os.PathLike, category: str) -> list[Path]:

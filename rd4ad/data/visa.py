@@ -19,10 +19,14 @@ import csv
 import os
 from pathlib import Path
 
-import numpy as np
-
 from rd4ad.data.archive import fetch_archive
-from rd4ad.data.arrays import SplitArrays, nonzero_defect, open_image, resize_image, resize_mask, stack_images
+from rd4ad.data.arrays import (
+    GOOD,
+    SplitArrays,
+    decode_split,
+    nonzero_defect,
+    open_image,
+)
 from rd4ad.data.download import RemoteFile
 from rd4ad.data.listing import visible
 from rd4ad.data.validate import Problem, file_problems, validate_recorded
@@ -133,18 +137,19 @@ def load_visa(root: str | os.PathLike, category: str, split: str, image_size: in
     """Decode the ``train`` or ``test`` rows of one object that :func:`validate_visa` accepted; the
     defect name of an anomalous image is ``anomaly`` (the one-class CSV gives no defect type)."""
     root = Path(root)
-    decoded, masks, names, defects = [], [], [], []
-    blank = np.zeros((image_size, image_size), np.uint8)
-    for row in _rows(root, category, split):
-        image = _path(root, row["image"])
-        decoded.append(resize_image(open_image(image), image_size))
-        truth = nonzero_defect(open_image(_path(root, row["mask"]))) if row["mask"] else None
-        masks.append(blank if truth is None else resize_mask(truth, image_size))
-        names.append(f"{split}/{row['label']}/{image.stem}")
-        defects.append("good" if row["label"] == "normal" else row["label"])
-    labels = np.array([d != "good" for d in defects], dtype=np.int64)
-    mask_array = np.stack(masks) if masks else np.zeros((0, image_size, image_size), np.uint8)
-    return SplitArrays(stack_images(decoded, image_size), labels, mask_array, names, defects, normalize=True)
+
+    def entries():
+        for row in _rows(root, category, split):
+            image = _path(root, row["image"])
+            mask = nonzero_defect(open_image(_path(root, row["mask"]))) if row["mask"] else None
+            yield (
+                image,
+                mask,
+                f"{split}/{row['label']}/{image.stem}",
+                GOOD if row["label"] == "normal" else row["label"],
+            )
+
+    return decode_split(entries(), image_size)
 
 
 def source_files(root: str | os.PathLike, category: str) -> list[Path]:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rd4ad.data.loco import GOOD, TYPES
+from rd4ad.data.arrays import GOOD
+from rd4ad.data.loco import TYPES
 from rd4ad.data.replicas.content import Shot, encoded, save
 
 CONTENT = "nut"

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rd4ad.data.mvtec_ad2 import BAD, GOOD, MASK, PUBLIC
+from rd4ad.data.arrays import GOOD
+from rd4ad.data.mvtec_ad2 import BAD, MASK, PUBLIC
 from rd4ad.data.replicas.content import Shot, encoded, save
 
 CONTENT = "ceramic"
